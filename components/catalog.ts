@@ -1,0 +1,205 @@
+/**
+ * Every chart and image the platform uses, pinned, in one place — and the one place where the air-gap
+ * settings (`kubechat:registry`, `kubechat:chartRepository`) rewrite them. Components never spell a
+ * registry, repository URL or version themselves: they ask a `Catalog` for it.
+ *
+ * A Catalog also records what it handed out, so the plan can list exactly what an air-gapped
+ * customer must mirror (`airgap.json`), including the images charts deploy by themselves (`deploys`).
+ */
+
+/** A chart as published upstream. `deploys` lists image keys the chart pulls with our values. */
+export interface ChartEntry {
+    name: string;
+    repo: string;
+    version: string;
+    deploys: ImageKey[];
+}
+
+/** An image as published upstream: `repository` includes the registry host. */
+export interface ImageEntry {
+    repository: string;
+    tag: string;
+}
+
+const ISTIO = "1.28.0";
+
+export const IMAGES = {
+    // KubeChat's own workloads.
+    "kubechat-api-gateway": { repository: "ghcr.io/kubechat/api-gateway", tag: "1.4.2" },
+    // Istio (global.hub + global.tag; the gateway uses image: auto, filled by the injector).
+    "istio-pilot": { repository: "docker.io/istio/pilot", tag: ISTIO },
+    "istio-proxyv2": { repository: "docker.io/istio/proxyv2", tag: ISTIO },
+    "istio-install-cni": { repository: "docker.io/istio/install-cni", tag: ISTIO },
+    // Zalando postgres-operator, Spilo (Patroni + WAL-G), PgBouncer, logical backup.
+    "postgres-operator": { repository: "ghcr.io/zalando/postgres-operator", tag: "v2.0.0" },
+    "spilo": { repository: "ghcr.io/zalando/spilo-17", tag: "4.0-p3" },
+    "pgbouncer": { repository: "registry.opensource.zalan.do/acid/pgbouncer", tag: "master-32" },
+    "logical-backup": { repository: "ghcr.io/zalando/postgres-operator/logical-backup", tag: "v2.0.0" },
+    // Argo Rollouts.
+    "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },
+    // Autoscaling.
+    "cluster-autoscaler": { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2" },
+    "vpa-recommender": { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.5.1" },
+    "vpa-updater": { repository: "registry.k8s.io/autoscaling/vpa-updater", tag: "1.5.1" },
+    "vpa-admission-controller": { repository: "registry.k8s.io/autoscaling/vpa-admission-controller", tag: "1.5.1" },
+    // Metrics.
+    "prometheus": { repository: "quay.io/prometheus/prometheus", tag: "v3.7.3" },
+    "prometheus-operator": { repository: "quay.io/prometheus-operator/prometheus-operator", tag: "v0.86.2" },
+    "prometheus-config-reloader": { repository: "quay.io/prometheus-operator/prometheus-config-reloader", tag: "v0.86.2" },
+    "admission-webhook-certgen": { repository: "registry.k8s.io/ingress-nginx/kube-webhook-certgen", tag: "v1.6.4" },
+    "alertmanager": { repository: "quay.io/prometheus/alertmanager", tag: "v0.29.0" },
+    "grafana": { repository: "docker.io/grafana/grafana", tag: "12.2.1" },
+    "grafana-sidecar": { repository: "quay.io/kiwigrid/k8s-sidecar", tag: "1.30.10" },
+    "kube-state-metrics": { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.17.0" },
+    "node-exporter": { repository: "quay.io/prometheus/node-exporter", tag: "v1.10.2" },
+    "prometheus-adapter": { repository: "registry.k8s.io/prometheus-adapter/prometheus-adapter", tag: "v0.12.0" },
+    "postgres-exporter": { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.18.1" },
+    // Logs.
+    "fluent-bit": { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.1.1" },
+    "fluentd": { repository: "docker.io/fluent/fluentd-kubernetes-daemonset", tag: "v1.19.0-debian-elasticsearch8-1.0" },
+    "eck-operator": { repository: "docker.elastic.co/eck/eck-operator", tag: "3.2.0" },
+    "elasticsearch": { repository: "docker.elastic.co/elasticsearch/elasticsearch", tag: "8.19.6" },
+    "kibana": { repository: "docker.elastic.co/kibana/kibana", tag: "8.19.6" },
+    // Traces.
+    "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.11.0" },
+    // Backup.
+    "velero": { repository: "docker.io/velero/velero", tag: "v1.17.1" },
+    "velero-plugin-for-aws": { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.13.1" },
+    "kubectl": { repository: "docker.io/bitnamisecure/kubectl", tag: "1.33.5" },
+} as const satisfies Record<string, ImageEntry>;
+
+export type ImageKey = keyof typeof IMAGES;
+
+export const CHARTS = {
+    "istio-base": { name: "base", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: [] },
+    "istio-cni": { name: "cni", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-install-cni"] },
+    "istiod": { name: "istiod", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-pilot", "istio-proxyv2"] },
+    "istio-gateway": { name: "gateway", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-proxyv2"] },
+    "postgres-operator": {
+        name: "postgres-operator", repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator", version: "2.0.0",
+        deploys: ["postgres-operator", "spilo", "pgbouncer", "logical-backup"],
+    },
+    "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0", deploys: ["argo-rollouts"] },
+    "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1", deploys: ["cluster-autoscaler"] },
+    "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", deploys: ["vpa-recommender", "vpa-updater", "vpa-admission-controller"] },
+    "kube-prometheus-stack": {
+        name: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.0.0",
+        deploys: ["prometheus", "prometheus-operator", "prometheus-config-reloader", "admission-webhook-certgen", "alertmanager", "grafana", "grafana-sidecar", "kube-state-metrics", "node-exporter"],
+    },
+    "prometheus-adapter": { name: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.2.0", deploys: ["prometheus-adapter"] },
+    "fluent-bit": { name: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.54.0", deploys: ["fluent-bit"] },
+    "fluentd": { name: "fluentd", repo: "https://fluent.github.io/helm-charts", version: "0.5.3", deploys: ["fluentd"] },
+    "eck-operator": { name: "eck-operator", repo: "https://helm.elastic.co", version: "3.2.0", deploys: ["eck-operator", "elasticsearch", "kibana"] },
+    "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.0.0", deploys: ["jaeger"] },
+    "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0", deploys: ["velero", "velero-plugin-for-aws", "kubectl"] },
+} as const satisfies Record<string, ChartEntry>;
+
+export type ChartKey = keyof typeof CHARTS;
+
+/** EKS managed add-on versions, pinned (they follow the cluster's Kubernetes minor version). */
+export const EKS_ADDONS = {
+    "vpc-cni": "v1.20.4-eksbuild.1",
+    "coredns": "v1.12.4-eksbuild.1",
+    "kube-proxy": "v1.33.5-eksbuild.2",
+    "aws-ebs-csi-driver": "v1.51.1-eksbuild.1",
+} as const;
+
+/** An image resolved against the registry override. */
+export interface ResolvedImage {
+    /** Registry host[:port][/path] part, e.g. `docker.io` or `mirror.corp:5000/kubechat`. */
+    registry: string;
+    /** Path below the registry, e.g. `istio/proxyv2`. */
+    repository: string;
+    tag: string;
+    /** `registry/repository` (what most charts call image.repository). */
+    name: string;
+    /** Full reference `registry/repository:tag`. */
+    ref: string;
+}
+
+/** A chart resolved against the chart-mirror override, ready to spread into `k8s.helm.v3.Release` args. */
+export interface ResolvedChart {
+    chart: string;
+    version?: string;
+    repositoryOpts?: { repo: string };
+}
+
+export interface AirgapList {
+    images: string[];
+    charts: { name: string; version: string; repo: string }[];
+}
+
+export interface CatalogOptions {
+    /** `kubechat:registry` — host[:port][/path]; empty = upstream registries. */
+    registry?: string;
+    /** `kubechat:chartRepository` — http(s) repo, `oci://` path or local directory; empty = upstream repos. */
+    chartRepository?: string;
+}
+
+/** Split `host[:port]/path` into registry host and path; Docker Hub short names get `docker.io`. */
+export function splitImage(repository: string): { registry: string; path: string } {
+    const [first, ...rest] = repository.split("/");
+    const isHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+    if (isHost) return { registry: first, path: rest.join("/") };
+    return { registry: "docker.io", path: rest.length === 0 ? `library/${first}` : repository };
+}
+
+export class Catalog {
+    private readonly registry: string;
+    private readonly chartRepository: string;
+    private readonly usedImages = new Set<string>();
+    private readonly usedCharts = new Map<string, { name: string; version: string; repo: string }>();
+
+    constructor(opts: CatalogOptions = {}) {
+        this.registry = (opts.registry ?? "").replace(/\/+$/, "");
+        this.chartRepository = (opts.chartRepository ?? "").replace(/\/+$/, "");
+    }
+
+    /** True when every image comes from the customer's registry. */
+    get airgapped(): boolean {
+        return this.registry !== "";
+    }
+
+    /** Resolve any image reference (catalog or config-supplied) against the registry override. */
+    resolve(repository: string, tag: string): ResolvedImage {
+        const { registry, path } = splitImage(repository);
+        const reg = this.registry || registry;
+        const name = `${reg}/${path}`;
+        const ref = `${name}:${tag}`;
+        this.usedImages.add(ref);
+        return { registry: reg, repository: path, tag, name, ref };
+    }
+
+    /** A pinned catalog image. */
+    image(key: ImageKey): ResolvedImage {
+        const e: ImageEntry = IMAGES[key];
+        return this.resolve(e.repository, e.tag);
+    }
+
+    /** A pinned chart, pointed at the mirror when one is configured; records the chart and the images it deploys. */
+    chart(key: ChartKey): ResolvedChart {
+        const e: ChartEntry = CHARTS[key];
+        this.usedCharts.set(key, { name: e.name, version: e.version, repo: this.chartRepository || e.repo });
+        for (const img of e.deploys) this.image(img);
+        const mirror = this.chartRepository;
+        if (mirror === "") return { chart: e.name, version: e.version, repositoryOpts: { repo: e.repo } };
+        if (mirror.startsWith("oci://")) return { chart: `${mirror}/${e.name}`, version: e.version };
+        if (/^https?:\/\//.test(mirror)) return { chart: e.name, version: e.version, repositoryOpts: { repo: mirror } };
+        // A local directory of chart archives as `helm pull` writes them.
+        return { chart: `${mirror}/${e.name}-${e.version}.tgz` };
+    }
+
+    /** Registries images are allowed from: the override, or every upstream registry the catalog uses. */
+    approvedRegistries(): string[] {
+        if (this.registry !== "") return [this.registry];
+        return [...new Set(Object.values(IMAGES).map((i: ImageEntry) => splitImage(i.repository).registry))].sort();
+    }
+
+    /** Everything handed out so far: what an air-gapped install must mirror. */
+    airgapList(): AirgapList {
+        return {
+            images: [...this.usedImages].sort(),
+            charts: [...this.usedCharts.values()].sort((a, b) => a.name.localeCompare(b.name)),
+        };
+    }
+}

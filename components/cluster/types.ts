@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** What an EKS cluster adds for workloads that need AWS identities (IRSA) or AWS resources. */
+export interface EksInfo {
+    /** EKS cluster name (known at plan time: it is set explicitly). */
+    clusterName: string;
+    region: string;
+    /** IAM OIDC provider ARN, for IRSA trust policies. */
+    oidcProviderArn: pulumi.Input<string>;
+    /** OIDC issuer URL without https://, for IRSA trust policy conditions. */
+    oidcProviderUrl: pulumi.Input<string>;
+    /** Customer-managed KMS key for data at rest (S3 SSE-KMS, EBS). */
+    kmsKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * The cluster layer every workload component builds on, identical in shape on-prem and on EKS.
+ * Every Kubernetes resource is created with `provider`.
+ */
+export interface ClusterLayer {
+    kind: "onprem" | "eks";
+    provider: k8s.Provider;
+    /** StorageClass for persistent volumes ("" = the cluster default). */
+    storageClass: string;
+    /** Service type for the ingress gateway / Ingress controller exposure. */
+    ingressServiceType: "LoadBalancer" | "NodePort" | "ClusterIP";
+    /** Failure zones the nodes span. */
+    zones: number;
+    /** Present only on EKS. */
+    eks?: EksInfo;
+}

@@ -1,0 +1,359 @@
+/**
+ * The one stack-config loader. Everything a stack can set lives in the `kubechat:` namespace and is
+ * described here once: type, range, default and description. `Pulumi.yaml` is generated from this
+ * schema (`npm run gen:config`), so the declaration and the validation can never drift apart.
+ *
+ * Pulumi project config can only declare string, integer, boolean and array keys, so settings are
+ * grouped as nested objects in the stack files (`kubechat:postgres: {instances: 3}`) and every leaf is
+ * declared in Pulumi.yaml by its path (`postgres.instances`), which is how Pulumi validates nested
+ * values. Maps keyed by name (`services`, `eks.nodeGroups`) declare the leaves of their default entries.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+
+export const CONFIG_NAMESPACE = "kubechat";
+
+/** Thrown for invalid stack config: lists every `kubechat:<path>: <reason>`; shown without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: string[]) {
+        super(`invalid stack configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const quantity = (what: string) =>
+    z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, `must be a Kubernetes ${what} quantity such as 100m or 128Mi`);
+const cron = z.string().regex(/^(@(hourly|daily|weekly|monthly|yearly))|((\S+\s+){4}\S+)$/, "must be a 5-field cron expression");
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')");
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const obj = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({});
+
+const serviceSchema = z.strictObject({
+    image: z.string().default("").describe("Image repository without tag; empty = the catalog image kubechat/<name>"),
+    tag: z.string().default("").describe("Image tag; empty = the catalog's pinned tag"),
+    port: int(1, 65535).default(8080).describe("Container port, exposed as the Service port named http"),
+    minReplicas: int(1, 1000).default(3).describe("Replica floor; with maxReplicas > minReplicas an HPA scales between them"),
+    maxReplicas: int(1, 1000).default(20).describe("Replica ceiling for the HPA"),
+    cpuTargetPercent: int(1, 100).default(70).describe("HPA target average CPU utilisation"),
+    memoryTargetPercent: int(1, 100).default(80).describe("HPA target average memory utilisation"),
+    requestsPerSecond: int(0, 1000000).default(1000).describe("HPA target http_requests_per_second per pod (0 = no Pods metric)"),
+    cpuRequest: quantity("CPU").default("100m").describe("Container CPU request"),
+    memoryRequest: quantity("memory").default("128Mi").describe("Container memory request"),
+    cpuLimit: quantity("CPU").default("500m").describe("Container CPU limit"),
+    memoryLimit: quantity("memory").default("256Mi").describe("Container memory limit"),
+    pdbMinAvailable: int(0, 1000).default(2).describe("PDB minAvailable; lowered automatically so it never blocks every drain"),
+    vpaMode: z.enum(["Off", "Initial", "Recreate", "InPlaceOrRecreate"]).default("Off").describe("VPA updateMode (never Auto); non-Off modes only control resources the HPA does not scale on"),
+    vpaMinCpu: quantity("CPU").default("100m").describe("VPA minAllowed CPU"),
+    vpaMinMemory: quantity("memory").default("128Mi").describe("VPA minAllowed memory"),
+    vpaMaxCpu: quantity("CPU").default("2").describe("VPA maxAllowed CPU"),
+    vpaMaxMemory: quantity("memory").default("4Gi").describe("VPA maxAllowed memory"),
+    readinessPath: z.string().default("/health/ready").describe("HTTP readiness probe path"),
+    livenessPath: z.string().default("/health/live").describe("HTTP liveness probe path"),
+    metricsPath: z.string().default("/metrics").describe("Prometheus metrics path on the service port"),
+    readsKubernetesApi: z.boolean().default(true).describe("Bind the read-only ClusterRole and allow egress to the API server"),
+    usesDatabase: z.boolean().default(true).describe("Inject the Postgres connection (pooler host, port, database, credentials Secret)"),
+    exposed: z.boolean().default(true).describe("Route external traffic to it through the ingress gateway / Ingress"),
+    terminationGraceSeconds: int(1, 3600).default(60).describe("terminationGracePeriodSeconds for connection draining"),
+    preStopSleepSeconds: int(0, 600).default(15).describe("preStop pause so endpoints drop the pod before it stops"),
+});
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+
+const nodeGroupSchema = z.strictObject({
+    instanceTypes: z.array(z.string()).min(1).default(["m5.large", "m5.xlarge"]).describe("EC2 instance types of the managed node group"),
+    minSize: int(0, 1000).default(3).describe("Node group minimum size"),
+    maxSize: int(1, 1000).default(20).describe("Node group maximum size"),
+    desiredSize: int(0, 1000).default(3).describe("Initial desired size (ignored after creation: the autoscaler owns it)"),
+    diskSizeGiB: int(20, 16384).default(50).describe("Encrypted gp3 root volume size"),
+    taints: z.array(z.string().regex(/^[^=:\s]+=[^=:\s]*:(NoSchedule|PreferNoSchedule|NoExecute)$/, "must look like key=value:NoSchedule")).default([]).describe("Taints as key=value:Effect"),
+    labels: z.array(z.string().regex(/^[^=\s]+=[^=\s]*$/, "must look like key=value")).default([]).describe("Node labels as key=value"),
+});
+export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+
+const DEFAULT_NODE_GROUPS = {
+    "general-purpose": { instanceTypes: ["m5.large", "m5.xlarge"], minSize: 3, maxSize: 20, desiredSize: 3 },
+    "compute-optimized": {
+        instanceTypes: ["c5.large", "c5.xlarge"], minSize: 0, maxSize: 10, desiredSize: 0,
+        taints: ["workload-type=compute-intensive:NoSchedule"], labels: ["workload-type=compute-intensive"],
+    },
+};
+
+/**
+ * A map keyed by DNS-label names whose default entries are always present, each merged over its own
+ * defaults — as Pulumi applies the leaf defaults declared for them in Pulumi.yaml.
+ */
+function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record<string, unknown>>) {
+    const merge = (v: unknown) => {
+        if (v === undefined || v === null) return defaults;
+        if (typeof v !== "object" || Array.isArray(v)) return v;
+        const given = v as Record<string, unknown>;
+        const out: Record<string, unknown> = { ...given };
+        for (const [k, d] of Object.entries(defaults)) {
+            const entry = given[k];
+            out[k] = entry === undefined ? d : entry !== null && typeof entry === "object" && !Array.isArray(entry) ? { ...d, ...entry } : entry;
+        }
+        return out;
+    };
+    return z.preprocess(merge, z.record(dnsLabel, value));
+}
+
+export const configSchema = z.strictObject({
+    registry: z.string().regex(/^$|^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be host[:port][/path] without a scheme").default("")
+        .describe("Air-gap: registry host[:port][/path] that every image is pulled from (empty = upstream registries)"),
+    chartRepository: z.string().regex(/^$|^(https?:\/\/|oci:\/\/|\/|\.\.?\/)\S+$/, "must be an http(s):// or oci:// URL or a local directory path").default("")
+        .describe("Air-gap: chart mirror (http(s) repository, oci:// registry path or local directory of <chart>-<version>.tgz)"),
+    persistent: z.boolean().default(false).describe("Persistent stack: protect stateful resources and retain volumes"),
+    kubeconfig: z.string().default("").describe("On-prem: kubeconfig path or contents (set contents with --secret); empty = the default kubeconfig"),
+    objectStoreAccessKeyId: z.string().default("").describe("On-prem: S3-compatible access key id (set with --secret)"),
+    objectStoreSecretAccessKey: z.string().default("").describe("On-prem: S3-compatible secret access key (set with --secret)"),
+    cluster: obj({
+        kind: z.enum(["onprem", "eks"]).default("onprem").describe("Cluster layer: onprem (existing cluster) or eks (built here)"),
+        context: z.string().default("").describe("On-prem: kubeconfig context (dev: rancher-desktop)"),
+        storageClass: z.string().default("").describe("StorageClass for volumes (empty = gp3 on EKS, the cluster default on-prem)"),
+        ingressServiceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer").describe("Service type of the ingress gateway"),
+        zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
+    }),
+    eks: obj({
+        region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1").default("us-east-1").describe("AWS region"),
+        version: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("EKS Kubernetes version (node groups follow it)"),
+        vpcCidr: cidr.default("10.0.0.0/16").describe("VPC CIDR; split into a public and a private subnet per AZ"),
+        availabilityZones: z.array(z.string()).default(["us-east-1a", "us-east-1b", "us-east-1c"]).describe("Availability zones (one public and one private subnet each)"),
+        singleNatGateway: z.boolean().default(false).describe("One NAT gateway for all AZs (cheaper, not zone-redundant)"),
+        interfaceEndpoints: z.boolean().default(false).describe("ECR api/dkr and STS interface endpoints so private nodes pull from ECR without NAT"),
+        publicAccessCidrs: z.array(cidr).default([]).describe("CIDRs allowed to the public API endpoint (empty = private endpoint only)"),
+        adminRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "must be an IAM role ARN")).default([]).describe("IAM roles granted cluster admin through access entries"),
+        minNodes: int(0, 5000).default(3).describe("Lower bound of the sum of node group minimum sizes"),
+        maxNodes: int(1, 5000).default(50).describe("Upper bound of the sum of node group maximum sizes"),
+        nodeGroups: namedMap(nodeGroupSchema, DEFAULT_NODE_GROUPS).describe("Managed node groups keyed by name"),
+    }),
+    app: obj({
+        namespace: dnsLabel.default("kubechat-system").describe("Application namespace"),
+        host: z.string().default("kubechat.local").describe("External host name of the API"),
+        tlsSecretName: z.string().default("kubechat-tls").describe("TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress)"),
+    }),
+    services: namedMap(serviceSchema, { "api-gateway": {} }).describe("KubeChat workloads keyed by name; api-gateway is the first"),
+    postgres: obj({
+        enabled: z.boolean().default(true).describe("Deploy the Postgres HA cluster"),
+        namespace: dnsLabel.default("kubechat-data").describe("Data namespace (operator and cluster)"),
+        teamId: dnsLabel.default("kubechat").describe("Zalando teamId; the cluster is named <teamId>-<clusterName>"),
+        clusterName: dnsLabel.default("db").describe("Cluster name suffix"),
+        version: z.enum(["15", "16", "17"]).default("17").describe("PostgreSQL major version"),
+        instances: int(1, 9).default(3).describe("Patroni members (primary + replicas)"),
+        synchronousReplicas: int(0, 8).default(2).describe("Patroni synchronous_node_count (capped at instances - 1)"),
+        volumeSize: quantity("storage").default("50Gi").describe("Volume size per member"),
+        cpuRequest: quantity("CPU").default("500m").describe("Postgres container CPU request"),
+        memoryRequest: quantity("memory").default("1Gi").describe("Postgres container memory request"),
+        cpuLimit: quantity("CPU").default("2").describe("Postgres container CPU limit"),
+        memoryLimit: quantity("memory").default("4Gi").describe("Postgres container memory limit"),
+        database: dnsLabel.default("kubechat").describe("Application database"),
+        user: dnsLabel.default("kubechat").describe("Application user (credentials generated by the operator)"),
+        poolerInstances: int(1, 10).default(2).describe("PgBouncer pods"),
+        poolerMode: z.enum(["transaction", "session"]).default("transaction").describe("PgBouncer pool mode"),
+        poolerMaxDbConnections: int(1, 10000).default(100).describe("Database connections across all pooler pods"),
+        tls: z.boolean().default(false).describe("Serve TLS from a cert-manager or customer Secret"),
+        tlsSecretName: z.string().default("").describe("Secret with tls.crt/tls.key/ca.crt when tls is on"),
+        backups: z.boolean().default(true).describe("WAL-G archiving and logical backups"),
+        backupBucket: z.string().default("").describe("Backup bucket (EKS: created here when empty; on-prem: bucket on the object store)"),
+        baseBackupSchedule: cron.default("0 1 * * *").describe("Daily base backup (UTC)"),
+        pitrDays: int(1, 3650).default(30).describe("Days of point-in-time recovery kept"),
+        archiveTimeoutSeconds: int(60, 3600).default(900).describe("archive_timeout: WAL is switched at least this often (RPO)"),
+        logicalBackupSchedule: cron.default("30 2 * * *").describe("Daily pg_dump CronJob (UTC)"),
+    }),
+    objectStore: obj({
+        endpoint: z.string().regex(/^$|^https?:\/\/\S+$/, "must be an http(s) URL").default("").describe("On-prem: S3-compatible endpoint URL for backups"),
+        region: z.string().default("us-east-1").describe("On-prem: region name the object store expects"),
+        forcePathStyle: z.boolean().default(true).describe("On-prem: path-style bucket addressing"),
+        credentialsSecret: z.string().default("").describe("On-prem: existing Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (used when the secret keys are not set)"),
+    }),
+    mesh: obj({
+        enabled: z.boolean().default(true).describe("Install Istio and route through it (off = plain Service + Ingress)"),
+        ha: z.boolean().default(true).describe("istiod HA: replicas, PDB and autoscaling"),
+        istiodReplicas: int(1, 10).default(2).describe("istiod replicas when HA"),
+        istiodMaxReplicas: int(1, 50).default(5).describe("istiod autoscaling ceiling when HA"),
+        gatewayNamespace: dnsLabel.default("istio-ingress").describe("Namespace of the ingress gateway"),
+        gatewayReplicas: int(1, 50).default(2).describe("Ingress gateway replica floor"),
+        traceSamplingPercent: int(0, 100).default(10).describe("Share of requests traced"),
+    }),
+    delivery: obj({
+        strategy: z.enum(["rolling", "canary", "blueGreen"]).default("canary").describe("Progressive delivery strategy"),
+        canarySteps: z.array(int(1, 100)).default([5, 25, 50, 100]).describe("Canary traffic weights in percent, ending at 100"),
+        pauseMinutes: int(0, 1440).default(30).describe("Pause between canary steps"),
+        maxErrorBasisPoints: int(1, 10000).default(10).describe("Abort when the 5xx ratio reaches this many basis points (10 = 0.1 %)"),
+        autoPromote: z.boolean().default(false).describe("Blue/green: promote automatically"),
+        scaleDownDelaySeconds: int(30, 86400).default(30).describe("Blue/green: keep the old ReplicaSet this long for instant rollback"),
+    }),
+    observability: obj({
+        metrics: z.boolean().default(true).describe("kube-prometheus-stack, prometheus-adapter, ServiceMonitors and alerts"),
+        metricsRetentionDays: int(1, 3650).default(15).describe("Prometheus retention"),
+        metricsStorage: quantity("storage").default("50Gi").describe("Prometheus volume size"),
+        errorRateAlertPercent: int(1, 100).default(5).describe("KubeChatHighErrorRate threshold (5xx share of requests)"),
+        logs: z.boolean().default(true).describe("Fluent Bit -> Fluentd -> Elasticsearch -> Kibana"),
+        elasticsearchUrl: z.string().regex(/^$|^https?:\/\/\S+$/, "must be an http(s) URL").default("").describe("External Elasticsearch (empty = ECK in-cluster)"),
+        elasticsearchNodes: int(1, 99).default(3).describe("ECK Elasticsearch nodes"),
+        elasticsearchStorage: quantity("storage").default("100Gi").describe("ECK volume per node"),
+        appLogRetentionDays: int(1, 3650).default(30).describe("Application log retention"),
+        systemLogRetentionDays: int(1, 3650).default(90).describe("System log retention"),
+        auditLogRetentionDays: int(1, 36500).default(2555).describe("Audit log retention (7 years)"),
+        traces: z.boolean().default(true).describe("Jaeger receiving OTLP from the mesh"),
+        traceStorage: z.enum(["memory", "elasticsearch"]).default("elasticsearch").describe("Jaeger storage"),
+        traceRetentionDays: int(1, 365).default(7).describe("Trace retention"),
+    }),
+    backup: obj({
+        enabled: z.boolean().default(true).describe("Velero with scheduled backups"),
+        bucket: z.string().default("").describe("Velero bucket (EKS: created here when empty; on-prem: bucket on the object store)"),
+        snapshotVolumes: z.boolean().default(true).describe("Volume snapshots (EKS) — otherwise file-system backup"),
+    }),
+    policy: obj({
+        enforcement: z.enum(["advisory", "mandatory"]).default("mandatory").describe("Default enforcement of the policy pack"),
+        overrides: z.array(z.string().regex(/^[a-z0-9-]+=(advisory|mandatory|disabled)$/, "must look like policy-name=advisory|mandatory|disabled")).default([]).describe("Per-policy enforcement as name=level"),
+        approvedRegistries: z.array(z.string()).default([]).describe("Registries images may come from (empty = the configured registry, or the catalog's upstreams)"),
+    }),
+});
+
+export type PlatformConfig = z.infer<typeof configSchema>;
+
+/** Validated config plus the values that must stay secret. */
+export interface StackConfig extends PlatformConfig {
+    project: string;
+    stack: string;
+    /** Kubeconfig contents (secret) or undefined for a path / the default kubeconfig. */
+    kubeconfigSecret?: pulumi.Output<string>;
+    objectStoreCredentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+    switch (issue.code) {
+        case "invalid_type":
+            return `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+        case "too_small":
+            return issue.origin === "array" ? `must have at least ${issue.minimum} item(s)` : `must be >= ${issue.minimum}`;
+        case "too_big":
+            return issue.origin === "array" ? `must have at most ${issue.maximum} item(s)` : `must be <= ${issue.maximum}`;
+        case "invalid_value":
+            return `must be one of: ${issue.values.map((v) => String(v)).join(", ")}`;
+        case "invalid_format":
+            return issue.message;
+        case "invalid_key":
+            return `key ${issue.message.includes("DNS") ? "must be a DNS-1123 label" : "is invalid"}`;
+        default:
+            return issue.message;
+    }
+}
+
+function keyOf(path: PropertyKey[]): string {
+    let out = `${CONFIG_NAMESPACE}:`;
+    path.forEach((p, i) => {
+        out += typeof p === "number" ? `[${p}]` : `${i === 0 ? "" : "."}${String(p)}`;
+    });
+    return out;
+}
+
+/** Rules that span several keys. Pure; returns `path: reason` problems. */
+export function crossChecks(c: PlatformConfig): string[] {
+    const p: string[] = [];
+    const k = (path: string, reason: string) => p.push(`${CONFIG_NAMESPACE}:${path}: ${reason}`);
+    for (const [name, s] of Object.entries(c.services)) {
+        if (s.maxReplicas < s.minReplicas) k(`services.${name}.maxReplicas`, `must be >= minReplicas (${s.minReplicas})`);
+        if (name !== "api-gateway" && s.image === "") k(`services.${name}.image`, "is required for services other than api-gateway");
+    }
+    const steps = c.delivery.canarySteps;
+    if (steps.some((w, i) => i > 0 && w <= steps[i - 1])) k("delivery.canarySteps", "weights must increase");
+    if (steps.length > 0 && steps[steps.length - 1] !== 100) k("delivery.canarySteps", "must end at 100");
+    if (c.postgres.tls && c.postgres.tlsSecretName === "") k("postgres.tlsSecretName", "is required when postgres.tls is true");
+    if (c.cluster.kind === "eks") {
+        const e = c.eks;
+        if (e.availabilityZones.length < 2) k("eks.availabilityZones", "EKS needs at least 2 availability zones");
+        if (e.availabilityZones.some((z) => !z.startsWith(e.region))) k("eks.availabilityZones", `every zone must be in ${e.region}`);
+        if (c.cluster.zones !== e.availabilityZones.length) k("cluster.zones", `must equal the number of eks.availabilityZones (${e.availabilityZones.length})`);
+        if (e.publicAccessCidrs.includes("0.0.0.0/0")) k("eks.publicAccessCidrs", "0.0.0.0/0 is not an allowlist");
+        let min = 0, max = 0;
+        for (const [name, g] of Object.entries(e.nodeGroups)) {
+            if (g.maxSize < g.minSize) k(`eks.nodeGroups.${name}.maxSize`, `must be >= minSize (${g.minSize})`);
+            if (g.desiredSize < g.minSize || g.desiredSize > g.maxSize) k(`eks.nodeGroups.${name}.desiredSize`, `must be between minSize and maxSize (${g.minSize}..${g.maxSize})`);
+            min += g.minSize;
+            max += g.maxSize;
+        }
+        if (min < e.minNodes) k("eks.nodeGroups", `minimum sizes add up to ${min}, below eks.minNodes (${e.minNodes})`);
+        if (max > e.maxNodes) k("eks.nodeGroups", `maximum sizes add up to ${max}, above eks.maxNodes (${e.maxNodes})`);
+        if (e.maxNodes < e.minNodes) k("eks.maxNodes", `must be >= eks.minNodes (${e.minNodes})`);
+    } else {
+        const needsStore = (c.postgres.enabled && c.postgres.backups) || c.backup.enabled;
+        if (needsStore) {
+            if (c.objectStore.endpoint === "") k("objectStore.endpoint", "is required on-prem when postgres.backups or backup.enabled is on");
+            if (c.postgres.enabled && c.postgres.backups && c.postgres.backupBucket === "") k("postgres.backupBucket", "is required on-prem when postgres.backups is on");
+            if (c.backup.enabled && c.backup.bucket === "") k("backup.bucket", "is required on-prem when backup.enabled is on");
+            const keys = c.objectStoreAccessKeyId !== "" && c.objectStoreSecretAccessKey !== "";
+            if (!keys && c.objectStore.credentialsSecret === "") {
+                k("objectStore.credentialsSecret", "is required unless kubechat:objectStoreAccessKeyId and kubechat:objectStoreSecretAccessKey are set (as secrets)");
+            }
+        }
+    }
+    if (c.delivery.strategy !== "rolling" && !c.mesh.enabled && c.delivery.strategy === "canary") {
+        k("delivery.strategy", "canary traffic shifting needs mesh.enabled (use rolling or blueGreen without the mesh)");
+    }
+    return p;
+}
+
+/**
+ * Validate raw `kubechat:*` values (already JSON-decoded) and return the typed config, or throw one
+ * ConfigError listing every problem. `secretKeys` are the fully-qualified keys Pulumi marks secret.
+ */
+export function parseConfig(raw: Record<string, unknown>, project: string, stack: string, secretKeys: string[] = []): StackConfig {
+    const problems: string[] = [];
+    const result = configSchema.safeParse(raw);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            if (issue.code === "unrecognized_keys") {
+                for (const key of issue.keys) problems.push(`${keyOf([...issue.path, key])}: unknown key`);
+            } else {
+                problems.push(`${keyOf(issue.path)}: ${describeIssue(issue)}`);
+            }
+        }
+        throw new ConfigError(problems);
+    }
+    const c = result.data;
+    problems.push(...crossChecks(c));
+    const isSecret = (key: string) => secretKeys.includes(`${CONFIG_NAMESPACE}:${key}`);
+    const kubeconfigIsContents = c.kubeconfig.includes("\n") || c.kubeconfig.trimStart().startsWith("apiVersion");
+    if (kubeconfigIsContents && !isSecret("kubeconfig")) problems.push(`${CONFIG_NAMESPACE}:kubeconfig: kubeconfig contents must be set as a secret (pulumi config set --secret)`);
+    for (const key of ["objectStoreAccessKeyId", "objectStoreSecretAccessKey"] as const) {
+        if (c[key] !== "" && !isSecret(key)) problems.push(`${CONFIG_NAMESPACE}:${key}: must be set as a secret (pulumi config set --secret)`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+
+    const out: StackConfig = { ...c, project, stack };
+    if (kubeconfigIsContents) out.kubeconfigSecret = pulumi.secret(c.kubeconfig);
+    if (c.objectStoreAccessKeyId !== "" && c.objectStoreSecretAccessKey !== "") {
+        out.objectStoreCredentials = { accessKeyId: pulumi.secret(c.objectStoreAccessKeyId), secretAccessKey: pulumi.secret(c.objectStoreSecretAccessKey) };
+    }
+    // Secret values never travel further in plain form.
+    out.kubeconfig = kubeconfigIsContents ? "" : c.kubeconfig;
+    out.objectStoreAccessKeyId = "";
+    out.objectStoreSecretAccessKey = "";
+    return out;
+}
+
+/** Decode one config value as Pulumi hands it to the program (JSON for objects, arrays, numbers, booleans). */
+function decode(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value;
+    }
+}
+
+/** Read the whole `kubechat:` namespace from the running Pulumi program and validate it. */
+export function loadStackConfig(): StackConfig {
+    const all = pulumi.runtime.allConfig();
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(all)) {
+        const [ns, ...rest] = key.split(":");
+        if (ns !== CONFIG_NAMESPACE) continue;
+        const name = rest.join(":");
+        // Stringly-typed keys stay strings even when they look like JSON numbers.
+        const stringKeys = ["registry", "chartRepository", "kubeconfig", "objectStoreAccessKeyId", "objectStoreSecretAccessKey"];
+        raw[name] = stringKeys.includes(name) ? value : decode(value);
+    }
+    const secretKeys = Object.keys(all).filter((k) => pulumi.runtime.isConfigSecret(k));
+    return parseConfig(raw, pulumi.getProject(), pulumi.getStack(), secretKeys);
+}

@@ -1,0 +1,130 @@
+/**
+ * Hygiene: object-level rules that keep manifests operable (the cross-resource hygiene rules are in
+ * stack.ts).
+ */
+import { WORKLOAD_KINDS, containersOf, podTemplate } from "./podspec";
+import {
+    KubechatResourcePolicy, Level, ResourceCheck, UNKNOWN, asArray, isK8s, kindOf, labelsOf, objectRef, parseType, resourcePolicy,
+} from "./rule";
+
+const hygiene = (name: string, description: string, check: ResourceCheck, enforcementLevel: Level = "advisory"): KubechatResourcePolicy =>
+    resourcePolicy({ name, profile: "hygiene", description, enforcementLevel, check });
+
+/** Wraps a check that only applies to some Kubernetes kinds, prefixing messages with the object's name. */
+const forKinds = (kinds: string[], fn: (props: any, type: string) => string[]): ResourceCheck =>
+    (type, props, ctx) => isK8s(type) && kinds.includes(kindOf(type))
+        ? fn(props, type).map((m) => `${objectRef(type, props, ctx.name)}: ${m}`) : [];
+
+export const pdbSanity = hygiene("pdb-sanity",
+    "A PodDisruptionBudget sets exactly one of minAvailable/maxUnavailable and has a selector.",
+    forKinds(["PodDisruptionBudget"], (props) => {
+        const s = props.spec ?? {};
+        const set = ["minAvailable", "maxUnavailable"].filter((f) => s[f] !== undefined && s[f] !== null);
+        const out = set.length === 1 ? [] : [`spec must set exactly one of minAvailable or maxUnavailable (has ${set.length ? set.join(" and ") : "neither"})`];
+        if (!s.selector) out.push("spec.selector must be set");
+        return out;
+    }), "mandatory");
+
+/** Required: app.kubernetes.io/name, plus app.kubernetes.io/part-of or app.kubernetes.io/managed-by. */
+export const recommendedLabels = hygiene("recommended-labels",
+    "Workloads and Services carry app.kubernetes.io/name and app.kubernetes.io/part-of (or managed-by).",
+    forKinds([...WORKLOAD_KINDS, "Pod", "Service"], (props) => {
+        const l = labelsOf(props);
+        const out: string[] = [];
+        if (!l["app.kubernetes.io/name"]) out.push(`metadata.labels must include app.kubernetes.io/name`);
+        if (!l["app.kubernetes.io/part-of"] && !l["app.kubernetes.io/managed-by"]) {
+            out.push(`metadata.labels must include app.kubernetes.io/part-of or app.kubernetes.io/managed-by`);
+        }
+        return out;
+    }));
+
+export const noBarePods = hygiene("no-bare-pods",
+    "Pods are created by a controller (Deployment, StatefulSet, Job, ...), never bare.",
+    (type, props, ctx) => parseType(type).group === "core" && kindOf(type) === "Pod"
+        ? [`${objectRef(type, props, ctx.name)}: bare Pods are not rescheduled; create it through a Deployment, StatefulSet or Job`] : [],
+    "mandatory");
+
+/** `group/version` (core: `core/v1`) -> the API to use instead. Removed or deprecated upstream. */
+export const DEPRECATED_APIS: Record<string, string> = {
+    "extensions/v1beta1": "apps/v1, networking.k8s.io/v1 or policy/v1",
+    "apps/v1beta1": "apps/v1",
+    "apps/v1beta2": "apps/v1",
+    "policy/v1beta1": "policy/v1 (PodDisruptionBudget; PodSecurityPolicy was removed: use Pod Security Admission)",
+    "autoscaling/v2beta1": "autoscaling/v2",
+    "autoscaling/v2beta2": "autoscaling/v2",
+    "networking.k8s.io/v1beta1": "networking.k8s.io/v1",
+    "batch/v1beta1": "batch/v1",
+    "batch/v2alpha1": "batch/v1",
+    "rbac.authorization.k8s.io/v1alpha1": "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1": "rbac.authorization.k8s.io/v1",
+    "storage.k8s.io/v1beta1": "storage.k8s.io/v1",
+    "admissionregistration.k8s.io/v1beta1": "admissionregistration.k8s.io/v1",
+    "apiextensions.k8s.io/v1beta1": "apiextensions.k8s.io/v1",
+    "apiregistration.k8s.io/v1beta1": "apiregistration.k8s.io/v1",
+    "authentication.k8s.io/v1beta1": "authentication.k8s.io/v1",
+    "authorization.k8s.io/v1beta1": "authorization.k8s.io/v1",
+    "certificates.k8s.io/v1beta1": "certificates.k8s.io/v1",
+    "coordination.k8s.io/v1beta1": "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1beta1": "discovery.k8s.io/v1",
+    "events.k8s.io/v1beta1": "events.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1": "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta2": "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta3": "flowcontrol.apiserver.k8s.io/v1",
+    "node.k8s.io/v1beta1": "node.k8s.io/v1",
+    "scheduling.k8s.io/v1alpha1": "scheduling.k8s.io/v1",
+    "scheduling.k8s.io/v1beta1": "scheduling.k8s.io/v1",
+};
+
+export const noDeprecatedApis = hygiene("no-deprecated-apis",
+    "No removed or deprecated Kubernetes API versions (extensions/v1beta1, apps/v1beta*, policy/v1beta1, autoscaling/v2beta*, ...).",
+    (type, props, ctx) => {
+        if (!isK8s(type)) return [];
+        const { group, version } = parseType(type);
+        const replacement = DEPRECATED_APIS[`${group}/${version}`];
+        const apiVersion = group === "core" ? version : `${group}/${version}`;
+        return replacement ? [`${objectRef(type, props, ctx.name)}: apiVersion ${apiVersion} is deprecated or removed; use ${replacement}`] : [];
+    }, "mandatory");
+
+/** A Service may be NodePort/LoadBalancer only when it is a gateway, marked by one of these labels. */
+export const GATEWAY_LABELS: Record<string, string> = {
+    "kubechat.ai/gateway": "true",
+    "istio": "ingressgateway",
+    "app.kubernetes.io/component": "gateway",
+};
+export function isGateway(props: any): boolean {
+    const l = labelsOf(props);
+    return Object.entries(GATEWAY_LABELS).some(([k, v]) => l[k] === v);
+}
+
+export const serviceExposure = hygiene("service-exposure",
+    "Services of type NodePort or LoadBalancer are gateways (label kubechat.ai/gateway=true, istio=ingressgateway or app.kubernetes.io/component=gateway).",
+    forKinds(["Service"], (props) => {
+        const t = props.spec?.type;
+        return (t === "NodePort" || t === "LoadBalancer") && !isGateway(props)
+            ? [`spec.type ${t} is only allowed for gateways (label kubechat.ai/gateway: "true"); use ClusterIP behind the mesh gateway`] : [];
+    }), "mandatory");
+
+/** Names that hold secrets: PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY as a word; not *_FILE/_PATH/_DIR (pointers). */
+export function looksSecret(key: string): boolean {
+    const k = key.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+    return /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)(_|$)/.test(k) && !/_(FILE|PATH|DIR)$/.test(k);
+}
+
+export const noLiteralSecrets = hygiene("no-literal-secrets",
+    "No secret-looking literal values in container env (use valueFrom.secretKeyRef) or ConfigMap keys (use a Secret).",
+    (type, props, ctx) => {
+        if (!isK8s(type)) return [];
+        const ref = objectRef(type, props, ctx.name);
+        if (kindOf(type) === "ConfigMap") {
+            return [...Object.keys(props.data ?? {}), ...Object.keys(props.binaryData ?? {})].filter(looksSecret)
+                .map((k) => `${ref}: data key "${k}" looks like a secret; store it in a Secret`);
+        }
+        const pod = podTemplate(type, props);
+        if (!pod) return [];
+        return containersOf(pod.spec).flatMap((c) => asArray(c.container.env)
+            // A literal (even one Pulumi marks [secret]) ends up in the object in clear; unknown values are not judged.
+            .filter((e) => typeof e?.name === "string" && looksSecret(e.name) && typeof e.value === "string" && e.value !== "" && e.value !== UNKNOWN)
+            .map((e) => `${ref}: ${c.label} env ${e.name} has a literal value; use valueFrom.secretKeyRef`));
+    }, "mandatory");
+
+export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets];

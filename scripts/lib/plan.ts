@@ -1,0 +1,193 @@
+/**
+ * The offline plan: runs `index.ts` under the Pulumi mock runtime (no engine, cloud or cluster) and
+ * records every resource registration through a subclass of the SDK's own MockMonitor, so types,
+ * parents, providers, dependencies and options are exactly what the real engine would receive.
+ * Runs in preview mode: values a provider computes (ids, ARNs, endpoints) stay unknown and show as
+ * "(known after apply)", as in `pulumi preview`.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { StackConfig, loadStackConfig } from "../../components/config";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const UNKNOWN = "(known after apply)";
+export const SECRET = "[secret]";
+
+export interface PlanResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    custom: boolean;
+    provider: string | null;
+    dependencies: string[];
+    inputs: any;
+    protect: boolean;
+    retainOnDelete: boolean;
+    ignoreChanges: string[];
+}
+
+export interface Plan {
+    project: string;
+    stack: string;
+    resources: PlanResource[];
+    outputs: Record<string, unknown>;
+    /** The validated stack config the program ran with. */
+    config: StackConfig;
+}
+
+/** Bad usage or unreadable input: the CLI exits 2 with this message and no stack trace. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** Render a serialized Pulumi value for humans: unknowns, secrets and resource references made plain. */
+export function renderValue(v: any): any {
+    if (v === rpc.unknownValue) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(renderValue);
+    if (v !== null && typeof v === "object") {
+        const sig = v[rpc.specialSigKey];
+        if (sig === rpc.specialSecretSig) return SECRET;
+        if (sig === rpc.specialResourceSig) return v.urn ?? UNKNOWN;
+        if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) return "[asset]";
+        if (sig === rpc.specialOutputValueSig) return "value" in v ? (v.secret ? SECRET : renderValue(v.value)) : UNKNOWN;
+        const out: Record<string, any> = {};
+        for (const [k, val] of Object.entries(v)) out[k] = renderValue(val);
+        return out;
+    }
+    return v;
+}
+
+/** Records every registration, then lets the SDK's MockMonitor answer it. */
+class RecordingMonitor extends MockMonitor {
+    readonly records: PlanResource[] = [];
+
+    /** URNs as the engine builds them: the parent's full type chain, not only its last type. */
+    newUrn(parent: string, type: string, name: string): string {
+        const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+        return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+    }
+
+    async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        const parent: string = req.getParent();
+        const urn = this.newUrn(parent, req.getType(), req.getName());
+        const provider: string = req.getProvider();
+        this.records.push({
+            urn,
+            type: req.getType(),
+            name: req.getName(),
+            parent: parent || null,
+            custom: req.getCustom(),
+            provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
+            dependencies: req.getDependenciesList(),
+            inputs: renderValue(req.getObject()?.toJavaScript() ?? {}),
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            ignoreChanges: req.getIgnorechangesList(),
+        });
+        return super.registerResource(req, callback);
+    }
+}
+
+const mocks: pulumi.runtime.Mocks = {
+    // Nothing is created: a resource's state is its inputs, and (in preview) anything else is unknown.
+    newResource: (args) => ({ id: undefined as unknown as string, state: args.inputs }),
+    call: (args) => args.inputs,
+};
+
+/** Read Pulumi.yaml's project name. */
+export function projectName(): string {
+    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return project.name;
+}
+
+export interface StackFile {
+    /** Fully-qualified key -> value as Pulumi hands it to a program (strings raw, the rest JSON). */
+    config: Record<string, string>;
+    secretKeys: string[];
+}
+
+/** Marks `secure:` values: they cannot be decrypted offline, so the program sees a placeholder secret. */
+function stripSecure(v: unknown, found: { secret: boolean }): unknown {
+    if (Array.isArray(v)) return v.map((x) => stripSecure(x, found));
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        if (Object.keys(o).length === 1 && typeof o.secure === "string") {
+            found.secret = true;
+            return "(encrypted)";
+        }
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, stripSecure(x, found)]));
+    }
+    return v;
+}
+
+/** Parse a `Pulumi.<stack>.yaml`; YAML errors name the file and line. */
+export function readStackFile(file: string): StackFile {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch {
+        throw new UsageError(`cannot read config file ${file}`);
+    }
+    const doc = YAML.parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+        const e = doc.errors[0];
+        const line = e.linePos?.[0];
+        throw new UsageError(`${file}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+    }
+    const data = doc.toJS() ?? {};
+    if (typeof data !== "object" || Array.isArray(data)) throw new UsageError(`${file}: expected a mapping with a config: section`);
+    const raw = data.config ?? {};
+    if (typeof raw !== "object" || Array.isArray(raw)) throw new UsageError(`${file}: config: must be a mapping`);
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of Object.entries(raw)) {
+        const found = { secret: false };
+        const v = stripSecure(value, found);
+        config[key] = typeof v === "string" ? v : JSON.stringify(v);
+        if (found.secret) secretKeys.push(key);
+    }
+    return { config, secretKeys };
+}
+
+export interface PlanOptions {
+    stack: string;
+    /** Defaults to Pulumi.<stack>.yaml at the project root. */
+    configFile?: string;
+    /** Extra or replacing `kubechat:` values (tests): key without namespace -> value. */
+    overrides?: Record<string, unknown>;
+    /** Keys (without namespace) of `overrides` to mark secret. */
+    secretOverrides?: string[];
+}
+
+/** Run the program under mocks and return every registration. Throws ConfigError / UsageError for bad input. */
+export async function runProgram(opts: PlanOptions): Promise<Plan> {
+    const project = projectName();
+    const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
+    const { config, secretKeys } = readStackFile(file);
+    for (const [k, v] of Object.entries(opts.overrides ?? {})) {
+        config[`${project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    for (const k of opts.secretOverrides ?? []) secretKeys.push(`${project}:${k}`);
+
+    await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
+    const monitor = new RecordingMonitor(mocks);
+    settings.setMockOptions(monitor, project, opts.stack, true);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    const entry = require.resolve(path.join(ROOT, "index.ts"));
+    delete require.cache[entry];
+    const exported = require(entry);
+    await (settings as any).waitForRPCs();
+    const outputs = renderValue(await rpc.serializeProperties("outputs", { ...exported }));
+    await (settings as any).waitForRPCs();
+    return { project, stack: opts.stack, resources: monitor.records, outputs, config: loadStackConfig() };
+}

@@ -1,0 +1,60 @@
+/**
+ * Shared test harness: plan a stack under the mock runtime (cached per stack + overrides), find
+ * objects, and validate Kubernetes objects against their official schemas.
+ */
+import { Plan, PlanOptions, PlanResource, runProgram } from "../scripts/lib/plan";
+import { validateObjects, SchemaResult } from "../scripts/lib/schema";
+
+const plans = new Map<string, Promise<Plan>>();
+
+/** Plan a stack file (optionally with `kubechat:` overrides). Plans run one at a time: the mock runtime is global. */
+let queue: Promise<unknown> = Promise.resolve();
+export function planStack(stack: string, overrides?: Record<string, unknown>, extra: Omit<PlanOptions, "stack" | "overrides"> = {}): Promise<Plan> {
+    const key = JSON.stringify([stack, overrides ?? {}, extra]);
+    let p = plans.get(key);
+    if (!p) {
+        p = queue.then(() => runProgram({ stack, overrides, ...extra }));
+        queue = p.catch(() => undefined);
+        plans.set(key, p);
+    }
+    return p;
+}
+
+/** Kubernetes objects (not Helm releases, not providers) in a plan. */
+export function k8sObjects(plan: Plan): any[] {
+    return plan.resources.filter(isK8sObject).map((r) => r.inputs);
+}
+
+export function isK8sObject(r: PlanResource): boolean {
+    return r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && typeof r.inputs?.kind === "string";
+}
+
+/** Find Kubernetes objects by kind (and name). */
+export function objects(plan: Plan, kind: string, name?: string): any[] {
+    return k8sObjects(plan).filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+}
+
+/** Exactly one Kubernetes object of that kind and name. */
+export function object(plan: Plan, kind: string, name: string): any {
+    const found = objects(plan, kind, name);
+    if (found.length !== 1) throw new Error(`expected one ${kind} ${name}, found ${found.length}`);
+    return found[0];
+}
+
+/** Resources by Pulumi type token (and logical name suffix). */
+export function resources(plan: Plan, type: string, nameIncludes?: string): PlanResource[] {
+    return plan.resources.filter((r) => r.type === type && (nameIncludes === undefined || r.name.includes(nameIncludes)));
+}
+
+/** Helm releases by chart name (the catalog chart name, e.g. "istiod"). */
+export function release(plan: Plan, chart: string): PlanResource {
+    const found = plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && String(r.inputs.chart).replace(/^.*\//, "").replace(/-\d[\w.-]*\.tgz$/, "") === chart);
+    if (found.length !== 1) throw new Error(`expected one release of chart ${chart}, found ${found.length}`);
+    return found[0];
+}
+
+export function schemaCheck(plan: Plan): SchemaResult {
+    return validateObjects(k8sObjects(plan));
+}
+
+export { Plan, PlanResource };
