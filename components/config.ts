@@ -82,7 +82,7 @@ const DEFAULT_NODE_GROUPS = {
  * A map keyed by DNS-label names whose default entries are always present, each merged over its own
  * defaults — as Pulumi applies the leaf defaults declared for them in Pulumi.yaml.
  */
-function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record<string, unknown>>) {
+function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record<string, unknown>>, description: string) {
     const merge = (v: unknown) => {
         if (v === undefined || v === null) return defaults;
         if (typeof v !== "object" || Array.isArray(v)) return v;
@@ -94,7 +94,8 @@ function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record
         }
         return out;
     };
-    return z.preprocess(merge, z.record(dnsLabel, value));
+    // The default entries travel with the schema so Pulumi.yaml can declare their leaves.
+    return Object.assign(z.preprocess(merge, z.record(dnsLabel, value)).describe(description), { entryDefaults: defaults });
 }
 
 export const configSchema = z.strictObject({
@@ -124,14 +125,14 @@ export const configSchema = z.strictObject({
         adminRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "must be an IAM role ARN")).default([]).describe("IAM roles granted cluster admin through access entries"),
         minNodes: int(0, 5000).default(3).describe("Lower bound of the sum of node group minimum sizes"),
         maxNodes: int(1, 5000).default(50).describe("Upper bound of the sum of node group maximum sizes"),
-        nodeGroups: namedMap(nodeGroupSchema, DEFAULT_NODE_GROUPS).describe("Managed node groups keyed by name"),
+        nodeGroups: namedMap(nodeGroupSchema, DEFAULT_NODE_GROUPS, "Managed node groups keyed by name"),
     }),
     app: obj({
         namespace: dnsLabel.default("kubechat-system").describe("Application namespace"),
         host: z.string().default("kubechat.local").describe("External host name of the API"),
         tlsSecretName: z.string().default("kubechat-tls").describe("TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress)"),
     }),
-    services: namedMap(serviceSchema, { "api-gateway": {} }).describe("KubeChat workloads keyed by name; api-gateway is the first"),
+    services: namedMap(serviceSchema, { "api-gateway": {} }, "KubeChat workloads keyed by name; api-gateway is the first"),
     postgres: obj({
         enabled: z.boolean().default(true).describe("Deploy the Postgres HA cluster"),
         namespace: dnsLabel.default("kubechat-data").describe("Data namespace (operator and cluster)"),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import type * as aws from "@pulumi/aws";
 
 /** What an EKS cluster adds for workloads that need AWS identities (IRSA) or AWS resources. */
 export interface EksInfo {
@@ -12,6 +13,8 @@ export interface EksInfo {
     oidcProviderUrl: pulumi.Input<string>;
     /** Customer-managed KMS key for data at rest (S3 SSE-KMS, EBS). */
     kmsKeyArn: pulumi.Input<string>;
+    /** Explicit AWS provider (region from config) for every AWS resource. */
+    awsProvider: aws.Provider;
 }
 
 /**

@@ -28,7 +28,10 @@ function unwrap(s: Any): { inner: Any; def: unknown; description?: string } {
             def = typeof cur.def.defaultValue === "function" ? cur.def.defaultValue() : cur.def.defaultValue;
             cur = cur.def.innerType;
         } else if (t === "optional" || t === "nullable") cur = cur.def.innerType;
-        else if (t === "pipe") cur = cur.def.out;
+        else if (t === "pipe") {
+            if ((cur as any).entryDefaults !== undefined) def = (cur as any).entryDefaults;
+            cur = cur.def.out;
+        }
         else break;
         description = description ?? cur.description;
     }

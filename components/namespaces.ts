@@ -1,0 +1,37 @@
+/**
+ * Namespace names by role. The app and data namespaces and the gateway namespace come from config;
+ * the rest are fixed (engines and dashboards expect them). The component that owns a role creates
+ * its namespace; others refer to it by these names (NetworkPolicies select them by
+ * `kubernetes.io/metadata.name`).
+ */
+import { StackConfig } from "./config";
+
+export interface NamespaceNames {
+    app: string;
+    data: string;
+    istioSystem: string;
+    gateway: string;
+    monitoring: string;
+    logging: string;
+    tracing: string;
+    delivery: string;
+    velero: string;
+    vpa: string;
+    kubeSystem: string;
+}
+
+export function namespaceNames(c: Pick<StackConfig, "app" | "postgres" | "mesh">): NamespaceNames {
+    return {
+        app: c.app.namespace,
+        data: c.postgres.namespace,
+        istioSystem: "istio-system",
+        gateway: c.mesh.gatewayNamespace,
+        monitoring: "monitoring",
+        logging: "logging",
+        tracing: "tracing",
+        delivery: "argo-rollouts",
+        velero: "velero",
+        vpa: "vpa",
+        kubeSystem: "kube-system",
+    };
+}

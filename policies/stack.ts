@@ -1,0 +1,175 @@
+/**
+ * Cross-resource (stack) policies: what no single object shows. Each needs the whole set of resources
+ * (the stack in CrossGuard, all documents of a `policy check` run offline). Objects are matched by
+ * namespace + kind + name, and pods by label selectors, as Kubernetes does.
+ */
+import { EKS_CLUSTER, KMS_KEY, S3_BUCKETS } from "./aws";
+import { exemptNamespaces, isKind, networkPoliciesIn } from "./network";
+import { PodTemplate, podTemplate } from "./podspec";
+import {
+    KubechatStackPolicy, Level, Profile, StackCheck, StackResource, asArray, isK8s, isUnknown, kindOf, namespaceOf, objectName, objectRef,
+    resourcePolicy, selects, stackPolicy,
+} from "./rule";
+
+interface Workload {
+    r: StackResource;
+    kind: string;
+    ns: string;
+    name: string;
+    pod: PodTemplate;
+    /** How messages name it: `Deployment kubechat/api-gateway`. */
+    ref: string;
+}
+
+function workloads(resources: StackResource[]): Workload[] {
+    const out: Workload[] = [];
+    for (const r of resources) {
+        const pod = podTemplate(r.type, r.props);
+        if (!pod) continue;
+        out.push({ r, kind: kindOf(r.type), ns: namespaceOf(r.props), name: objectName(r.props, r.name), pod, ref: objectRef(r.type, r.props, r.name) });
+    }
+    return out;
+}
+
+const ofKind = (resources: StackResource[], kind: string) => resources.filter((r) => isKind(r, kind));
+
+/** The autoscaler (HPA or VPA; `refField` scaleTargetRef or targetRef) aimed at a workload. */
+function autoscalersOf(resources: StackResource[], kind: string, refField: string, w: Workload): StackResource[] {
+    return ofKind(resources, kind).filter((a) => namespaceOf(a.props) === w.ns
+        && a.props?.spec?.[refField]?.kind === w.kind && a.props?.spec?.[refField]?.name === w.name);
+}
+const hpaOf = (resources: StackResource[], w: Workload): StackResource | undefined =>
+    autoscalersOf(resources, "HorizontalPodAutoscaler", "scaleTargetRef", w)[0];
+
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+/** Lowest replica count: the HPA's minReplicas (default 1) or spec.replicas (default 1); undefined when unknown. */
+function replicaFloor(resources: StackResource[], w: Workload): number | undefined {
+    const hpa = hpaOf(resources, w);
+    const v = hpa ? hpa.props.spec?.minReplicas ?? 1 : w.r.props?.spec?.replicas ?? 1;
+    return num(v);
+}
+/** Highest replica count: the HPA's maxReplicas or spec.replicas (default 1). */
+function replicaCeiling(resources: StackResource[], w: Workload): number | undefined {
+    const hpa = hpaOf(resources, w);
+    return num(hpa ? hpa.props.spec?.maxReplicas : w.r.props?.spec?.replicas ?? 1);
+}
+
+const SCALED_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
+
+const stack = (name: string, profile: Profile, description: string, checkStack: StackCheck, enforcementLevel: Level = "mandatory", config?: ("persistent" | "zones")[]): KubechatStackPolicy =>
+    stackPolicy({ name, profile, description, enforcementLevel, checkStack, config });
+
+export const hpaDeclaredReplicas = stack("hpa-declared-replicas", "hygiene",
+    "A workload scaled by an HPA does not declare spec.replicas (every update would reset it), unless spec.replicas is in ignoreChanges.",
+    (resources) => workloads(resources)
+        .filter((w) => SCALED_KINDS.includes(w.kind) && w.r.props?.spec?.replicas !== undefined && !w.r.ignoreChanges.includes("spec.replicas"))
+        .flatMap((w) => {
+            const hpa = hpaOf(resources, w);
+            return hpa ? [{ resource: w.r, message: `${w.ref}: spec.replicas is set while HorizontalPodAutoscaler ${objectName(hpa.props, hpa.name)} scales it; omit spec.replicas` }] : [];
+        }));
+
+/** Resources an HPA scales on: Resource/ContainerResource metrics, default CPU (v2 without metrics, v1). */
+function hpaResources(hpa: any): string[] {
+    const metrics = asArray(hpa?.spec?.metrics);
+    if (metrics.length === 0) return ["cpu"];
+    return metrics.flatMap((m) => m?.type === "Resource" ? [m.resource?.name] : m?.type === "ContainerResource" ? [m.containerResource?.name] : []);
+}
+/** Resources a VPA changes: none with updateMode Off; else controlledResources of active container policies (default cpu+memory). */
+function vpaResources(vpa: any): string[] {
+    const mode = vpa?.spec?.updatePolicy?.updateMode;
+    if (mode === "Off" || isUnknown(mode)) return [];
+    const policies = asArray(vpa?.spec?.resourcePolicy?.containerPolicies);
+    if (policies.length === 0) return ["cpu", "memory"];
+    return policies.filter((p) => p?.mode !== "Off").flatMap((p) => asArray<string>(p.controlledResources ?? ["cpu", "memory"]));
+}
+
+export const vpaHpaConflict = stack("vpa-hpa-conflict", "hygiene",
+    "A VPA that acts (updateMode not Off) does not control CPU or memory that an HPA on the same workload scales on.",
+    (resources) => workloads(resources).flatMap((w) => {
+        const hpa = hpaOf(resources, w);
+        if (!hpa) return [];
+        const scaled = hpaResources(hpa.props);
+        return autoscalersOf(resources, "VerticalPodAutoscaler", "targetRef", w).flatMap((vpa) => {
+            const both = [...new Set(vpaResources(vpa.props).filter((r) => scaled.includes(r)))];
+            return both.length ? [{
+                resource: vpa,
+                message: `${objectRef(vpa.type, vpa.props, vpa.name)}: acts on ${both.join(", ")} of ${w.ref}, which HorizontalPodAutoscaler ${objectName(hpa.props, hpa.name)} scales on; `
+                    + `set spec.updatePolicy.updateMode: Off or limit controlledResources`,
+            }] : [];
+        });
+    }));
+
+export const vpaUpdateModeAuto = resourcePolicy({
+    name: "vpa-update-mode-auto",
+    profile: "hygiene",
+    description: "VPA updateMode Auto is deprecated; use Recreate or InPlaceOrRecreate (or Off/Initial).",
+    enforcementLevel: "advisory",
+    check: (type, props, ctx) => isK8s(type) && kindOf(type) === "VerticalPodAutoscaler" && props?.spec?.updatePolicy?.updateMode === "Auto"
+        ? [`${objectRef(type, props, ctx.name)}: spec.updatePolicy.updateMode Auto is deprecated; use Recreate or InPlaceOrRecreate`] : [],
+});
+
+/** Minimum pods a PDB's minAvailable demands out of `n` (ints as-is, percentages rounded up as Kubernetes does). */
+function demanded(minAvailable: unknown, n: number): number | undefined {
+    if (typeof minAvailable === "number") return minAvailable;
+    const m = typeof minAvailable === "string" ? /^(\d+)%$/.exec(minAvailable) : null;
+    return m ? Math.ceil((Number(m[1]) * n) / 100) : undefined;
+}
+
+export const pdbBlocksEvictions = stack("pdb-blocks-evictions", "hygiene",
+    "A PodDisruptionBudget allows at least one eviction: maxUnavailable not 0, minAvailable below the workload's replica floor (HPA minReplicas).",
+    (resources) => ofKind(resources, "PodDisruptionBudget").flatMap((pdb) => {
+        const spec = pdb.props?.spec ?? {};
+        const ref = objectRef(pdb.type, pdb.props, pdb.name);
+        if (spec.maxUnavailable === 0 || spec.maxUnavailable === "0%") {
+            return [{ resource: pdb, message: `${ref}: spec.maxUnavailable 0 blocks every voluntary eviction (node drains hang)` }];
+        }
+        if (spec.minAvailable === undefined || !spec.selector) return [];
+        return workloads(resources)
+            .filter((w) => SCALED_KINDS.includes(w.kind) && w.ns === namespaceOf(pdb.props) && selects(spec.selector, w.pod.metadata?.labels ?? {}))
+            .flatMap((w) => {
+                const floor = replicaFloor(resources, w);
+                const need = floor === undefined ? undefined : demanded(spec.minAvailable, floor);
+                return floor !== undefined && need !== undefined && need >= floor ? [{
+                    resource: pdb,
+                    message: `${ref}: spec.minAvailable ${spec.minAvailable} with ${floor} replica(s) of ${w.ref} blocks every voluntary eviction; lower it below the replica floor`,
+                }] : [];
+            });
+    }));
+
+const ZONE_KEYS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
+export const zoneAntiAffinityReplicas = stack("zone-anti-affinity-replicas", "hygiene",
+    "Required podAntiAffinity on the zone key caps replicas at the zone count: max replicas (HPA maxReplicas) must not exceed the zones.",
+    (resources, ctx) => workloads(resources).flatMap((w) => {
+        const terms = asArray(w.pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
+        if (!terms.some((t) => ZONE_KEYS.includes(t?.topologyKey))) return [];
+        const max = replicaCeiling(resources, w);
+        return max !== undefined && max > ctx.zones ? [{
+            resource: w.r,
+            message: `${w.ref}: required podAntiAffinity on topology.kubernetes.io/zone allows at most ${ctx.zones} pod(s) but up to ${max} replicas are wanted; `
+                + `use topologySpreadConstraints (maxSkew: 1) instead`,
+        }] : [];
+    }), "mandatory", ["zones"]);
+
+export const workloadNetworkPolicy = stack("workload-network-policy", "network",
+    "Every workload's pods are selected by at least one NetworkPolicy in its namespace (system namespaces exempt).",
+    (resources) => {
+        const exempt = exemptNamespaces(resources);
+        return workloads(resources)
+            .filter((w) => !exempt.has(w.ns) && !isUnknown(w.r.props?.metadata?.namespace))
+            .filter((w) => !networkPoliciesIn(resources, w.ns).some((np) => selects(np.props?.spec?.podSelector ?? {}, w.pod.metadata?.labels ?? {})))
+            .map((w) => ({ resource: w.r, message: `${w.ref}: no NetworkPolicy in namespace ${w.ns} selects its pods` }));
+    });
+
+export const STATEFUL_TYPES = [
+    EKS_CLUSTER, KMS_KEY, ...S3_BUCKETS, "kubernetes:acid.zalan.do/v1:postgresql", "kubernetes:core/v1:PersistentVolumeClaim",
+];
+export const protectStatefulResources = stack("protect-stateful-resources", "hygiene",
+    "In a persistent stack, stateful resources (EKS cluster, KMS keys, S3 buckets, Postgres clusters, PVCs) have protect: true.",
+    (resources, ctx) => !ctx.persistent ? [] : resources
+        .filter((r) => STATEFUL_TYPES.includes(r.type) && !r.protect)
+        .map((r) => ({ resource: r, message: `${isK8s(r.type) ? objectRef(r.type, r.props, r.name) : `${kindOf(r.type)} ${r.name}`}: must set protect: true in a persistent stack` })),
+    "mandatory", ["persistent"]);
+
+export const stackPolicies = [
+    hpaDeclaredReplicas, vpaHpaConflict, vpaUpdateModeAuto, pdbBlocksEvictions, zoneAntiAffinityReplicas, workloadNetworkPolicy, protectStatefulResources,
+];
