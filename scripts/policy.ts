@@ -1,0 +1,119 @@
+/**
+ * Offline policy check: the CrossGuard pack's rules on plain Kubernetes YAML.
+ *
+ *   npm run policy -- check <file-or-dir>... [--profile <name>] [--json]
+ *
+ * Exit 0: no mandatory violation; 1: mandatory violations; 2: bad usage or unreadable input.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parseAllDocuments } from "yaml";
+import { PolicyResource, Violation, profiles, runPolicies } from "../policies/engine";
+
+export class UsageError extends Error {}
+
+const USAGE = "usage: npm run policy -- check <file-or-dir>... [--profile <name>] [--json]";
+
+/** Pulumi type token of a manifest: `v1` Pod -> kubernetes:core/v1:Pod, `apps/v1` -> kubernetes:apps/v1:Deployment. */
+export function typeToken(apiVersion: string, kind: string): string {
+    return `kubernetes:${apiVersion.includes("/") ? apiVersion : `core/${apiVersion}`}:${kind}`;
+}
+
+/** Files named on the command line; directories are walked for *.yaml / *.yml (sorted, stable output). */
+export function collectFiles(paths: string[]): string[] {
+    const out: string[] = [];
+    const walk = (p: string, explicit: boolean) => {
+        let st: fs.Stats;
+        try {
+            st = fs.statSync(p);
+        } catch {
+            throw new UsageError(`cannot read ${p}: no such file or directory`);
+        }
+        if (st.isDirectory()) {
+            for (const e of fs.readdirSync(p).sort()) walk(path.join(p, e), false);
+        } else if (explicit || /\.ya?ml$/i.test(p)) {
+            out.push(p);
+        }
+    };
+    for (const p of paths) walk(p, true);
+    return out;
+}
+
+/** Every Kubernetes object of a (multi-document) YAML file; `kind: List` items are expanded. */
+export function loadManifests(file: string): PolicyResource[] {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    const out: PolicyResource[] = [];
+    parseAllDocuments(text).forEach((doc, i) => {
+        if (doc.errors.length > 0) throw new UsageError(`${file}: document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+        const obj = doc.toJS();
+        if (obj === null || obj === undefined) return;
+        const objects = obj?.kind === "List" && Array.isArray(obj.items) ? obj.items : [obj];
+        objects.forEach((o: any, j: number) => {
+            if (!o || typeof o !== "object" || typeof o.apiVersion !== "string" || typeof o.kind !== "string") {
+                throw new UsageError(`${file}: document ${i + 1} is not a Kubernetes object (apiVersion and kind are required)`);
+            }
+            const name = typeof o.metadata?.name === "string" ? o.metadata.name : `${o.kind.toLowerCase()}-${i + 1}`;
+            const suffix = objects.length > 1 ? `.${j + 1}` : "";
+            out.push({ urn: `${file}#${i + 1}${suffix}`, type: typeToken(o.apiVersion, o.kind), name, props: o, file });
+        });
+    });
+    return out;
+}
+
+export interface CheckArgs { paths: string[]; profile?: string; json: boolean }
+
+export function parseArgs(argv: string[]): CheckArgs {
+    const [command, ...rest] = argv;
+    if (command !== "check") throw new UsageError(command === undefined ? USAGE : `unknown command "${command}"\n${USAGE}`);
+    const args: CheckArgs = { paths: [], json: false };
+    for (let i = 0; i < rest.length; i++) {
+        const a = rest[i];
+        if (a === "--json") args.json = true;
+        else if (a === "--profile" || a.startsWith("--profile=")) {
+            const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
+            if (!v) throw new UsageError(`--profile needs a value (one of ${profiles.join(", ")})`);
+            if (!profiles.includes(v)) throw new UsageError(`unknown profile "${v}" (one of ${profiles.join(", ")})`);
+            args.profile = v;
+        } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+        else args.paths.push(a);
+    }
+    if (args.paths.length === 0) throw new UsageError(`no file or directory given\n${USAGE}`);
+    return args;
+}
+
+export function formatText(violations: Violation[], files: number, objects: number): string {
+    const lines = violations.map((v) => `${v.file ?? "-"}: [${v.level}] ${v.policy} (${v.profile}): ${v.message}`);
+    const mandatory = violations.filter((v) => v.level === "mandatory").length;
+    lines.push(`${mandatory === 0 ? "PASS" : "FAIL"}: ${mandatory} mandatory, ${violations.length - mandatory} advisory violation(s) in ${objects} object(s) from ${files} file(s)`);
+    return lines.join("\n");
+}
+
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** Runs the CLI; returns the exit code (never throws, never prints a stack trace). */
+export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
+    try {
+        const args = parseArgs(argv);
+        const files = collectFiles(args.paths);
+        const resources = files.flatMap(loadManifests);
+        const violations = runPolicies(resources, { profile: args.profile });
+        if (args.json) {
+            io.out(JSON.stringify(violations.map((v) => ({
+                file: v.file ?? null, kind: v.kind ?? null, name: v.name, policy: v.policy, profile: v.profile, level: v.level, message: v.message,
+            })), null, 2));
+        } else {
+            io.out(formatText(violations, files.length, resources.length));
+        }
+        return violations.some((v) => v.level === "mandatory") ? 1 : 0;
+    } catch (e) {
+        io.err(`policy: ${e instanceof Error ? e.message : String(e)}`);
+        return 2;
+    }
+}
+
+if (require.main === module) process.exit(main(process.argv.slice(2)));
