@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** Arguments of {@link SecureBucket}. */
+export interface SecureBucketArgs {
+    /** Globally unique bucket name (explicit, known at plan time). Required; 3-63 lowercase letters, digits, dots, hyphens. */
+    bucketName: string;
+    /** KMS key for SSE-KMS default encryption. Required. */
+    kmsKeyArn: pulumi.Input<string>;
+    /** Expire current objects after N days (0 = never). Required; integer >= 0. */
+    expirationDays: number;
+    /** Expire noncurrent versions after N days. Required; integer >= 1. */
+    noncurrentDays: number;
+    /** protect + retainOnDelete on the bucket (persistent stacks), so deleting the stack never deletes the data. */
+    protect: boolean;
+    /** Explicit AWS provider (from the EKS cluster layer) for every AWS resource. */
+    awsProvider: aws.Provider;
+}
+
+/** S3 bucket names: 3-63 chars, lowercase letters, digits, dots and hyphens, starting/ending alphanumeric. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Validates the args; throws one error listing every `path: reason`. */
+export function validateSecureBucketArgs(args: Pick<SecureBucketArgs, "bucketName" | "expirationDays" | "noncurrentDays">): void {
+    const errors: string[] = [];
+    if (!BUCKET_NAME.test(args.bucketName) || args.bucketName.includes("..")) {
+        errors.push(`bucketName: "${args.bucketName}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
+    }
+    if (!Number.isInteger(args.expirationDays) || args.expirationDays < 0) errors.push(`expirationDays: must be an integer >= 0`);
+    if (!Number.isInteger(args.noncurrentDays) || args.noncurrentDays < 1) errors.push(`noncurrentDays: must be an integer >= 1`);
+    if (errors.length) throw new Error(`SecureBucket ${args.bucketName}:\n  ${errors.join("\n  ")}`);
+}
+
+/** `arn:aws:s3:::<name>` — pure, so IAM policies can be built at plan time. */
+export function bucketArn(bucketName: string): string {
+    return `arn:aws:s3:::${bucketName}`;
+}
+
+/** Bucket policy JSON denying every request not made over TLS, on the bucket and on its objects. */
+export function tlsOnlyBucketPolicy(bucketName: string): string {
+    const arn = bucketArn(bucketName);
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [arn, `${arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }],
+    });
+}
+
+/** Lifecycle rules: expire current objects (optional), expire noncurrent versions, clean up aborted uploads. */
+export function bucketLifecycleRules(expirationDays: number, noncurrentDays: number): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    return [{
+        id: "retention",
+        status: "Enabled",
+        // Empty filter = every object in the bucket.
+        filter: {},
+        ...(expirationDays > 0 ? { expiration: { days: expirationDays } } : {}),
+        noncurrentVersionExpiration: { noncurrentDays },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    }];
+}
+
+/**
+ * A private, versioned, KMS-encrypted, TLS-only S3 bucket with a retention lifecycle. The companion
+ * resources reference the bucket by its explicit name (known at plan time, so policy checks can pair
+ * them) and depend on the bucket resource for ordering.
+ */
+export class SecureBucket extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly bucketName: string;
+    /** `arn:aws:s3:::<bucketName>`, known at plan time. */
+    readonly arn: string;
+
+    constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:aws:SecureBucket", name, {}, opts);
+        validateSecureBucketArgs(args);
+        this.bucketName = args.bucketName;
+        this.arn = bucketArn(args.bucketName);
+
+        const awsOpts = { parent: this, provider: args.awsProvider };
+        // Backups and WAL must survive a stack deletion: protect blocks accidental deletes and
+        // retainOnDelete keeps the bucket in AWS if protection is lifted and the stack destroyed.
+        this.bucket = new aws.s3.Bucket(`${name}-bucket`, {
+            bucket: args.bucketName,
+            forceDestroy: false,
+        }, { ...awsOpts, protect: args.protect, retainOnDelete: args.protect });
+
+        const companion = { ...awsOpts, dependsOn: [this.bucket] };
+        const bucket = args.bucketName;
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+            bucket,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        }, companion);
+        new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+            bucket,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        }, companion);
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+            bucket,
+            rules: [{
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                // S3 Bucket Keys cut KMS request volume (WAL segments and backup chunks are many small objects).
+                bucketKeyEnabled: true,
+            }],
+        }, companion);
+        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
+            bucket,
+            versioningConfiguration: { status: "Enabled" },
+        }, companion);
+        new aws.s3.BucketPolicy(`${name}-tls-only`, {
+            bucket,
+            policy: tlsOnlyBucketPolicy(args.bucketName),
+        }, companion);
+        // Noncurrent-version rules only apply to a versioned bucket: configure versioning first.
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+            bucket,
+            rules: bucketLifecycleRules(args.expirationDays, args.noncurrentDays),
+        }, { ...awsOpts, dependsOn: [this.bucket, versioning] });
+
+        this.registerOutputs({ bucket: this.bucket, bucketName: this.bucketName, arn: this.arn });
+    }
+}
