@@ -235,7 +235,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         case "invalid_format":
             return issue.message;
         case "invalid_key":
-            return `key ${issue.message.includes("DNS") ? "must be a DNS-1123 label" : "is invalid"}`;
+            return `key ${issue.issues[0]?.message ?? "is invalid"}`;
         default:
             return issue.message;
     }

@@ -1,0 +1,71 @@
+/**
+ * The `plan` command as a function (argv in, exit code out), so tests run it in-process.
+ * Exit codes: 0 ok; 1 mandatory policy violations; 2 invalid config or usage; 3 internal error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT, UsageError, runProgram } from "./plan";
+import { summarize, writePlanOutputs } from "./outputs";
+
+export interface Io {
+    out: (line: string) => void;
+    err: (line: string) => void;
+}
+
+const USAGE = "usage: npm run plan -- <stack> [--config-file <path>] [--out <dir>]";
+
+interface Args {
+    stack: string;
+    configFile?: string;
+    out?: string;
+}
+
+function parseArgs(argv: string[]): Args | "help" {
+    const rest: string[] = [];
+    const args: Partial<Args> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--config-file" || a === "--out") {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
+            if (a === "--config-file") args.configFile = path.resolve(v);
+            else args.out = path.resolve(v);
+        } else if (a === "-h" || a === "--help") {
+            return "help";
+        } else if (a.startsWith("-")) {
+            throw new UsageError(`unknown option ${a}\n${USAGE}`);
+        } else {
+            rest.push(a);
+        }
+    }
+    if (rest.length !== 1) throw new UsageError(USAGE);
+    if (!/^[A-Za-z0-9_.-]+$/.test(rest[0])) throw new UsageError(`invalid stack name ${rest[0]}`);
+    return { ...args, stack: rest[0] };
+}
+
+export async function planCli(argv: string[], io: Io): Promise<number> {
+    try {
+        const args = parseArgs(argv);
+        if (args === "help") {
+            io.out(USAGE);
+            return 0;
+        }
+        const configFile = args.configFile ?? path.join(ROOT, `Pulumi.${args.stack}.yaml`);
+        if (!fs.existsSync(configFile)) throw new UsageError(`no config file ${path.relative(process.cwd(), configFile)} for stack ${args.stack}`);
+        const started = Date.now();
+        const plan = await runProgram({ stack: args.stack, configFile });
+        const out = args.out ?? path.join(ROOT, "out", args.stack);
+        const result = writePlanOutputs(plan, out);
+        io.out(summarize(plan, result, Date.now() - started, out));
+        return result.mandatoryViolations > 0 ? 1 : 0;
+    } catch (e) {
+        const err = e as Error;
+        // Bad input is the user's to fix: say what and where, never a stack trace.
+        if (err.name === "ConfigError" || err instanceof UsageError) {
+            io.err(`error: ${err.message}`);
+            return 2;
+        }
+        io.err(err.stack ?? String(err));
+        return 3;
+    }
+}

@@ -1,0 +1,73 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { planCli } from "../../scripts/lib/cli";
+import { ROOT } from "../../scripts/lib/plan";
+
+async function run(argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await planCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-plan-"));
+function configFile(name: string, text: string): string {
+    const f = path.join(tmp, `${name}.yaml`);
+    fs.writeFileSync(f, text);
+    return f;
+}
+const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+
+describe("plan command", () => {
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("plans the dev stack and writes plan.json, manifests/, airgap.json and graph.mmd", async () => {
+        const outDir = path.join(tmp, "out-dev");
+        const r = await run(["dev", "--out", outDir]);
+        assert.strictEqual(r.code, 0, r.err);
+        assert.match(r.out, /Plan of kubechat-platform\/dev/);
+        assert.match(r.out, /Policies \(advisory\)/);
+        const plan = JSON.parse(fs.readFileSync(path.join(outDir, "plan.json"), "utf8"));
+        assert.strictEqual(plan.stack, "dev");
+        for (const r of plan.resources) {
+            for (const k of ["urn", "type", "name", "parent", "custom", "provider", "dependencies", "inputs", "protect", "retainOnDelete", "ignoreChanges"]) assert.ok(k in r, `${r.urn} lacks ${k}`);
+        }
+        assert.ok(fs.readdirSync(path.join(outDir, "manifests")).length > 0);
+        const airgap = JSON.parse(fs.readFileSync(path.join(outDir, "airgap.json"), "utf8"));
+        assert.ok(Array.isArray(airgap.images) && Array.isArray(airgap.charts));
+        assert.match(fs.readFileSync(path.join(outDir, "graph.mmd"), "utf8"), /^flowchart LR/);
+    });
+
+    const bad: [string, string, RegExp][] = [
+        ["wrong type", dev.replace("zones: 1", "zones: three"), /kubechat:cluster\.zones: must be a number/],
+        ["out-of-range number", dev.replace("instances: 1", "instances: 0"), /kubechat:postgres\.instances: must be >= 1/],
+        ["unknown key", dev.replace("kubechat:persistent: false", "kubechat:persistent: false\n  kubechat:colour: blue"), /kubechat:colour: unknown key/],
+        ["invalid enum value", dev.replace("strategy: rolling", "strategy: big-bang"), /kubechat:delivery\.strategy: must be one of: rolling, canary, blueGreen/],
+        ["unparsable YAML", dev.replace("  kubechat:app:\n", "  kubechat:app: [\n"), /bad\.yaml:\d+:\d+: invalid YAML/],
+    ];
+    for (const [what, text, message] of bad) {
+        it(`exits 2 naming the key for ${what}`, async () => {
+            const r = await run(["dev", "--config-file", configFile(what === "unparsable YAML" ? "bad" : what.replace(/ /g, "-"), text), "--out", path.join(tmp, "o")]);
+            assert.strictEqual(r.code, 2);
+            assert.match(r.err, message);
+            assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+        });
+    }
+
+    it("exits 2 on usage errors", async () => {
+        assert.strictEqual((await run([])).code, 2);
+        assert.strictEqual((await run(["nosuchstack"])).code, 2);
+        assert.strictEqual((await run(["dev", "--frobnicate"])).code, 2);
+    });
+
+    it("as a process: exit code 2 and a one-line reason, no stack trace", () => {
+        const f = configFile("proc", dev.replace("instances: 1", "instances: -4"));
+        const p = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/plan.ts"), "dev", "--config-file", f, "--out", path.join(tmp, "p")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
+        assert.strictEqual(p.status, 2, p.stderr);
+        assert.match(p.stderr, /kubechat:postgres\.instances: must be >= 1/);
+        assert.doesNotMatch(p.stderr, /\n\s+at /);
+    });
+});

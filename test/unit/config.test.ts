@@ -1,0 +1,75 @@
+import * as assert from "assert";
+import { ConfigError, parseConfig } from "../../components/config";
+
+/** Minimal valid on-prem config (object store needed for the default backups). */
+const base = () => ({
+    objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds" },
+    postgres: { backupBucket: "pg" },
+    backup: { bucket: "velero" },
+});
+
+function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
+    try {
+        parseConfig(raw, "kubechat-platform", "test", secretKeys);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return (e as ConfigError).problems;
+    }
+    return [];
+}
+
+describe("config loader", () => {
+    it("accepts an empty-but-complete on-prem config and fills documented defaults", () => {
+        const c = parseConfig(base(), "p", "s");
+        assert.strictEqual(c.cluster.kind, "onprem");
+        assert.strictEqual(c.postgres.instances, 3);
+        assert.strictEqual(c.services["api-gateway"].maxReplicas, 20);
+        assert.deepStrictEqual(Object.keys(c.eks.nodeGroups), ["general-purpose", "compute-optimized"]);
+        assert.deepStrictEqual(c.eks.nodeGroups["compute-optimized"].taints, ["workload-type=compute-intensive:NoSchedule"]);
+    });
+
+    it("reports wrong types, ranges, enums and unknown keys all at once, each naming its key", () => {
+        const p = problems({ ...base(), postgres: { instances: 0, backupBucket: "pg", colour: "red" }, cluster: { kind: "gke" }, mesh: { enabled: "yes" }, typo: 1 });
+        assert.deepStrictEqual(p.sort(), [
+            "kubechat:cluster.kind: must be one of: onprem, eks",
+            "kubechat:mesh.enabled: must be a boolean",
+            "kubechat:postgres.colour: unknown key",
+            "kubechat:postgres.instances: must be >= 1",
+            "kubechat:typo: unknown key",
+        ]);
+    });
+
+    it("validates entries of named maps and merges them over their defaults", () => {
+        const c = parseConfig({ ...base(), eks: { nodeGroups: { "compute-optimized": { maxSize: 4 } } } }, "p", "s");
+        assert.strictEqual(c.eks.nodeGroups["compute-optimized"].maxSize, 4);
+        assert.strictEqual(c.eks.nodeGroups["compute-optimized"].minSize, 0);
+        assert.deepStrictEqual(c.eks.nodeGroups["compute-optimized"].instanceTypes, ["c5.large", "c5.xlarge"]);
+        assert.deepStrictEqual(problems({ ...base(), services: { Bad_Name: { image: "x" } } }), ["kubechat:services.Bad_Name: key must be a DNS-1123 label (lower-case letters, digits, '-')"]);
+        assert.deepStrictEqual(problems({ ...base(), services: { worker: {} } }), ["kubechat:services.worker.image: is required for services other than api-gateway"]);
+    });
+
+    it("checks rules across keys", () => {
+        assert.deepStrictEqual(problems({ ...base(), services: { "api-gateway": { minReplicas: 5, maxReplicas: 2 } } }), ["kubechat:services.api-gateway.maxReplicas: must be >= minReplicas (5)"]);
+        assert.deepStrictEqual(problems({ ...base(), delivery: { canarySteps: [5, 50, 25] } }), ["kubechat:delivery.canarySteps: weights must increase", "kubechat:delivery.canarySteps: must end at 100"]);
+        assert.deepStrictEqual(problems({ objectStore: { endpoint: "" } }), [
+            "kubechat:objectStore.endpoint: is required on-prem when postgres.backups or backup.enabled is on",
+            "kubechat:postgres.backupBucket: is required on-prem when postgres.backups is on",
+            "kubechat:backup.bucket: is required on-prem when backup.enabled is on",
+            "kubechat:objectStore.credentialsSecret: is required unless kubechat:objectStoreAccessKeyId and kubechat:objectStoreSecretAccessKey are set (as secrets)",
+        ]);
+        const eks = { cluster: { kind: "eks", zones: 3 }, eks: { nodeGroups: { "general-purpose": { minSize: 3, maxSize: 45, desiredSize: 3 } } } };
+        assert.deepStrictEqual(problems(eks), ["kubechat:eks.nodeGroups: maximum sizes add up to 55, above eks.maxNodes (50)"]);
+        assert.deepStrictEqual(problems({ ...eks, eks: { nodeGroups: { "general-purpose": { minSize: 3, maxSize: 20, desiredSize: 1 } } } }), ["kubechat:eks.nodeGroups.general-purpose.desiredSize: must be between minSize and maxSize (3..20)"]);
+    });
+
+    it("refuses secrets given in plain text and keeps them out of the typed config", () => {
+        const kubeconfig = "apiVersion: v1\nkind: Config\n";
+        assert.deepStrictEqual(problems({ ...base(), kubeconfig }), ["kubechat:kubeconfig: kubeconfig contents must be set as a secret (pulumi config set --secret)"]);
+        const c = parseConfig({ ...base(), kubeconfig, objectStoreAccessKeyId: "AKIA", objectStoreSecretAccessKey: "s3cr3t" }, "p", "s",
+            ["kubechat:kubeconfig", "kubechat:objectStoreAccessKeyId", "kubechat:objectStoreSecretAccessKey"]);
+        assert.strictEqual(c.kubeconfig, "");
+        assert.strictEqual(c.objectStoreSecretAccessKey, "");
+        assert.ok(c.kubeconfigSecret && c.objectStoreCredentials);
+        assert.ok(!JSON.stringify(c).includes("s3cr3t"));
+    });
+});
