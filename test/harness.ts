@@ -53,7 +53,8 @@ export function release(plan: Plan, chart: string): PlanResource {
     return found[0];
 }
 
-export function schemaCheck(plan: Plan): SchemaResult {
+/** Validate every Kubernetes object of a plan against its published schema. */
+export function schemaCheck(plan: Plan): Promise<SchemaResult> {
     return validateObjects(k8sObjects(plan));
 }
 

@@ -15,13 +15,16 @@ export interface SchemaResult {
 
 const cache = new Map<string, any>();
 
-function modelFor(apiVersion: string, kind: string): any {
+// The model packages are ESM-only; this keeps a real dynamic import() under CommonJS output.
+const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
+
+async function modelFor(apiVersion: string, kind: string): Promise<any> {
     const key = `${apiVersion}/${kind}`;
     if (cache.has(key)) return cache.get(key);
     let model: any = null;
     for (const pkg of PACKAGES) {
         try {
-            model = require(`${pkg}/${apiVersion}/${kind}`)[kind];
+            model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
             if (model) break;
         } catch {
             model = null;
@@ -31,11 +34,11 @@ function modelFor(apiVersion: string, kind: string): any {
     return model;
 }
 
-export function validateObjects(objects: any[]): SchemaResult {
+export async function validateObjects(objects: any[]): Promise<SchemaResult> {
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
     for (const o of objects) {
-        const model = modelFor(o.apiVersion, o.kind);
+        const model = await modelFor(o.apiVersion, o.kind);
         if (!model) {
             missing.add(`${o.apiVersion}/${o.kind}`);
             continue;

@@ -1,0 +1,59 @@
+import * as assert from "assert";
+import { CHARTS, Catalog, IMAGES, splitImage } from "../../components/catalog";
+
+describe("catalog", () => {
+    it("pins every chart and image to an exact version", () => {
+        for (const [k, c] of Object.entries(CHARTS)) {
+            assert.match(c.version, /^\d+\.\d+\.\d+$/, k);
+            assert.match(c.repo, /^https:\/\//, k);
+            for (const img of c.deploys) assert.ok(img in IMAGES, `${k} deploys unknown image ${img}`);
+        }
+        for (const [k, i] of Object.entries(IMAGES)) {
+            assert.ok(i.tag !== "" && i.tag !== "latest", k);
+            assert.ok(splitImage(i.repository).registry.includes("."), `${k} names its registry`);
+        }
+    });
+
+    it("splits image references like a container runtime", () => {
+        assert.deepStrictEqual(splitImage("nginx"), { registry: "docker.io", path: "library/nginx" });
+        assert.deepStrictEqual(splitImage("istio/proxyv2"), { registry: "docker.io", path: "istio/proxyv2" });
+        assert.deepStrictEqual(splitImage("localhost:5000/a/b"), { registry: "localhost:5000", path: "a/b" });
+        assert.deepStrictEqual(splitImage("quay.io/prometheus/prometheus"), { registry: "quay.io", path: "prometheus/prometheus" });
+    });
+
+    it("uses upstream registries and repositories without overrides", () => {
+        const c = new Catalog();
+        assert.strictEqual(c.image("istio-proxyv2").ref, `docker.io/istio/proxyv2:${IMAGES["istio-proxyv2"].tag}`);
+        assert.deepStrictEqual(c.chart("velero"), { chart: "velero", version: CHARTS.velero.version, repositoryOpts: { repo: CHARTS.velero.repo } });
+    });
+
+    it("rewrites every image to the customer registry, keeping the path", () => {
+        const c = new Catalog({ registry: "mirror.corp:5000/kubechat/" });
+        const i = c.image("prometheus");
+        assert.strictEqual(i.registry, "mirror.corp:5000/kubechat");
+        assert.strictEqual(i.repository, "prometheus/prometheus");
+        assert.strictEqual(i.ref, `mirror.corp:5000/kubechat/prometheus/prometheus:${IMAGES.prometheus.tag}`);
+        assert.strictEqual(c.resolve("ghcr.io/acme/worker", "2.0").ref, "mirror.corp:5000/kubechat/acme/worker:2.0");
+        assert.deepStrictEqual(c.approvedRegistries(), ["mirror.corp:5000/kubechat"]);
+    });
+
+    it("points charts at an http mirror, an oci:// registry or a local directory", () => {
+        const v = CHARTS.istiod.version;
+        assert.deepStrictEqual(new Catalog({ chartRepository: "https://charts.corp/kubechat" }).chart("istiod"), { chart: "istiod", version: v, repositoryOpts: { repo: "https://charts.corp/kubechat" } });
+        assert.deepStrictEqual(new Catalog({ chartRepository: "oci://registry.corp/charts" }).chart("istiod"), { chart: "oci://registry.corp/charts/istiod", version: v });
+        assert.deepStrictEqual(new Catalog({ chartRepository: "/opt/kubechat/charts" }).chart("istiod"), { chart: `/opt/kubechat/charts/istiod-${v}.tgz` });
+    });
+
+    it("lists what was handed out, including the images a chart deploys", () => {
+        const c = new Catalog({ registry: "r.example", chartRepository: "oci://r.example/charts" });
+        c.chart("istiod");
+        c.image("kubechat-api-gateway");
+        const list = c.airgapList();
+        assert.deepStrictEqual(list.charts, [{ name: "istiod", version: CHARTS.istiod.version, repo: "oci://r.example/charts" }]);
+        assert.deepStrictEqual(list.images, [
+            `r.example/istio/pilot:${IMAGES["istio-pilot"].tag}`,
+            `r.example/istio/proxyv2:${IMAGES["istio-proxyv2"].tag}`,
+            `r.example/kubechat/api-gateway:${IMAGES["kubechat-api-gateway"].tag}`,
+        ]);
+    });
+});
