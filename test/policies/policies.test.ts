@@ -1,0 +1,212 @@
+/** Every policy: the compliant fixture passes; one changed field makes that policy fail with its message. */
+import * as assert from "assert";
+import { allPolicies } from "../../policies/engine";
+import { Fixture, OPTS, REGISTRY, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, run } from "./fixtures";
+
+const podSpec = (f: Fixture) => f.deploy.props.spec.template.spec;
+const container = (f: Fixture) => podSpec(f).containers[0];
+const sc = (f: Fixture) => container(f).securityContext;
+
+interface Case { policy: string; change: string; mutate: (f: Fixture) => void; expect: RegExp; opts?: typeof OPTS }
+
+const cases: Case[] = [
+    // pss-baseline (one representative change each; upstream value tables are in pss.test.ts)
+    { policy: "pss-host-process", change: "hostProcess", mutate: (f) => { sc(f).windowsOptions = { hostProcess: true }; }, expect: /Deployment kubechat\/api-gateway: container "api-gateway" securityContext.windowsOptions.hostProcess is true/ },
+    { policy: "pss-host-namespaces", change: "hostPID", mutate: (f) => { podSpec(f).hostPID = true; }, expect: /spec.template.spec.hostPID must be unset or false/ },
+    { policy: "pss-privileged", change: "privileged", mutate: (f) => { sc(f).privileged = true; }, expect: /container "api-gateway" securityContext.privileged is true/ },
+    { policy: "pss-capabilities-baseline", change: "add SYS_ADMIN", mutate: (f) => { sc(f).capabilities.add = ["SYS_ADMIN"]; }, expect: /capabilities.add contains SYS_ADMIN/ },
+    { policy: "pss-host-path", change: "hostPath volume", mutate: (f) => { podSpec(f).volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } }); }, expect: /volumes "docker" must not use hostPath/ },
+    { policy: "pss-host-ports", change: "hostPort", mutate: (f) => { container(f).ports[0].hostPort = 8080; }, expect: /hostPort is 8080/ },
+    { policy: "pss-apparmor", change: "Unconfined", mutate: (f) => { sc(f).appArmorProfile = { type: "Unconfined" }; }, expect: /appArmorProfile.type is "Unconfined"/ },
+    { policy: "pss-selinux", change: "spc_t", mutate: (f) => { podSpec(f).securityContext.seLinuxOptions = { type: "spc_t" }; }, expect: /spec.template.spec.securityContext.seLinuxOptions.type is "spc_t"/ },
+    { policy: "pss-proc-mount", change: "Unmasked", mutate: (f) => { sc(f).procMount = "Unmasked"; }, expect: /procMount is "Unmasked"/ },
+    { policy: "pss-seccomp-baseline", change: "Unconfined", mutate: (f) => { sc(f).seccompProfile = { type: "Unconfined" }; }, expect: /seccompProfile.type is "Unconfined"; the seccomp profile must not be Unconfined/ },
+    { policy: "pss-sysctls", change: "kernel.msgmax", mutate: (f) => { podSpec(f).securityContext.sysctls = [{ name: "kernel.msgmax", value: "65536" }]; }, expect: /sysctls sets "kernel.msgmax"/ },
+    { policy: "pss-probe-host", change: "probe host", mutate: (f) => { container(f).livenessProbe.httpGet.host = "169.254.169.254"; }, expect: /livenessProbe.httpGet.host must be unset/ },
+    // pss-restricted
+    { policy: "pss-volume-types", change: "nfs", mutate: (f) => { podSpec(f).volumes.push({ name: "shared", nfs: { server: "nfs", path: "/" } }); }, expect: /volumes "shared" uses nfs/ },
+    { policy: "pss-privilege-escalation", change: "allowPrivilegeEscalation", mutate: (f) => { sc(f).allowPrivilegeEscalation = true; }, expect: /container "api-gateway" must set securityContext.allowPrivilegeEscalation: false/ },
+    { policy: "pss-run-as-non-root", change: "runAsNonRoot false", mutate: (f) => { sc(f).runAsNonRoot = false; }, expect: /must not set securityContext.runAsNonRoot: false/ },
+    { policy: "pss-run-as-user", change: "runAsUser 0", mutate: (f) => { sc(f).runAsUser = 0; }, expect: /securityContext.runAsUser is 0/ },
+    { policy: "pss-seccomp-restricted", change: "no seccomp", mutate: (f) => { delete podSpec(f).securityContext.seccompProfile; }, expect: /must set securityContext.seccompProfile.type: RuntimeDefault/ },
+    { policy: "pss-capabilities-restricted", change: "no drop ALL", mutate: (f) => { sc(f).capabilities.drop = ["NET_RAW"]; }, expect: /must set securityContext.capabilities.drop: \["ALL"\]/ },
+    // kubechat
+    { policy: "kubechat-non-root", change: "runAsNonRoot unset", mutate: (f) => { delete podSpec(f).securityContext.runAsNonRoot; }, expect: /container "api-gateway" must set securityContext.runAsNonRoot: true/ },
+    { policy: "kubechat-read-only-root-fs", change: "readOnlyRootFilesystem", mutate: (f) => { sc(f).readOnlyRootFilesystem = false; }, expect: /Deployment kubechat\/api-gateway: container "api-gateway" must set securityContext.readOnlyRootFilesystem: true/ },
+    { policy: "kubechat-resources", change: "no memory limit", mutate: (f) => { delete container(f).resources.limits.memory; }, expect: /container "api-gateway" must set resources.limits.memory/ },
+    { policy: "kubechat-no-privilege-escalation", change: "allowPrivilegeEscalation unset", mutate: (f) => { delete sc(f).allowPrivilegeEscalation; }, expect: /must set securityContext.allowPrivilegeEscalation: false/ },
+    { policy: "kubechat-image-pinned", change: ":latest", mutate: (f) => { container(f).image = `${REGISTRY}/api-gateway:latest`; }, expect: /must not use the latest tag/ },
+    { policy: "kubechat-approved-registry", change: "docker.io", mutate: (f) => { container(f).image = "docker.io/library/nginx:1.27"; }, expect: /image "docker.io\/library\/nginx:1.27" is not from an approved registry/ },
+    { policy: "kubechat-probes", change: "no readinessProbe", mutate: (f) => { delete container(f).readinessProbe; }, expect: /container "api-gateway" must define readinessProbe/ },
+    // hygiene
+    { policy: "pdb-sanity", change: "both", mutate: (f) => { f.pdb.props.spec.maxUnavailable = 1; }, expect: /must set exactly one of minAvailable or maxUnavailable \(has minAvailable and maxUnavailable\)/ },
+    { policy: "recommended-labels", change: "no part-of", mutate: (f) => { delete f.svc.props.metadata.labels["app.kubernetes.io/part-of"]; }, expect: /Service kubechat\/api-gateway: metadata.labels must include app.kubernetes.io\/part-of or app.kubernetes.io\/managed-by/ },
+    { policy: "no-bare-pods", change: "bare Pod", mutate: (f) => { f.pod = k8s("v1", "Pod", "debug", { spec: JSON.parse(JSON.stringify(podSpec(f))) }); }, expect: /Pod kubechat\/debug: bare Pods are not rescheduled/ },
+    { policy: "no-deprecated-apis", change: "policy/v1beta1", mutate: (f) => { f.pdb.type = "kubernetes:policy/v1beta1:PodDisruptionBudget"; }, expect: /apiVersion policy\/v1beta1 is deprecated or removed; use policy\/v1/ },
+    { policy: "service-exposure", change: "LoadBalancer", mutate: (f) => { f.svc.props.spec.type = "LoadBalancer"; }, expect: /spec.type LoadBalancer is only allowed for gateways/ },
+    { policy: "no-literal-secrets", change: "env literal", mutate: (f) => { container(f).env = [{ name: "DB_PASSWORD", value: "hunter2" }]; }, expect: /env DB_PASSWORD has a literal value; use valueFrom.secretKeyRef/ },
+    { policy: "hpa-declared-replicas", change: "spec.replicas", mutate: (f) => { f.deploy.props.spec.replicas = 3; }, expect: /Deployment kubechat\/api-gateway: spec.replicas is set while HorizontalPodAutoscaler api-gateway scales it/ },
+    { policy: "vpa-hpa-conflict", change: "VPA on cpu", mutate: (f) => { f.vpa.props.spec.resourcePolicy.containerPolicies[0].controlledResources = ["cpu", "memory"]; }, expect: /VerticalPodAutoscaler kubechat\/api-gateway: acts on cpu of Deployment kubechat\/api-gateway/ },
+    { policy: "vpa-update-mode-auto", change: "Auto", mutate: (f) => { f.vpa.props.spec.updatePolicy.updateMode = "Auto"; }, expect: /updateMode Auto is deprecated/ },
+    { policy: "pdb-blocks-evictions", change: "minAvailable 3", mutate: (f) => { f.pdb.props.spec.minAvailable = 3; }, expect: /spec.minAvailable 3 with 3 replica\(s\) of Deployment kubechat\/api-gateway blocks every voluntary eviction/ },
+    {
+        policy: "zone-anti-affinity-replicas", change: "required zone anti-affinity",
+        mutate: (f) => { podSpec(f).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution = [{ topologyKey: "topology.kubernetes.io/zone", labelSelector: {} }]; },
+        expect: /allows at most 3 pod\(s\) but up to 20 replicas are wanted/,
+    },
+    { policy: "protect-stateful-resources", change: "bucket unprotected", mutate: (f) => { f.bucket.protect = false; }, expect: /Bucket backups: must set protect: true in a persistent stack/ },
+    // network
+    { policy: "namespace-default-deny", change: "deny-all allows ingress", mutate: (f) => { f.denyAll.props.spec.ingress = [{}]; }, expect: /Namespace kubechat: no default-deny NetworkPolicy/ },
+    { policy: "workload-network-policy", change: "other namespace", mutate: (f) => { f.deploy.props.metadata.namespace = "other"; }, expect: /Deployment other\/api-gateway: no NetworkPolicy in namespace other selects its pods/ },
+    // rbac
+    { policy: "rbac-no-wildcards", change: "verbs *", mutate: (f) => { f.role.props.rules[0].verbs = ["*"]; }, expect: /Role kubechat\/api-gateway: rules\[0\].verbs must not contain "\*"/ },
+    { policy: "rbac-no-cluster-admin", change: "cluster-admin", mutate: (f) => { f.binding.props.roleRef = { kind: "ClusterRole", name: "cluster-admin" }; }, expect: /RoleBinding kubechat\/api-gateway: roleRef must not be cluster-admin/ },
+    { policy: "rbac-no-escalation", change: "pods/exec", mutate: (f) => { f.role.props.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }); }, expect: /rules\[1\].resources must not contain pods\/exec in an app role/ },
+    // aws
+    { policy: "eks-private-endpoint", change: "0.0.0.0/0", mutate: (f) => { f.eks.props.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]; }, expect: /Cluster prod: vpcConfig.endpointPublicAccess must be false, or vpcConfig.publicAccessCidrs/ },
+    { policy: "eks-secrets-encryption", change: "no encryptionConfig", mutate: (f) => { delete f.eks.props.encryptionConfig; }, expect: /Cluster prod: encryptionConfig.resources must include "secrets"/ },
+    { policy: "eks-control-plane-logging", change: "no audit", mutate: (f) => { f.eks.props.enabledClusterLogTypes = ["api", "authenticator"]; }, expect: /enabledClusterLogTypes must include audit/ },
+    { policy: "kms-key-rotation", change: "rotation off", mutate: (f) => { f.kms.props.enableKeyRotation = false; }, expect: /Key eks-secrets: enableKeyRotation must be true/ },
+    { policy: "launch-template-ebs-encrypted", change: "unencrypted", mutate: (f) => { f.lt.props.blockDeviceMappings[0].ebs.encrypted = "false"; }, expect: /LaunchTemplate nodes: blockDeviceMappings "\/dev\/xvda" must set ebs.encrypted: "true"/ },
+    { policy: "launch-template-imdsv2", change: "optional", mutate: (f) => { f.lt.props.metadataOptions.httpTokens = "optional"; }, expect: /metadataOptions.httpTokens must be "required"/ },
+    { policy: "s3-encryption", change: "no SSE", mutate: (f) => { delete (f as any).sse; }, expect: /Bucket backups: needs a BucketServerSideEncryptionConfiguration/ },
+    { policy: "s3-versioning", change: "Suspended", mutate: (f) => { f.versioning.props.versioningConfiguration.status = "Suspended"; }, expect: /Bucket backups: needs a BucketVersioning with versioningConfiguration.status: Enabled/ },
+    { policy: "s3-public-access-block", change: "one flag false", mutate: (f) => { f.pab.props.restrictPublicBuckets = false; }, expect: /Bucket backups: needs a BucketPublicAccessBlock/ },
+];
+
+describe("policies: compliant fixture passes, one changed field fails", () => {
+    it("the compliant fixture has no violation at all", () => {
+        const vs = run(fixture());
+        assert.deepStrictEqual(vs, [], describeViolations(vs));
+    });
+
+    it("every policy has a case", () => {
+        const covered = new Set(cases.map((c) => c.policy));
+        assert.deepStrictEqual(allPolicies.map((p) => p.name).filter((n) => !covered.has(n)), []);
+    });
+
+    for (const c of cases) {
+        it(`${c.policy}: ${c.change}`, () => {
+            const f = fixture() as Fixture;
+            c.mutate(f);
+            const vs = run(f, c.opts ?? OPTS).filter((v) => v.policy === c.policy);
+            assert.ok(vs.length > 0, `expected a ${c.policy} violation`);
+            assert.ok(vs.some((v) => c.expect.test(v.message)), `no message matched ${c.expect}:\n${describeViolations(vs)}`);
+        });
+    }
+});
+
+describe("policies: exemptions and edge cases", () => {
+    const only = (policy: string, f: Record<string, any>, opts = OPTS) => run(f, opts).filter((v) => v.policy === policy);
+
+    it("gateways may be LoadBalancers", () => {
+        for (const [k, v] of [["kubechat.ai/gateway", "true"], ["istio", "ingressgateway"], ["app.kubernetes.io/component", "gateway"]]) {
+            const f = fixture();
+            f.svc.props.spec.type = "LoadBalancer";
+            f.svc.props.metadata.labels[k] = v;
+            assert.deepStrictEqual(only("service-exposure", f), []);
+        }
+    });
+
+    it("system-labelled roles may exec; system namespaces need no default-deny", () => {
+        const f = fixture() as Fixture;
+        f.role.props.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] });
+        f.role.props.metadata.labels["kubechat.ai/system"] = "true";
+        f.sys = k8s("v1", "Namespace", "monitoring", {}, undefined);
+        f.sys.props.metadata.labels["kubechat.ai/system"] = "true";
+        f.ks = k8s("v1", "Namespace", "kube-system", {}, undefined);
+        assert.deepStrictEqual(only("rbac-no-escalation", f), []);
+        assert.deepStrictEqual(only("namespace-default-deny", f), []);
+    });
+
+    it("stateful resources need protect only in persistent stacks", () => {
+        const f = fixture();
+        f.pg.protect = false;
+        assert.strictEqual(only("protect-stateful-resources", f).length, 1);
+        assert.deepStrictEqual(only("protect-stateful-resources", f, { ...OPTS, persistent: false }), []);
+    });
+
+    it("images: digests and registry ports are pinned; untagged is not; empty registry list approves all", () => {
+        const f = fixture() as Fixture;
+        podSpec(f).containers.push({ ...compliantContainer("a"), image: `${REGISTRY}/a@sha256:${"0".repeat(64)}` });
+        podSpec(f).containers.push({ ...compliantContainer("b"), image: "registry.example.com:5000/kubechat/b:2.0" });
+        assert.deepStrictEqual(only("kubechat-image-pinned", f), []);
+        container(f).image = "registry.example.com:5000/kubechat/c";
+        assert.match(only("kubechat-image-pinned", f)[0].message, /must be pinned to a tag or digest/);
+        container(f).image = "quay.io/x/y:1";
+        assert.deepStrictEqual(only("kubechat-approved-registry", f, { ...OPTS, approvedRegistries: [] }), []);
+    });
+
+    it("probes are not required of Jobs and CronJobs", () => {
+        const spec = JSON.parse(JSON.stringify(compliantDeployment().props.spec.template));
+        delete spec.spec.containers[0].readinessProbe;
+        delete spec.spec.containers[0].livenessProbe;
+        const f = { job: k8s("batch/v1", "Job", "migrate", { spec: { template: spec } }) };
+        assert.deepStrictEqual(only("kubechat-probes", f), []);
+    });
+
+    it("a PDB is judged against the HPA floor; maxUnavailable 0 always blocks", () => {
+        const f = fixture();
+        f.pdb.props.spec.minAvailable = "100%";
+        assert.strictEqual(only("pdb-blocks-evictions", f).length, 1);
+        const g = fixture();
+        delete g.pdb.props.spec.minAvailable;
+        g.pdb.props.spec.maxUnavailable = 0;
+        assert.match(only("pdb-blocks-evictions", g)[0].message, /maxUnavailable 0 blocks every voluntary eviction/);
+    });
+
+    it("VPA with updateMode Off never conflicts; HPA without metrics scales on cpu", () => {
+        const f = fixture();
+        f.vpa.props.spec.updatePolicy.updateMode = "Off";
+        f.vpa.props.spec.resourcePolicy.containerPolicies[0].controlledResources = ["cpu"];
+        assert.deepStrictEqual(only("vpa-hpa-conflict", f), []);
+        f.vpa.props.spec.updatePolicy.updateMode = "Initial";
+        delete f.hpa.props.spec.metrics;
+        assert.strictEqual(only("vpa-hpa-conflict", f).length, 1);
+    });
+
+    it("replicas with spec.replicas in ignoreChanges are fine", () => {
+        const f = fixture();
+        f.deploy.props.spec.replicas = 3;
+        f.deploy.ignoreChanges = ["spec.replicas"];
+        assert.deepStrictEqual(only("hpa-declared-replicas", f), []);
+    });
+
+    it("S3 companions match by bucket name or logical name; unknown bucket inputs match nothing", () => {
+        const f = fixture();
+        f.sse.props.bucket = "backups";
+        assert.deepStrictEqual(only("s3-encryption", f), []);
+        f.sse.props.bucket = "(known after apply)";
+        assert.strictEqual(only("s3-encryption", f).length, 1);
+    });
+
+    it("EKS with the public endpoint off needs no CIDR list", () => {
+        const f = fixture();
+        f.eks.props.vpcConfig = { endpointPrivateAccess: true, endpointPublicAccess: false };
+        assert.deepStrictEqual(only("eks-private-endpoint", f), []);
+    });
+
+    it("values unknown until apply and secrets neither crash nor fail a rule", () => {
+        const f = fixture();
+        const c = container(f as Fixture);
+        c.image = "(known after apply)";
+        c.securityContext.readOnlyRootFilesystem = "(known after apply)";
+        c.resources = "(known after apply)";
+        c.env = [{ name: "API_TOKEN", value: "(known after apply)" }];
+        podSpec(f as Fixture).securityContext.runAsUser = "[secret]";
+        f.kms.props.enableKeyRotation = "(known after apply)";
+        f.eks.props.vpcConfig = "(known after apply)";
+        f.lt.props.metadataOptions.httpTokens = "(known after apply)";
+        f.deploy.props.metadata.name = "(known after apply)";
+        const vs = run(f);
+        assert.deepStrictEqual(vs, [], describeViolations(vs));
+    });
+
+    it("secret-looking ConfigMap keys fail; pointers to files do not", () => {
+        const f = fixture();
+        f.cm.props.data["client-secret"] = "abc";
+        const vs = only("no-literal-secrets", f);
+        assert.strictEqual(vs.length, 1);
+        assert.match(vs[0].message, /ConfigMap kubechat\/api-gateway: data key "client-secret" looks like a secret/);
+    });
+});
