@@ -1,6 +1,6 @@
 /** Runs the policy pack's rules over a plan's resources, with the stack's enforcement settings. */
 import { Plan } from "./plan";
-import { PolicyResource, Violation, runPolicies } from "../../policies/engine";
+import { Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { Catalog } from "../../components/catalog";
 
 export interface PolicyVerdict {
@@ -23,9 +23,7 @@ export function policyOptions(plan: Plan) {
 }
 
 export function checkPlan(plan: Plan): PolicyVerdict {
-    const resources: PolicyResource[] = plan.resources
-        .filter((r) => r.custom)
-        .map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: r.inputs, protect: r.protect }));
+    const resources = plan.resources.filter((r) => r.custom).map(fromPlanResource);
     const violations = runPolicies(resources, policyOptions(plan));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     const advisory = violations.length - mandatory;

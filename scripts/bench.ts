@@ -1,0 +1,140 @@
+/**
+ * npm run bench — performance figures recorded in the README (a benchmark, not a timed test):
+ *  1. the prod plan's wall time against loading the SDKs alone (target <= 2.5x);
+ *  2. program start-up with and without type-checking;
+ *  3. the modelled critical path of a fresh prod deploy from plan.json dependencies (target <= 1.10x
+ *     the unavoidable chain VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app);
+ *  4. plan time as the number of KubeChat services grows from 1 to 50.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { Plan, PlanResource, ROOT, runProgram } from "./lib/plan";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function timeNode(args: string[]): number {
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        const t = process.hrtime.bigint();
+        const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env } });
+        if (r.status !== 0 && r.status !== 1) throw new Error(`node ${args.join(" ")} failed: ${r.stderr}`);
+        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+/** Minutes a fresh create of each resource type takes (typical figures from AWS and Helm). */
+export const DURATIONS: Record<string, number> = {
+    "aws:ec2/vpc:Vpc": 0.5,
+    "aws:ec2/subnet:Subnet": 0.2,
+    "aws:ec2/internetGateway:InternetGateway": 0.2,
+    "aws:ec2/eip:Eip": 0.1,
+    "aws:ec2/natGateway:NatGateway": 2,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": 1.5,
+    "aws:eks/cluster:Cluster": 10,
+    "aws:eks/nodeGroup:NodeGroup": 4,
+    "aws:eks/addon:Addon": 1,
+    "aws:kms/key:Key": 0.2,
+    "aws:s3/bucket:Bucket": 0.3,
+    "kubernetes:helm.sh/v3:Release": 1.5,
+    "kubernetes:apps/v1:Deployment": 1,
+    "kubernetes:argoproj.io/v1alpha1:Rollout": 1,
+    "kubernetes:apps/v1:StatefulSet": 1,
+    "kubernetes:acid.zalan.do/v1:postgresql": 3,
+    "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": 3,
+};
+const DEFAULT_MINUTES = 0.1;
+const duration = (r: PlanResource) => (r.custom ? DURATIONS[r.type] ?? DEFAULT_MINUTES : 0);
+
+/**
+ * Earliest finish of every resource when each starts as soon as its dependencies, provider and
+ * parent's dependencies are done (the engine's parallel schedule). Returns the longest path.
+ */
+export function criticalPath(plan: Plan): { minutes: number; path: PlanResource[] } {
+    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const finish = new Map<string, { t: number; prev?: string }>();
+    const visit = (r: PlanResource): number => {
+        const known = finish.get(r.urn);
+        if (known) return known.t;
+        let start = 0;
+        let prev: string | undefined;
+        const deps = [...r.dependencies, ...(r.provider ? [r.provider] : [])];
+        for (const d of deps) {
+            const dep = byUrn.get(d);
+            if (!dep) continue;
+            const t = visit(dep);
+            if (t > start) {
+                start = t;
+                prev = d;
+            }
+        }
+        const f = { t: start + duration(r), prev };
+        finish.set(r.urn, f);
+        return f.t;
+    };
+    let last: PlanResource | undefined;
+    let max = 0;
+    for (const r of plan.resources) {
+        const t = visit(r);
+        if (t > max) {
+            max = t;
+            last = r;
+        }
+    }
+    const chain: PlanResource[] = [];
+    for (let cur = last; cur; cur = finish.get(cur.urn)?.prev ? byUrn.get(finish.get(cur.urn)!.prev!) : undefined) chain.unshift(cur);
+    return { minutes: max, path: chain };
+}
+
+/** The chain no schedule can avoid: VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app. */
+export const UNAVOIDABLE = ["aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Release", "kubernetes:argoproj.io/v1alpha1:Rollout"]
+    .reduce((m, t) => m + (DURATIONS[t] ?? DEFAULT_MINUTES), 0);
+
+function row(cells: (string | number)[]): string {
+    return `| ${cells.join(" | ")} |`;
+}
+
+async function main(): Promise<void> {
+    const lines: string[] = [];
+    const ts = ["-r", "ts-node/register/transpile-only"];
+    const sdk = timeNode(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws'); require('@pulumi/kubernetes')"]);
+    const plan = timeNode([...ts, "scripts/plan.ts", "prod", "--out", path.join(ROOT, "out", "bench-prod")]);
+    const startupFast = timeNode(["-e", "require('ts-node').register({ transpileOnly: true }); require('./components/platform')"]);
+    const startupChecked = timeNode(["-e", "require('ts-node').register({ transpileOnly: false, compilerOptions: { noCheck: false } }); require('./components/platform')"]);
+
+    lines.push("| measure | ms | ratio | target |", "|---|---|---|---|");
+    lines.push(row(["load @pulumi/pulumi + aws + kubernetes", sdk.toFixed(0), "1.00", ""]));
+    lines.push(row(["`npm run plan -- prod` (whole program, policies, files)", plan.toFixed(0), (plan / sdk).toFixed(2), "<= 2.5"]));
+    lines.push(row(["program start-up, transpile only (what `pulumi up` does)", startupFast.toFixed(0), "", ""]));
+    lines.push(row(["program start-up, type-checked (ts-node default)", startupChecked.toFixed(0), (startupChecked / startupFast).toFixed(1) + "x slower", ""]));
+
+    const prod = await runProgram({ stack: "prod" });
+    const cp = criticalPath(prod);
+    lines.push("", "| modelled fresh prod deploy | minutes |", "|---|---|");
+    lines.push(row(["critical path", cp.minutes.toFixed(1)]));
+    lines.push(row(["unavoidable chain VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app", UNAVOIDABLE.toFixed(1)]));
+    lines.push(row(["ratio (target <= 1.10)", (cp.minutes / UNAVOIDABLE).toFixed(2)]));
+    lines.push("", "critical path: " + cp.path.filter((r) => duration(r) >= 0.5).map((r) => `${r.name} (${duration(r)})`).join(" -> "));
+
+    lines.push("", "| services | resources | plan ms | ms per service |", "|---|---|---|---|");
+    const base = prod.config.services["api-gateway"];
+    await runProgram({ stack: "prod" });
+    let first = 0;
+    for (const n of [1, 10, 25, 50]) {
+        const services: Record<string, unknown> = {};
+        for (let i = 0; i < n; i++) services[i === 0 ? "api-gateway" : `svc-${i}`] = { ...base, image: i === 0 ? "" : `ghcr.io/kubechat/svc-${i}`, tag: i === 0 ? "" : "1.0.0" };
+        const t = process.hrtime.bigint();
+        const p = await runProgram({ stack: "prod", overrides: { services } });
+        const ms = Number(process.hrtime.bigint() - t) / 1e6;
+        if (n === 1) first = ms;
+        lines.push(row([n, p.resources.length, ms.toFixed(0), n === 1 ? "" : ((ms - first) / (n - 1)).toFixed(1)]));
+    }
+    console.log(lines.join("\n"));
+}
+
+if (require.main === module) {
+    main().then(() => process.exit(0), (e) => {
+        console.error(e);
+        process.exit(1);
+    });
+}
