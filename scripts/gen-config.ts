@@ -6,7 +6,31 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { configLeaves, ConfigLeaf } from "./lib/config-doc";
-import { ROOT } from "./lib/plan";
+import { ROOT, readStackFile } from "./lib/plan";
+import { parseConfig, CONFIG_NAMESPACE } from "../components/config";
+import { packConfig } from "./lib/verdict";
+
+export const STACKS = ["dev", "staging", "prod"];
+
+/** Parse a stack file's `kubechat:` values without running the program. */
+export function stackConfig(stack: string) {
+    const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(config)) {
+        const [ns, name] = k.split(":");
+        if (ns !== CONFIG_NAMESPACE) continue;
+        try {
+            raw[name] = JSON.parse(v);
+        } catch {
+            raw[name] = v;
+        }
+    }
+    return parseConfig(raw, "kubechat-platform", stack, secretKeys);
+}
+
+export function renderPackConfig(stack: string): string {
+    return JSON.stringify(packConfig(stackConfig(stack)), null, 2) + "\n";
+}
 
 export function pulumiYamlConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = {};
@@ -49,5 +73,6 @@ if (require.main === module) {
     fs.writeFileSync(py, renderPulumiYaml(fs.readFileSync(py, "utf8")));
     const readme = path.join(ROOT, "README.md");
     if (fs.existsSync(readme)) fs.writeFileSync(readme, renderReadme(fs.readFileSync(readme, "utf8")));
-    console.log("Pulumi.yaml and README.md config reference regenerated");
+    for (const stack of STACKS) fs.writeFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), renderPackConfig(stack));
+    console.log("Pulumi.yaml, README.md config reference and policies/config/*.json regenerated");
 }

@@ -2,6 +2,7 @@
 import { Plan } from "./plan";
 import { Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { Catalog } from "../../components/catalog";
+import { StackConfig } from "../../components/config";
 
 export interface PolicyVerdict {
     violations: Violation[];
@@ -9,8 +10,7 @@ export interface PolicyVerdict {
 }
 
 /** Policy options from the stack config: enforcement, overrides, approved registries, persistence, zones. */
-export function policyOptions(plan: Plan) {
-    const c = plan.config;
+export function policyOptions(c: StackConfig) {
     const overrides: Record<string, "advisory" | "mandatory" | "disabled"> = {};
     for (const o of c.policy.overrides) {
         const [name, level] = o.split("=");
@@ -24,9 +24,26 @@ export function policyOptions(plan: Plan) {
 
 export function checkPlan(plan: Plan): PolicyVerdict {
     const resources = plan.resources.filter((r) => r.custom).map(fromPlanResource);
-    const violations = runPolicies(resources, policyOptions(plan));
+    const violations = runPolicies(resources, policyOptions(plan.config));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     const advisory = violations.length - mandatory;
     const summary = `Policies (${plan.config.policy.enforcement}): ${mandatory === 0 ? "PASS" : "FAIL"} — ${mandatory} mandatory, ${advisory} advisory violation(s)`;
     return { violations, summary };
+}
+
+/**
+ * The CrossGuard policy-pack config (`--policy-pack-config policies/config/<stack>.json`) for a stack:
+ * the same enforcement and settings the offline plan uses, so both gates agree.
+ */
+export function packConfig(c: StackConfig): Record<string, unknown> {
+    const o = policyOptions(c);
+    const out: Record<string, unknown> = { all: o.enforcement };
+    for (const [name, level] of Object.entries(o.overrides)) out[name] = { enforcementLevel: level };
+    const merge = (name: string, settings: Record<string, unknown>) => {
+        out[name] = { enforcementLevel: o.overrides[name] ?? o.enforcement, ...settings };
+    };
+    merge("kubechat-approved-registry", { approvedRegistries: o.approvedRegistries });
+    merge("protect-stateful-resources", { persistent: o.persistent });
+    merge("zone-anti-affinity-replicas", { zones: o.zones });
+    return out;
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../../scripts/lib/plan";
-import { renderPulumiYaml, renderReadme } from "../../scripts/gen-config";
+import { renderPackConfig, renderPulumiYaml, renderReadme } from "../../scripts/gen-config";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const STACKS = ["dev", "staging", "prod"];
@@ -54,6 +54,12 @@ describe("project files", () => {
                 assert.ok(decl, `kubechat:${key} is not declared in Pulumi.yaml`);
                 assert.strictEqual(typeOf(value), decl.type, `kubechat:${key} is declared ${decl.type}`);
             }
+        });
+    }
+
+    for (const stack of STACKS) {
+        it(`policies/config/${stack}.json (for pulumi preview --policy-pack) matches the ${stack} stack config`, () => {
+            assert.strictEqual(read(`policies/config/${stack}.json`), renderPackConfig(stack), "run: npm run gen:config");
         });
     }
 
