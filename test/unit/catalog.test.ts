@@ -57,3 +57,18 @@ describe("catalog", () => {
         ]);
     });
 });
+
+describe("air-gap mirror commands", () => {
+    // Imported lazily so the catalog tests stay independent of the plan runner.
+    const { mirrorPlan, mirrorCommands } = require("../../scripts/airgap") as typeof import("../../scripts/airgap");
+
+    it("copies each upstream image to the same path under the registry, as the catalog rewrites it", () => {
+        const up = new Catalog();
+        const down = new Catalog({ registry: "mirror.corp:5000/kc" });
+        const m = mirrorPlan({ images: [up.image("istio-proxyv2").ref, up.image("spilo").ref], charts: [] }, "mirror.corp:5000/kc/");
+        assert.deepStrictEqual(m.images.map((i) => i.to), [down.image("istio-proxyv2").ref, down.image("spilo").ref]);
+        const cmds = mirrorCommands({ images: m.images, charts: [{ name: "velero", version: "1.0.0", repo: "https://charts.example" }] }, "/tmp/charts");
+        assert.ok(cmds.includes(`skopeo copy --all docker://${up.image("spilo").ref} docker://${down.image("spilo").ref}`));
+        assert.ok(cmds.includes("helm pull velero --repo https://charts.example --version 1.0.0 --destination /tmp/charts"));
+    });
+});
