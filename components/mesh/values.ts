@@ -1,0 +1,207 @@
+/**
+ * Pure Helm values for the four Istio charts (base -> cni -> istiod -> gateway). They create nothing
+ * and are unit-tested without mocks; `IstioMesh` (istio.ts) turns them into releases.
+ *
+ * Key shapes were read from the charts themselves: since Istio 1.24 the cni, istiod and gateway
+ * charts are "flattened" (their settings are top-level keys, plus `global.*` and, for istiod,
+ * `meshConfig`), so e.g. istiod's CNI switch is the top-level `cni.enabled`, not `pilot.cni.enabled`.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { StackConfig } from "../config";
+import { Catalog } from "../catalog";
+
+export type MeshConfig = StackConfig["mesh"];
+
+/** The hub/tag pair every Istio chart takes; the sidecar and gateway images follow istiod's. */
+export interface IstioImages {
+    /** `<registry>/istio`: images are `<hub>/pilot`, `<hub>/proxyv2`, `<hub>/install-cni`. */
+    hub: string;
+    tag: string;
+}
+
+/** Where the mesh sends spans: the Jaeger collector's OTLP/gRPC endpoint. */
+export interface TracingEndpoint {
+    /** Fully qualified Service host. */
+    service: string;
+    /** OTLP gRPC port. */
+    port: number;
+}
+
+/**
+ * The Jaeger v2 chart (4.x) runs one `jaeger` Deployment behind a Service named after the release
+ * (`jaeger`, chart fullname), which serves OTLP gRPC on 4317.
+ */
+export const DEFAULT_TRACING: TracingEndpoint = { service: "jaeger.tracing.svc.cluster.local", port: 4317 };
+
+/** Name of the tracing provider declared in meshConfig and referenced by the Telemetry resource. */
+export const TRACING_PROVIDER = "jaeger";
+
+/** Release name of the gateway chart: it names the Deployment, Service and ServiceAccount. */
+export const INGRESS_GATEWAY_NAME = "istio-ingressgateway";
+
+/** Pod labels the gateway chart derives from the release name (`istio` drops the `istio-` prefix). */
+export const INGRESS_GATEWAY_LABELS = { app: INGRESS_GATEWAY_NAME, istio: "ingressgateway" } as const;
+
+/**
+ * Ports the gateway's Envoy listens on: the chart's Service maps 80/443 to the same target ports
+ * (binding them is allowed by the `net.ipv4.ip_unprivileged_port_start=0` pod sysctl), and the load
+ * balancer health-checks the status port.
+ */
+export const GATEWAY_PORTS = { http: 80, https: 443, status: 15021, envoyMetrics: 15090, mergedMetrics: 15020 } as const;
+
+/** Hub and tag from the catalog (registry override applied); records the images for the air-gap list. */
+export function istioImages(catalog: Catalog): IstioImages {
+    const pilot = catalog.image("istio-pilot");
+    catalog.image("istio-proxyv2");
+    catalog.image("istio-install-cni");
+    return { hub: pilot.name.replace(/\/pilot$/, ""), tag: pilot.tag };
+}
+
+const globals = (img: IstioImages) => ({ hub: img.hub, tag: img.tag, istioNamespace: "istio-system" });
+
+/** `base` chart: CRDs and the default-revision validating webhook. */
+export function istioBaseValues(img: IstioImages): Record<string, unknown> {
+    return { global: globals(img), defaultRevision: "default" };
+}
+
+/** `cni` chart (flattened): a chained plugin so sidecars need no NET_ADMIN init container. */
+export function istioCniValues(img: IstioImages, mesh: Pick<MeshConfig, "cniBinDir" | "cniConfDir">): Record<string, unknown> {
+    return {
+        global: globals(img),
+        chained: true,
+        // Empty config keeps the chart's defaults (/opt/cni/bin, /etc/cni/net.d); k3s needs its own paths.
+        ...(mesh.cniBinDir !== "" ? { cniBinDir: mesh.cniBinDir } : {}),
+        ...(mesh.cniConfDir !== "" ? { cniConfDir: mesh.cniConfDir } : {}),
+        resources: { requests: { cpu: "100m", memory: "100Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+    };
+}
+
+/** `istiod` chart (flattened): CNI mode, tracing provider, HA or minimal sizing. */
+export function istiodValues(img: IstioImages, mesh: MeshConfig, tracing: TracingEndpoint = DEFAULT_TRACING): Record<string, unknown> {
+    const ha = mesh.ha;
+    return {
+        global: {
+            ...globals(img),
+            // The chart's PDB keeps one istiod available: only meaningful (and drain-safe) with >= 2 replicas.
+            defaultPodDisruptionBudget: { enabled: ha },
+        },
+        // Sidecars rely on the CNI node agent instead of the privileged istio-init container, so app
+        // namespaces can enforce Pod Security `restricted`.
+        cni: { enabled: true },
+        replicaCount: ha ? mesh.istiodReplicas : 1,
+        autoscaleEnabled: ha,
+        ...(ha ? { autoscaleMin: mesh.istiodReplicas, autoscaleMax: mesh.istiodMaxReplicas } : {}),
+        resources: ha
+            ? { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "4Gi" } }
+            : { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+        seccompProfile: { type: "RuntimeDefault" },
+        // Default sampling for proxies; the mesh-wide Telemetry resource sets the same percentage.
+        traceSampling: mesh.traceSamplingPercent,
+        meshConfig: {
+            accessLogFile: "/dev/stdout",
+            enableTracing: true,
+            extensionProviders: [{ name: TRACING_PROVIDER, opentelemetry: { service: tracing.service, port: tracing.port } }],
+        },
+    };
+}
+
+export interface GatewayValuesInput {
+    mesh: Pick<MeshConfig, "ha" | "gatewayReplicas" | "gatewayMaxReplicas">;
+    serviceType: "LoadBalancer" | "NodePort" | "ClusterIP";
+}
+
+/** `gateway` chart: the ingress gateway Deployment/Service; its Envoy image is injected by istiod. */
+export function gatewayValues({ mesh, serviceType }: GatewayValuesInput): Record<string, unknown> {
+    const autoscale = mesh.ha && mesh.gatewayMaxReplicas > mesh.gatewayReplicas;
+    return {
+        // The release name already yields these; stating them keeps selectors stable if it ever changes.
+        labels: { ...INGRESS_GATEWAY_LABELS },
+        service: { type: serviceType },
+        replicaCount: mesh.gatewayReplicas,
+        autoscaling: {
+            enabled: autoscale,
+            minReplicas: mesh.gatewayReplicas,
+            maxReplicas: autoscale ? mesh.gatewayMaxReplicas : mesh.gatewayReplicas,
+            targetCPUUtilizationPercentage: 80,
+        },
+        // A PDB with one gateway would forbid every node drain.
+        podDisruptionBudget: mesh.gatewayReplicas >= 2 ? { minAvailable: 1 } : {},
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+        // Setting the pod securityContext replaces the chart's default, so keep its sysctl (ports 80/443
+        // without NET_BIND_SERVICE) and add what Pod Security `restricted` requires.
+        securityContext: {
+            runAsNonRoot: true,
+            seccompProfile: { type: "RuntimeDefault" },
+            sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
+        },
+    };
+}
+
+/** Pod Security labels of a namespace at one level. */
+export function podSecurityLabels(level: "restricted" | "baseline" | "privileged"): Record<string, string> {
+    return {
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": level,
+        "pod-security.kubernetes.io/warn": level,
+    };
+}
+
+/** A NetworkPolicy body (metadata.name + spec); the component adds namespace and labels. */
+export interface NetworkPolicyPlan {
+    name: string;
+    spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+}
+
+/** Namespaces carry no `name` label by default: select them by the label Kubernetes always sets. */
+export const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
+
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+/** Egress to cluster DNS: kube-dns answers on UDP and, for large replies, TCP 53. */
+export function dnsEgress(kubeSystem: string) {
+    return {
+        to: [{ ...inNamespace(kubeSystem), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+    };
+}
+
+/** podSelector {} with both policy types and no rules: everything not allowed elsewhere is denied. */
+export const DEFAULT_DENY: NetworkPolicyPlan = { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
+
+export interface GatewayNetworkInput {
+    namespaces: { app: string; istioSystem: string; monitoring: string; tracing: string; kubeSystem: string };
+    /** Container ports of the exposed services in the app namespace (the gateway's upstreams). */
+    backendPorts: number[];
+    tracing: TracingEndpoint;
+}
+
+/**
+ * The gateway namespace starts from default-deny; the gateway pods may then receive client traffic
+ * (any source: it is the edge), load-balancer health checks and Prometheus scrapes, and may reach the
+ * backends, istiod (xDS and certificates on 15012), the trace collector and DNS.
+ */
+export function gatewayNetworkPolicies({ namespaces: ns, backendPorts, tracing }: GatewayNetworkInput): NetworkPolicyPlan[] {
+    const ports = [...new Set(backendPorts)].sort((a, b) => a - b);
+    return [
+        DEFAULT_DENY,
+        {
+            name: INGRESS_GATEWAY_NAME,
+            spec: {
+                podSelector: { matchLabels: { istio: INGRESS_GATEWAY_LABELS.istio } },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    { ports: tcp(GATEWAY_PORTS.http, GATEWAY_PORTS.https, GATEWAY_PORTS.status) },
+                    { from: [inNamespace(ns.monitoring)], ports: tcp(GATEWAY_PORTS.envoyMetrics, GATEWAY_PORTS.mergedMetrics) },
+                ],
+                egress: [
+                    // An empty port list would mean "all ports": with nothing exposed there is no rule.
+                    ...(ports.length > 0 ? [{ to: [inNamespace(ns.app)], ports: tcp(...ports) }] : []),
+                    { to: [{ ...inNamespace(ns.istioSystem), podSelector: { matchLabels: { app: "istiod" } } }], ports: tcp(15012) },
+                    { to: [inNamespace(ns.tracing)], ports: tcp(tracing.port) },
+                    dnsEgress(ns.kubeSystem),
+                ],
+            },
+        },
+    ];
+}
