@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { StackConfig, loadStackConfig } from "../../components/config";
+import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const UNKNOWN = "(known after apply)";
@@ -174,9 +174,9 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
     const { config, secretKeys } = readStackFile(file);
     for (const [k, v] of Object.entries(opts.overrides ?? {})) {
-        config[`${project}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+        config[`${CONFIG_NAMESPACE}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    for (const k of opts.secretOverrides ?? []) secretKeys.push(`${project}:${k}`);
+    for (const k of opts.secretOverrides ?? []) secretKeys.push(`${CONFIG_NAMESPACE}:${k}`);
 
     await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
     const monitor = new RecordingMonitor(mocks);
