@@ -1,0 +1,305 @@
+/**
+ * EksCluster: the cluster layer on AWS, built from @pulumi/aws resources directly so every part shows
+ * in the plan — VPC, KMS-encrypted EKS control plane with private endpoint and API access entries,
+ * IRSA OIDC provider, managed add-ons, node groups, cluster-autoscaler and the default gp3 StorageClass.
+ * Workload components only see the `ClusterLayer` it implements, exactly as on-prem.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { PlatformConfig } from "../config";
+import { Catalog, EKS_ADDONS } from "../catalog";
+import { IrsaRole } from "../aws/irsa";
+import { ClusterLayer, EksInfo } from "./types";
+import { Vpc } from "./vpc";
+import { NodeGroups, nodeGroupSpec } from "./nodegroups";
+import { ClusterAutoscaler } from "./autoscaler";
+import { recommendedLabels } from "../labels";
+
+/** The `kubechat:eks` config section. */
+export type EksSettings = PlatformConfig["eks"];
+
+export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+/** Managed policies of the node role (kubelet, VPC CNI, image pulls, SSM access instead of SSH). */
+export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"];
+export const EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa";
+/** Days the control-plane log group keeps logs (EKS would otherwise create it with no expiry). */
+export const CLUSTER_LOG_RETENTION_DAYS = 90;
+/**
+ * SHA-1 of the root CA behind every EKS OIDC issuer. IAM verifies EKS issuers against its own trusted
+ * CAs and ignores the value, but older IAM API paths still require one.
+ */
+export const EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
+
+/** Pure: the ARN partition of a region. */
+export function partitionOf(region: string): string {
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    if (region.startsWith("cn-")) return "aws-cn";
+    return "aws";
+}
+
+/** Pure: an AWS managed IAM policy ARN. */
+export const managedPolicyArn = (partition: string, policy: string): string => `arn:${partition}:iam::aws:policy/${policy}`;
+
+/** Pure: trust policy letting an AWS service assume a role. */
+export function serviceTrustPolicy(service: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+}
+
+/**
+ * Pure: key policy of the cluster's KMS key. The account keeps full control through IAM (so IRSA roles
+ * of other components can be granted use), and the Auto Scaling service-linked role may use the key:
+ * managed node groups launch encrypted root volumes through it, and a service-linked role cannot be
+ * given KMS rights by IAM. Matching it by `aws:PrincipalArn` keeps the policy valid even before that
+ * role first exists in the account.
+ */
+export function kmsKeyPolicy(partition: string, accountId: string): string {
+    const autoscalingRole = `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const fromAutoscaling = { StringEquals: { "aws:PrincipalArn": autoscalingRole, "kms:CallerAccount": accountId } };
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "AccountAdministration", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "AutoScalingVolumes", Effect: "Allow", Principal: { AWS: "*" },
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: "*",
+                Condition: fromAutoscaling,
+            },
+            {
+                Sid: "AutoScalingGrants", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:CreateGrant", Resource: "*",
+                Condition: { ...fromAutoscaling, Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+        ],
+    });
+}
+
+/** Pure: what the EBS CSI driver needs on the cluster key to create and attach encrypted volumes. */
+export function ebsCsiKmsPolicy(kmsKeyArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "VolumeGrants", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: kmsKeyArn,
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
+            {
+                Sid: "VolumeEncryption", Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: kmsKeyArn,
+            },
+        ],
+    });
+}
+
+/** Pure: the cluster's VPC endpoint access — private always, public only for an explicit allowlist. */
+export function endpointAccess(publicAccessCidrs: string[]) {
+    return publicAccessCidrs.length > 0
+        ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs }
+        : { endpointPrivateAccess: true, endpointPublicAccess: false };
+}
+
+/** Pure: a kubeconfig (JSON) authenticating through `aws eks get-token` — no long-lived credentials. */
+export function kubeconfig(clusterName: string, region: string, endpoint: string, caData: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: clusterName, cluster: { "server": endpoint, "certificate-authority-data": caData } }],
+        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+        "current-context": clusterName,
+        users: [{
+            name: clusterName,
+            user: {
+                exec: {
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: "aws",
+                    args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+                    interactiveMode: "Never",
+                },
+            },
+        }],
+    });
+}
+
+/** Pure: the default StorageClass — encrypted gp3 with the cluster key, bound where the pod lands. */
+export function storageClassSpec(name: string, kmsKeyArn: pulumi.Input<string>, persistent: boolean) {
+    return {
+        metadata: { name, labels: recommendedLabels(name, "storage"), annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { "type": "gp3", "encrypted": "true", "kmsKeyId": kmsKeyArn, "csi.storage.k8s.io/fstype": "ext4" },
+        // An EBS volume lives in one AZ: create it in the zone the scheduler picked for the pod.
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+        // Persistent stacks keep the volume when its claim goes (pitfall 12).
+        reclaimPolicy: persistent ? "Retain" : "Delete",
+    };
+}
+
+/** Validate: every problem of the args, as `eks.<key>: reason` (the config loader already checks the config-level rules). */
+export function validateEksArgs(args: Pick<EksClusterArgs, "eks">): string[] {
+    const problems: string[] = [];
+    if (Object.keys(args.eks.nodeGroups).length === 0) problems.push("eks.nodeGroups: at least one node group is required");
+    for (const [name, g] of Object.entries(args.eks.nodeGroups)) {
+        try {
+            nodeGroupSpec(g);
+        } catch (e) {
+            problems.push(`eks.nodeGroups.${name}: ${(e as Error).message}`);
+        }
+    }
+    return problems;
+}
+
+export interface EksClusterArgs {
+    /** The `kubechat:eks` section: region, version, network, access and node groups (see config.ts for defaults). */
+    eks: EksSettings;
+    /** Persistent stack: protect the cluster and its KMS key, retain volumes. Default false. */
+    persistent: boolean;
+    /** StorageClass name to create as the default (empty = "gp3"). */
+    storageClass: string;
+    /** Service type for the ingress gateway. Default LoadBalancer. */
+    ingressServiceType: ClusterLayer["ingressServiceType"];
+    /** Chart and image source for cluster-autoscaler. */
+    catalog: Catalog;
+}
+
+/** The EKS cluster layer. Type `kubechat:cluster:EksCluster`. */
+export class EksCluster extends pulumi.ComponentResource implements ClusterLayer {
+    public readonly kind = "eks" as const;
+    public readonly provider: k8s.Provider;
+    public readonly storageClass: string;
+    public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
+    public readonly zones: number;
+    public readonly eks: EksInfo;
+    /** Kubeconfig for the cluster (secret). */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly oidcProviderArn: pulumi.Output<string>;
+
+    constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:cluster:EksCluster", name, {}, opts);
+        const problems = validateEksArgs(args);
+        if (problems.length > 0) throw new Error(`EksCluster ${name}:\n  ${problems.join("\n  ")}`);
+        const s = args.eks;
+        const partition = partitionOf(s.region);
+        this.storageClass = args.storageClass || "gp3";
+        this.ingressServiceType = args.ingressServiceType;
+        this.zones = s.availabilityZones.length;
+
+        const awsProvider = new aws.Provider(`${name}-aws`, {
+            region: s.region,
+            defaultTags: { tags: { "kubechat.io/cluster": s.clusterName } },
+        }, { parent: this });
+        const o = { parent: this, provider: awsProvider };
+
+        const vpc = new Vpc(`${name}-vpc`, {
+            clusterName: s.clusterName, region: s.region, cidr: s.vpcCidr, availabilityZones: s.availabilityZones,
+            singleNatGateway: s.singleNatGateway, interfaceEndpoints: s.interfaceEndpoints, awsProvider,
+        }, { parent: this });
+
+        const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com") }, o);
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, {
+            role: clusterRole.name, policyArn: managedPolicyArn(partition, "AmazonEKSClusterPolicy"),
+        }, o);
+
+        // The account id comes from an ARN the engine returns: no data-source call is needed.
+        const accountId = clusterRole.arn.apply((arn) => arn.split(":")[4]);
+        const key = new aws.kms.Key(`${name}-key`, {
+            description: `${s.clusterName}: EKS secrets, node volumes and workload data at rest`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: accountId.apply((id) => kmsKeyPolicy(partition, id)),
+        }, { ...o, protect: args.persistent });
+        new aws.kms.Alias(`${name}-key`, { name: `alias/${s.clusterName}`, targetKeyId: key.keyId }, o);
+
+        // Created before the cluster so EKS writes into it with our retention instead of creating one that never expires.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            name: `/aws/eks/${s.clusterName}/cluster`, retentionInDays: CLUSTER_LOG_RETENTION_DAYS,
+        }, o);
+
+        const cluster = new aws.eks.Cluster(`${name}-eks`, {
+            name: s.clusterName,
+            version: s.version,
+            roleArn: clusterRole.arn,
+            vpcConfig: { subnetIds: vpc.privateSubnetIds, ...endpointAccess(s.publicAccessCidrs) },
+            encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] },
+            enabledClusterLogTypes: CLUSTER_LOG_TYPES,
+            // Access entries only (no aws-auth ConfigMap); the identity running Pulumi stays admin so it can deploy workloads.
+            accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+        }, { ...o, protect: args.persistent, dependsOn: [clusterPolicy, logGroup] }); // EKS needs its role's policy and the log group first.
+
+        for (const principalArn of s.adminRoleArns) {
+            const role = principalArn.split("/").pop();
+            const entry = new aws.eks.AccessEntry(`${name}-admin-${role}`, { clusterName: cluster.name, principalArn, type: "STANDARD" }, o);
+            new aws.eks.AccessPolicyAssociation(`${name}-admin-${role}`, {
+                clusterName: cluster.name,
+                principalArn: entry.principalArn,
+                policyArn: `arn:${partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+                accessScope: { type: "cluster" },
+            }, o);
+        }
+
+        const issuer = cluster.identities.apply((ids) => ids[0].oidcs[0].issuer);
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, {
+            url: issuer, clientIdLists: ["sts.amazonaws.com"], thumbprintLists: [EKS_OIDC_THUMBPRINT],
+        }, o);
+        this.eks = {
+            clusterName: s.clusterName,
+            region: s.region,
+            oidcProviderArn: oidc.arn,
+            oidcProviderUrl: issuer.apply((u) => u.replace(/^https:\/\//, "")),
+            kmsKeyArn: key.arn,
+            awsProvider,
+        };
+
+        const nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com") }, o);
+        const nodePolicies = NODE_POLICIES.map((p) => new aws.iam.RolePolicyAttachment(`${name}-node-${p}`, {
+            role: nodeRole.name, policyArn: managedPolicyArn(partition, p),
+        }, o));
+        // Nodes cannot join before their role may run the CNI and pull images: the ARN is handed on only once the policies are attached.
+        const nodeRoleArn = pulumi.all([nodeRole.arn, ...nodePolicies.map((p) => p.id)]).apply(([arn]) => arn);
+        const nodes = new NodeGroups(`${name}-nodes`, {
+            clusterName: cluster.name, clusterTagName: s.clusterName, version: cluster.version, nodeRoleArn,
+            subnetIds: vpc.privateSubnetIds, kmsKeyArn: key.arn, groups: s.nodeGroups, awsProvider,
+        }, { parent: this });
+
+        const addon = (addonName: keyof typeof EKS_ADDONS, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
+            new aws.eks.Addon(`${name}-${addonName}`, {
+                clusterName: cluster.name, addonName, addonVersion: EKS_ADDONS[addonName],
+                // EKS bootstraps self-managed copies of the networking add-ons: the managed ones take them over.
+                resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", ...extra,
+            }, { ...o, dependsOn });
+
+        const ebsRole = new IrsaRole(`${name}-ebs-csi`, {
+            eks: this.eks, namespace: "kube-system", serviceAccount: EBS_CSI_SERVICE_ACCOUNT, policy: key.arn.apply(ebsCsiKmsPolicy),
+        }, { parent: this });
+        new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
+            role: ebsRole.role.name, policyArn: managedPolicyArn(partition, "service-role/AmazonEBSCSIDriverPolicy"),
+        }, o);
+        const addons = [
+            addon("vpc-cni"),
+            addon("kube-proxy"),
+            // Their pods need nodes: created earlier, the add-on would sit degraded until the create times out.
+            addon("coredns", {}, nodes.nodeGroups),
+            addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, nodes.nodeGroups),
+        ];
+
+        this.clusterName = cluster.name;
+        this.oidcProviderArn = oidc.arn;
+        this.kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(
+            ([n, endpoint, ca]) => kubeconfig(n, s.region, endpoint, ca.data ?? "")));
+        // Everything in the cluster depends on the node groups and add-ons through this provider, so
+        // `pulumi destroy` removes workloads (and their load balancers) before nodes, cluster and VPC.
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this, dependsOn: [...nodes.nodeGroups, ...addons] });
+
+        new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(this.storageClass, key.arn, args.persistent),
+            { parent: this, provider: this.provider });
+        new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
+
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn,
+            storageClass: this.storageClass, zones: this.zones,
+        });
+    }
+}
