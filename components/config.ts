@@ -10,8 +10,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { subnetPlanProblems } from "./cluster/vpc";
 
 export const CONFIG_NAMESPACE = "kubechat";
+
+// The SDK's own test for "was this key set with --secret" (what Config.get uses to warn); it is
+// marked internal in the typings, hence the typed require.
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 /** Thrown for invalid stack config: lists every `kubechat:<path>: <reason>`; shown without a stack trace. */
 export class ConfigError extends pulumi.RunError {
@@ -27,7 +32,11 @@ const cron = z.string().regex(/^(@(hourly|daily|weekly|monthly|yearly))|((\S+\s+
 const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits, '-')");
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.0.0.0/16");
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const obj = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape).prefault({});
+/** A config section: unknown keys rejected; absent = all defaults (every leaf has one, which TS cannot see). */
+const obj = <T extends z.ZodRawShape>(shape: T) => {
+    const section = z.strictObject(shape);
+    return section.prefault({} as z.input<typeof section>);
+};
 
 const serviceSchema = z.strictObject({
     image: z.string().default("").describe("Image repository without tag; empty = the catalog image kubechat/<name>"),
@@ -115,6 +124,7 @@ export const configSchema = z.strictObject({
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
     }),
     eks: obj({
+        clusterName: z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be lower-case letters, digits and '-' (2-63 characters)").default("kubechat").describe("EKS cluster name (also in subnet, ASG and IAM condition tags; unique per account and region)"),
         region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1").default("us-east-1").describe("AWS region"),
         version: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("EKS Kubernetes version (node groups follow it)"),
         vpcCidr: cidr.default("10.0.0.0/16").describe("VPC CIDR; split into a public and a private subnet per AZ"),
@@ -131,6 +141,7 @@ export const configSchema = z.strictObject({
         namespace: dnsLabel.default("kubechat-system").describe("Application namespace"),
         host: z.string().default("kubechat.local").describe("External host name of the API"),
         tlsSecretName: z.string().default("kubechat-tls").describe("TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress)"),
+        apiServerCidrs: z.array(cidr).default([]).describe("Kubernetes API server addresses for NetworkPolicy egress on 443/6443 (empty = any address, ports still restricted)"),
     }),
     services: namedMap(serviceSchema, { "api-gateway": {} }, "KubeChat workloads keyed by name; api-gateway is the first"),
     postgres: obj({
@@ -173,7 +184,10 @@ export const configSchema = z.strictObject({
         istiodMaxReplicas: int(1, 50).default(5).describe("istiod autoscaling ceiling when HA"),
         gatewayNamespace: dnsLabel.default("istio-ingress").describe("Namespace of the ingress gateway"),
         gatewayReplicas: int(1, 50).default(2).describe("Ingress gateway replica floor"),
+        gatewayMaxReplicas: int(1, 100).default(5).describe("Ingress gateway autoscaling ceiling when HA (>= gatewayReplicas)"),
         traceSamplingPercent: int(0, 100).default(10).describe("Share of requests traced"),
+        cniBinDir: z.string().default("").describe("Istio CNI: node directory of CNI binaries (empty = chart default /opt/cni/bin; k3s/Rancher Desktop: /var/lib/rancher/k3s/data/current/bin/)"),
+        cniConfDir: z.string().default("").describe("Istio CNI: node directory of CNI network configs (empty = chart default /etc/cni/net.d; k3s/Rancher Desktop: /var/lib/rancher/k3s/agent/etc/cni/net.d)"),
     }),
     delivery: obj({
         strategy: z.enum(["rolling", "canary", "blueGreen"]).default("canary").describe("Progressive delivery strategy"),
@@ -267,6 +281,7 @@ export function crossChecks(c: PlatformConfig): string[] {
         if (e.availabilityZones.some((z) => !z.startsWith(e.region))) k("eks.availabilityZones", `every zone must be in ${e.region}`);
         if (c.cluster.zones !== e.availabilityZones.length) k("cluster.zones", `must equal the number of eks.availabilityZones (${e.availabilityZones.length})`);
         if (e.publicAccessCidrs.includes("0.0.0.0/0")) k("eks.publicAccessCidrs", "0.0.0.0/0 is not an allowlist");
+        for (const reason of subnetPlanProblems(e.vpcCidr, e.availabilityZones)) k("eks.vpcCidr", reason);
         let min = 0, max = 0;
         for (const [name, g] of Object.entries(e.nodeGroups)) {
             if (g.maxSize < g.minSize) k(`eks.nodeGroups.${name}.maxSize`, `must be >= minSize (${g.minSize})`);
@@ -289,6 +304,10 @@ export function crossChecks(c: PlatformConfig): string[] {
             }
         }
     }
+    const m = c.mesh;
+    if (m.enabled && m.ha && m.istiodReplicas < 2) k("mesh.istiodReplicas", "must be >= 2 when mesh.ha is on (the istiod PDB keeps 1 available)");
+    if (m.enabled && m.ha && m.istiodMaxReplicas < m.istiodReplicas) k("mesh.istiodMaxReplicas", `must be >= mesh.istiodReplicas (${m.istiodReplicas})`);
+    if (m.enabled && m.ha && m.gatewayMaxReplicas < m.gatewayReplicas) k("mesh.gatewayMaxReplicas", `must be >= mesh.gatewayReplicas (${m.gatewayReplicas})`);
     if (c.delivery.strategy !== "rolling" && !c.mesh.enabled && c.delivery.strategy === "canary") {
         k("delivery.strategy", "canary traffic shifting needs mesh.enabled (use rolling or blueGreen without the mesh)");
     }
@@ -355,6 +374,6 @@ export function loadStackConfig(): StackConfig {
         const stringKeys = ["registry", "chartRepository", "kubeconfig", "objectStoreAccessKeyId", "objectStoreSecretAccessKey"];
         raw[name] = stringKeys.includes(name) ? value : decode(value);
     }
-    const secretKeys = Object.keys(all).filter((k) => pulumi.runtime.isConfigSecret(k));
+    const secretKeys = Object.keys(all).filter((k) => isConfigSecret(k));
     return parseConfig(raw, pulumi.getProject(), pulumi.getStack(), secretKeys);
 }

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { getStore } from "@pulumi/pulumi/runtime/state";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -66,19 +67,25 @@ export function renderValue(v: any): any {
     return v;
 }
 
+function fullUrn(parent: string, type: string, name: string): string {
+    const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+    return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+}
+
 /** Records every registration, then lets the SDK's MockMonitor answer it. */
 class RecordingMonitor extends MockMonitor {
     readonly records: PlanResource[] = [];
 
-    /** URNs as the engine builds them: the parent's full type chain, not only its last type. */
-    newUrn(parent: string, type: string, name: string): string {
-        const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
-        return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+    constructor(m: pulumi.runtime.Mocks) {
+        super(m);
+        // URNs as the engine builds them (the parent's full type chain, not only its last type).
+        // MockMonitor.newUrn is private in its typings, so it is replaced on the instance.
+        (this as unknown as { newUrn: typeof fullUrn }).newUrn = fullUrn;
     }
 
     async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         const parent: string = req.getParent();
-        const urn = this.newUrn(parent, req.getType(), req.getName());
+        const urn = fullUrn(parent, req.getType(), req.getName());
         const provider: string = req.getProvider();
         this.records.push({
             urn,
@@ -178,9 +185,11 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     }
     for (const k of opts.secretOverrides ?? []) secretKeys.push(`${CONFIG_NAMESPACE}:${k}`);
 
+    // setMocks installs a MockMonitor and turns on the features it supports (secrets among them);
+    // only the monitor is swapped for the recording one, so those features stay on.
     await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
     const monitor = new RecordingMonitor(mocks);
-    settings.setMockOptions(monitor, project, opts.stack, true);
+    getStore().settings.monitor = monitor;
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     const entry = require.resolve(path.join(ROOT, "index.ts"));

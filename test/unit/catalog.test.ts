@@ -9,7 +9,8 @@ describe("catalog", () => {
             for (const img of c.deploys) assert.ok(img in IMAGES, `${k} deploys unknown image ${img}`);
         }
         for (const [k, i] of Object.entries(IMAGES)) {
-            assert.ok(i.tag !== "" && i.tag !== "latest", k);
+            const tag: string = i.tag;
+            assert.ok(tag !== "" && tag !== "latest", k);
             assert.ok(splitImage(i.repository).registry.includes("."), `${k} names its registry`);
         }
     });
