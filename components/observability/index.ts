@@ -1,0 +1,117 @@
+/**
+ * Observability: metrics and alerts, logs, traces — each switchable per stack
+ * (`observability.metrics|logs|traces`). Backup (Velero) is a separate component.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Catalog } from "../catalog";
+import { ClusterLayer } from "../cluster/types";
+import { PlatformConfig } from "../config";
+import { Logging } from "./logging";
+import { Metrics } from "./metrics";
+import { Tracing } from "./tracing";
+import { indexReplicas } from "./values";
+
+export { Logging } from "./logging";
+export { Metrics } from "./metrics";
+export { Tracing } from "./tracing";
+
+export interface ObservabilityArgs {
+    /** The `kubechat:observability` section. */
+    config: PlatformConfig["observability"];
+    catalog: Catalog;
+    cluster: ClusterLayer;
+    /** HA stack (persistent): more replicas, Alertmanager, kept Elasticsearch volumes. */
+    ha: boolean;
+    /** Application namespace name (ServiceMonitors, PrometheusRule, "application" log class). */
+    appNamespace: string;
+    /** The app namespace as an output of its Namespace resource (objects placed there wait for it). Default `appNamespace`. */
+    appNamespaceRef?: pulumi.Input<string>;
+    /** KubeChat services by name with their metrics path (one ServiceMonitor each). */
+    services: Record<string, { metricsPath: string }>;
+    /** Istio sidecars in the app namespace (scrape through Istio's merged metrics endpoint). */
+    mesh: boolean;
+    /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
+    dataNamespace?: string;
+    /** Velero namespace when backups are on: backup alerts. */
+    veleroNamespace?: string;
+    /** Namespace names. Default monitoring / logging / tracing. */
+    namespaces?: { monitoring: string; logging: string; tracing: string };
+}
+
+/** Which parts run, and whether Elasticsearch is needed (logs, or traces stored in it). */
+export function observabilityPlan(c: PlatformConfig["observability"]): { metrics: boolean; logs: boolean; traces: boolean; elasticsearch: boolean; tracesInEs: boolean } {
+    const tracesInEs = c.traces && c.traceStorage === "elasticsearch";
+    return { metrics: c.metrics, logs: c.logs, traces: c.traces, elasticsearch: c.logs || tracesInEs, tracesInEs };
+}
+
+export class Observability extends pulumi.ComponentResource {
+    public readonly metrics?: Metrics;
+    public readonly logging?: Logging;
+    public readonly tracing?: Tracing;
+    /** Prometheus URL ("" when metrics are off). */
+    public readonly prometheusUrl: string;
+    /** Elasticsearch URL ("" when neither logs nor traces use it). */
+    public readonly elasticsearchUrl: string;
+    /** OTLP gRPC endpoint of the Jaeger collector ("" when traces are off). */
+    public readonly otlpGrpcEndpoint: string;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:observability:Observability", name, {}, opts);
+        const c = args.config;
+        const plan = observabilityPlan(c);
+        const ns = args.namespaces ?? { monitoring: "monitoring", logging: "logging", tracing: "tracing" };
+        const common = { catalog: args.catalog, cluster: args.cluster };
+        const storageClass = args.cluster.storageClass;
+
+        if (plan.metrics) {
+            this.metrics = new Metrics(`${name}-metrics`, {
+                ...common,
+                namespace: ns.monitoring,
+                sizing: { retentionDays: c.metricsRetentionDays, storage: c.metricsStorage, storageClass, ha: args.ha },
+                targets: Object.entries(args.services).map(([svc, s]) => ({ name: svc, metricsPath: s.metricsPath })),
+                appNamespace: args.appNamespace,
+                appNamespaceRef: args.appNamespaceRef,
+                mesh: args.mesh,
+                alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace },
+            }, { parent: this });
+        }
+
+        const inClusterEs = c.elasticsearchUrl === "";
+        if (plan.elasticsearch) {
+            this.logging = new Logging(`${name}-logging`, {
+                ...common,
+                namespace: ns.logging,
+                shipLogs: plan.logs,
+                appNamespaces: [args.appNamespace, ...(args.dataNamespace ? [args.dataNamespace] : [])],
+                externalUrl: c.elasticsearchUrl,
+                sizing: { nodes: c.elasticsearchNodes, storage: c.elasticsearchStorage, storageClass, persistent: args.ha },
+                retention: {
+                    appDays: c.appLogRetentionDays, systemDays: c.systemLogRetentionDays,
+                    auditDays: c.auditLogRetentionDays, traceDays: c.traceRetentionDays,
+                },
+                ha: args.ha,
+                jaegerSecretNamespace: plan.tracesInEs && inClusterEs ? ns.tracing : undefined,
+            }, { parent: this });
+        }
+
+        if (plan.traces) {
+            this.tracing = new Tracing(`${name}-tracing`, {
+                ...common,
+                namespace: ns.tracing,
+                storage: plan.tracesInEs
+                    ? {
+                        kind: "elasticsearch", esUrl: this.logging!.elasticsearchUrl, esCa: inClusterEs, retentionDays: c.traceRetentionDays,
+                        replicas: indexReplicas(inClusterEs, c.elasticsearchNodes),
+                    }
+                    : { kind: "memory", retentionDays: c.traceRetentionDays },
+                esSetupNamespace: plan.tracesInEs && inClusterEs ? ns.logging : undefined,
+                storageReady: plan.tracesInEs ? [this.logging!.setupJob] : undefined,
+            }, { parent: this });
+        }
+
+        this.prometheusUrl = this.metrics?.prometheusUrl ?? "";
+        this.elasticsearchUrl = this.logging?.elasticsearchUrl ?? "";
+        this.otlpGrpcEndpoint = this.tracing?.otlpGrpcEndpoint ?? "";
+        this.registerOutputs({ prometheusUrl: this.prometheusUrl, elasticsearchUrl: this.elasticsearchUrl, otlpGrpcEndpoint: this.otlpGrpcEndpoint });
+    }
+}

@@ -1,0 +1,129 @@
+/**
+ * Logging: Fluent Bit (DaemonSet) -> Fluentd (aggregator) -> Elasticsearch -> Kibana in `logging`.
+ * Elasticsearch and Kibana are ECK resources in-cluster, or an external endpoint from config.
+ *
+ * Retention (application 30 d, system 90 d, audit 7 y, traces 7 d by default) is enforced by ILM
+ * policies. ECK cannot declare ILM policies, so the `es-setup` Job applies them (with the index templates
+ * that bind each class's daily indices to its policy) once Elasticsearch is up, and its CronJob re-applies
+ * them daily (idempotent) and attaches the traces policy to Jaeger's new daily indices.
+ *
+ * Audit logs: Fluent Bit tails `AUDIT_LOG_PATH` on control-plane nodes where the API server writes its
+ * audit log (kubeadm convention; an operator sets `--audit-log-path` there, k3s/RKE2 need the path
+ * mapped). On EKS the control plane is managed: audit logs go to CloudWatch via the cluster's control
+ * plane logging, not through this pipeline.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Catalog } from "../catalog";
+import { ClusterLayer } from "../cluster/types";
+import { recommendedLabels } from "../labels";
+import {
+    ES_NAME, ES_SETUP_SA, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
+    fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
+} from "./values";
+
+export interface LoggingArgs {
+    catalog: Catalog;
+    cluster: ClusterLayer;
+    /** Namespace created here. Default `logging`. */
+    namespace?: string;
+    /** Run Fluent Bit and Fluentd. false = only the Elasticsearch backend (for traces). */
+    shipLogs: boolean;
+    /** Namespaces whose logs are "application" (30 d); every other namespace is "system". */
+    appNamespaces: string[];
+    /** External Elasticsearch URL; "" = ECK in-cluster. External credentials: Secret `elasticsearch-credentials` (username, password) in this namespace, created by the operator. */
+    externalUrl: string;
+    /** ECK node count, volume size and class, persistence (keep volumes on delete). */
+    sizing: EsSizing;
+    retention: Retention;
+    /** HA stack: two Fluentd replicas. */
+    ha: boolean;
+    /** Namespace where the `jaeger` user's credentials Secret is written (in-cluster ES with Jaeger on it). */
+    jaegerSecretNamespace?: string;
+}
+
+export class Logging extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** Elasticsearch URL logs and traces are written to. */
+    public readonly elasticsearchUrl: string;
+    /** The setup Job: Jaeger waits for it (ILM policies, Jaeger credentials). */
+    public readonly setupJob: k8s.batch.v1.Job;
+    /** Where the Elasticsearch credentials live. */
+    public readonly es: EsTarget;
+
+    constructor(name: string, args: LoggingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:observability:Logging", name, {}, opts);
+        const nsName = args.namespace ?? "logging";
+        const { catalog, cluster } = args;
+        const child = { parent: this, provider: cluster.provider };
+        this.es = esTarget(args.externalUrl, nsName);
+        this.elasticsearchUrl = this.es.url;
+
+        // Fluent Bit mounts host log directories (hostPath): `privileged` only while it runs here.
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: { name: nsName, labels: namespaceLabels(nsName, args.shipLogs ? "privileged" : "restricted") },
+        }, child);
+        this.namespace = ns.metadata.name;
+        const inNs = { namespace: ns.metadata.name };
+
+        const backend: pulumi.Resource[] = [];
+        if (this.es.inCluster) {
+            const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, {
+                name: RELEASES.eckOperator,
+                namespace: ns.metadata.name,
+                ...catalog.chart("eck-operator"),
+                values: eckOperatorValues(catalog, nsName),
+            }, child);
+            // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
+            const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
+                elasticsearch(catalog, nsName, args.sizing) as k8s.apiextensions.CustomResourceArgs,
+                { ...child, dependsOn: [operator], protect: args.sizing.persistent });
+            new k8s.apiextensions.CustomResource(`${name}-kibana`,
+                kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });
+            backend.push(es);
+        }
+
+        const setup = {
+            retention: args.retention,
+            replicas: indexReplicas(this.es.inCluster, args.sizing.nodes),
+            jaegerSecretNamespace: this.es.inCluster ? args.jaegerSecretNamespace : undefined,
+        };
+        const labels = recommendedLabels("es-setup", "logging");
+        new k8s.core.v1.ServiceAccount(`${name}-es-setup-sa`, {
+            metadata: { name: ES_SETUP_SA, ...inNs, labels },
+            automountServiceAccountToken: false,
+        }, child);
+        const pod = { metadata: { labels }, spec: esSetupPodSpec(catalog, this.es, setup) };
+        this.setupJob = new k8s.batch.v1.Job(`${name}-es-setup`, {
+            metadata: { name: "es-setup", ...inNs, labels },
+            spec: { backoffLimit: 6, activeDeadlineSeconds: 1800, template: pod },
+        }, { ...child, dependsOn: backend, customTimeouts: { create: "35m", update: "35m" } });
+        new k8s.batch.v1.CronJob(`${name}-es-maintenance`, {
+            metadata: { name: "es-maintenance", ...inNs, labels },
+            spec: {
+                schedule: "15 0 * * *",
+                concurrencyPolicy: "Forbid",
+                successfulJobsHistoryLimit: 1,
+                failedJobsHistoryLimit: 3,
+                jobTemplate: { spec: { backoffLimit: 3, activeDeadlineSeconds: 1800, template: pod } },
+            },
+        }, child);
+
+        if (args.shipLogs) {
+            new k8s.helm.v3.Release(`${name}-fluentd`, {
+                name: RELEASES.fluentd,
+                namespace: ns.metadata.name,
+                ...catalog.chart("fluentd"),
+                values: fluentdValues(catalog, this.es, args.ha),
+            }, child);
+            new k8s.helm.v3.Release(`${name}-fluent-bit`, {
+                name: RELEASES.fluentBit,
+                namespace: ns.metadata.name,
+                ...catalog.chart("fluent-bit"),
+                values: fluentBitValues(catalog, args.appNamespaces, nsName),
+            }, child);
+        }
+
+        this.registerOutputs({ namespace: this.namespace, elasticsearchUrl: this.elasticsearchUrl, kibana: `${ES_NAME}-kb-http.${nsName}.svc:5601` });
+    }
+}

@@ -1,0 +1,76 @@
+/**
+ * Metrics: kube-prometheus-stack (Prometheus, Alertmanager, Grafana, exporters) and prometheus-adapter in
+ * `monitoring`, plus a ServiceMonitor per KubeChat service and the KubeChat PrometheusRule in the
+ * application namespace.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Catalog } from "../catalog";
+import { ClusterLayer } from "../cluster/types";
+import {
+    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, prometheusAdapterValues,
+    prometheusRule, serviceMonitor,
+} from "./values";
+
+export interface MetricsArgs {
+    catalog: Catalog;
+    cluster: ClusterLayer;
+    /** Namespace created for the metrics stack. Default `monitoring`. */
+    namespace?: string;
+    /** Retention (days), volume size, HA. `storageClass` "" = the cluster's. */
+    sizing: MetricsSizing;
+    /** KubeChat services to scrape (name + metrics path); may be empty. */
+    targets: ScrapeTarget[];
+    /** Application namespace (ServiceMonitors and the PrometheusRule live there). */
+    appNamespace: string;
+    /** The app namespace as an output of its Namespace resource: objects placed there take it, so they wait for the Namespace. Default `appNamespace`. */
+    appNamespaceRef?: pulumi.Input<string>;
+    /** Istio sidecars in the app namespace: scrape the merged metrics port (see `serviceMonitor`). */
+    mesh: boolean;
+    /** Alert thresholds and optional data/backup namespaces (without `namespace`, which is `appNamespace`). */
+    alerts: Omit<AlertRuleArgs, "namespace">;
+}
+
+export class Metrics extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster Prometheus URL (what AnalysisTemplates query). */
+    public readonly prometheusUrl: string;
+
+    constructor(name: string, args: MetricsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:observability:Metrics", name, {}, opts);
+        const nsName = args.namespace ?? "monitoring";
+        const provider = args.cluster.provider;
+        const child = { parent: this, provider };
+
+        // node-exporter runs with hostNetwork/hostPID and host paths: only `privileged` admits it.
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: { name: nsName, labels: namespaceLabels(nsName, "privileged") },
+        }, child);
+        this.namespace = ns.metadata.name;
+        this.prometheusUrl = `http://${RELEASES.kubePrometheusStack}-prometheus.${nsName}.svc:9090`;
+
+        const stack = new k8s.helm.v3.Release(`${name}-kube-prometheus-stack`, {
+            name: RELEASES.kubePrometheusStack,
+            namespace: ns.metadata.name,
+            ...args.catalog.chart("kube-prometheus-stack"),
+            values: kubePrometheusStackValues(args.catalog, args.sizing),
+        }, child);
+
+        new k8s.helm.v3.Release(`${name}-prometheus-adapter`, {
+            name: RELEASES.prometheusAdapter,
+            namespace: ns.metadata.name,
+            ...args.catalog.chart("prometheus-adapter"),
+            values: prometheusAdapterValues(args.catalog, args.sizing.ha),
+        }, child);
+
+        // The Prometheus Operator CRDs come with the stack release.
+        const crOpts = { ...child, dependsOn: [stack] };
+        const inApp = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, namespace: args.appNamespaceRef ?? args.appNamespace } }) as k8s.apiextensions.CustomResourceArgs;
+        for (const t of args.targets) {
+            new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, inApp(serviceMonitor(t, args.appNamespace, args.mesh)), crOpts);
+        }
+        new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace })), crOpts);
+
+        this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
+    }
+}

@@ -1,0 +1,80 @@
+/**
+ * Traces: Jaeger v2 (chart 4.x, release `jaeger`) in `tracing`, receiving OTLP from the mesh on
+ * 4317/4318, UI on 16686. Storage is in-memory (one replica, dev) or Elasticsearch (HA stacks), where
+ * the `kubechat-traces` ILM policy (applied by the logging component's es-setup) deletes daily indices
+ * after the retention and `max_span_age` bounds queries to the same window.
+ *
+ * Elasticsearch credentials come from Secret `jaeger-elasticsearch` in this namespace: written by
+ * es-setup for the in-cluster ECK (a `jaeger` user limited to `jaeger-*` indices, plus the ECK CA), or
+ * created by the operator for an external Elasticsearch (keys `username`, `password`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Catalog } from "../catalog";
+import { ClusterLayer } from "../cluster/types";
+import { recommendedLabels } from "../labels";
+import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, namespaceLabels } from "./values";
+
+export interface TracingArgs {
+    catalog: Catalog;
+    cluster: ClusterLayer;
+    /** Namespace created here. Default `tracing`. */
+    namespace?: string;
+    /** Memory or Elasticsearch storage, retention. */
+    storage: TraceStorage;
+    /** Namespace of the es-setup ServiceAccount allowed to write the Jaeger credentials Secret here (in-cluster ES only). */
+    esSetupNamespace?: string;
+    /** Resources Jaeger must wait for (the es-setup Job that writes its credentials). */
+    storageReady?: pulumi.Resource[];
+}
+
+export class Tracing extends pulumi.ComponentResource {
+    public readonly namespace: pulumi.Output<string>;
+    /** OTLP gRPC endpoint `host:port` (the Istio OpenTelemetry provider). */
+    public readonly otlpGrpcEndpoint: string;
+    /** Jaeger UI in-cluster URL. */
+    public readonly queryUrl: string;
+
+    constructor(name: string, args: TracingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:observability:Tracing", name, {}, opts);
+        const nsName = args.namespace ?? "tracing";
+        const child = { parent: this, provider: args.cluster.provider };
+        this.otlpGrpcEndpoint = `jaeger-collector.${nsName}.svc.cluster.local:${JAEGER_PORTS.otlpGrpc}`;
+        this.queryUrl = `http://${RELEASES.jaeger}.${nsName}.svc:${JAEGER_PORTS.ui}`;
+
+        // Jaeger runs as a non-root user with no host access: `restricted`.
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: { name: nsName, labels: namespaceLabels(nsName, "restricted") },
+        }, child);
+        this.namespace = ns.metadata.name;
+
+        if (args.esSetupNamespace) {
+            // es-setup (in the logging namespace) may create the credentials Secret and read only that one.
+            const labels = recommendedLabels("es-setup", "tracing");
+            const role = new k8s.rbac.v1.Role(`${name}-es-setup-role`, {
+                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.metadata.name, labels },
+                rules: [
+                    { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
+                    { apiGroups: [""], resources: ["secrets"], resourceNames: [JAEGER_ES_SECRET], verbs: ["get"] },
+                ],
+            }, child);
+            new k8s.rbac.v1.RoleBinding(`${name}-es-setup-binding`, {
+                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.metadata.name, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: ES_SETUP_SA, namespace: args.esSetupNamespace }],
+            }, child);
+        }
+
+        new k8s.helm.v3.Release(`${name}-jaeger`, {
+            name: RELEASES.jaeger,
+            namespace: ns.metadata.name,
+            ...args.catalog.chart("jaeger"),
+            values: jaegerValues(args.catalog, args.storage),
+        }, { ...child, dependsOn: args.storageReady ?? [] });
+
+        new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
+            { ...child, dependsOn: [ns] });
+
+        this.registerOutputs({ namespace: this.namespace, otlpGrpcEndpoint: this.otlpGrpcEndpoint, queryUrl: this.queryUrl });
+    }
+}

@@ -1,0 +1,195 @@
+/** Observability under the mock runtime: releases and their values, app-namespace CRs, Elastic CRs, Jaeger, dev footprint, variants. */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { Plan, PlanResource, object, objects, planStack, release, schemaCheck } from "../harness";
+
+const UPSTREAM = /(docker\.io|quay\.io|ghcr\.io|registry\.k8s\.io|docker\.elastic\.co|cr\.fluentbit\.io|registry\.opensource\.zalan\.do)/;
+const OBS_CHARTS = ["kube-prometheus-stack", "prometheus-adapter", "fluent-bit", "fluentd", "eck-operator", "jaeger"];
+const obs = (plan: Plan) => plan.resources.filter((r) => r.urn.includes("kubechat:observability:"));
+const has = (plan: Plan, chart: string) => plan.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart);
+const values = (r: PlanResource) => r.inputs.values;
+const byName = (plan: Plan, kind: string, name: string) => plan.resources.find((r) => r.inputs?.kind === kind && r.inputs?.metadata?.name === name)!;
+
+function strings(v: unknown): string[] {
+    if (typeof v === "string") return [v];
+    if (Array.isArray(v)) return v.flatMap(strings);
+    if (v && typeof v === "object") return Object.values(v).flatMap(strings);
+    return [];
+}
+
+/** Plan a stack through a copy of its file with some `kubechat:` keys replaced. */
+function planVariant(stack: string, replace: Record<string, unknown>): Promise<Plan> {
+    const root = path.resolve(__dirname, "..", "..");
+    const doc = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+    for (const [k, v] of Object.entries(replace)) doc.config[`kubechat:${k}`] = v;
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "obs-test-")), `Pulumi.${stack}.yaml`);
+    fs.writeFileSync(file, YAML.stringify(doc));
+    return planStack(stack, undefined, { configFile: file });
+}
+
+describe("Observability (component)", () => {
+    let dev: Plan, staging: Plan, prod: Plan, mirrored: Plan, external: Plan;
+    before(async () => {
+        [dev, staging, prod] = await Promise.all([planStack("dev"), planStack("staging"), planStack("prod")]);
+        const stagingDoc = YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.staging.yaml"), "utf8"));
+        mirrored = await planVariant("staging", { registry: "mirror.local:5000/kubechat" });
+        external = await planVariant("staging", {
+            observability: { ...stagingDoc.config["kubechat:observability"], elasticsearchUrl: "https://es.corp.example:9200" },
+        });
+    });
+
+    it("installs kube-prometheus-stack and prometheus-adapter in monitoring with the contracted names", () => {
+        for (const plan of [dev, staging, prod]) {
+            const kps = release(plan, "kube-prometheus-stack");
+            assert.strictEqual(kps.inputs.name, "kube-prometheus-stack");
+            assert.strictEqual(kps.inputs.namespace, "monitoring");
+            assert.strictEqual(kps.inputs.version, "88.0.0");
+            assert.ok(kps.provider, "explicit provider");
+            const p = values(kps).prometheus.prometheusSpec;
+            assert.strictEqual(p.serviceMonitorSelectorNilUsesHelmValues, false);
+            assert.strictEqual(p.ruleSelectorNilUsesHelmValues, false);
+            assert.strictEqual(p.podMonitorSelectorNilUsesHelmValues, false);
+            const adapter = release(plan, "prometheus-adapter");
+            assert.strictEqual(adapter.inputs.namespace, "monitoring");
+            assert.strictEqual(values(adapter).prometheus.url, "http://kube-prometheus-stack-prometheus.monitoring.svc");
+            assert.strictEqual(values(adapter).rules.custom[0].name.as, "${1}_per_second");
+        }
+        const devP = values(release(dev, "kube-prometheus-stack")).prometheus.prometheusSpec;
+        assert.strictEqual(devP.retention, "2d");
+        assert.deepStrictEqual(devP.storageSpec.volumeClaimTemplate.spec.resources.requests, { storage: "5Gi" });
+        assert.strictEqual(devP.storageSpec.volumeClaimTemplate.spec.storageClassName, "local-path");
+        assert.strictEqual(values(release(dev, "kube-prometheus-stack")).alertmanager.enabled, false);
+        const prodV = values(release(prod, "kube-prometheus-stack"));
+        assert.strictEqual(prodV.prometheus.prometheusSpec.retention, "30d");
+        assert.deepStrictEqual(prodV.prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec.resources.requests, { storage: "100Gi" });
+        assert.strictEqual(prodV.alertmanager.enabled, true);
+        assert.strictEqual(values(release(staging, "kube-prometheus-stack")).prometheus.prometheusSpec.retention, "7d");
+    });
+
+    it("creates one ServiceMonitor per service and the alert rules in the app namespace, after the CRDs", () => {
+        for (const plan of [dev, prod]) {
+            const sm = object(plan, "ServiceMonitor", "api-gateway");
+            assert.strictEqual(sm.apiVersion, "monitoring.coreos.com/v1");
+            assert.strictEqual(sm.metadata.namespace, "kubechat-system");
+            assert.deepStrictEqual(sm.spec.selector.matchLabels, { "app.kubernetes.io/name": "api-gateway" });
+            assert.strictEqual(sm.spec.endpoints[0].port, "http");
+            assert.strictEqual(sm.spec.endpoints[0].interval, "30s");
+            const rule = object(plan, "PrometheusRule", "kubechat-alerts");
+            assert.strictEqual(rule.metadata.namespace, "kubechat-system");
+            const err = rule.spec.groups[0].rules[0];
+            assert.deepStrictEqual([err.alert, err.for, err.labels.severity], ["KubeChatHighErrorRate", "2m", "warning"]);
+            assert.match(err.expr, /status=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(http_requests_total\{namespace="kubechat-system"\}\[5m\]\)\) > 0\.05$/);
+            const stack = release(plan, "kube-prometheus-stack");
+            for (const kind of ["ServiceMonitor", "PrometheusRule"]) {
+                const r = plan.resources.find((x) => x.inputs?.kind === kind)!;
+                assert.ok(r.dependencies.includes(stack.urn), `${kind} waits for the CRDs`);
+            }
+        }
+        // The mesh is on in every stack file: scraping goes through Istio's merged metrics.
+        assert.strictEqual(object(prod, "ServiceMonitor", "api-gateway").spec.endpoints[0].path, "/stats/prometheus");
+        const prodAlerts = object(prod, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+        assert.ok(prodAlerts.includes("KubeChatPostgresReplicationLag") && prodAlerts.includes("KubeChatBackupFailed"));
+        const devAlerts = object(dev, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+        assert.ok(!devAlerts.includes("KubeChatBackupFailed"), "no backup alerts without Velero");
+    });
+
+    it("keeps every observability object schema-valid", async () => {
+        for (const plan of [dev, staging, prod]) {
+            const res = await schemaCheck(plan);
+            const mine = res.errors.filter((e) => /^(ServiceMonitor|PrometheusRule) /.test(e) || / (monitoring|logging|tracing)\//.test(e)
+                || /^Namespace \/(monitoring|logging|tracing):/.test(e));
+            assert.ok(!res.unvalidatedKinds.some((k) => k.startsWith("monitoring.coreos.com/")), "Prometheus Operator kinds are validated");
+            assert.deepStrictEqual(mine, []);
+        }
+    });
+
+    it("creates monitoring/logging/tracing with Pod Security privileged only where host access is needed", () => {
+        const level = (plan: Plan, ns: string) => object(plan, "Namespace", ns).metadata.labels["pod-security.kubernetes.io/enforce"];
+        assert.strictEqual(level(prod, "monitoring"), "privileged");
+        assert.strictEqual(level(prod, "logging"), "privileged");
+        assert.strictEqual(level(prod, "tracing"), "restricted");
+        assert.strictEqual(objects(dev, "Namespace", "logging").length, 0, "no logging in dev");
+    });
+
+    it("runs ECK with Elasticsearch and Kibana from the catalog, protected in persistent stacks", () => {
+        const op = release(staging, "eck-operator");
+        assert.strictEqual(op.inputs.namespace, "logging");
+        assert.strictEqual(values(op).config.containerRegistry, "docker.elastic.co");
+        const es = byName(staging, "Elasticsearch", "kubechat");
+        assert.strictEqual(es.inputs.apiVersion, "elasticsearch.k8s.elastic.co/v1");
+        assert.strictEqual(es.inputs.spec.version, "8.19.6");
+        assert.strictEqual(es.inputs.spec.nodeSets[0].count, 3);
+        assert.strictEqual(es.inputs.spec.nodeSets[0].config["node.store.allow_mmap"], false);
+        assert.deepStrictEqual(es.inputs.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests, { storage: "50Gi" });
+        assert.strictEqual(es.inputs.spec.nodeSets[0].volumeClaimTemplates[0].spec.storageClassName, "standard");
+        assert.strictEqual(es.protect, true);
+        assert.ok(es.dependencies.includes(op.urn));
+        const kb = byName(staging, "Kibana", "kubechat");
+        assert.deepStrictEqual(kb.inputs.spec.elasticsearchRef, { name: "kubechat" });
+        assert.ok(kb.dependencies.includes(op.urn));
+        assert.strictEqual(byName(prod, "Elasticsearch", "kubechat").inputs.spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage, "200Gi");
+    });
+
+    it("ships logs Fluent Bit -> Fluentd -> Elasticsearch with TLS and Secret-held credentials", () => {
+        const fb = values(release(staging, "fluent-bit"));
+        assert.match(fb.config.outputs, /Host fluentd\.logging\.svc\n\s+Port 24224/);
+        assert.match(fb.config.filters, /\^\(kubechat-system\|kubechat-data\)\$/);
+        const fd = values(release(staging, "fluentd"));
+        assert.match(fd.fileConfigs["04_outputs.conf"], /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
+        assert.match(fd.fileConfigs["04_outputs.conf"], /suppress_type_name true/);
+        assert.deepStrictEqual(fd.env[1].valueFrom.secretKeyRef, { name: "kubechat-es-elastic-user", key: "elastic" });
+        assert.strictEqual(release(staging, "fluentd").inputs.namespace, "logging");
+        const job = object(staging, "Job", "es-setup");
+        const c = job.spec.template.spec.containers[0];
+        assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+        assert.match(c.command[2], /_ilm\/policy\/kubechat-audit/);
+        assert.match(c.command[2], /"min_age":"2555d"/);
+        assert.ok(byName(staging, "Job", "es-setup").dependencies.includes(byName(staging, "Elasticsearch", "kubechat").urn));
+        assert.strictEqual(object(staging, "CronJob", "es-maintenance").spec.schedule, "15 0 * * *");
+    });
+
+    it("runs Jaeger v2: memory in dev, Elasticsearch with its own credentials in HA stacks", () => {
+        const devJ = release(dev, "jaeger");
+        assert.deepStrictEqual([devJ.inputs.name, devJ.inputs.namespace], ["jaeger", "tracing"]);
+        assert.ok("memory" in values(devJ).userconfig.extensions.jaeger_storage.backends.primary_store);
+        assert.strictEqual(values(devJ).jaeger.replicas, 1);
+        const j = release(prod, "jaeger");
+        const b = values(j).userconfig.extensions.jaeger_storage.backends.primary_store.elasticsearch;
+        assert.deepStrictEqual(b.server_urls, ["https://kubechat-es-http.logging.svc:9200"]);
+        assert.strictEqual(b.max_span_age, "168h");
+        assert.ok(j.dependencies.includes(byName(prod, "Job", "es-setup").urn), "Jaeger waits for its credentials");
+        const svc = object(prod, "Service", "jaeger-collector");
+        assert.strictEqual(svc.metadata.namespace, "tracing");
+        assert.deepStrictEqual(svc.spec.ports.map((p: any) => p.port), [4317, 4318]);
+        const binding = object(prod, "RoleBinding", "es-setup-jaeger-credentials");
+        assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "es-setup", namespace: "logging" }]);
+    });
+
+    it("keeps the dev plan small: metrics and in-memory traces only", () => {
+        for (const chart of ["fluent-bit", "fluentd", "eck-operator"]) assert.ok(!has(dev, chart), `${chart} off in dev`);
+        assert.strictEqual(objects(dev, "Elasticsearch").length, 0);
+        assert.ok(obs(dev).length <= 12, `dev observability resources: ${obs(dev).length}`);
+    });
+
+    it("rewrites every image of every observability release with the registry override", () => {
+        for (const chart of OBS_CHARTS) {
+            const v = values(release(mirrored, chart));
+            assert.deepStrictEqual(strings(v).filter((s) => UPSTREAM.test(s)), [], chart);
+        }
+        assert.strictEqual(values(release(mirrored, "kube-prometheus-stack")).global.imageRegistry, "mirror.local:5000/kubechat");
+        assert.strictEqual(byName(mirrored, "Elasticsearch", "kubechat").inputs.spec.image, "mirror.local:5000/kubechat/elasticsearch/elasticsearch:8.19.6");
+    });
+
+    it("points logs and traces at an external Elasticsearch without ECK", () => {
+        assert.ok(!has(external, "eck-operator"));
+        assert.strictEqual(objects(external, "Elasticsearch").length, 0);
+        assert.strictEqual(objects(external, "RoleBinding", "es-setup-jaeger-credentials").length, 0);
+        assert.match(values(release(external, "fluentd")).fileConfigs["04_outputs.conf"], /hosts https:\/\/es\.corp\.example:9200/);
+        const b = values(release(external, "jaeger")).userconfig.extensions.jaeger_storage.backends.primary_store.elasticsearch;
+        assert.deepStrictEqual(b.server_urls, ["https://es.corp.example:9200"]);
+        assert.strictEqual(b.tls, undefined);
+    });
+});
