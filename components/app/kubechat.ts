@@ -1,0 +1,274 @@
+/**
+ * KubeChat: the application layer in the app namespace, identical on-prem and on EKS. Every service
+ * in `kubechat:services` is data: it gets the same hardened pod (one adapter), workload per delivery
+ * strategy, autoscaling, PDB, NetworkPolicies and — with the mesh — routing and authorization.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { Catalog, IMAGES } from "../catalog";
+import { ClusterLayer } from "../cluster/types";
+import { ConfigError, ServiceConfig, StackConfig } from "../config";
+import { recommendedLabels, selectorLabels, PART_OF } from "../labels";
+import { NamespaceNames } from "../namespaces";
+import { declaredReplicas, hpaSpec, pdbSpec, vpaProblems, vpaSpec } from "./autoscaling";
+import { chatSessionCrdSpec } from "./crd";
+import { defaultDenySpec, egressSpec, ingressSpec as ingressPolicySpec, ServiceNetworkInput } from "./network";
+import { podSpec } from "./podspec";
+import { apiReaderRules, serviceAccountName } from "./rbac";
+import {
+    analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, principal, RoutingInput, serviceHost, virtualServiceSpec,
+} from "./routing";
+import { VpaChart } from "./vpa-chart";
+import { errorRateTemplateName, serviceNames, workloadKind, workloadSpec } from "./workload";
+
+/** Connection to the Postgres pooler; credentials come from a Secret in the app namespace. */
+export interface DatabaseConnection {
+    /** Pooler Service DNS name (`<cluster>-pooler.<ns>.svc.cluster.local`). */
+    host: pulumi.Input<string>;
+    port: number;
+    database: string;
+    /** Secret in the APP namespace with keys `username` and `password` (operator-generated, cross-namespace). */
+    credentialsSecretName: pulumi.Input<string>;
+}
+
+/** What the app needs from the mesh component (present exactly when the mesh is on). */
+export interface MeshBinding {
+    /** Resources Istio objects and injected pods wait for (CRDs, istiod's injector). */
+    readiness: pulumi.Resource[];
+    /** SPIFFE principal of the ingress gateway (`cluster.local/ns/<gw-ns>/sa/istio-ingressgateway`). */
+    ingressPrincipal: string;
+    /** `<namespace>/<name>` of the ingress Gateway (`<gw-ns>/kubechat-gateway`). */
+    publicGateway: string;
+}
+
+export interface KubeChatArgs {
+    /** `kubechat:app` — namespace (default kubechat-system), external host, TLS Secret, API server CIDRs. */
+    app: StackConfig["app"];
+    /** `kubechat:services` — one entry per workload; api-gateway is the first. At most one may be `exposed`. */
+    services: Record<string, ServiceConfig>;
+    /** `kubechat:delivery` — rolling (Deployment), canary or blueGreen (Argo Rollout). canary needs `mesh`. */
+    delivery: StackConfig["delivery"];
+    /** Namespace names by role (gateway, monitoring, data, istio-system, tracing, kube-system). */
+    namespaces: NamespaceNames;
+    catalog: Catalog;
+    cluster: ClusterLayer;
+    /** Postgres connection for services with `usesDatabase`; absent = no DB_* environment. */
+    database?: DatabaseConnection;
+    /** The mesh; absent = mesh off (plain Service + Ingress, no Istio object, no injection label). */
+    mesh?: MeshBinding;
+    /** Resources Rollouts and AnalysisTemplates wait for (the Argo Rollouts release and its CRDs); required unless `delivery.strategy` is rolling. */
+    rollouts?: pulumi.Resource[];
+    /** Namespace of the VPA chart (default "vpa"). */
+    vpaNamespace?: string;
+}
+
+/** Labels of the application namespace: Pod Security `restricted` enforced, and sidecar injection with the mesh. */
+export function appNamespaceLabels(meshEnabled: boolean): Record<string, string> {
+    return {
+        ...recommendedLabels("kubechat", "namespace"),
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+        ...(meshEnabled ? { "istio-injection": "enabled" } : {}),
+    };
+}
+
+/** Every problem with the args, as `kubechat:<key>: reason`. Pure. */
+export function validateKubeChat(a: Pick<KubeChatArgs, "services" | "delivery" | "mesh" | "rollouts">): string[] {
+    const p: string[] = [];
+    for (const [name, s] of Object.entries(a.services)) p.push(...vpaProblems(name, s));
+    for (const [name, s] of Object.entries(a.services)) {
+        if (name !== "api-gateway" && s.tag === "") p.push(`kubechat:services.${name}.tag: is required (only api-gateway has a catalog default)`);
+    }
+    const exposed = Object.keys(a.services).filter((n) => a.services[n].exposed);
+    if (exposed.length > 1) {
+        p.push(`kubechat:services: only one service can own the external host, but ${exposed.join(", ")} are exposed; set exposed: false on the others`);
+    }
+    if (a.delivery.strategy === "canary" && !a.mesh) p.push("kubechat:delivery.strategy: canary traffic shifting needs the mesh (mesh.enabled)");
+    if (a.delivery.strategy !== "rolling" && !a.rollouts) p.push(`kubechat:delivery.strategy: ${a.delivery.strategy} needs the Argo Rollouts controller`);
+    return p;
+}
+
+/** The image of a service: api-gateway defaults to the catalog image, others name theirs in config. */
+export function serviceImage(catalog: Catalog, name: string, s: ServiceConfig): string {
+    if (name === "api-gateway") {
+        if (s.image === "" && s.tag === "") return catalog.image("kubechat-api-gateway").ref;
+        const pinned = IMAGES["kubechat-api-gateway"];
+        return catalog.resolve(s.image || pinned.repository, s.tag || pinned.tag).ref;
+    }
+    return catalog.resolve(s.image, s.tag).ref;
+}
+
+/** DB_* environment: plain host/port/name, user and password only through secretKeyRef. */
+export function databaseEnv(db: DatabaseConnection): k8s.types.input.core.v1.EnvVar[] {
+    const secret = (key: string) => ({ secretKeyRef: { name: db.credentialsSecretName, key } });
+    return [
+        { name: "DB_HOST", value: db.host },
+        { name: "DB_PORT", value: String(db.port) },
+        { name: "DB_NAME", value: db.database },
+        { name: "DB_USER", valueFrom: secret("username") },
+        { name: "DB_PASSWORD", valueFrom: secret("password") },
+    ];
+}
+
+export class KubeChat extends pulumi.ComponentResource {
+    /** The app namespace. */
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster host of each service (`<svc>.<ns>.svc.cluster.local`). */
+    public readonly serviceHosts: Record<string, string>;
+    /** Deployment (rolling) or Rollout (canary, blueGreen). */
+    public readonly workloadKind: string;
+
+    constructor(name: string, args: KubeChatArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:app:KubeChat", name, {}, opts);
+        const problems = validateKubeChat(args);
+        if (problems.length > 0) throw new ConfigError(problems);
+
+        const { app, delivery, catalog, namespaces } = args;
+        const provider = args.cluster.provider;
+        const mesh = args.mesh;
+        const child = { parent: this, provider };
+        const nsName = app.namespace;
+        const kind = workloadKind(delivery.strategy);
+        this.workloadKind = kind.kind;
+
+        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: nsName, labels: appNamespaceLabels(mesh !== undefined) },
+        }, child);
+        this.namespace = ns.metadata.name;
+        const meta = (objName: string, service: string, component: string) => ({
+            name: objName, namespace: this.namespace, labels: recommendedLabels(service, component),
+        });
+
+        new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-chatsessions-crd`, {
+            metadata: { name: "chatsessions.kubechat.ai", labels: recommendedLabels("chatsessions", "crd") },
+            spec: chatSessionCrdSpec(),
+        }, child);
+
+        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
+            metadata: meta("default-deny", "kubechat", "network-policy"),
+            spec: defaultDenySpec(),
+        }, child);
+
+        const services = Object.entries(args.services);
+        const vpa = new VpaChart(`${name}-vpa`, { catalog, provider, namespace: args.vpaNamespace ?? namespaces.vpa }, { parent: this });
+        const appPodLabels = { "app.kubernetes.io/part-of": PART_OF };
+        const servicePorts = services.map(([, s]) => s.port);
+        const meshDeps = mesh ? { dependsOn: mesh.readiness } : {};
+
+        this.serviceHosts = {};
+        for (const [svc, s] of services) {
+            const selector = selectorLabels(svc);
+            const labels = (component: string) => recommendedLabels(svc, component);
+            const sa = serviceAccountName(svc);
+            this.serviceHosts[svc] = serviceHost(svc, nsName);
+
+            new k8s.core.v1.ServiceAccount(`${name}-${svc}-sa`, {
+                metadata: meta(sa, svc, "service-account"),
+                automountServiceAccountToken: s.readsKubernetesApi,
+            }, child);
+            if (s.readsKubernetesApi) {
+                const role = new k8s.rbac.v1.ClusterRole(`${name}-${svc}-role`, {
+                    metadata: { name: sa, labels: labels("rbac") },
+                    rules: apiReaderRules(),
+                }, child);
+                new k8s.rbac.v1.ClusterRoleBinding(`${name}-${svc}-binding`, {
+                    metadata: { name: sa, labels: labels("rbac") },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                    subjects: [{ kind: "ServiceAccount", name: sa, namespace: this.namespace }],
+                }, child);
+            }
+
+            const env = s.usesDatabase && args.database ? databaseEnv(args.database) : [];
+            const spec = podSpec({
+                name: svc,
+                image: serviceImage(catalog, svc, s),
+                port: s.port,
+                serviceAccountName: sa,
+                automountServiceAccountToken: s.readsKubernetesApi,
+                resources: s,
+                readinessPath: s.readinessPath,
+                livenessPath: s.livenessPath,
+                terminationGraceSeconds: s.terminationGraceSeconds,
+                preStopSleepSeconds: s.preStopSleepSeconds,
+                selectorLabels: selector,
+                env,
+            });
+            const wspec = workloadSpec({
+                service: svc, delivery, replicas: declaredReplicas(s), selectorLabels: selector, podLabels: labels("server"), podSpec: spec,
+            });
+            // Injected pods need istiod's webhook first; Rollouts need the Argo CRDs.
+            const workloadDeps = [...(mesh?.readiness ?? []), ...(kind.kind === "Rollout" ? args.rollouts ?? [] : [])];
+            const workloadOpts = { ...child, ...(workloadDeps.length > 0 ? { dependsOn: workloadDeps } : {}) };
+            if (kind.kind === "Deployment") {
+                new k8s.apps.v1.Deployment(`${name}-${svc}`, { metadata: meta(svc, svc, "server"), spec: { ...wspec, strategy: wspec.strategy as k8s.types.input.apps.v1.DeploymentStrategy } }, workloadOpts);
+            } else {
+                new k8s.apiextensions.CustomResource(`${name}-${svc}`, {
+                    apiVersion: kind.apiVersion, kind: kind.kind, metadata: meta(svc, svc, "server"), spec: wspec,
+                }, workloadOpts);
+            }
+
+            for (const svcName of serviceNames(svc, delivery.strategy)) {
+                new k8s.core.v1.Service(`${name}-${svcName}-svc`, {
+                    metadata: meta(svcName, svc, "service"),
+                    spec: {
+                        type: "ClusterIP",
+                        selector,
+                        ports: [{ name: "http", port: s.port, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
+                    },
+                }, child);
+            }
+
+            const target = { ...kind, name: svc };
+            const hpa = hpaSpec(s, target);
+            if (hpa) {
+                new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${svc}-hpa`, { metadata: meta(svc, svc, "autoscaling"), spec: hpa }, child);
+            }
+            new k8s.apiextensions.CustomResource(`${name}-${svc}-vpa`, {
+                apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: meta(svc, svc, "autoscaling"), spec: vpaSpec(svc, s, target),
+            }, { ...child, dependsOn: [vpa.release] });
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-${svc}-pdb`, { metadata: meta(svc, svc, "availability"), spec: pdbSpec(s, selector) }, child);
+
+            const net: ServiceNetworkInput = {
+                port: s.port, selectorLabels: selector, appPodLabels, namespaces, mesh: mesh !== undefined, exposed: s.exposed,
+                usesDatabase: s.usesDatabase, readsKubernetesApi: s.readsKubernetesApi, apiServerCidrs: app.apiServerCidrs,
+            };
+            new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-ingress-np`, { metadata: meta(`${svc}-ingress`, svc, "network-policy"), spec: ingressPolicySpec(net) }, child);
+            new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-egress-np`, { metadata: meta(`${svc}-egress`, svc, "network-policy"), spec: egressSpec(net, servicePorts) }, child);
+
+            const routing: RoutingInput = {
+                service: svc, namespace: nsName, port: s.port, strategy: delivery.strategy, exposed: s.exposed, host: app.host, gateway: mesh?.publicGateway ?? "",
+            };
+            if (mesh) {
+                // Argo Rollouts rewrites the routes' weights, the header route and the subsets' labels
+                // during a canary: Pulumi creates them and then leaves them to the controller.
+                const argoOwned = (path: string) => (delivery.strategy === "canary" ? { ignoreChanges: [path] } : {});
+                new k8s.apiextensions.CustomResource(`${name}-${svc}-vs`, {
+                    apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: meta(svc, svc, "routing"), spec: virtualServiceSpec(routing),
+                }, { ...child, ...meshDeps, ...argoOwned("spec.http") });
+                new k8s.apiextensions.CustomResource(`${name}-${svc}-dr`, {
+                    apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: meta(svc, svc, "routing"), spec: destinationRuleSpec(routing, selector),
+                }, { ...child, ...meshDeps, ...argoOwned("spec.subsets") });
+                new k8s.apiextensions.CustomResource(`${name}-${svc}-authz`, {
+                    apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: meta(svc, svc, "authorization"),
+                    spec: authorizationPolicySpec({
+                        port: s.port, metricsPath: s.metricsPath, exposed: s.exposed, selectorLabels: selector,
+                        ingressPrincipal: mesh.ingressPrincipal, monitoringNamespace: namespaces.monitoring,
+                        peerPrincipals: services.filter(([other]) => other !== svc).map(([other]) => principal(nsName, serviceAccountName(other))),
+                    }),
+                }, { ...child, ...meshDeps });
+            } else if (s.exposed) {
+                new k8s.networking.v1.Ingress(`${name}-${svc}-ingress`, { metadata: meta(svc, svc, "ingress"), spec: ingressSpec(svc, app.host, app.tlsSecretName) }, child);
+            }
+            if (delivery.strategy === "canary") {
+                new k8s.apiextensions.CustomResource(`${name}-${svc}-analysis`, {
+                    apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", metadata: meta(errorRateTemplateName(svc), svc, "delivery"),
+                    spec: analysisTemplateSpec(svc, nsName, delivery.maxErrorBasisPoints),
+                }, { ...child, dependsOn: args.rollouts ?? [] });
+            }
+        }
+
+        this.registerOutputs({ namespace: this.namespace, serviceHosts: this.serviceHosts, workloadKind: this.workloadKind });
+    }
+}

@@ -1,0 +1,24 @@
+/** RBAC of services that read the Kubernetes API (pure rules; no wildcards). */
+import type * as k8s from "@pulumi/kubernetes";
+import { CHAT_SESSION_GROUP, CHAT_SESSION_PLURAL } from "./crd";
+
+const READ = ["get", "list", "watch"];
+
+/**
+ * ClusterRole rules: read pods/services/configmaps and deployments/replicasets; manage chatsessions.
+ * `chatsessions/status` (get/update/patch) is added because the CRD has a status subresource: writes
+ * to the main resource ignore `.status`, so without it the gateway could not record session state.
+ */
+export function apiReaderRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+    return [
+        { apiGroups: [""], resources: ["pods", "services", "configmaps"], verbs: READ },
+        { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: READ },
+        { apiGroups: [CHAT_SESSION_GROUP], resources: [CHAT_SESSION_PLURAL], verbs: [...READ, "create", "update", "patch", "delete"] },
+        { apiGroups: [CHAT_SESSION_GROUP], resources: [`${CHAT_SESSION_PLURAL}/status`], verbs: ["get", "update", "patch"] },
+    ];
+}
+
+/** ServiceAccount name of a service. */
+export function serviceAccountName(service: string): string {
+    return `kubechat-${service}`;
+}

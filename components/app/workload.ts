@@ -1,0 +1,117 @@
+/**
+ * Workload specs per delivery strategy (pure): a Deployment for `rolling`, an Argo Rollout for
+ * `canary` and `blueGreen` — the same pod template either way, embedded in the Rollout (no
+ * `workloadRef`, so there is never a second, idle Deployment).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+export type Strategy = "rolling" | "canary" | "blueGreen";
+
+/** Delivery settings (`kubechat:delivery`). */
+export interface DeliverySettings {
+    strategy: Strategy;
+    /** Canary weights in percent, increasing, ending at 100. */
+    canarySteps: number[];
+    /** Pause after each canary weight below 100 (0 = no pause). */
+    pauseMinutes: number;
+    autoPromote: boolean;
+    /** >= 30: the old ReplicaSet stays up this long so a rollback is instant. */
+    scaleDownDelaySeconds: number;
+}
+
+/** The `apiVersion`/`kind` a workload of this strategy has; HPA/VPA target references follow it. */
+export function workloadKind(strategy: Strategy): { apiVersion: string; kind: string } {
+    return strategy === "rolling" ? { apiVersion: "apps/v1", kind: "Deployment" } : { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout" };
+}
+
+/** Service names per strategy: `service` always; canary adds `-canary`/`-stable`, blue/green `-preview` (`service` is active). */
+export function serviceNames(name: string, strategy: Strategy): string[] {
+    if (strategy === "canary") return [name, `${name}-canary`, `${name}-stable`];
+    if (strategy === "blueGreen") return [name, `${name}-preview`];
+    return [name];
+}
+
+/** The managed header route Argo Rollouts (re)creates at the first step; the VirtualService declares it too. */
+export const CANARY_HEADER_ROUTE = "canary-header";
+/** The weighted route Argo Rollouts shifts between the stable and canary subsets. */
+export const PRIMARY_ROUTE = "primary";
+export const CANARY_HEADER = { name: "canary", value: "true" };
+
+export function errorRateTemplateName(service: string): string {
+    return `${service}-error-rate`;
+}
+
+/** Canary steps: header route first, then each weight followed by a pause (not after 100). */
+export function canarySteps(d: DeliverySettings): Record<string, unknown>[] {
+    const steps: Record<string, unknown>[] = [{
+        setHeaderRoute: { name: CANARY_HEADER_ROUTE, match: [{ headerName: CANARY_HEADER.name, headerValue: { exact: CANARY_HEADER.value } }] },
+    }];
+    for (const w of d.canarySteps) {
+        steps.push({ setWeight: w });
+        if (w < 100 && d.pauseMinutes > 0) steps.push({ pause: { duration: `${d.pauseMinutes}m` } });
+    }
+    return steps;
+}
+
+/** `spec.strategy` of the workload. */
+export function strategySpec(service: string, d: DeliverySettings): Record<string, unknown> {
+    if (d.strategy === "rolling") return { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
+    if (d.strategy === "blueGreen") {
+        return {
+            blueGreen: {
+                activeService: service,
+                previewService: `${service}-preview`,
+                autoPromotionEnabled: d.autoPromote,
+                scaleDownDelaySeconds: d.scaleDownDelaySeconds,
+            },
+        };
+    }
+    return {
+        canary: {
+            canaryService: `${service}-canary`,
+            stableService: `${service}-stable`,
+            trafficRouting: {
+                istio: {
+                    virtualService: { name: service, routes: [PRIMARY_ROUTE] },
+                    destinationRule: { name: service, canarySubsetName: "canary", stableSubsetName: "stable" },
+                },
+                managedRoutes: [{ name: CANARY_HEADER_ROUTE }],
+            },
+            // Background analysis from the first weighted step (index 1, after the header route).
+            analysis: { templates: [{ templateName: errorRateTemplateName(service) }], startingStep: 1 },
+            steps: canarySteps(d),
+        },
+    };
+}
+
+export interface WorkloadSpecInput {
+    service: string;
+    delivery: DeliverySettings;
+    /** undefined when an HPA owns the replica count (declaring it would reset the HPA on every update). */
+    replicas?: number;
+    selectorLabels: Record<string, string>;
+    podLabels: Record<string, string>;
+    podSpec: pulumi.Input<k8s.types.input.core.v1.PodSpec>;
+}
+
+/** `spec` shared by Deployment and Rollout; only `strategy` differs in shape. */
+export interface WorkloadSpec {
+    replicas?: number;
+    revisionHistoryLimit: number;
+    selector: { matchLabels: Record<string, string> };
+    template: { metadata: { labels: Record<string, string> }; spec: pulumi.Input<k8s.types.input.core.v1.PodSpec> };
+    strategy: Record<string, unknown>;
+}
+
+/** `spec` of the Deployment or Rollout. */
+export function workloadSpec(i: WorkloadSpecInput): WorkloadSpec {
+    return {
+        ...(i.replicas === undefined ? {} : { replicas: i.replicas }),
+        // Keep a few old ReplicaSets for rollbacks, not the default ten.
+        revisionHistoryLimit: 3,
+        selector: { matchLabels: i.selectorLabels },
+        template: { metadata: { labels: i.podLabels }, spec: i.podSpec },
+        strategy: strategySpec(i.service, i.delivery),
+    };
+}
