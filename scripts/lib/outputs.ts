@@ -76,13 +76,15 @@ export function writePlanOutputs(plan: Plan, outDir: string): PlanWriteResult {
     fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgap ?? { images: [], charts: [] }, null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
 
+    // YAML 1.1 output quotes strings such as Off/yes/on, which kubectl's YAML 1.1 parser would
+    // otherwise read as booleans.
     let manifests = 0;
     for (const r of plan.resources.filter(isK8sObject)) {
         const o = r.inputs;
         const ns = o.metadata?.namespace ?? "_cluster";
         const dir = path.join(manifestsDir, safe(String(ns)));
         fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, `${safe(o.kind)}-${safe(String(o.metadata?.name ?? r.name))}.yaml`), YAML.stringify(o));
+        fs.writeFileSync(path.join(dir, `${safe(o.kind)}-${safe(String(o.metadata?.name ?? r.name))}.yaml`), YAML.stringify(o, { version: "1.1" }));
         manifests++;
     }
     const verdict = checkPlan(plan);
