@@ -1,5 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { PlatformConfig, StackConfig } from "../config";
+import { Catalog } from "../catalog";
+import { ClusterLayer, EksInfo } from "../cluster/types";
+import { IrsaRole } from "./irsa";
 
 /** Arguments of {@link SecureBucket}. */
 export interface SecureBucketArgs {
@@ -127,4 +131,37 @@ export class SecureBucket extends pulumi.ComponentResource {
 
         this.registerOutputs({ bucket: this.bucket, bucketName: this.bucketName, arn: this.arn });
     }
+}
+
+/** Arguments shared by the components that write backups to S3 (EKS) or an S3-compatible store (on-prem). */
+export interface BackupStoreArgs {
+    /** Persistent stack: protect + retain the bucket. */
+    persistent: boolean;
+    /** On-prem object store (endpoint, region, path style, existing credentials Secret). */
+    objectStore: PlatformConfig["objectStore"];
+    /** On-prem object-store keys (Pulumi secrets); when set a Secret is created from them. */
+    objectStoreCredentials?: StackConfig["objectStoreCredentials"];
+    catalog: Catalog;
+    cluster: ClusterLayer;
+}
+
+export interface IrsaBucketArgs {
+    eks: EksInfo;
+    /** Bucket settings (the KMS key and AWS provider come from `eks`). */
+    bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "awsProvider">;
+    /** Service account allowed to use the bucket. */
+    namespace: string;
+    serviceAccount: string;
+    /** IAM policy JSON for that bucket and key. */
+    policy: (bucketName: string, kmsKeyArn: string) => string;
+}
+
+/** A SecureBucket and the IRSA role (scoped by `policy`) of the one service account that uses it. */
+export function irsaBucket(name: string, a: IrsaBucketArgs, parent: pulumi.Resource): { bucketName: string; roleArn: pulumi.Output<string> } {
+    const bucket = new SecureBucket(`${name}-bucket`, { ...a.bucket, kmsKeyArn: a.eks.kmsKeyArn, awsProvider: a.eks.awsProvider }, { parent });
+    const role = new IrsaRole(`${name}-irsa`, {
+        eks: a.eks, namespace: a.namespace, serviceAccount: a.serviceAccount,
+        policy: pulumi.output(a.eks.kmsKeyArn).apply((key) => a.policy(bucket.bucketName, key)),
+    }, { parent });
+    return { bucketName: bucket.bucketName, roleArn: role.arn };
 }

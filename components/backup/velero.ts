@@ -1,0 +1,258 @@
+/**
+ * VeleroBackup: Velero (official chart + AWS plugin) with the platform's five backup schedules over
+ * the app and data namespaces. EKS: a SecureBucket, EBS snapshots and IRSA; on-prem: an S3-compatible
+ * store with file-system backup through the node agent.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig } from "../config";
+import { ResolvedImage } from "../catalog";
+import { recommendedLabels } from "../labels";
+import { podSecurityLabels } from "../mesh/values";
+import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
+
+export interface VeleroBackupArgs extends BackupStoreArgs {
+    /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
+    config: PlatformConfig["backup"];
+    /** Namespaces every schedule backs up (app and data). */
+    includedNamespaces: string[];
+    /** Velero's own namespace. Default `velero`. */
+    namespace?: string;
+}
+
+export const VELERO_NAMESPACE = "velero";
+/** Velero server service account (named explicitly: the IRSA trust policy names it). */
+export const VELERO_SERVICE_ACCOUNT = "velero-server";
+/** Secret in Velero's credentials-file format (key `cloud`). */
+export const VELERO_CREDENTIALS_SECRET = "velero-object-store";
+/** Days beyond the longest backup ttl that the bucket lifecycle keeps objects (Velero's GC deletes first). */
+export const VELERO_LIFECYCLE_MARGIN_DAYS = 30;
+export const VELERO_NONCURRENT_DAYS = 30;
+
+/** The schedules: name, cron (UTC) and ttl (Go duration in hours). */
+export const SCHEDULES = [
+    { name: "daily", schedule: "0 2 * * *", ttl: "720h" },
+    { name: "every-6h", schedule: "0 */6 * * *", ttl: "168h" },
+    { name: "weekly", schedule: "0 3 * * 0", ttl: "2016h" },
+    { name: "monthly", schedule: "0 4 1 * *", ttl: "8760h" },
+    { name: "yearly", schedule: "0 5 1 1 *", ttl: "61320h" },
+] as const;
+
+/** Days the bucket keeps current objects: the longest ttl plus the margin. */
+export function veleroBucketExpirationDays(): number {
+    const longestHours = Math.max(...SCHEDULES.map((s) => Number(s.ttl.replace(/h$/, ""))));
+    return Math.ceil(longestHours / 24) + VELERO_LIFECYCLE_MARGIN_DAYS;
+}
+
+/** The chart's `schedules` value. */
+export function veleroSchedules(includedNamespaces: string[], snapshotVolumes: boolean): Record<string, unknown> {
+    return Object.fromEntries(SCHEDULES.map((s) => [s.name, {
+        disabled: false,
+        schedule: s.schedule,
+        // Backups must outlive the Schedule object (and a reinstall of the chart).
+        useOwnerReferencesInBackup: false,
+        template: { ttl: s.ttl, includedNamespaces, snapshotVolumes, storageLocation: "default" },
+    }]));
+}
+
+/** Where backups go and how Velero authenticates. */
+export interface VeleroStorage {
+    bucket: string;
+    region: string;
+    /** S3-compatible endpoint (on-prem); undefined on AWS S3. */
+    endpoint?: string;
+    forcePathStyle?: boolean;
+    /** EKS: IRSA role ARN for the server service account. */
+    roleArn?: pulumi.Input<string>;
+    /** Secret with key `cloud` (AWS credentials file). */
+    existingSecret?: string;
+    /** Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY loaded as environment. */
+    envSecret?: string;
+}
+
+export interface VeleroValuesArgs {
+    images: { velero: ResolvedImage; awsPlugin: ResolvedImage; kubectl: ResolvedImage };
+    storage: VeleroStorage;
+    includedNamespaces: string[];
+    /** EBS snapshots (EKS); otherwise file-system backup through the node agent. */
+    snapshotVolumes: boolean;
+}
+
+const CONTAINER_SECURITY = {
+    runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+    capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+};
+const SMALL_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+
+/** Values of the `velero` chart. */
+export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
+    const s = a.storage;
+    const fsBackup = !a.snapshotVolumes;
+    const credentials = s.roleArn !== undefined ? { useSecret: false }
+        : s.existingSecret ? { useSecret: true, existingSecret: s.existingSecret }
+            : { useSecret: false, extraSecretRef: s.envSecret ?? "" };
+    return {
+        image: { repository: a.images.velero.name, tag: a.images.velero.tag },
+        initContainers: [{
+            name: "velero-plugin-for-aws",
+            image: a.images.awsPlugin.ref,
+            imagePullPolicy: "IfNotPresent",
+            volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+            securityContext: CONTAINER_SECURITY,
+            resources: SMALL_RESOURCES,
+        }],
+        // The CRD upgrade job.
+        kubectl: {
+            image: { repository: a.images.kubectl.name, tag: a.images.kubectl.tag },
+            containerSecurityContext: CONTAINER_SECURITY,
+            resources: SMALL_RESOURCES,
+        },
+        podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+        containerSecurityContext: CONTAINER_SECURITY,
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        configuration: {
+            backupStorageLocation: [{
+                name: "default",
+                provider: "aws",
+                bucket: s.bucket,
+                default: true,
+                config: {
+                    region: s.region,
+                    ...(s.endpoint ? { s3ForcePathStyle: String(s.forcePathStyle ?? true), s3Url: s.endpoint } : {}),
+                },
+            }],
+            volumeSnapshotLocation: a.snapshotVolumes ? [{ name: "default", provider: "aws", config: { region: s.region } }] : [],
+            ...(fsBackup ? { defaultVolumesToFsBackup: true } : {}),
+        },
+        snapshotsEnabled: a.snapshotVolumes,
+        deployNodeAgent: fsBackup,
+        ...(fsBackup ? { nodeAgent: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } } } : {}),
+        credentials,
+        serviceAccount: {
+            server: {
+                create: true,
+                name: VELERO_SERVICE_ACCOUNT,
+                ...(s.roleArn !== undefined ? { annotations: { "eks.amazonaws.com/role-arn": s.roleArn } } : {}),
+            },
+        },
+        schedules: veleroSchedules(a.includedNamespaces, a.snapshotVolumes),
+    };
+}
+
+/** IAM policy for Velero: that bucket only, its key, and the EC2 snapshot calls of the AWS plugin. */
+export function veleroIamPolicy(bucketName: string, kmsKeyArn: string): string {
+    const arn = `arn:aws:s3:::${bucketName}`;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: arn },
+            {
+                Sid: "Objects", Effect: "Allow",
+                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                Resource: `${arn}/*`,
+            },
+            { Sid: "Kms", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
+            {
+                // EBS snapshot APIs do not support resource-level scoping for Describe*; the rest follow the plugin's documented policy.
+                Sid: "Snapshots", Effect: "Allow",
+                Action: ["ec2:DescribeVolumes", "ec2:DescribeSnapshots", "ec2:CreateTags", "ec2:CreateVolume", "ec2:CreateSnapshot", "ec2:DeleteSnapshot"],
+                Resource: "*",
+            },
+        ],
+    });
+}
+
+/** Velero's credentials file (`cloud` key) built from secret Outputs; stays secret. */
+export function veleroCredentialsFile(accessKeyId: pulumi.Input<string>, secretAccessKey: pulumi.Input<string>): pulumi.Output<string> {
+    return pulumi.secret(pulumi.interpolate`[default]\naws_access_key_id=${accessKeyId}\naws_secret_access_key=${secretAccessKey}\n`);
+}
+
+/** Namespace labels: privileged with the node agent (hostPath to the pods' volumes), baseline otherwise. */
+export function veleroNamespaceLabels(nodeAgent: boolean): Record<string, string> {
+    const level = nodeAgent ? "privileged" : "baseline";
+    return {
+        ...recommendedLabels("velero", "namespace"),
+        // Platform namespace: exempt from the application network rules (Velero talks to the API server and the store).
+        "kubechat.ai/system": "true",
+        ...podSecurityLabels(level),
+    };
+}
+
+export class VeleroBackup extends pulumi.ComponentResource {
+    public readonly namespace: string;
+    public readonly bucketName: string;
+    /** Schedule names. */
+    public readonly schedules: string[];
+
+    constructor(name: string, args: VeleroBackupArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:backup:VeleroBackup", name, {}, opts);
+        const ns = args.namespace ?? VELERO_NAMESPACE;
+        const eks = args.cluster.eks;
+        const k8sOpts = { parent: this, provider: args.cluster.provider };
+        const snapshotVolumes = eks !== undefined && args.config.snapshotVolumes;
+
+        if (args.includedNamespaces.length === 0) throw new Error(`VeleroBackup ${name}: includedNamespaces: needs at least one namespace`);
+        this.namespace = ns;
+        this.schedules = SCHEDULES.map((s) => s.name);
+        if (!eks && (args.objectStore.endpoint === "" || args.config.bucket === "")) {
+            // Only reachable while a stack declares EKS but the cluster layer provides no EKS info;
+            // on-prem configs are rejected earlier without an endpoint and bucket.
+            pulumi.log.warn("backup: no backup target (no EKS layer, no kubechat:objectStore.endpoint/backup.bucket): Velero is not installed", this);
+            this.bucketName = "";
+            this.registerOutputs({ namespace: this.namespace, bucketName: this.bucketName, schedules: this.schedules });
+            return;
+        }
+
+        // The node agent mounts the kubelet's pod volumes through hostPath: only `privileged` admits it.
+        // Without it `baseline`: the chart's CRD-upgrade job sets no pod-level seccomp profile.
+        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: { name: ns, labels: veleroNamespaceLabels(!snapshotVolumes) },
+        }, k8sOpts);
+        const inNs = { ...k8sOpts, dependsOn: [namespace] };
+
+        let storage: VeleroStorage;
+        if (eks) {
+            const { bucketName, roleArn } = irsaBucket(name, {
+                eks,
+                bucket: {
+                    bucketName: args.config.bucket || `${eks.clusterName}-velero`.toLowerCase(),
+                    expirationDays: veleroBucketExpirationDays(),
+                    noncurrentDays: VELERO_NONCURRENT_DAYS,
+                    protect: args.persistent,
+                },
+                namespace: ns,
+                serviceAccount: VELERO_SERVICE_ACCOUNT,
+                policy: veleroIamPolicy,
+            }, this);
+            storage = { bucket: bucketName, region: eks.region, roleArn };
+        } else {
+            const store = args.objectStore;
+            storage = { bucket: args.config.bucket, region: store.region, endpoint: store.endpoint, forcePathStyle: store.forcePathStyle };
+            const creds = args.objectStoreCredentials;
+            if (creds) {
+                new k8s.core.v1.Secret(`${name}-credentials`, {
+                    metadata: { name: VELERO_CREDENTIALS_SECRET, namespace: ns, labels: recommendedLabels("velero", "backup") },
+                    type: "Opaque",
+                    stringData: { cloud: veleroCredentialsFile(creds.accessKeyId, creds.secretAccessKey) },
+                }, inNs);
+                storage.existingSecret = VELERO_CREDENTIALS_SECRET;
+            } else {
+                // The configured Secret (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) must exist in this namespace.
+                storage.envSecret = store.credentialsSecret;
+            }
+        }
+
+        new k8s.helm.v3.Release(`${name}-release`, {
+            name: "velero",
+            namespace: ns,
+            ...args.catalog.chart("velero"),
+            values: veleroValues({
+                images: { velero: args.catalog.image("velero"), awsPlugin: args.catalog.image("velero-plugin-for-aws"), kubectl: args.catalog.image("kubectl") },
+                storage, includedNamespaces: args.includedNamespaces, snapshotVolumes,
+            }),
+        }, inNs);
+
+        this.bucketName = storage.bucket;
+        this.registerOutputs({ namespace: this.namespace, bucketName: this.bucketName, schedules: this.schedules });
+    }
+}

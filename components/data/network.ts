@@ -1,0 +1,86 @@
+/**
+ * NetworkPolicies of the data namespace, planned as plain specs: default deny, then exactly the flows
+ * the Postgres cluster needs. Namespaces are selected by `kubernetes.io/metadata.name` (they carry no
+ * `name` label by default).
+ */
+import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace } from "../mesh/values";
+import { PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
+
+export interface DataNetworkArgs {
+    /** Postgres cluster name (`<teamId>-<clusterName>`). */
+    cluster: string;
+    /** Namespace whose pods may connect to the database (the app). */
+    appNamespace: string;
+    /** Labels of the operator pod. */
+    operatorLabels: Record<string, string>;
+    /** Object-store port WAL-G and logical backups use (443 on AWS S3); undefined = backups off. */
+    objectStorePort?: number;
+}
+
+/** Labels of the logical-backup CronJob pods created by the operator. */
+export function logicalBackupPodLabels(cluster: string): Record<string, string> {
+    return { application: "spilo-logical-backup", "cluster-name": cluster };
+}
+
+const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+/** Patroni uses the Kubernetes API as its DCS; the operator and the backup job read it too. */
+const API_SERVER = { ports: tcp(443, 6443) };
+
+/** The policies; `name` is the suffix of the NetworkPolicy name. */
+export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
+    const members = { podSelector: { matchLabels: memberPodLabels(a.cluster) } };
+    const poolers = { podSelector: { matchLabels: poolerPodLabels(a.cluster) } };
+    const operator = { podSelector: { matchLabels: a.operatorLabels } };
+    const logicalBackup = { podSelector: { matchLabels: logicalBackupPodLabels(a.cluster) } };
+    const appPods = { ...inNamespace(a.appNamespace), podSelector: {} };
+    const objectStore = a.objectStorePort === undefined ? [] : [{ ports: tcp(a.objectStorePort) }];
+    return [
+        DEFAULT_DENY,
+        { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgress("kube-system")] } },
+        {
+            name: "members",
+            spec: {
+                ...members,
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                    // Clients: the app directly and the poolers; the logical backup runs pg_dump.
+                    { from: [appPods, poolers, logicalBackup], ports: tcp(POSTGRES_PORT) },
+                    // Replication and the Patroni REST API between members; the operator manages both.
+                    { from: [members, operator], ports: tcp(POSTGRES_PORT, PATRONI_PORT) },
+                ],
+                egress: [{ to: [members], ports: tcp(POSTGRES_PORT, PATRONI_PORT) }, API_SERVER, ...objectStore],
+            },
+        },
+        {
+            name: "poolers",
+            spec: {
+                ...poolers,
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [{ from: [appPods], ports: tcp(POSTGRES_PORT) }],
+                egress: [{ to: [members], ports: tcp(POSTGRES_PORT) }],
+            },
+        },
+        {
+            name: "operator",
+            spec: {
+                ...operator,
+                policyTypes: ["Ingress", "Egress"],
+                egress: [{ to: [members], ports: tcp(POSTGRES_PORT, PATRONI_PORT) }, { to: [poolers], ports: tcp(POSTGRES_PORT) }, API_SERVER],
+            },
+        },
+        ...(a.objectStorePort === undefined ? [] : [{
+            name: "logical-backup",
+            spec: {
+                ...logicalBackup,
+                policyTypes: ["Ingress", "Egress"],
+                egress: [{ to: [members], ports: tcp(POSTGRES_PORT) }, API_SERVER, ...objectStore],
+            },
+        }]),
+    ];
+}
+
+/** Port of an object-store endpoint URL (the scheme's default when none is given). */
+export function endpointPort(endpoint: string): number {
+    const u = new URL(endpoint);
+    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
+}

@@ -1,0 +1,170 @@
+/**
+ * PostgresHA: the Zalando postgres-operator (Patroni + Spilo + PgBouncer + WAL-G) and one `postgresql`
+ * cluster in the data namespace, with continuous WAL archiving and daily logical backups to S3 (EKS:
+ * a bucket created here, reached through IRSA) or an S3-compatible store (on-prem).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { recommendedLabels } from "../labels";
+import { podSecurityLabels } from "../mesh/values";
+import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
+import { dataNetworkPolicies, endpointPort } from "./network";
+import {
+    BackupTarget, POD_SERVICE_ACCOUNT, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
+    credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketExpirationDays, walBucketIamPolicy, walgEnv,
+} from "./values";
+
+export interface PostgresHAArgs extends BackupStoreArgs {
+    /** `kubechat:postgres` settings (instances, sync replicas, volume, pooler, backups...). */
+    config: PostgresSettings;
+    /** App namespace: the operator writes the app's credentials Secret there and NetworkPolicies admit its pods. */
+    appNamespace: string;
+}
+
+/** Name of the Secret created from the object-store keys in the data namespace. */
+export const OBJECT_STORE_SECRET = "postgres-object-store";
+/** Labels of the operator pod (set by its chart). */
+export const OPERATOR_POD_LABELS = { "app.kubernetes.io/name": "postgres-operator" };
+
+/** Pod Security for the data namespace (see the comment where it is used). */
+export function dataNamespaceLabels(): Record<string, string> {
+    return { ...recommendedLabels("kubechat-data", "namespace"), ...podSecurityLabels("baseline") };
+}
+
+export class PostgresHA extends pulumi.ComponentResource {
+    /** Pooler Service host the app connects to. */
+    public readonly host: string;
+    public readonly port: number;
+    public readonly database: string;
+    /** Operator-generated Secret (keys username, password) in the app namespace. Never the password itself. */
+    public readonly credentialsSecretName: string;
+    /** `<teamId>-<clusterName>`. */
+    public readonly clusterName: string;
+    public readonly namespace: string;
+    /** WAL/logical backup bucket ("" when backups are off). */
+    public readonly backupBucket: string;
+
+    constructor(name: string, args: PostgresHAArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:data:PostgresHA", name, {}, opts);
+        const pg = args.config;
+        const problems = validatePostgres(pg);
+        if (problems.length) throw new Error(`PostgresHA ${name}:\n  ${problems.join("\n  ")}`);
+
+        const ns = pg.namespace;
+        const cluster = postgresClusterName(pg);
+        const { catalog } = args;
+        const k8sOpts = { parent: this, provider: args.cluster.provider };
+        const labels = (component: string) => recommendedLabels("postgres", component);
+
+        // Pod Security baseline, not restricted: the operator renders the Spilo StatefulSet and the
+        // PgBouncer Deployment itself and offers no setting for seccompProfile or dropping ALL
+        // capabilities on them, which restricted requires. Spilo still runs as non-root (uid 101,
+        // fsGroup 103) without privilege escalation.
+        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
+            metadata: { name: ns, labels: dataNamespaceLabels() },
+        }, k8sOpts);
+        const inNs = { ...k8sOpts, dependsOn: [namespace] };
+
+        const backup = pg.backups ? this.backupTarget(name, args, inNs) : undefined;
+        this.backupBucket = backup?.bucket ?? "";
+
+        const operator = new k8s.helm.v3.Release(`${name}-operator`, {
+            name: "postgres-operator",
+            namespace: ns,
+            ...catalog.chart("postgres-operator"),
+            values: operatorValues({
+                pg, namespace: ns, persistent: args.persistent, backup,
+                images: {
+                    operator: catalog.image("postgres-operator"), spilo: catalog.image("spilo"),
+                    pooler: catalog.image("pgbouncer"), logicalBackup: catalog.image("logical-backup"),
+                },
+            }),
+        }, inNs);
+
+        if (backup) {
+            new k8s.core.v1.ConfigMap(`${name}-walg-env`, {
+                metadata: { name: WALG_CONFIGMAP, namespace: ns, labels: labels("backup") },
+                data: walgEnv(pg, backup),
+            }, inNs);
+        }
+
+        // The CRD comes with the operator chart; protect + retain keep the database (and, through the
+        // operator's retained PVCs, its volumes) when the stack is destroyed.
+        new k8s.apiextensions.CustomResource(`${name}-cluster`, {
+            apiVersion: "acid.zalan.do/v1",
+            kind: "postgresql",
+            metadata: { name: cluster, namespace: ns, labels: labels("database") },
+            spec: clusterSpec({
+                pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"),
+                storageClass: args.cluster.storageClass, zones: args.cluster.zones, backups: backup !== undefined,
+            }),
+        }, { ...k8sOpts, dependsOn: [operator], protect: args.persistent, retainOnDelete: args.persistent });
+
+        const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
+        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort })) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-np-${np.name}`, {
+                metadata: { name: `postgres-${np.name}`, namespace: ns, labels: labels("network-policy") },
+                spec: np.spec,
+            }, inNs);
+        }
+
+        this.namespace = ns;
+        this.clusterName = cluster;
+        this.host = `${cluster}-pooler.${ns}.svc.cluster.local`;
+        this.port = POSTGRES_PORT;
+        this.database = pg.database;
+        this.credentialsSecretName = credentialsSecretName(args.appNamespace, pg.user, cluster);
+        this.registerOutputs({
+            host: this.host, port: this.port, database: this.database, credentialsSecretName: this.credentialsSecretName,
+            clusterName: this.clusterName, namespace: this.namespace, backupBucket: this.backupBucket,
+        });
+    }
+
+    /** EKS: a SecureBucket + IRSA role; on-prem: the configured object store and its credentials. */
+    private backupTarget(name: string, args: PostgresHAArgs, inNs: pulumi.CustomResourceOptions): BackupTarget | undefined {
+        const pg = args.config;
+        const eks = args.cluster.eks;
+        if (eks) {
+            const { bucketName, roleArn } = irsaBucket(`${name}-wal`, {
+                eks,
+                bucket: {
+                    bucketName: pg.backupBucket || `${eks.clusterName}-pg-wal`.toLowerCase(),
+                    expirationDays: walBucketExpirationDays(pg.pitrDays),
+                    noncurrentDays: WAL_NONCURRENT_DAYS,
+                    protect: args.persistent,
+                },
+                namespace: pg.namespace,
+                serviceAccount: POD_SERVICE_ACCOUNT,
+                policy: walBucketIamPolicy,
+            }, this);
+            return { bucket: bucketName, region: eks.region, roleArn };
+        }
+        const store = args.objectStore;
+        if (store.endpoint === "" || pg.backupBucket === "") {
+            // Only reachable while a stack declares EKS but the cluster layer provides no EKS info;
+            // on-prem configs are rejected earlier without an endpoint and bucket.
+            pulumi.log.warn(`postgres.backups: no backup target (no EKS layer, no kubechat:objectStore.endpoint/postgres.backupBucket): WAL archiving is off`, this);
+            return undefined;
+        }
+        let credentialsSecret = store.credentialsSecret;
+        const creds = args.objectStoreCredentials;
+        if (creds) {
+            credentialsSecret = OBJECT_STORE_SECRET;
+            new k8s.core.v1.Secret(`${name}-object-store`, {
+                metadata: { name: OBJECT_STORE_SECRET, namespace: pg.namespace, labels: recommendedLabels("postgres", "backup") },
+                type: "Opaque",
+                stringData: {
+                    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+                    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+                    // Clones and point-in-time restores read the same store.
+                    CLONE_AWS_ACCESS_KEY_ID: creds.accessKeyId,
+                    CLONE_AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+                },
+            }, inNs);
+        }
+        return {
+            bucket: pg.backupBucket, region: store.region, endpoint: store.endpoint,
+            forcePathStyle: store.forcePathStyle, credentialsSecret,
+        };
+    }
+}

@@ -1,0 +1,287 @@
+/**
+ * Pure planning for the Postgres HA cluster: the operator chart values, the `postgresql` CR spec, the
+ * WAL-G pod environment and the backup retention math. Nothing here creates resources.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../config";
+import { ResolvedImage } from "../catalog";
+
+export type PostgresSettings = PlatformConfig["postgres"];
+
+/** Spilo runs Postgres as this uid/gid; the fsGroup gives it write access to the volume and TLS files. */
+export const SPILO_UID = 101;
+export const SPILO_GID = 103;
+/** Service account of the Postgres pods (and the logical-backup CronJob); IRSA binds to it on EKS. */
+export const POD_SERVICE_ACCOUNT = "postgres-pod";
+/** Name of the WAL-G pod environment ConfigMap in the data namespace. */
+export const WALG_CONFIGMAP = "postgres-pod-env";
+export const POSTGRES_PORT = 5432;
+export const PATRONI_PORT = 8008;
+/**
+ * Days the WAL bucket lifecycle keeps objects beyond the oldest base backup WAL-G still needs. WAL-G
+ * deletes expired backups itself; the lifecycle is only a backstop and must never remove a base
+ * backup that PITR still depends on, even when base backups have been failing for a week.
+ */
+export const WAL_LIFECYCLE_MARGIN_DAYS = 7;
+/** Noncurrent versions (deleted or overwritten objects) stay recoverable this long. */
+export const WAL_NONCURRENT_DAYS = 7;
+
+export const OPERATOR_RESOURCES = { requests: { cpu: "100m", memory: "250Mi" }, limits: { cpu: "500m", memory: "500Mi" } };
+export const POOLER_RESOURCES = { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+
+/** Where WAL-G and the logical backups go. */
+export interface BackupTarget {
+    /** Bucket name. */
+    bucket: string;
+    /** Region the bucket (or the S3-compatible store) expects. */
+    region: string;
+    /** S3-compatible endpoint URL (on-prem); undefined on AWS S3. */
+    endpoint?: string;
+    /** Path-style addressing (S3-compatible stores). */
+    forcePathStyle?: boolean;
+    /** Secret in the data namespace with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (on-prem). */
+    credentialsSecret?: string;
+    /** IRSA role ARN for the Postgres pod service account (EKS). */
+    roleArn?: pulumi.Input<string>;
+}
+
+/** Cluster name as the operator requires it: `<teamId>-<clusterName>`. */
+export function postgresClusterName(pg: Pick<PostgresSettings, "teamId" | "clusterName">): string {
+    return `${pg.teamId}-${pg.clusterName}`;
+}
+
+/** The login role for the app: a `<namespace>.<user>` role makes the operator write its Secret into the app namespace. */
+export function appRoleName(appNamespace: string, user: string): string {
+    return `${appNamespace}.${user}`;
+}
+
+/** Name of the operator-generated credentials Secret (keys `username`, `password`) in the app namespace. */
+export function credentialsSecretName(appNamespace: string, user: string, cluster: string): string {
+    return `${appRoleName(appNamespace, user)}.${cluster}.credentials.postgresql.acid.zalan.do`;
+}
+
+/** Patroni synchronous replication: `min(synchronousReplicas, instances - 1)`; off with a single member. */
+export function synchronousNodeCount(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): number {
+    return Math.max(0, Math.min(pg.synchronousReplicas, pg.instances - 1));
+}
+
+const DAILY = /^\d{1,2}\s+\d{1,2}\s+\*\s+\*\s+\*$/;
+
+/**
+ * Base backups to keep so that PITR reaches back `pitrDays`: with one base backup a day, recovering to
+ * a point `pitrDays` ago needs the base backup taken before it, hence `pitrDays + 1`.
+ */
+export function baseBackupsToRetain(pitrDays: number): number {
+    return pitrDays + 1;
+}
+
+/** Days the WAL bucket keeps current objects: the oldest needed base backup's age plus the margin. */
+export function walBucketExpirationDays(pitrDays: number): number {
+    return baseBackupsToRetain(pitrDays) + WAL_LIFECYCLE_MARGIN_DAYS;
+}
+
+/** Validates the Postgres settings the planning relies on; returns `path: reason` problems. */
+export function validatePostgres(pg: PostgresSettings): string[] {
+    const problems: string[] = [];
+    if (pg.backups && !DAILY.test(pg.baseBackupSchedule.trim())) {
+        problems.push(`postgres.baseBackupSchedule: must be a daily cron "M H * * *" (retention is counted in daily base backups)`);
+    }
+    return problems;
+}
+
+/**
+ * WAL-G environment of every Spilo pod (the operator's `pod_environment_configmap`). Plain settings
+ * only: credentials come from `pod_environment_secret` (on-prem) or IRSA (EKS).
+ */
+export function walgEnv(pg: PostgresSettings, target: BackupTarget): Record<string, string> {
+    const env: Record<string, string> = {
+        USE_WALG_BACKUP: "true",
+        USE_WALG_RESTORE: "true",
+        CLONE_USE_WALG_RESTORE: "true",
+        WAL_S3_BUCKET: target.bucket,
+        // The bucket is ours alone: no per-scope prefix, so clones and restores find the WAL by cluster name.
+        WAL_BUCKET_SCOPE_PREFIX: "",
+        AWS_REGION: target.region,
+        CLONE_AWS_REGION: target.region,
+        BACKUP_SCHEDULE: pg.baseBackupSchedule,
+        BACKUP_NUM_TO_RETAIN: String(baseBackupsToRetain(pg.pitrDays)),
+    };
+    if (target.endpoint) {
+        const pathStyle = String(target.forcePathStyle ?? true);
+        Object.assign(env, {
+            AWS_ENDPOINT: target.endpoint,
+            AWS_S3_FORCE_PATH_STYLE: pathStyle,
+            CLONE_AWS_ENDPOINT: target.endpoint,
+            CLONE_AWS_S3_FORCE_PATH_STYLE: pathStyle,
+        });
+    }
+    return env;
+}
+
+/** The service account the operator creates for the Postgres pods; on EKS annotated for IRSA. */
+export function podServiceAccountDefinition(roleArn?: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: POD_SERVICE_ACCOUNT, ...(roleArn ? { annotations: { "eks.amazonaws.com/role-arn": roleArn } } : {}) },
+    });
+}
+
+export interface OperatorValuesArgs {
+    pg: PostgresSettings;
+    /** Data namespace (operator, cluster and WAL-G ConfigMap). */
+    namespace: string;
+    persistent: boolean;
+    images: { operator: ResolvedImage; spilo: ResolvedImage; pooler: ResolvedImage; logicalBackup: ResolvedImage };
+    /** Backup target; undefined when backups are off. */
+    backup?: BackupTarget;
+}
+
+/** Values of the `postgres-operator` chart. */
+export function operatorValues(a: OperatorValuesArgs): Record<string, unknown> {
+    const { pg, backup } = a;
+    const roleArn = backup?.roleArn;
+    return {
+        // Typed OperatorConfiguration CR instead of the legacy string-only ConfigMap.
+        configTarget: "OperatorConfigurationCRD",
+        image: { registry: a.images.operator.registry, repository: a.images.operator.repository, tag: a.images.operator.tag },
+        podServiceAccount: { name: POD_SERVICE_ACCOUNT },
+        resources: OPERATOR_RESOURCES,
+        securityContext: {
+            runAsUser: 1000, runAsNonRoot: true, readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+        },
+        configGeneral: { docker_image: a.images.spilo.ref },
+        configKubernetes: {
+            // The operator only manages clusters in the data namespace.
+            watched_namespace: a.namespace,
+            enable_pod_antiaffinity: true,
+            // Preferred on hostname: required anti-affinity would cap members at the node/zone count
+            // (one-zone dev); zones are spread by the CR's topologySpreadConstraints instead.
+            pod_antiaffinity_preferred_during_scheduling: true,
+            pod_antiaffinity_topology_key: "kubernetes.io/hostname",
+            enable_pod_disruption_budget: true,
+            enable_cross_namespace_secret: true,
+            ...(backup ? { pod_environment_configmap: `${a.namespace}/${WALG_CONFIGMAP}` } : {}),
+            ...(backup?.credentialsSecret ? { pod_environment_secret: backup.credentialsSecret } : {}),
+            pod_service_account_name: POD_SERVICE_ACCOUNT,
+            pod_service_account_definition: roleArn === undefined ? podServiceAccountDefinition()
+                : pulumi.output(roleArn).apply((arn) => podServiceAccountDefinition(arn)),
+            // Spilo as non-root; volumes writable through the fsGroup.
+            spilo_runasuser: SPILO_UID,
+            spilo_runasgroup: SPILO_GID,
+            spilo_fsgroup: SPILO_GID,
+            spilo_privileged: false,
+            spilo_allow_privilege_escalation: false,
+            // Persistent stacks keep the volumes when a cluster object is deleted.
+            enable_persistent_volume_claim_deletion: !a.persistent,
+        },
+        ...(backup ? {
+            configAwsOrGcp: { aws_region: backup.region, wal_s3_bucket: backup.bucket },
+        } : {}),
+        configLogicalBackup: {
+            logical_backup_docker_image: a.images.logicalBackup.ref,
+            logical_backup_schedule: pg.logicalBackupSchedule,
+            ...(backup ? {
+                logical_backup_s3_bucket: backup.bucket,
+                logical_backup_s3_region: backup.region,
+                logical_backup_s3_endpoint: backup.endpoint ?? "",
+                // Empty: the bucket's default encryption (SSE-KMS with our key on EKS) applies.
+                logical_backup_s3_sse: "",
+                ...(backup.credentialsSecret ? { logical_backup_cronjob_environment_secret: backup.credentialsSecret } : {}),
+            } : {}),
+        },
+        configConnectionPooler: {
+            connection_pooler_image: a.images.pooler.ref,
+            connection_pooler_mode: pg.poolerMode,
+            connection_pooler_max_db_connections: pg.poolerMaxDbConnections,
+            connection_pooler_number_of_instances: pg.poolerInstances,
+            connection_pooler_default_cpu_request: POOLER_RESOURCES.requests.cpu,
+            connection_pooler_default_memory_request: POOLER_RESOURCES.requests.memory,
+            connection_pooler_default_cpu_limit: POOLER_RESOURCES.limits.cpu,
+            connection_pooler_default_memory_limit: POOLER_RESOURCES.limits.memory,
+        },
+    };
+}
+
+export interface ClusterSpecArgs {
+    pg: PostgresSettings;
+    appNamespace: string;
+    spilo: ResolvedImage;
+    /** StorageClass ("" = the cluster default: omitted). */
+    storageClass: string;
+    /** Failure zones the nodes span. */
+    zones: number;
+    /** WAL-G archiving and logical backups on. */
+    backups: boolean;
+}
+
+/** Labels the operator puts on the Postgres member pods. */
+export function memberPodLabels(cluster: string): Record<string, string> {
+    return { application: "spilo", "cluster-name": cluster };
+}
+
+/** Labels the operator puts on the PgBouncer pods. */
+export function poolerPodLabels(cluster: string): Record<string, string> {
+    return { application: "db-connection-pooler", "connection-pooler": `${cluster}-pooler` };
+}
+
+/** `spec` of the `acid.zalan.do/v1` `postgresql` resource. */
+export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
+    const { pg } = a;
+    const cluster = postgresClusterName(pg);
+    const role = appRoleName(a.appNamespace, pg.user);
+    const sync = synchronousNodeCount(pg);
+    return {
+        teamId: pg.teamId,
+        dockerImage: a.spilo.ref,
+        numberOfInstances: pg.instances,
+        postgresql: {
+            version: pg.version,
+            // Switch WAL segments at least this often so the archived WAL is never older than the RPO.
+            parameters: { archive_timeout: String(pg.archiveTimeoutSeconds) },
+        },
+        // strict false: when no synchronous standby is available Patroni falls back to asynchronous
+        // replication so writes keep flowing (RPO > 0 during that window) instead of blocking.
+        patroni: sync > 0
+            ? { synchronous_mode: true, synchronous_node_count: sync, synchronous_mode_strict: false }
+            : { synchronous_mode: false },
+        volume: { size: pg.volumeSize, ...(a.storageClass ? { storageClass: a.storageClass } : {}) },
+        resources: {
+            requests: { cpu: pg.cpuRequest, memory: pg.memoryRequest },
+            limits: { cpu: pg.cpuLimit, memory: pg.memoryLimit },
+        },
+        users: { [role]: [] },
+        databases: { [pg.database]: role },
+        enableConnectionPooler: true,
+        connectionPooler: {
+            numberOfInstances: pg.poolerInstances,
+            mode: pg.poolerMode,
+            maxDBConnections: pg.poolerMaxDbConnections,
+            resources: POOLER_RESOURCES,
+        },
+        enableLogicalBackup: a.backups,
+        ...(a.backups ? { logicalBackupSchedule: pg.logicalBackupSchedule } : {}),
+        topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            // One zone (or nodes without zone labels): a hard constraint could leave members pending.
+            whenUnsatisfiable: a.zones > 1 ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector: { matchLabels: memberPodLabels(cluster) },
+        }],
+        ...(pg.tls ? { tls: { secretName: pg.tlsSecretName, caFile: "ca.crt" }, spiloFSGroup: SPILO_GID } : {}),
+    };
+}
+
+/** IAM policy for WAL-G and logical backups: that bucket only, and the key that encrypts it. */
+export function walBucketIamPolicy(bucketName: string, kmsKeyArn: string): string {
+    const arn = `arn:aws:s3:::${bucketName}`;
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: arn },
+            { Sid: "Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: `${arn}/*` },
+            { Sid: "Kms", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
+        ],
+    });
+}

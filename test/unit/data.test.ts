@@ -1,0 +1,237 @@
+import * as assert from "assert";
+import { configSchema } from "../../components/config";
+import { Catalog } from "../../components/catalog";
+import {
+    BackupTarget, appRoleName, baseBackupsToRetain, clusterSpec, credentialsSecretName, operatorValues, podServiceAccountDefinition,
+    postgresClusterName, synchronousNodeCount, validatePostgres, walBucketExpirationDays, walBucketIamPolicy, walgEnv,
+} from "../../components/data/values";
+import { dataNetworkPolicies, endpointPort } from "../../components/data/network";
+import { SecureBucket, bucketArn, bucketLifecycleRules, tlsOnlyBucketPolicy, validateSecureBucketArgs } from "../../components/aws/bucket";
+
+const pgDefaults = () => configSchema.parse({}).postgres;
+const catalog = new Catalog();
+const images = () => ({
+    operator: catalog.image("postgres-operator"), spilo: catalog.image("spilo"),
+    pooler: catalog.image("pgbouncer"), logicalBackup: catalog.image("logical-backup"),
+});
+const onprem: BackupTarget = {
+    bucket: "kubechat-staging-pg-wal", region: "us-east-1", endpoint: "https://minio.storage.svc.cluster.local:9000",
+    forcePathStyle: true, credentialsSecret: "postgres-object-store",
+};
+const s3: BackupTarget = { bucket: "kubechat-prod-pg-wal", region: "us-east-1", roleArn: "arn:aws:iam::123456789012:role/wal" };
+
+describe("data: pure planning", () => {
+    describe("names", () => {
+        it("cluster <teamId>-<clusterName>, cross-namespace role and its Secret", () => {
+            assert.strictEqual(postgresClusterName({ teamId: "kubechat", clusterName: "db" }), "kubechat-db");
+            assert.strictEqual(appRoleName("kubechat-system", "kubechat"), "kubechat-system.kubechat");
+            assert.strictEqual(credentialsSecretName("kubechat-system", "kubechat", "kubechat-db"),
+                "kubechat-system.kubechat.kubechat-db.credentials.postgresql.acid.zalan.do");
+        });
+    });
+
+    describe("synchronous replication", () => {
+        it("caps synchronous_node_count at instances - 1", () => {
+            assert.strictEqual(synchronousNodeCount({ instances: 3, synchronousReplicas: 2 }), 2);
+            assert.strictEqual(synchronousNodeCount({ instances: 3, synchronousReplicas: 5 }), 2);
+            assert.strictEqual(synchronousNodeCount({ instances: 1, synchronousReplicas: 2 }), 0);
+        });
+    });
+
+    describe("backup retention", () => {
+        it("keeps pitrDays + 1 daily base backups and expires the bucket after that plus the margin", () => {
+            assert.strictEqual(baseBackupsToRetain(30), 31);
+            assert.strictEqual(walBucketExpirationDays(30), 38);
+        });
+        it("rejects a base backup schedule that is not daily", () => {
+            assert.deepStrictEqual(validatePostgres({ ...pgDefaults(), baseBackupSchedule: "0 */6 * * *" }).length, 1);
+            assert.deepStrictEqual(validatePostgres(pgDefaults()), []);
+        });
+    });
+
+    describe("walgEnv", () => {
+        it("on-prem: WAL-G to the S3-compatible endpoint, path style, retention and schedule; no credentials", () => {
+            const env = walgEnv(pgDefaults(), onprem);
+            assert.deepStrictEqual(env, {
+                USE_WALG_BACKUP: "true", USE_WALG_RESTORE: "true", CLONE_USE_WALG_RESTORE: "true",
+                WAL_S3_BUCKET: "kubechat-staging-pg-wal", WAL_BUCKET_SCOPE_PREFIX: "",
+                AWS_REGION: "us-east-1", CLONE_AWS_REGION: "us-east-1",
+                BACKUP_SCHEDULE: "0 1 * * *", BACKUP_NUM_TO_RETAIN: "31",
+                AWS_ENDPOINT: "https://minio.storage.svc.cluster.local:9000", AWS_S3_FORCE_PATH_STYLE: "true",
+                CLONE_AWS_ENDPOINT: "https://minio.storage.svc.cluster.local:9000", CLONE_AWS_S3_FORCE_PATH_STYLE: "true",
+            });
+            assert.ok(!Object.keys(env).some((k) => /KEY|SECRET|PASSWORD/.test(k)));
+        });
+        it("EKS: no endpoint, path style or keys (IRSA)", () => {
+            const env = walgEnv(pgDefaults(), s3);
+            assert.strictEqual(env.AWS_ENDPOINT, undefined);
+            assert.strictEqual(env.AWS_S3_FORCE_PATH_STYLE, undefined);
+            assert.strictEqual(env.WAL_S3_BUCKET, "kubechat-prod-pg-wal");
+        });
+    });
+
+    describe("operatorValues", () => {
+        const v: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: true, backup: onprem, images: images() });
+        it("images from the catalog", () => {
+            assert.deepStrictEqual(v.image, { registry: "ghcr.io", repository: "zalando/postgres-operator", tag: "v2.0.0" });
+            assert.strictEqual(v.configGeneral.docker_image, "ghcr.io/zalando/spilo-17:4.0-p3");
+            assert.strictEqual(v.configConnectionPooler.connection_pooler_image, "registry.opensource.zalan.do/acid/pgbouncer:master-32");
+            assert.strictEqual(v.configLogicalBackup.logical_backup_docker_image, "ghcr.io/zalando/postgres-operator/logical-backup:v2.0.0");
+        });
+        it("anti-affinity preferred on hostname, PDBs, cross-namespace secrets, WAL-G ConfigMap and credentials Secret", () => {
+            const k = v.configKubernetes;
+            assert.strictEqual(k.enable_pod_antiaffinity, true);
+            assert.strictEqual(k.pod_antiaffinity_preferred_during_scheduling, true);
+            assert.strictEqual(k.pod_antiaffinity_topology_key, "kubernetes.io/hostname");
+            assert.strictEqual(k.enable_pod_disruption_budget, true);
+            assert.strictEqual(k.enable_cross_namespace_secret, true);
+            assert.strictEqual(k.pod_environment_configmap, "kubechat-data/postgres-pod-env");
+            assert.strictEqual(k.pod_environment_secret, "postgres-object-store");
+            assert.strictEqual(k.watched_namespace, "kubechat-data");
+            assert.strictEqual(k.spilo_runasuser, 101);
+            assert.strictEqual(k.spilo_fsgroup, 103);
+            assert.strictEqual(k.spilo_allow_privilege_escalation, false);
+            assert.strictEqual(k.enable_persistent_volume_claim_deletion, false);
+        });
+        it("AWS region, WAL bucket, logical backup target and schedule, pooler", () => {
+            assert.deepStrictEqual(v.configAwsOrGcp, { aws_region: "us-east-1", wal_s3_bucket: "kubechat-staging-pg-wal" });
+            const lb = v.configLogicalBackup;
+            assert.strictEqual(lb.logical_backup_s3_bucket, "kubechat-staging-pg-wal");
+            assert.strictEqual(lb.logical_backup_s3_region, "us-east-1");
+            assert.strictEqual(lb.logical_backup_s3_endpoint, "https://minio.storage.svc.cluster.local:9000");
+            assert.strictEqual(lb.logical_backup_schedule, "30 2 * * *");
+            assert.strictEqual(lb.logical_backup_cronjob_environment_secret, "postgres-object-store");
+            assert.strictEqual(v.configConnectionPooler.connection_pooler_mode, "transaction");
+            assert.strictEqual(v.configConnectionPooler.connection_pooler_max_db_connections, 100);
+        });
+        it("operator container hardened with requests and limits", () => {
+            assert.strictEqual(v.securityContext.runAsNonRoot, true);
+            assert.strictEqual(v.securityContext.readOnlyRootFilesystem, true);
+            assert.strictEqual(v.securityContext.allowPrivilegeEscalation, false);
+            assert.deepStrictEqual(v.securityContext.capabilities, { drop: ["ALL"] });
+            assert.ok(v.resources.requests.cpu && v.resources.limits.memory);
+        });
+        it("EKS: the pod service account carries the IRSA annotation; no secret, no endpoint", () => {
+            const e: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: true, backup: { ...s3, roleArn: undefined }, images: images() });
+            assert.strictEqual(e.configKubernetes.pod_environment_secret, undefined);
+            assert.strictEqual(e.configLogicalBackup.logical_backup_s3_endpoint, "");
+            assert.deepStrictEqual(JSON.parse(podServiceAccountDefinition("arn:aws:iam::1:role/r")).metadata,
+                { name: "postgres-pod", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r" } });
+        });
+        it("without backups: no WAL-G ConfigMap, no bucket", () => {
+            const n: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: false, images: images() });
+            assert.strictEqual(n.configKubernetes.pod_environment_configmap, undefined);
+            assert.strictEqual(n.configAwsOrGcp, undefined);
+            assert.strictEqual(n.configKubernetes.enable_persistent_volume_claim_deletion, true);
+        });
+    });
+
+    describe("clusterSpec", () => {
+        const spec: any = clusterSpec({ pg: pgDefaults(), appNamespace: "kubechat-system", spilo: catalog.image("spilo"), storageClass: "gp3", zones: 3, backups: true });
+        it("HA members, Patroni synchronous mode (strict off), archive_timeout", () => {
+            assert.strictEqual(spec.teamId, "kubechat");
+            assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-17:4.0-p3");
+            assert.strictEqual(spec.numberOfInstances, 3);
+            assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900" } });
+            assert.deepStrictEqual(spec.patroni, { synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
+        });
+        it("volume, resources, users and databases", () => {
+            assert.deepStrictEqual(spec.volume, { size: "50Gi", storageClass: "gp3" });
+            assert.deepStrictEqual(spec.resources, { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "2", memory: "4Gi" } });
+            assert.deepStrictEqual(spec.users, { "kubechat-system.kubechat": [] });
+            assert.deepStrictEqual(spec.databases, { kubechat: "kubechat-system.kubechat" });
+        });
+        it("PgBouncer in transaction mode with 100 connections; logical backup", () => {
+            assert.strictEqual(spec.enableConnectionPooler, true);
+            assert.strictEqual(spec.connectionPooler.numberOfInstances, 2);
+            assert.strictEqual(spec.connectionPooler.mode, "transaction");
+            assert.strictEqual(spec.connectionPooler.maxDBConnections, 100);
+            assert.ok(spec.connectionPooler.resources.limits.cpu);
+            assert.strictEqual(spec.enableLogicalBackup, true);
+            assert.strictEqual(spec.logicalBackupSchedule, "30 2 * * *");
+        });
+        it("zone spread (plural key), hard only across several zones", () => {
+            assert.deepStrictEqual(spec.topologySpreadConstraints, [{
+                maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule",
+                labelSelector: { matchLabels: { application: "spilo", "cluster-name": "kubechat-db" } },
+            }]);
+            const one: any = clusterSpec({ pg: pgDefaults(), appNamespace: "a", spilo: catalog.image("spilo"), storageClass: "", zones: 1, backups: false });
+            assert.strictEqual(one.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
+            assert.deepStrictEqual(one.volume, { size: "50Gi" });
+            assert.strictEqual(one.enableLogicalBackup, false);
+        });
+        it("single instance: synchronous mode off; TLS adds the secret and spiloFSGroup", () => {
+            const dev: any = clusterSpec({ pg: { ...pgDefaults(), instances: 1, tls: true, tlsSecretName: "pg-tls" }, appNamespace: "a", spilo: catalog.image("spilo"), storageClass: "", zones: 1, backups: false });
+            assert.deepStrictEqual(dev.patroni, { synchronous_mode: false });
+            assert.deepStrictEqual(dev.tls, { secretName: "pg-tls", caFile: "ca.crt" });
+            assert.strictEqual(dev.spiloFSGroup, 103);
+            assert.strictEqual(spec.tls, undefined);
+        });
+    });
+
+    describe("IAM scope", () => {
+        it("WAL-G may list, read, write and delete only its bucket, and use only its key", () => {
+            const p = JSON.parse(walBucketIamPolicy("kubechat-prod-pg-wal", "arn:aws:kms:us-east-1:1:key/k"));
+            const resources = p.Statement.flatMap((s: any) => [s.Resource].flat());
+            assert.deepStrictEqual(resources, ["arn:aws:s3:::kubechat-prod-pg-wal", "arn:aws:s3:::kubechat-prod-pg-wal/*", "arn:aws:kms:us-east-1:1:key/k"]);
+            assert.deepStrictEqual(p.Statement[1].Action, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
+            assert.deepStrictEqual(p.Statement[2].Action, ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]);
+            assert.ok(p.Statement.every((s: any) => s.Effect === "Allow" && !String(s.Action).includes("*")));
+        });
+    });
+
+    describe("NetworkPolicies", () => {
+        const nps = dataNetworkPolicies({ cluster: "kubechat-db", appNamespace: "kubechat-system", operatorLabels: { "app.kubernetes.io/name": "postgres-operator" }, objectStorePort: 9000 });
+        const by = (n: string): any => nps.find((p) => p.name === n)!.spec;
+        it("default deny and DNS", () => {
+            assert.deepStrictEqual(by("default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.deepStrictEqual(by("allow-dns").egress[0].ports, [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
+        });
+        it("5432 to the members only from the app namespace, the poolers and the logical backup; 8008 between members and from the operator", () => {
+            const m = by("members");
+            assert.deepStrictEqual(m.ingress[0].ports, [{ protocol: "TCP", port: 5432 }]);
+            assert.deepStrictEqual(m.ingress[0].from[0], { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kubechat-system" } }, podSelector: {} });
+            assert.deepStrictEqual(m.ingress[0].from[1].podSelector.matchLabels, { application: "db-connection-pooler", "connection-pooler": "kubechat-db-pooler" });
+            assert.deepStrictEqual(m.ingress[1].ports, [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 8008 }]);
+            assert.deepStrictEqual(m.ingress[1].from.map((f: any) => f.podSelector.matchLabels), [{ application: "spilo", "cluster-name": "kubechat-db" }, { "app.kubernetes.io/name": "postgres-operator" }]);
+            // Patroni's DCS is the Kubernetes API; WAL-G reaches the object store.
+            assert.deepStrictEqual(m.egress.slice(1).map((e: any) => e.ports.map((p: any) => p.port)), [[443, 6443], [9000]]);
+        });
+        it("the poolers accept 5432 from the app namespace only", () => {
+            const p = by("poolers");
+            assert.strictEqual(p.ingress.length, 1);
+            assert.deepStrictEqual(p.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "kubechat-system" });
+        });
+        it("no logical-backup policy without backups; endpoint ports", () => {
+            const none = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {} });
+            assert.ok(!none.some((p) => p.name === "logical-backup"));
+            assert.strictEqual(endpointPort("https://minio:9000"), 9000);
+            assert.strictEqual(endpointPort("https://s3.example.com"), 443);
+            assert.strictEqual(endpointPort("http://s3.local"), 80);
+        });
+    });
+});
+
+describe("SecureBucket: pure parts", () => {
+    it("TLS-only policy denies insecure transport on the bucket and its objects", () => {
+        const p = JSON.parse(tlsOnlyBucketPolicy("b1"));
+        assert.deepStrictEqual(p.Statement, [{
+            Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
+            Resource: ["arn:aws:s3:::b1", "arn:aws:s3:::b1/*"], Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }]);
+        assert.strictEqual(bucketArn("b1"), "arn:aws:s3:::b1");
+    });
+    it("lifecycle: expiration (optional), noncurrent versions, aborted uploads", () => {
+        assert.deepStrictEqual(bucketLifecycleRules(38, 7), [{
+            id: "retention", status: "Enabled", filter: {}, expiration: { days: 38 },
+            noncurrentVersionExpiration: { noncurrentDays: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        }]);
+        assert.strictEqual((bucketLifecycleRules(0, 7)[0] as any).expiration, undefined);
+    });
+    it("validation names every bad input", () => {
+        assert.throws(() => validateSecureBucketArgs({ bucketName: "Bad_Name", expirationDays: -1, noncurrentDays: 0 }),
+            (e: Error) => /bucketName/.test(e.message) && /expirationDays/.test(e.message) && /noncurrentDays/.test(e.message));
+        assert.doesNotThrow(() => validateSecureBucketArgs({ bucketName: "kubechat-prod-pg-wal", expirationDays: 38, noncurrentDays: 7 }));
+        assert.ok(SecureBucket);
+    });
+});
