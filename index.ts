@@ -4,11 +4,26 @@
  */
 import { loadStackConfig } from "./components/config";
 import { KubeChatPlatform } from "./components/platform";
+import { EksCluster } from "./components/cluster/eks";
 
 const config = loadStackConfig();
 const platform = new KubeChatPlatform("kubechat", { config });
 
 export const clusterKind = platform.clusterKind;
 export const namespaces = platform.namespaces;
+/** EKS only (undefined on-prem): kubeconfig (secret), cluster name and the IRSA OIDC provider ARN. */
+const eks = platform.cluster instanceof EksCluster ? platform.cluster : undefined;
+export const kubeconfig = eks?.kubeconfig;
+export const clusterName = eks?.clusterName;
+export const oidcProviderArn = eks?.oidcProviderArn;
+/** Ingress gateway Service (`<namespace>/<name>`) whose external address the API host must resolve to; absent without the mesh. */
+export const ingressService = platform.mesh ? platform.mesh.gatewayNamespace.apply((ns) => `${ns}/${platform.mesh!.ingressServiceName}`) : undefined;
+/** Postgres connection for clients (pooler host, port, database, credentials Secret in the app namespace) — never a password. */
+export const database = platform.postgres && {
+    host: platform.postgres.host, port: platform.postgres.port, database: platform.postgres.database,
+    credentialsSecretName: platform.postgres.credentialsSecretName,
+};
+/** Buckets holding backups (WAL-G/logical and Velero); empty when a part is off. */
+export const backupBuckets = { postgres: platform.postgres?.backupBucket ?? "", velero: platform.backup?.bucketName ?? "" };
 /** Everything an air-gapped install must mirror: images (with registry) and charts (with version). */
 export const airgap = platform.catalog.airgapList();

@@ -61,7 +61,7 @@ export const IMAGES = {
     "elasticsearch": { repository: "docker.elastic.co/elasticsearch/elasticsearch", tag: "8.19.6" },
     "kibana": { repository: "docker.elastic.co/kibana/kibana", tag: "8.19.6" },
     // Traces.
-    "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.11.0" },
+    "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.20.0" },
     // Backup.
     "velero": { repository: "docker.io/velero/velero", tag: "v1.17.1" },
     "velero-plugin-for-aws": { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.13.1" },
@@ -81,7 +81,7 @@ export const CHARTS = {
     },
     "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0", deploys: ["argo-rollouts"] },
     "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1", deploys: ["cluster-autoscaler"] },
-    "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", deploys: ["vpa-recommender", "vpa-updater", "vpa-admission-controller"] },
+    "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", deploys: ["vpa-recommender", "vpa-updater", "vpa-admission-controller", "admission-webhook-certgen", "kubectl"] },
     "kube-prometheus-stack": {
         name: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.0.0",
         deploys: ["prometheus", "prometheus-operator", "prometheus-config-reloader", "admission-webhook-certgen", "alertmanager", "grafana", "grafana-sidecar", "kube-state-metrics", "node-exporter"],
@@ -90,7 +90,7 @@ export const CHARTS = {
     "fluent-bit": { name: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.54.0", deploys: ["fluent-bit"] },
     "fluentd": { name: "fluentd", repo: "https://fluent.github.io/helm-charts", version: "0.5.3", deploys: ["fluentd"] },
     "eck-operator": { name: "eck-operator", repo: "https://helm.elastic.co", version: "3.2.0", deploys: ["eck-operator", "elasticsearch", "kibana"] },
-    "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.0.0", deploys: ["jaeger"] },
+    "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.13.0", deploys: ["jaeger"] },
     "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0", deploys: ["velero", "velero-plugin-for-aws", "kubectl"] },
 } as const satisfies Record<string, ChartEntry>;
 

@@ -3,28 +3,22 @@
  * differs (on-prem or EKS); everything above it is identical and only sees `ClusterLayer`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import { StackConfig } from "./config";
 import { Catalog } from "./catalog";
 import { ClusterLayer } from "./cluster/types";
 import { OnPremCluster } from "./cluster/onprem";
-import { recommendedLabels } from "./labels";
+import { EksCluster } from "./cluster/eks";
+import { namespaceNames } from "./namespaces";
+import { IstioMesh } from "./mesh/istio";
+import { ArgoRollouts } from "./delivery/argo-rollouts";
+import { KubeChat } from "./app/kubechat";
+import { PostgresHA } from "./data/postgres";
+import { VeleroBackup } from "./backup/velero";
+import { Observability } from "./observability";
 
 export interface KubeChatPlatformArgs {
     /** The validated stack config (from `loadStackConfig`). */
     config: StackConfig;
-}
-
-/** Labels of the application namespace: Pod Security `restricted` enforced, and sidecar injection with the mesh. */
-export function appNamespaceLabels(meshEnabled: boolean): Record<string, string> {
-    return {
-        ...recommendedLabels("kubechat", "namespace"),
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
-        ...(meshEnabled ? { "istio-injection": "enabled" } : {}),
-    };
 }
 
 export class KubeChatPlatform extends pulumi.ComponentResource {
@@ -33,6 +27,18 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly cluster: ClusterLayer;
     /** Namespaces by role (app, data, mesh, ...). */
     public readonly namespaces: Record<string, pulumi.Output<string>> = {};
+    /** Istio (absent with `mesh.enabled: false`). */
+    public readonly mesh?: IstioMesh;
+    /** Argo Rollouts controller (absent with `delivery.strategy: rolling`). */
+    public readonly delivery?: ArgoRollouts;
+    /** The KubeChat application layer. */
+    public readonly app: KubeChat;
+    /** Postgres HA cluster (absent with `postgres.enabled: false`). */
+    public readonly postgres?: PostgresHA;
+    /** Velero (absent with `backup.enabled: false`). */
+    public readonly backup?: VeleroBackup;
+    /** Metrics, logs and traces (each part switchable). */
+    public readonly observability: Observability;
 
     constructor(name: string, args: KubeChatPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:platform:KubeChatPlatform", name, {}, opts);
@@ -40,20 +46,68 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         this.clusterKind = c.cluster.kind;
         this.catalog = new Catalog({ registry: c.registry, chartRepository: c.chartRepository });
 
-        this.cluster = new OnPremCluster(`${name}-cluster`, {
-            kubeconfigPath: c.kubeconfig,
-            kubeconfigContents: c.kubeconfigSecret,
-            context: c.cluster.context,
-            storageClass: c.cluster.storageClass,
-            ingressServiceType: c.cluster.ingressServiceType,
-            zones: c.cluster.zones,
-        }, { parent: this });
-        const provider = this.cluster.provider;
+        this.cluster = c.cluster.kind === "eks"
+            ? new EksCluster(`${name}-cluster`, {
+                eks: c.eks, persistent: c.persistent, storageClass: c.cluster.storageClass,
+                ingressServiceType: c.cluster.ingressServiceType, catalog: this.catalog,
+            }, { parent: this })
+            : new OnPremCluster(`${name}-cluster`, {
+                kubeconfigPath: c.kubeconfig,
+                kubeconfigContents: c.kubeconfigSecret,
+                context: c.cluster.context,
+                storageClass: c.cluster.storageClass,
+                ingressServiceType: c.cluster.ingressServiceType,
+                zones: c.cluster.zones,
+            }, { parent: this });
 
-        const appNs = new k8s.core.v1.Namespace(`${name}-app-ns`, {
-            metadata: { name: c.app.namespace, labels: appNamespaceLabels(c.mesh.enabled) },
-        }, { parent: this, provider });
-        this.namespaces.app = appNs.metadata.name;
+        if (c.mesh.enabled) {
+            this.mesh = new IstioMesh(`${name}-mesh`, {
+                mesh: c.mesh, app: c.app, catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c),
+                backendPorts: Object.values(c.services).filter((s) => s.exposed).map((s) => s.port),
+            }, { parent: this });
+            this.namespaces.gateway = this.mesh.gatewayNamespace;
+        }
+        // A rolling update is plain Kubernetes; canary and blue/green need the controller.
+        if (c.delivery.strategy !== "rolling") {
+            this.delivery = new ArgoRollouts(`${name}-delivery`, {
+                catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c), replicas: c.mesh.ha ? 2 : 1, apiServerCidrs: c.app.apiServerCidrs,
+            }, { parent: this });
+            this.namespaces.delivery = this.delivery.namespace;
+        }
+
+        if (c.postgres.enabled) {
+            this.postgres = new PostgresHA(`${name}-postgres`, {
+                config: c.postgres, appNamespace: c.app.namespace, persistent: c.persistent, objectStore: c.objectStore,
+                objectStoreCredentials: c.objectStoreCredentials, catalog: this.catalog, cluster: this.cluster,
+            }, { parent: this });
+            this.namespaces.data = pulumi.output(this.postgres.namespace);
+        }
+
+        // The app namespace (with its Pod Security and injection labels) belongs to the app layer.
+        // The app reaches Postgres through the pooler with the operator-generated credentials Secret.
+        const pg = this.postgres;
+        this.app = new KubeChat(`${name}-app`, {
+            app: c.app, services: c.services, delivery: c.delivery, namespaces: namespaceNames(c), catalog: this.catalog, cluster: this.cluster,
+            database: pg ? { host: pg.host, port: pg.port, database: pg.database, credentialsSecretName: pg.credentialsSecretName } : undefined,
+            mesh: this.mesh ? { readiness: this.mesh.readiness, ingressPrincipal: this.mesh.ingressPrincipal, publicGateway: this.mesh.publicGateway } : undefined,
+            rollouts: this.delivery ? [this.delivery] : undefined,
+        }, { parent: this });
+        this.namespaces.app = this.app.namespace;
+
+        if (c.backup.enabled) {
+            this.backup = new VeleroBackup(`${name}-backup`, {
+                config: c.backup, includedNamespaces: [c.app.namespace, c.postgres.namespace], persistent: c.persistent,
+                objectStore: c.objectStore, objectStoreCredentials: c.objectStoreCredentials, catalog: this.catalog, cluster: this.cluster,
+            }, { parent: this });
+            this.namespaces.velero = pulumi.output(this.backup.namespace);
+        }
+
+        this.observability = new Observability(`${name}-observability`, {
+            config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: c.persistent,
+            appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
+            dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
+            namespaces: namespaceNames(c),
+        }, { parent: this });
 
         this.registerOutputs({ clusterKind: this.clusterKind, namespaces: this.namespaces });
     }

@@ -12,8 +12,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { getStore } from "@pulumi/pulumi/runtime/state";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
+
+// The SDK's runtime store (internal in its typings): where the mock monitor is installed.
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const UNKNOWN = "(known after apply)";
