@@ -11,6 +11,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { subnetPlanProblems } from "./cluster/vpc";
+import { kubechatProblems } from "./app/validate";
+import { validatePostgres } from "./data/values";
 
 export const CONFIG_NAMESPACE = "kubechat";
 
@@ -96,11 +98,13 @@ function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record
         if (v === undefined || v === null) return defaults;
         if (typeof v !== "object" || Array.isArray(v)) return v;
         const given = v as Record<string, unknown>;
-        const out: Record<string, unknown> = { ...given };
+        const out: Record<string, unknown> = {};
+        // Default entries first (api-gateway is the first service), then the others in given order.
         for (const [k, d] of Object.entries(defaults)) {
             const entry = given[k];
             out[k] = entry === undefined ? d : entry !== null && typeof entry === "object" && !Array.isArray(entry) ? { ...d, ...entry } : entry;
         }
+        for (const [k, entry] of Object.entries(given)) if (!(k in defaults)) out[k] = entry;
         return out;
     };
     // The default entries travel with the schema so Pulumi.yaml can declare their leaves.
@@ -308,9 +312,9 @@ export function crossChecks(c: PlatformConfig): string[] {
     if (m.enabled && m.ha && m.istiodReplicas < 2) k("mesh.istiodReplicas", "must be >= 2 when mesh.ha is on (the istiod PDB keeps 1 available)");
     if (m.enabled && m.ha && m.istiodMaxReplicas < m.istiodReplicas) k("mesh.istiodMaxReplicas", `must be >= mesh.istiodReplicas (${m.istiodReplicas})`);
     if (m.enabled && m.ha && m.gatewayMaxReplicas < m.gatewayReplicas) k("mesh.gatewayMaxReplicas", `must be >= mesh.gatewayReplicas (${m.gatewayReplicas})`);
-    if (c.delivery.strategy !== "rolling" && !c.mesh.enabled && c.delivery.strategy === "canary") {
-        k("delivery.strategy", "canary traffic shifting needs mesh.enabled (use rolling or blueGreen without the mesh)");
-    }
+    // The platform installs Argo Rollouts whenever the strategy is not rolling.
+    p.push(...kubechatProblems(c.services, c.delivery, c.mesh.enabled, c.delivery.strategy !== "rolling"));
+    if (c.postgres.enabled) p.push(...validatePostgres(c.postgres).map((reason) => `${CONFIG_NAMESPACE}:${reason}`));
     return p;
 }
 

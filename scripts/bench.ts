@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     let first = 0;
     for (const n of [1, 10, 25, 50]) {
         const services: Record<string, unknown> = {};
-        for (let i = 0; i < n; i++) services[i === 0 ? "api-gateway" : `svc-${i}`] = { ...base, image: i === 0 ? "" : `ghcr.io/kubechat/svc-${i}`, tag: i === 0 ? "" : "1.0.0" };
+        for (let i = 0; i < n; i++) services[i === 0 ? "api-gateway" : `svc-${i}`] = { ...base, image: i === 0 ? "" : `ghcr.io/kubechat/svc-${i}`, tag: i === 0 ? "" : "1.0.0", exposed: i === 0 };
         const t = process.hrtime.bigint();
         const p = await runProgram({ stack: "prod", overrides: { services } });
         const ms = Number(process.hrtime.bigint() - t) / 1e6;

@@ -10,7 +10,8 @@ import { ClusterLayer } from "../cluster/types";
 import { ConfigError, ServiceConfig, StackConfig } from "../config";
 import { recommendedLabels, selectorLabels, PART_OF } from "../labels";
 import { NamespaceNames } from "../namespaces";
-import { declaredReplicas, hpaSpec, pdbSpec, vpaProblems, vpaSpec } from "./autoscaling";
+import { declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
+import { kubechatProblems } from "./validate";
 import { chatSessionCrdSpec } from "./crd";
 import { defaultDenySpec, egressSpec, ingressSpec as ingressPolicySpec, ServiceNetworkInput } from "./network";
 import { podSpec } from "./podspec";
@@ -76,18 +77,7 @@ export function appNamespaceLabels(meshEnabled: boolean): Record<string, string>
 
 /** Every problem with the args, as `kubechat:<key>: reason`. Pure. */
 export function validateKubeChat(a: Pick<KubeChatArgs, "services" | "delivery" | "mesh" | "rollouts">): string[] {
-    const p: string[] = [];
-    for (const [name, s] of Object.entries(a.services)) p.push(...vpaProblems(name, s));
-    for (const [name, s] of Object.entries(a.services)) {
-        if (name !== "api-gateway" && s.tag === "") p.push(`kubechat:services.${name}.tag: is required (only api-gateway has a catalog default)`);
-    }
-    const exposed = Object.keys(a.services).filter((n) => a.services[n].exposed);
-    if (exposed.length > 1) {
-        p.push(`kubechat:services: only one service can own the external host, but ${exposed.join(", ")} are exposed; set exposed: false on the others`);
-    }
-    if (a.delivery.strategy === "canary" && !a.mesh) p.push("kubechat:delivery.strategy: canary traffic shifting needs the mesh (mesh.enabled)");
-    if (a.delivery.strategy !== "rolling" && !a.rollouts) p.push(`kubechat:delivery.strategy: ${a.delivery.strategy} needs the Argo Rollouts controller`);
-    return p;
+    return kubechatProblems(a.services, a.delivery, a.mesh !== undefined, a.rollouts !== undefined);
 }
 
 /** The image of a service: api-gateway defaults to the catalog image, others name theirs in config. */

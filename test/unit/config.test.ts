@@ -45,7 +45,10 @@ describe("config loader", () => {
         assert.strictEqual(c.eks.nodeGroups["compute-optimized"].minSize, 0);
         assert.deepStrictEqual(c.eks.nodeGroups["compute-optimized"].instanceTypes, ["c5.large", "c5.xlarge"]);
         assert.deepStrictEqual(problems({ ...base(), services: { Bad_Name: { image: "x" } } }), ["kubechat:services.Bad_Name: key must be a DNS-1123 label (lower-case letters, digits, '-')"]);
-        assert.deepStrictEqual(problems({ ...base(), services: { worker: {} } }), ["kubechat:services.worker.image: is required for services other than api-gateway"]);
+        assert.deepStrictEqual(problems({ ...base(), services: { worker: { exposed: false } } }), [
+            "kubechat:services.worker.image: is required for services other than api-gateway",
+            "kubechat:services.worker.tag: is required (only api-gateway has a catalog default)",
+        ]);
     });
 
     it("checks rules across keys", () => {
@@ -60,6 +63,19 @@ describe("config loader", () => {
         const eks = { cluster: { kind: "eks", zones: 3 }, eks: { nodeGroups: { "general-purpose": { minSize: 3, maxSize: 45, desiredSize: 3 } } } };
         assert.deepStrictEqual(problems(eks), ["kubechat:eks.nodeGroups: maximum sizes add up to 55, above eks.maxNodes (50)"]);
         assert.deepStrictEqual(problems({ ...eks, eks: { nodeGroups: { "general-purpose": { minSize: 3, maxSize: 20, desiredSize: 1 } } } }), ["kubechat:eks.nodeGroups.general-purpose.desiredSize: must be between minSize and maxSize (3..20)"]);
+    });
+
+    it("applies the components' own rules before anything is created", () => {
+        assert.deepStrictEqual(problems({ ...base(), mesh: { enabled: false }, delivery: { strategy: "canary" } }), ["kubechat:delivery.strategy: canary traffic shifting needs the mesh (mesh.enabled)"]);
+        assert.deepStrictEqual(problems({ ...base(), services: { "api-gateway": { vpaMode: "Recreate" } } }), [
+            "kubechat:services.api-gateway.vpaMode: must be Off while an HPA scales on cpu and memory (maxReplicas > minReplicas); VPA would fight the HPA",
+        ]);
+        assert.deepStrictEqual(problems({ ...base(), services: { worker: { image: "ghcr.io/acme/worker", tag: "1.0" } } }), [
+            "kubechat:services: only one service can own the external host, but api-gateway, worker are exposed; set exposed: false on the others",
+        ]);
+        assert.deepStrictEqual(problems({ ...base(), postgres: { backupBucket: "pg", baseBackupSchedule: "0 */6 * * *" } }), [
+            'kubechat:postgres.baseBackupSchedule: must be a daily cron "M H * * *" (retention is counted in daily base backups)',
+        ]);
     });
 
     it("refuses secrets given in plain text and keeps them out of the typed config", () => {

@@ -1,0 +1,27 @@
+/**
+ * The app layer's rules over its settings, pure and free of resource code, so the config loader
+ * can apply them before anything is created and the KubeChat component can apply them to its args.
+ */
+import type { PlatformConfig, ServiceConfig } from "../config";
+import { vpaProblems } from "./autoscaling";
+
+/** Every problem, as `kubechat:<key>: reason`. */
+export function kubechatProblems(
+    services: Record<string, ServiceConfig>,
+    delivery: PlatformConfig["delivery"],
+    meshEnabled: boolean,
+    rolloutsInstalled: boolean,
+): string[] {
+    const p: string[] = [];
+    for (const [name, s] of Object.entries(services)) p.push(...vpaProblems(name, s));
+    for (const [name, s] of Object.entries(services)) {
+        if (name !== "api-gateway" && s.tag === "") p.push(`kubechat:services.${name}.tag: is required (only api-gateway has a catalog default)`);
+    }
+    const exposed = Object.keys(services).filter((n) => services[n].exposed);
+    if (exposed.length > 1) {
+        p.push(`kubechat:services: only one service can own the external host, but ${exposed.join(", ")} are exposed; set exposed: false on the others`);
+    }
+    if (delivery.strategy === "canary" && !meshEnabled) p.push("kubechat:delivery.strategy: canary traffic shifting needs the mesh (mesh.enabled)");
+    if (delivery.strategy !== "rolling" && !rolloutsInstalled) p.push(`kubechat:delivery.strategy: ${delivery.strategy} needs the Argo Rollouts controller`);
+    return p;
+}
