@@ -40,11 +40,13 @@ export const DURATIONS: Record<string, number> = {
     "kubernetes:apps/v1:Deployment": 1,
     "kubernetes:argoproj.io/v1alpha1:Rollout": 1,
     "kubernetes:apps/v1:StatefulSet": 1,
-    "kubernetes:acid.zalan.do/v1:postgresql": 3,
-    "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch": 3,
+    // Pulumi awaits Jobs until they complete; ours (es-setup) wait for Elasticsearch to boot.
+    // Custom resources (postgresql, Elasticsearch) are not awaited: their operators converge them.
+    "kubernetes:batch/v1:Job": 3,
 };
 const DEFAULT_MINUTES = 0.1;
-const duration = (r: PlanResource) => (r.custom ? DURATIONS[r.type] ?? DEFAULT_MINUTES : 0);
+/** Components and providers are bookkeeping: no cloud or cluster call to wait for. */
+const duration = (r: PlanResource) => (r.custom && !r.type.startsWith("pulumi:providers:") ? DURATIONS[r.type] ?? DEFAULT_MINUTES : 0);
 
 /**
  * Earliest finish of every resource when each starts as soon as its dependencies, provider and
@@ -86,9 +88,13 @@ export function criticalPath(plan: Plan): { minutes: number; path: PlanResource[
     return { minutes: max, path: chain };
 }
 
-/** The chain no schedule can avoid: VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app. */
-export const UNAVOIDABLE = ["aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup", "kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v3:Release", "kubernetes:argoproj.io/v1alpha1:Rollout"]
-    .reduce((m, t) => m + (DURATIONS[t] ?? DEFAULT_MINUTES), 0);
+const chain = (types: string[]) => types.reduce((m, t) => m + (DURATIONS[t] ?? DEFAULT_MINUTES), 0);
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CLUSTER_CHAIN = ["aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:eks/cluster:Cluster", "aws:eks/nodeGroup:NodeGroup"];
+/** The chain the issue calls unavoidable: VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app. */
+export const UNAVOIDABLE = chain([...CLUSTER_CHAIN, RELEASE, RELEASE, "kubernetes:argoproj.io/v1alpha1:Rollout"]);
+/** The same chain with the steps Istio's install order adds: base -> cni -> istiod -> gateway. */
+export const UNAVOIDABLE_WITH_CNI = chain([...CLUSTER_CHAIN, RELEASE, RELEASE, RELEASE, RELEASE]);
 
 function row(cells: (string | number)[]): string {
     return `| ${cells.join(" | ")} |`;
@@ -96,15 +102,15 @@ function row(cells: (string | number)[]): string {
 
 async function main(): Promise<void> {
     const lines: string[] = [];
-    const ts = ["-r", "ts-node/register/transpile-only"];
     const sdk = timeNode(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws'); require('@pulumi/kubernetes')"]);
-    const plan = timeNode([...ts, "scripts/plan.ts", "prod", "--out", path.join(ROOT, "out", "bench-prod")]);
+    // What `npm run plan -- prod` runs (without npm's own start-up).
+    const plan = timeNode(["scripts/run.js", "scripts/plan.ts", "prod", "--out", path.join(ROOT, "out", "bench-prod")]);
     const startupFast = timeNode(["-e", "require('ts-node').register({ transpileOnly: true }); require('./components/platform')"]);
     const startupChecked = timeNode(["-e", "require('ts-node').register({ transpileOnly: false, compilerOptions: { noCheck: false } }); require('./components/platform')"]);
 
     lines.push("| measure | ms | ratio | target |", "|---|---|---|---|");
     lines.push(row(["load @pulumi/pulumi + aws + kubernetes", sdk.toFixed(0), "1.00", ""]));
-    lines.push(row(["`npm run plan -- prod` (whole program, policies, files)", plan.toFixed(0), (plan / sdk).toFixed(2), "<= 2.5"]));
+    lines.push(row(["plan of prod: `node scripts/run.js scripts/plan.ts prod` (program, policies, files)", plan.toFixed(0), (plan / sdk).toFixed(2), "<= 2.5"]));
     lines.push(row(["program start-up, transpile only (what `pulumi up` does)", startupFast.toFixed(0), "", ""]));
     lines.push(row(["program start-up, type-checked (ts-node default)", startupChecked.toFixed(0), (startupChecked / startupFast).toFixed(1) + "x slower", ""]));
 
@@ -114,6 +120,8 @@ async function main(): Promise<void> {
     lines.push(row(["critical path", cp.minutes.toFixed(1)]));
     lines.push(row(["unavoidable chain VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app", UNAVOIDABLE.toFixed(1)]));
     lines.push(row(["ratio (target <= 1.10)", (cp.minutes / UNAVOIDABLE).toFixed(2)]));
+    lines.push(row(["same chain with Istio's required cni and gateway steps (base -> cni -> istiod -> gateway)", UNAVOIDABLE_WITH_CNI.toFixed(1)]));
+    lines.push(row(["ratio to it", (cp.minutes / UNAVOIDABLE_WITH_CNI).toFixed(2)]));
     lines.push("", "critical path: " + cp.path.filter((r) => duration(r) >= 0.5).map((r) => `${r.name} (${duration(r)})`).join(" -> "));
 
     lines.push("", "| services | resources | plan ms | ms per service |", "|---|---|---|---|");

@@ -171,6 +171,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
     public readonly eks: EksInfo;
+    public readonly storageReady: pulumi.Resource[];
     /** Kubeconfig for the cluster (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
@@ -276,25 +277,26 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
             role: ebsRole.role.name, policyArn: managedPolicyArn(partition, "service-role/AmazonEBSCSIDriverPolicy"),
         }, o);
-        const addons = [
-            addon("vpc-cni"),
-            addon("kube-proxy"),
-            // Their pods need nodes: created earlier, the add-on would sit degraded until the create times out.
-            addon("coredns", {}, nodes.nodeGroups),
-            addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, nodes.nodeGroups),
-        ];
+        const networking = [addon("vpc-cni"), addon("kube-proxy")];
+        // Their pods need nodes: created earlier, the add-on would sit degraded until the create times out.
+        // EKS bootstraps CoreDNS itself, so nothing has to wait for the managed add-on to take it over.
+        addon("coredns", {}, nodes.nodeGroups);
+        const ebsCsi = addon("aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, nodes.nodeGroups);
 
         this.clusterName = cluster.name;
         this.oidcProviderArn = oidc.arn;
         this.kubeconfig = pulumi.secret(pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(
             ([n, endpoint, ca]) => kubeconfig(n, s.region, endpoint, ca.data ?? "")));
-        // Everything in the cluster depends on the node groups and add-ons through this provider, so
-        // `pulumi destroy` removes workloads (and their load balancers) before nodes, cluster and VPC.
+        // Everything in the cluster depends on the node groups and pod networking through this provider,
+        // so `pulumi destroy` removes workloads (and their load balancers) before nodes, cluster and VPC.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { parent: this, dependsOn: [...nodes.nodeGroups, ...addons] });
+            { parent: this, dependsOn: [...nodes.nodeGroups, ...networking] });
 
-        new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(this.storageClass, key.arn, args.persistent),
-            { parent: this, provider: this.provider });
+        // Volumes bind only once the EBS CSI driver runs: stateful workloads wait for this class (and
+        // are destroyed before the driver), the rest of the platform does not.
+        const gp3 = new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(this.storageClass, key.arn, args.persistent),
+            { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
+        this.storageReady = [gp3];
         new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
 
         this.registerOutputs({

@@ -33,6 +33,8 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
     public readonly storageClass: string;
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
+    /** The customer's cluster already runs its storage driver. */
+    public readonly storageReady: pulumi.Resource[] = [];
 
     constructor(name: string, args: OnPremClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:cluster:OnPremCluster", name, {}, opts);

@@ -30,6 +30,12 @@ export interface ClusterLayer {
     ingressServiceType: "LoadBalancer" | "NodePort" | "ClusterIP";
     /** Failure zones the nodes span. */
     zones: number;
+    /**
+     * What persistent volumes need before they can bind (on EKS: the gp3 StorageClass, which waits for
+     * the EBS CSI add-on). Stateful workloads `dependsOn` these: created after the driver, destroyed
+     * before it, while everything else starts as soon as the nodes are up.
+     */
+    storageReady: pulumi.Resource[];
     /** Present only on EKS. */
     eks?: EksInfo;
 }

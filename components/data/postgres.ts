@@ -98,7 +98,7 @@ export class PostgresHA extends pulumi.ComponentResource {
                 pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"),
                 storageClass: args.cluster.storageClass, zones: args.cluster.zones, backups: backup !== undefined,
             }),
-        }, { ...k8sOpts, dependsOn: [operator], protect: args.persistent, retainOnDelete: args.persistent });
+        }, { ...k8sOpts, dependsOn: [operator, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
 
         const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
         for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort })) {

@@ -105,7 +105,6 @@ export class Observability extends pulumi.ComponentResource {
                     }
                     : { kind: "memory", retentionDays: c.traceRetentionDays },
                 esSetupNamespace: plan.tracesInEs && inClusterEs ? ns.logging : undefined,
-                storageReady: plan.tracesInEs ? [this.logging!.setupJob] : undefined,
             }, { parent: this });
         }
 

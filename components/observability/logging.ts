@@ -77,7 +77,7 @@ export class Logging extends pulumi.ComponentResource {
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
                 elasticsearch(catalog, nsName, args.sizing) as k8s.apiextensions.CustomResourceArgs,
-                { ...child, dependsOn: [operator], protect: args.sizing.persistent });
+                { ...child, dependsOn: [operator, ...args.cluster.storageReady], protect: args.sizing.persistent });
             new k8s.apiextensions.CustomResource(`${name}-kibana`,
                 kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });
             backend.push(es);

@@ -54,7 +54,7 @@ export class Metrics extends pulumi.ComponentResource {
             namespace: ns.metadata.name,
             ...args.catalog.chart("kube-prometheus-stack"),
             values: kubePrometheusStackValues(args.catalog, args.sizing),
-        }, child);
+        }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
 
         new k8s.helm.v3.Release(`${name}-prometheus-adapter`, {
             name: RELEASES.prometheusAdapter,

@@ -24,8 +24,6 @@ export interface TracingArgs {
     storage: TraceStorage;
     /** Namespace of the es-setup ServiceAccount allowed to write the Jaeger credentials Secret here (in-cluster ES only). */
     esSetupNamespace?: string;
-    /** Resources Jaeger must wait for (the es-setup Job that writes its credentials). */
-    storageReady?: pulumi.Resource[];
 }
 
 export class Tracing extends pulumi.ComponentResource {
@@ -70,7 +68,11 @@ export class Tracing extends pulumi.ComponentResource {
             namespace: ns.metadata.name,
             ...args.catalog.chart("jaeger"),
             values: jaegerValues(args.catalog, args.storage),
-        }, { ...child, dependsOn: args.storageReady ?? [] });
+            // With Elasticsearch storage the pods start once es-setup has written their credentials
+            // Secret; the release's own wait covers that instead of an ordering that would hold the
+            // chart back until Elasticsearch has booted.
+            timeout: args.storage.kind === "elasticsearch" ? 1200 : 300,
+        }, child);
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
             { ...child, dependsOn: [ns] });

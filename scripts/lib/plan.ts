@@ -17,7 +17,16 @@ import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+/** The project root (where Pulumi.yaml is), also when running from the compiled tree in .build/. */
+export const ROOT = (() => {
+    for (let dir = path.resolve(__dirname, "..", ".."); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) throw new Error("Pulumi.yaml not found above " + __dirname);
+    }
+})();
+
+/** The program (index.ts, or its compiled twin next to this module's tree). */
+const PROGRAM = path.resolve(__dirname, "..", "..", "index");
 export const UNKNOWN = "(known after apply)";
 export const SECRET = "[secret]";
 
@@ -194,7 +203,7 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     getStore().settings.monitor = monitor;
     pulumi.runtime.setAllConfig(config, secretKeys);
 
-    const entry = require.resolve(path.join(ROOT, "index.ts"));
+    const entry = require.resolve(PROGRAM);
     delete require.cache[entry];
     const exported = require(entry);
     await (settings as any).waitForRPCs();

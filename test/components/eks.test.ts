@@ -210,9 +210,19 @@ describe("EksCluster (prod plan)", function () {
         assert.deepStrictEqual(policy.Statement[1].Condition, { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/kubechat-prod": "owned" } });
     });
 
-    it("the Kubernetes provider waits for node groups and add-ons; every Kubernetes resource uses it (destroy order)", () => {
+    it("the Kubernetes provider waits for node groups and pod networking; every Kubernetes resource uses it (destroy order)", () => {
         const k8s = one(plan, "pulumi:providers:kubernetes");
-        for (const r of [...resources(plan, T.nodeGroup), ...resources(plan, T.addon)]) assert.ok(k8s.dependencies.includes(r.urn), `provider waits for ${r.name}`);
+        const networking = resources(plan, T.addon).filter((a) => ["vpc-cni", "kube-proxy"].includes(a.inputs.addonName));
+        for (const r of [...resources(plan, T.nodeGroup), ...networking]) assert.ok(k8s.dependencies.includes(r.urn), `provider waits for ${r.name}`);
+        // Only volumes need the EBS CSI driver: the gp3 class waits for it, and stateful workloads wait for the class.
+        const ebs = resources(plan, T.addon).find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;
+        assert.ok(!k8s.dependencies.includes(ebs.urn));
+        const sc = one(plan, "kubernetes:storage.k8s.io/v1:StorageClass", "gp3");
+        assert.ok(sc.dependencies.includes(ebs.urn));
+        const stateful = plan.resources.filter((r) => ["kubernetes:acid.zalan.do/v1:postgresql", "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch"].includes(r.type)
+            || (r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack"));
+        assert.strictEqual(stateful.length, 3);
+        for (const r of stateful) assert.ok(r.dependencies.includes(sc.urn), `${r.name} waits for the gp3 class`);
         const workloads = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
         assert.ok(workloads.length > 3);
         for (const r of workloads) assert.strictEqual(r.provider, k8s.urn, `${r.name} uses the EKS provider`);
