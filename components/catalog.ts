@@ -38,6 +38,7 @@ export const IMAGES = {
     // Argo Rollouts.
     "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },
     // Autoscaling.
+    "metrics-server": { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
     "cluster-autoscaler": { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2" },
     "vpa-recommender": { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.5.1" },
     "vpa-updater": { repository: "registry.k8s.io/autoscaling/vpa-updater", tag: "1.5.1" },
@@ -80,6 +81,7 @@ export const CHARTS = {
         deploys: ["postgres-operator", "spilo", "pgbouncer", "logical-backup"],
     },
     "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0", deploys: ["argo-rollouts"] },
+    "metrics-server": { name: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server", version: "3.13.0", deploys: ["metrics-server"] },
     "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1", deploys: ["cluster-autoscaler"] },
     "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", deploys: ["vpa-recommender", "vpa-updater", "vpa-admission-controller", "admission-webhook-certgen", "kubectl"] },
     "kube-prometheus-stack": {

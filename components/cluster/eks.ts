@@ -14,6 +14,7 @@ import { ClusterLayer, EksInfo } from "./types";
 import { Vpc } from "./vpc";
 import { NodeGroups, nodeGroupSpec } from "./nodegroups";
 import { ClusterAutoscaler } from "./autoscaler";
+import { MetricsServer } from "./metrics-server";
 import { recommendedLabels } from "../labels";
 
 /** The `kubechat:eks` config section. */
@@ -298,6 +299,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
             { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
         this.storageReady = [gp3];
         new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
+        new MetricsServer(`${name}-metrics-server`, { catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
 
         this.registerOutputs({
             kubeconfig: this.kubeconfig, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn,

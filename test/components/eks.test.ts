@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Plan, PlanResource, planStack, release, resources, schemaCheck } from "../harness";
 import { ROOT } from "../../scripts/lib/plan";
-import { EKS_ADDONS } from "../../components/catalog";
+import { CHARTS, EKS_ADDONS, IMAGES } from "../../components/catalog";
 import { AUTOSCALER_DESCRIBE_ACTIONS } from "../../components/cluster/autoscaler";
 
 const T = {
@@ -303,4 +303,21 @@ describe("on-prem stacks stay off AWS", function () {
             assert.strictEqual(plan.outputs.kubeconfig, undefined);
         });
     }
+});
+
+describe("EKS metrics-server", () => {
+    const plans: Record<string, Plan> = {};
+    before(async () => {
+        for (const s of ["dev", "staging", "prod"]) plans[s] = await planStack(s);
+    });
+
+    it("installs metrics-server (HPA cpu/memory metrics) from the catalog on EKS only, hardened and HA", () => {
+        const r = release(plans.prod, "metrics-server");
+        assert.strictEqual(r.inputs.namespace, "kube-system");
+        assert.strictEqual(r.inputs.version, CHARTS["metrics-server"].version);
+        assert.deepStrictEqual(r.inputs.values.image, { repository: "registry.k8s.io/metrics-server/metrics-server", tag: IMAGES["metrics-server"].tag });
+        assert.strictEqual(r.inputs.values.replicas, 2);
+        assert.strictEqual(r.inputs.values.securityContext.readOnlyRootFilesystem, true);
+        for (const stack of ["dev", "staging"]) assert.throws(() => release(plans[stack], "metrics-server"), /found 0/);
+    });
 });

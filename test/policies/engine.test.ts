@@ -75,7 +75,7 @@ describe("engine: enforcement", () => {
     });
 
     it("the README rule table lists every policy with its profile and default level", () => {
-        const readme = fs.readFileSync(path.join(__dirname, "../../policies/README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
         for (const p of allPolicies) assert.ok(readme.includes(`| \`${p.name}\` | ${p.profile} | ${p.enforcementLevel} |`), p.name);
     });
 
