@@ -1,9 +1,5 @@
 /** IstioMesh and ArgoRollouts under the mock runtime: releases, their order, mesh objects, stack sizing, mesh off. */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import * as YAML from "yaml";
 import { Plan, PlanResource, object, objects, planStack, release, resources, schemaCheck } from "../harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -13,18 +9,6 @@ const istioObjects = (plan: Plan) => plan.resources.filter((r) => String(r.input
 const meshResources = (plan: Plan) => plan.resources.filter((r) => r.type.startsWith("kubechat:mesh:") || r.urn.includes("kubechat:mesh:IstioMesh"));
 const values = (r: PlanResource) => r.inputs.values;
 
-/**
- * Plan a stack file with some `kubechat:` keys replaced, through a copy of the file (`overrides` of
- * planStack are written under the project name, which the config loader does not read).
- */
-function planVariant(stack: string, replace: Record<string, unknown>): Promise<Plan> {
-    const root = path.resolve(__dirname, "..", "..");
-    const doc = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [k, v] of Object.entries(replace)) doc.config[`kubechat:${k}`] = v;
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mesh-test-")), `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(file, YAML.stringify(doc));
-    return planStack(stack, undefined, { configFile: file });
-}
 
 describe("IstioMesh and ArgoRollouts (component)", () => {
     let dev: Plan, staging: Plan, prod: Plan;
@@ -163,7 +147,7 @@ describe("IstioMesh and ArgoRollouts (component)", () => {
     });
 
     it("the registry override rewrites every Istio and Argo image value", async () => {
-        const plan = await planVariant("staging", { registry: "mirror.corp:5000/kc" });
+        const plan = await planStack("staging", { registry: "mirror.corp:5000/kc" });
         const upstream = /\b(docker\.io|quay\.io|ghcr\.io|gcr\.io|registry\.k8s\.io)\b/;
         for (const r of resources(plan, RELEASE).filter((x) => x.urn.includes("IstioMesh") || x.urn.includes("ArgoRollouts"))) {
             assert.ok(!upstream.test(JSON.stringify(values(r))), `${r.name} values name an upstream registry`);
@@ -173,13 +157,13 @@ describe("IstioMesh and ArgoRollouts (component)", () => {
     });
 
     it("mesh off: no Istio release, object or namespace anywhere; Argo still follows the strategy", async () => {
-        const off = await planVariant("dev", { mesh: { enabled: false } });
+        const off = await planStack("dev", { mesh: { enabled: false } });
         assert.strictEqual(resources(off, RELEASE).filter((r) => ISTIO_CHARTS.includes(String(r.inputs.chart))).length, 0);
         assert.strictEqual(istioObjects(off).length, 0);
         for (const k of ISTIO_KINDS) assert.strictEqual(objects(off, k).length, 0, k);
         assert.strictEqual(meshResources(off).length, 0);
         assert.strictEqual(objects(off, "Namespace", "istio-system").length, 0);
-        const blueGreen = await planVariant("dev", { mesh: { enabled: false, ha: false }, delivery: { strategy: "blueGreen" } });
+        const blueGreen = await planStack("dev", { mesh: { enabled: false, ha: false }, delivery: { strategy: "blueGreen" } });
         assert.strictEqual(istioObjects(blueGreen).length, 0);
         assert.strictEqual(values(release(blueGreen, "argo-rollouts")).controller.replicas, 1, "non-HA stack: one controller");
     });

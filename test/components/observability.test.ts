@@ -1,7 +1,6 @@
 /** Observability under the mock runtime: releases and their values, app-namespace CRs, Elastic CRs, Jaeger, dev footprint, variants. */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Plan, PlanResource, object, objects, planStack, release, schemaCheck } from "../harness";
@@ -20,23 +19,14 @@ function strings(v: unknown): string[] {
     return [];
 }
 
-/** Plan a stack through a copy of its file with some `kubechat:` keys replaced. */
-function planVariant(stack: string, replace: Record<string, unknown>): Promise<Plan> {
-    const root = path.resolve(__dirname, "..", "..");
-    const doc = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [k, v] of Object.entries(replace)) doc.config[`kubechat:${k}`] = v;
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "obs-test-")), `Pulumi.${stack}.yaml`);
-    fs.writeFileSync(file, YAML.stringify(doc));
-    return planStack(stack, undefined, { configFile: file });
-}
 
 describe("Observability (component)", () => {
     let dev: Plan, staging: Plan, prod: Plan, mirrored: Plan, external: Plan;
     before(async () => {
         [dev, staging, prod] = await Promise.all([planStack("dev"), planStack("staging"), planStack("prod")]);
         const stagingDoc = YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.staging.yaml"), "utf8"));
-        mirrored = await planVariant("staging", { registry: "mirror.local:5000/kubechat" });
-        external = await planVariant("staging", {
+        mirrored = await planStack("staging", { registry: "mirror.local:5000/kubechat" });
+        external = await planStack("staging", {
             observability: { ...stagingDoc.config["kubechat:observability"], elasticsearchUrl: "https://es.corp.example:9200" },
         });
     });
