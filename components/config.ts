@@ -126,6 +126,7 @@ export const configSchema = z.strictObject({
         storageClass: z.string().default("").describe("StorageClass for volumes (empty = gp3 on EKS, the cluster default on-prem)"),
         ingressServiceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer").describe("Service type of the ingress gateway"),
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
+        apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses for NetworkPolicy egress on 443/6443 (empty = any address, ports still restricted; EKS: the VPC CIDR)"),
     }),
     eks: obj({
         clusterName: z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be lower-case letters, digits and '-' (2-63 characters)").default("kubechat").describe("EKS cluster name (also in subnet, ASG and IAM condition tags; unique per account and region)"),
@@ -145,7 +146,6 @@ export const configSchema = z.strictObject({
         namespace: dnsLabel.default("kubechat-system").describe("Application namespace"),
         host: z.string().default("kubechat.local").describe("External host name of the API"),
         tlsSecretName: z.string().default("kubechat-tls").describe("TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress)"),
-        apiServerCidrs: z.array(cidr).default([]).describe("Kubernetes API server addresses for NetworkPolicy egress on 443/6443 (empty = any address, ports still restricted)"),
     }),
     services: namedMap(serviceSchema, { "api-gateway": {} }, "KubeChat workloads keyed by name; api-gateway is the first"),
     postgres: obj({

@@ -12,6 +12,21 @@ export function recommendedLabels(name: string, component: string, extra: Record
     };
 }
 
+export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
+
+/**
+ * Pod Security admission labels: `enforce` at the level the namespace's pods need, `audit`/`warn`
+ * at `report` (default: the same level) so departures from a stricter level stay visible.
+ */
+export function podSecurityLabels(enforce: PodSecurityLevel, report: PodSecurityLevel = enforce): Record<string, string> {
+    return {
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": report,
+        "pod-security.kubernetes.io/warn": report,
+    };
+}
+
 /** Selector labels: the stable subset of the recommended labels (selectors are immutable). */
 export function selectorLabels(name: string): Record<string, string> {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF };

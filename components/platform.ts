@@ -58,6 +58,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 storageClass: c.cluster.storageClass,
                 ingressServiceType: c.cluster.ingressServiceType,
                 zones: c.cluster.zones,
+                apiServerCidrs: c.cluster.apiServerCidrs,
             }, { parent: this });
 
         if (c.mesh.enabled) {
@@ -70,7 +71,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         // A rolling update is plain Kubernetes; canary and blue/green need the controller.
         if (c.delivery.strategy !== "rolling") {
             this.delivery = new ArgoRollouts(`${name}-delivery`, {
-                catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c), replicas: c.mesh.ha ? 2 : 1, apiServerCidrs: c.app.apiServerCidrs,
+                catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c), replicas: c.mesh.ha ? 2 : 1,
             }, { parent: this });
             this.namespaces.delivery = this.delivery.namespace;
         }

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog, IMAGES } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { ConfigError, ServiceConfig, StackConfig } from "../config";
-import { recommendedLabels, selectorLabels, PART_OF } from "../labels";
+import { podSecurityLabels, recommendedLabels, selectorLabels, PART_OF } from "../labels";
 import { NamespaceNames } from "../namespaces";
 import { declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
 import { kubechatProblems } from "./validate";
@@ -67,10 +67,7 @@ export interface KubeChatArgs {
 export function appNamespaceLabels(meshEnabled: boolean): Record<string, string> {
     return {
         ...recommendedLabels("kubechat", "namespace"),
-        "pod-security.kubernetes.io/enforce": "restricted",
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
+        ...podSecurityLabels("restricted"),
         ...(meshEnabled ? { "istio-injection": "enabled" } : {}),
     };
 }
@@ -222,7 +219,7 @@ export class KubeChat extends pulumi.ComponentResource {
 
             const net: ServiceNetworkInput = {
                 port: s.port, selectorLabels: selector, appPodLabels, namespaces, mesh: mesh !== undefined, exposed: s.exposed,
-                usesDatabase: s.usesDatabase, readsKubernetesApi: s.readsKubernetesApi, apiServerCidrs: app.apiServerCidrs,
+                usesDatabase: s.usesDatabase, readsKubernetesApi: s.readsKubernetesApi, apiServerCidrs: args.cluster.apiServerCidrs,
             };
             new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-ingress-np`, { metadata: meta(`${svc}-ingress`, svc, "network-policy"), spec: ingressPolicySpec(net) }, child);
             new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-egress-np`, { metadata: meta(`${svc}-egress`, svc, "network-policy"), spec: egressSpec(net, servicePorts) }, child);

@@ -5,8 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { NamespaceNames } from "../namespaces";
-
-type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+import { DEFAULT_DENY, NetworkPolicySpec, apiServerEgress, dnsEgress, inNamespace as ns, tcp } from "../network";
 
 /** Sidecar ports Prometheus scrapes when the mesh is on: 15020 (merged app + Envoy metrics), 15090 (Envoy). */
 export const SIDECAR_METRICS_PORTS = [15020, 15090];
@@ -15,14 +14,9 @@ export const ISTIOD_PORT = 15012;
 /** OTLP gRPC port of the Jaeger collector the sidecars send spans to. */
 export const OTLP_PORT = 4317;
 export const POSTGRES_PORT = 5432;
-/** API server ports: 443 (Service / EKS endpoint) and 6443 (the usual endpoint port after DNAT). */
-export const API_SERVER_PORTS = [443, 6443];
-
-const ns = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
-const tcp = (port: number) => ({ protocol: "TCP", port });
 
 export function defaultDenySpec(): NetworkPolicySpec {
-    return { podSelector: {}, policyTypes: ["Ingress", "Egress"] };
+    return DEFAULT_DENY.spec;
 }
 
 export interface ServiceNetworkInput {
@@ -47,10 +41,10 @@ export interface ServiceNetworkInput {
  */
 export function ingressSpec(i: ServiceNetworkInput): NetworkPolicySpec {
     const rules: k8s.types.input.networking.v1.NetworkPolicyIngressRule[] = [];
-    if (i.exposed) rules.push({ from: [ns(i.namespaces.gateway)], ports: [tcp(i.port)] });
-    rules.push({ from: [{ podSelector: { matchLabels: i.appPodLabels } }], ports: [tcp(i.port)] });
+    if (i.exposed) rules.push({ from: [ns(i.namespaces.gateway)], ports: tcp(i.port) });
+    rules.push({ from: [{ podSelector: { matchLabels: i.appPodLabels } }], ports: tcp(i.port) });
     const metricsPorts = [i.port, ...(i.mesh ? SIDECAR_METRICS_PORTS : [])];
-    rules.push({ from: [ns(i.namespaces.monitoring)], ports: metricsPorts.map(tcp) });
+    rules.push({ from: [ns(i.namespaces.monitoring)], ports: tcp(...metricsPorts) });
     return { podSelector: { matchLabels: i.selectorLabels }, policyTypes: ["Ingress"], ingress: rules };
 }
 
@@ -60,19 +54,13 @@ export function ingressSpec(i: ServiceNetworkInput): NetworkPolicySpec {
  * server for services that read it — it is not a pod, so it is addressed by CIDR and port.
  */
 export function egressSpec(i: ServiceNetworkInput, servicePorts: number[]): NetworkPolicySpec {
-    const rules: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [{
-        to: [{ ...ns(i.namespaces.kubeSystem), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
-    }];
-    rules.push({ to: [{ podSelector: { matchLabels: i.appPodLabels } }], ports: [...new Set(servicePorts)].map(tcp) });
-    if (i.usesDatabase) rules.push({ to: [ns(i.namespaces.data)], ports: [tcp(POSTGRES_PORT)] });
+    const rules: k8s.types.input.networking.v1.NetworkPolicyEgressRule[] = [dnsEgress(i.namespaces.kubeSystem)];
+    rules.push({ to: [{ podSelector: { matchLabels: i.appPodLabels } }], ports: tcp(...new Set(servicePorts)) });
+    if (i.usesDatabase) rules.push({ to: [ns(i.namespaces.data)], ports: tcp(POSTGRES_PORT) });
     if (i.mesh) {
-        rules.push({ to: [ns(i.namespaces.istioSystem)], ports: [tcp(ISTIOD_PORT)] });
-        rules.push({ to: [ns(i.namespaces.tracing)], ports: [tcp(OTLP_PORT)] });
+        rules.push({ to: [ns(i.namespaces.istioSystem)], ports: tcp(ISTIOD_PORT) });
+        rules.push({ to: [ns(i.namespaces.tracing)], ports: tcp(OTLP_PORT) });
     }
-    if (i.readsKubernetesApi) {
-        const cidrs = i.apiServerCidrs.length > 0 ? i.apiServerCidrs : ["0.0.0.0/0"];
-        rules.push({ to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: API_SERVER_PORTS.map(tcp) });
-    }
+    if (i.readsKubernetesApi) rules.push(apiServerEgress(i.apiServerCidrs));
     return { podSelector: { matchLabels: i.selectorLabels }, policyTypes: ["Egress"], egress: rules };
 }

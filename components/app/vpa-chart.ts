@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
-import { recommendedLabels } from "../labels";
+import { podSecurityLabels, recommendedLabels } from "../labels";
 
 export interface VpaChartArgs {
     catalog: Catalog;
@@ -67,9 +67,7 @@ export class VpaChart extends pulumi.ComponentResource {
                     // The chart's certgen and cleanup hook Jobs cannot be given container-level
                     // hardening (the chart exposes only pod-level securityContext for them), so the
                     // namespace enforces baseline and audits/warns at restricted.
-                    "pod-security.kubernetes.io/enforce": "baseline",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
+                    ...podSecurityLabels("baseline", "restricted"),
                     // Platform namespace: the admission webhook must be reachable from the API
                     // server, so the app default-deny rule does not apply.
                     "kubechat.ai/system": "true",

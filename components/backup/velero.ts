@@ -7,8 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
-import { recommendedLabels } from "../labels";
-import { podSecurityLabels } from "../mesh/values";
+import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
 
 export interface VeleroBackupArgs extends BackupStoreArgs {

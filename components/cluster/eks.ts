@@ -171,6 +171,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
     public readonly storageClass: string;
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
+    /** The private API endpoint's network interfaces live in the cluster's subnets: the VPC range. */
+    public readonly apiServerCidrs: string[];
     public readonly eks: EksInfo;
     public readonly storageReady: pulumi.Resource[];
     /** Kubeconfig for the cluster (secret). */
@@ -187,6 +189,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         this.storageClass = args.storageClass || "gp3";
         this.ingressServiceType = args.ingressServiceType;
         this.zones = s.availabilityZones.length;
+        this.apiServerCidrs = [s.vpcCidr];
 
         const awsProvider = new aws.Provider(`${name}-aws`, {
             region: s.region,

@@ -15,6 +15,8 @@ export interface OnPremClusterArgs {
     ingressServiceType: ClusterLayer["ingressServiceType"];
     /** Failure zones the nodes span (labelled topology.kubernetes.io/zone). Default 3. */
     zones: number;
+    /** API server CIDRs for NetworkPolicy egress; empty = any address on the API ports. */
+    apiServerCidrs: string[];
 }
 
 /** Provider options computed from the args: pure, so it is unit-tested without mocks. */
@@ -33,6 +35,7 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
     public readonly storageClass: string;
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
+    public readonly apiServerCidrs: string[];
     /** The customer's cluster already runs its storage driver. */
     public readonly storageReady: pulumi.Resource[] = [];
 
@@ -41,6 +44,7 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
         this.storageClass = args.storageClass;
         this.ingressServiceType = args.ingressServiceType;
         this.zones = args.zones;
+        this.apiServerCidrs = args.apiServerCidrs;
         this.provider = new k8s.Provider(`${name}-k8s`, onPremProviderArgs(args), { parent: this });
         this.registerOutputs({ storageClass: this.storageClass, zones: this.zones });
     }

@@ -30,6 +30,8 @@ export interface ClusterLayer {
     ingressServiceType: "LoadBalancer" | "NodePort" | "ClusterIP";
     /** Failure zones the nodes span. */
     zones: number;
+    /** Where the Kubernetes API server listens, for NetworkPolicy egress (empty = unknown: any address on the API ports). */
+    apiServerCidrs: string[];
     /**
      * What persistent volumes need before they can bind (on EKS: the gp3 StorageClass, which waits for
      * the EBS CSI add-on). Stateful workloads `dependsOn` these: created after the driver, destroyed

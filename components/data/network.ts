@@ -3,7 +3,7 @@
  * the Postgres cluster needs. Namespaces are selected by `kubernetes.io/metadata.name` (they carry no
  * `name` label by default).
  */
-import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace } from "../mesh/values";
+import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
 import { PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
 
 export interface DataNetworkArgs {
@@ -15,16 +15,14 @@ export interface DataNetworkArgs {
     operatorLabels: Record<string, string>;
     /** Object-store port WAL-G and logical backups use (443 on AWS S3); undefined = backups off. */
     objectStorePort?: number;
+    /** Kubernetes API server CIDRs (`kubechat:cluster.apiServerCidrs`); empty = any address, API ports only. */
+    apiServerCidrs: string[];
 }
 
 /** Labels of the logical-backup CronJob pods created by the operator. */
 export function logicalBackupPodLabels(cluster: string): Record<string, string> {
     return { application: "spilo-logical-backup", "cluster-name": cluster };
 }
-
-const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
-/** Patroni uses the Kubernetes API as its DCS; the operator and the backup job read it too. */
-const API_SERVER = { ports: tcp(443, 6443) };
 
 /** The policies; `name` is the suffix of the NetworkPolicy name. */
 export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
@@ -34,6 +32,8 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
     const logicalBackup = { podSelector: { matchLabels: logicalBackupPodLabels(a.cluster) } };
     const appPods = { ...inNamespace(a.appNamespace), podSelector: {} };
     const objectStore = a.objectStorePort === undefined ? [] : [{ ports: tcp(a.objectStorePort) }];
+    // Patroni uses the Kubernetes API as its DCS; the operator and the backup job read it too.
+    const API_SERVER = apiServerEgress(a.apiServerCidrs);
     return [
         DEFAULT_DENY,
         { name: "allow-dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgress("kube-system")] } },

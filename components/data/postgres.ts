@@ -5,8 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { recommendedLabels } from "../labels";
-import { podSecurityLabels } from "../mesh/values";
+import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies, endpointPort } from "./network";
 import {
@@ -101,7 +100,7 @@ export class PostgresHA extends pulumi.ComponentResource {
         }, { ...k8sOpts, dependsOn: [operator, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
 
         const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
-        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort })) {
+        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort, apiServerCidrs: args.cluster.apiServerCidrs })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-np-${np.name}`, {
                 metadata: { name: `postgres-${np.name}`, namespace: ns, labels: labels("network-policy") },
                 spec: np.spec,

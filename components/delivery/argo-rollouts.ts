@@ -9,8 +9,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog, ResolvedImage } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
-import { recommendedLabels } from "../labels";
-import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace, podSecurityLabels } from "../mesh/values";
+import { podSecurityLabels, recommendedLabels } from "../labels";
+import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
 
 /** Controller ports (chart defaults): Prometheus metrics and health. */
 export const ROLLOUTS_PORTS = { metrics: 8090, healthz: 8080 } as const;
@@ -27,8 +27,6 @@ export interface ArgoRolloutsArgs {
     namespaces: NamespaceNames;
     /** Controller replicas (leader election: one is active, the others take over). Default 2; >= 2 adds a PDB. */
     replicas?: number;
-    /** API server CIDRs for the controller's egress (`kubechat:app.apiServerCidrs`). Default []: any address, ports 443/6443 only. */
-    apiServerCidrs?: string[];
 }
 
 /** Pure chart values: image from the catalog, CRDs managed by the chart, hardened pods, no dashboard. */
@@ -63,7 +61,6 @@ export function argoRolloutsValues(image: ResolvedImage, replicas = 2): Record<s
  * DNS, and metrics scrapes from monitoring.
  */
 export function argoRolloutsNetworkPolicies(ns: Pick<NamespaceNames, "monitoring" | "kubeSystem">, apiServerCidrs: string[] = []): NetworkPolicyPlan[] {
-    const apiServer = apiServerCidrs.length > 0 ? { to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })) } : {};
     return [
         DEFAULT_DENY,
         {
@@ -72,10 +69,10 @@ export function argoRolloutsNetworkPolicies(ns: Pick<NamespaceNames, "monitoring
                 // Only the controller runs in this namespace.
                 podSelector: {},
                 policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [inNamespace(ns.monitoring)], ports: [{ protocol: "TCP", port: ROLLOUTS_PORTS.metrics }] }],
+                ingress: [{ from: [inNamespace(ns.monitoring)], ports: tcp(ROLLOUTS_PORTS.metrics) }],
                 egress: [
-                    { ...apiServer, ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] },
-                    { to: [inNamespace(ns.monitoring)], ports: [{ protocol: "TCP", port: PROMETHEUS_PORT }] },
+                    apiServerEgress(apiServerCidrs),
+                    { to: [inNamespace(ns.monitoring)], ports: tcp(PROMETHEUS_PORT) },
                     dnsEgress(ns.kubeSystem),
                 ],
             },
@@ -102,7 +99,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
             name: "argo-rollouts", namespace: this.namespace, ...args.catalog.chart("argo-rollouts"), values,
         }, k8sOpts);
 
-        for (const p of argoRolloutsNetworkPolicies(args.namespaces, args.apiServerCidrs ?? [])) {
+        for (const p of argoRolloutsNetworkPolicies(args.namespaces, args.cluster.apiServerCidrs)) {
             new k8s.networking.v1.NetworkPolicy(`${name}-netpol-${p.name}`, {
                 metadata: { name: p.name, namespace: this.namespace, labels: recommendedLabels("argo-rollouts", "network-policy") },
                 spec: p.spec,

@@ -10,10 +10,11 @@ import { StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
-import { recommendedLabels } from "../labels";
+import { podSecurityLabels, recommendedLabels } from "../labels";
+import { NetworkPolicyPlan } from "../network";
 import {
-    DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, NetworkPolicyPlan, TRACING_PROVIDER, TracingEndpoint,
-    gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues, podSecurityLabels,
+    DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
+    gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
 
 /** Name of the Istio `Gateway` every exposed VirtualService binds to (as `<gatewayNamespace>/<name>`). */

@@ -6,9 +6,9 @@
  * charts are "flattened" (their settings are top-level keys, plus `global.*` and, for istiod,
  * `meshConfig`), so e.g. istiod's CNI switch is the top-level `cni.enabled`, not `pilot.cni.enabled`.
  */
-import type * as k8s from "@pulumi/kubernetes";
 import { StackConfig } from "../config";
 import { Catalog } from "../catalog";
+import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace, tcp } from "../network";
 
 export type MeshConfig = StackConfig["mesh"];
 
@@ -136,38 +136,6 @@ export function gatewayValues({ mesh, serviceType }: GatewayValuesInput): Record
         },
     };
 }
-
-/** Pod Security labels of a namespace at one level. */
-export function podSecurityLabels(level: "restricted" | "baseline" | "privileged"): Record<string, string> {
-    return {
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": level,
-        "pod-security.kubernetes.io/warn": level,
-    };
-}
-
-/** A NetworkPolicy body (metadata.name + spec); the component adds namespace and labels. */
-export interface NetworkPolicyPlan {
-    name: string;
-    spec: k8s.types.input.networking.v1.NetworkPolicySpec;
-}
-
-/** Namespaces carry no `name` label by default: select them by the label Kubernetes always sets. */
-export const inNamespace = (ns: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } });
-
-const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
-
-/** Egress to cluster DNS: kube-dns answers on UDP and, for large replies, TCP 53. */
-export function dnsEgress(kubeSystem: string) {
-    return {
-        to: [{ ...inNamespace(kubeSystem), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-    };
-}
-
-/** podSelector {} with both policy types and no rules: everything not allowed elsewhere is denied. */
-export const DEFAULT_DENY: NetworkPolicyPlan = { name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } };
 
 export interface GatewayNetworkInput {
     namespaces: { app: string; istioSystem: string; monitoring: string; tracing: string; kubeSystem: string };

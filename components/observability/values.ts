@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
-import { recommendedLabels, selectorLabels } from "../labels";
+import { podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel } from "../labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -46,16 +46,13 @@ export const LOG_INDEX_PREFIX: Record<LogClass, string> = { app: "kubechat-app",
 export const JAEGER_INDEX_PATTERNS = ["jaeger-span-*", "jaeger-service-*", "jaeger-dependencies-*", "jaeger-sampling-*"];
 
 /** Pod Security level of a namespace's `enforce|audit|warn` labels. */
-export type PssLevel = "restricted" | "baseline" | "privileged";
+export type PssLevel = PodSecurityLevel;
 
 /** Recommended labels plus Pod Security labels (`enforce` = `level`; `audit`/`warn` at `restricted` so gaps stay visible). */
 export function namespaceLabels(name: string, level: PssLevel): Record<string, string> {
     return {
         ...recommendedLabels(name, "namespace"),
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/enforce-version": "latest",
-        "pod-security.kubernetes.io/audit": "restricted",
-        "pod-security.kubernetes.io/warn": "restricted",
+        ...podSecurityLabels(level, "restricted"),
         // Platform namespace: its components need cluster-wide reach (scraping every namespace, node
         // agents, operators talking to the API server), so the application default-deny rule does not
         // apply; the app namespaces admit monitoring/tracing traffic through their own policies.

@@ -181,7 +181,7 @@ describe("data: pure planning", () => {
     });
 
     describe("NetworkPolicies", () => {
-        const nps = dataNetworkPolicies({ cluster: "kubechat-db", appNamespace: "kubechat-system", operatorLabels: { "app.kubernetes.io/name": "postgres-operator" }, objectStorePort: 9000 });
+        const nps = dataNetworkPolicies({ cluster: "kubechat-db", appNamespace: "kubechat-system", operatorLabels: { "app.kubernetes.io/name": "postgres-operator" }, objectStorePort: 9000, apiServerCidrs: ["10.0.0.0/16"] });
         const by = (n: string): any => nps.find((p) => p.name === n)!.spec;
         it("default deny and DNS", () => {
             assert.deepStrictEqual(by("default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -196,6 +196,7 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(m.ingress[1].from.map((f: any) => f.podSelector.matchLabels), [{ application: "spilo", "cluster-name": "kubechat-db" }, { "app.kubernetes.io/name": "postgres-operator" }]);
             // Patroni's DCS is the Kubernetes API; WAL-G reaches the object store.
             assert.deepStrictEqual(m.egress.slice(1).map((e: any) => e.ports.map((p: any) => p.port)), [[443, 6443], [9000]]);
+            assert.deepStrictEqual(m.egress[1].to, [{ ipBlock: { cidr: "10.0.0.0/16" } }], "API server by its CIDR");
         });
         it("the poolers accept 5432 from the app namespace only", () => {
             const p = by("poolers");
@@ -203,7 +204,7 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(p.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "kubechat-system" });
         });
         it("no logical-backup policy without backups; endpoint ports", () => {
-            const none = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {} });
+            const none = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: [] });
             assert.ok(!none.some((p) => p.name === "logical-backup"));
             assert.strictEqual(endpointPort("https://minio:9000"), 9000);
             assert.strictEqual(endpointPort("https://s3.example.com"), 443);

@@ -3,8 +3,9 @@ import * as assert from "assert";
 import { Catalog } from "../../components/catalog";
 import { configSchema, crossChecks } from "../../components/config";
 import { namespaceNames } from "../../components/namespaces";
+import { DEFAULT_DENY } from "../../components/network";
 import {
-    DEFAULT_DENY, DEFAULT_TRACING, MeshConfig, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
+    DEFAULT_TRACING, MeshConfig, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "../../components/mesh/values";
 import { argoRolloutsNetworkPolicies, argoRolloutsValues } from "../../components/delivery/argo-rollouts";
 
@@ -141,7 +142,7 @@ describe("argo rollouts values (pure)", () => {
         const [deny, ctl] = argoRolloutsNetworkPolicies(ns);
         assert.deepStrictEqual(deny, DEFAULT_DENY);
         const s = ctl.spec as any;
-        assert.deepStrictEqual(s.egress[0], { ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] });
+        assert.deepStrictEqual(s.egress[0], { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] });
         assert.deepStrictEqual(s.egress[1].ports, [{ protocol: "TCP", port: 9090 }]);
         assert.deepStrictEqual(s.ingress[0].ports, [{ protocol: "TCP", port: 8090 }]);
         const pinned = argoRolloutsNetworkPolicies(ns, ["10.0.0.1/32"])[1].spec as any;
