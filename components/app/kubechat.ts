@@ -20,7 +20,7 @@ import {
     analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, principal, RoutingInput, serviceHost, virtualServiceSpec,
 } from "./routing";
 import { VpaChart } from "./vpa-chart";
-import { errorRateTemplateName, serviceNames, workloadKind, workloadSpec } from "./workload";
+import { errorRateTemplateName, metricsAnnotations, serviceNames, workloadKind, workloadSpec } from "./workload";
 
 /** Connection to the Postgres pooler; credentials come from a Secret in the app namespace. */
 export interface DatabaseConnection {
@@ -183,7 +183,8 @@ export class KubeChat extends pulumi.ComponentResource {
                 env,
             });
             const wspec = workloadSpec({
-                service: svc, delivery, replicas: declaredReplicas(s), selectorLabels: selector, podLabels: labels("server"), podSpec: spec,
+                service: svc, delivery, replicas: declaredReplicas(s), selectorLabels: selector, podLabels: labels("server"),
+                podAnnotations: metricsAnnotations(s.port, s.metricsPath), podSpec: spec,
             });
             // Injected pods need istiod's webhook first; Rollouts need the Argo CRDs.
             const workloadDeps = [...(mesh?.readiness ?? []), ...(kind.kind === "Rollout" ? args.rollouts ?? [] : [])];

@@ -92,7 +92,17 @@ export interface WorkloadSpecInput {
     replicas?: number;
     selectorLabels: Record<string, string>;
     podLabels: Record<string, string>;
+    podAnnotations: Record<string, string>;
     podSpec: pulumi.Input<k8s.types.input.core.v1.PodSpec>;
+}
+
+/**
+ * Where the app serves Prometheus metrics. With the mesh, Istio's metrics merging reads these at
+ * injection and serves the app's metrics with Envoy's on the sidecar's 15020 endpoint (plain HTTP,
+ * outside STRICT mTLS), which is what the ServiceMonitor scrapes; without them only Envoy's are there.
+ */
+export function metricsAnnotations(port: number, path: string): Record<string, string> {
+    return { "prometheus.io/scrape": "true", "prometheus.io/port": String(port), "prometheus.io/path": path };
 }
 
 /** `spec` shared by Deployment and Rollout; only `strategy` differs in shape. */
@@ -100,7 +110,7 @@ export interface WorkloadSpec {
     replicas?: number;
     revisionHistoryLimit: number;
     selector: { matchLabels: Record<string, string> };
-    template: { metadata: { labels: Record<string, string> }; spec: pulumi.Input<k8s.types.input.core.v1.PodSpec> };
+    template: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: pulumi.Input<k8s.types.input.core.v1.PodSpec> };
     strategy: Record<string, unknown>;
 }
 
@@ -111,7 +121,7 @@ export function workloadSpec(i: WorkloadSpecInput): WorkloadSpec {
         // Keep a few old ReplicaSets for rollbacks, not the default ten.
         revisionHistoryLimit: 3,
         selector: { matchLabels: i.selectorLabels },
-        template: { metadata: { labels: i.podLabels }, spec: i.podSpec },
+        template: { metadata: { labels: i.podLabels, annotations: i.podAnnotations }, spec: i.podSpec },
         strategy: strategySpec(i.service, i.delivery),
     };
 }

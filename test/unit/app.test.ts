@@ -9,7 +9,7 @@ import { PodSpecInput, podBuilderArgs, podSpec, tidy } from "../../components/ap
 import { apiReaderRules } from "../../components/app/rbac";
 import { analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, RoutingInput, virtualServiceSpec } from "../../components/app/routing";
 import { vpaValues } from "../../components/app/vpa-chart";
-import { DeliverySettings, canarySteps, serviceNames, strategySpec, workloadKind, workloadSpec } from "../../components/app/workload";
+import { DeliverySettings, canarySteps, metricsAnnotations, serviceNames, strategySpec, workloadKind, workloadSpec } from "../../components/app/workload";
 import { namespaceNames } from "../../components/namespaces";
 
 const defaults = configSchema.parse({});
@@ -123,8 +123,14 @@ describe("app: workload per strategy", () => {
     it("declares replicas only when no HPA owns them", () => {
         assert.strictEqual(declaredReplicas(svc({ minReplicas: 3, maxReplicas: 20 })), undefined);
         assert.strictEqual(declaredReplicas(svc({ minReplicas: 1, maxReplicas: 1 })), 1);
-        const spec = workloadSpec({ service: "x", delivery: delivery({ strategy: "rolling" }), selectorLabels: sel, podLabels: sel, podSpec: { containers: [] } });
+        const spec = workloadSpec({ service: "x", delivery: delivery({ strategy: "rolling" }), selectorLabels: sel, podLabels: sel, podAnnotations: {}, podSpec: { containers: [] } });
         assert.ok(!("replicas" in spec));
+    });
+
+    it("annotates pods with their metrics endpoint (Istio merges them into the sidecar's 15020 endpoint)", () => {
+        assert.deepStrictEqual(metricsAnnotations(8080, "/metrics"), { "prometheus.io/scrape": "true", "prometheus.io/port": "8080", "prometheus.io/path": "/metrics" });
+        const spec = workloadSpec({ service: "x", delivery: delivery({ strategy: "rolling" }), selectorLabels: sel, podLabels: sel, podAnnotations: metricsAnnotations(9000, "/m"), podSpec: { containers: [] } });
+        assert.strictEqual(spec.template.metadata.annotations["prometheus.io/port"], "9000");
     });
 });
 
