@@ -43,6 +43,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: KubeChatPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:platform:KubeChatPlatform", name, {}, opts);
         const c = args.config;
+        const ns = namespaceNames(c);
         this.clusterKind = c.cluster.kind;
         this.catalog = new Catalog({ registry: c.registry, chartRepository: c.chartRepository });
 
@@ -63,7 +64,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
 
         if (c.mesh.enabled) {
             this.mesh = new IstioMesh(`${name}-mesh`, {
-                mesh: c.mesh, app: c.app, catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c),
+                mesh: c.mesh, app: c.app, catalog: this.catalog, cluster: this.cluster, namespaces: ns,
                 backendPorts: Object.values(c.services).filter((s) => s.exposed).map((s) => s.port),
             }, { parent: this });
             this.namespaces.gateway = this.mesh.gatewayNamespace;
@@ -71,14 +72,14 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         // A rolling update is plain Kubernetes; canary and blue/green need the controller.
         if (c.delivery.strategy !== "rolling") {
             this.delivery = new ArgoRollouts(`${name}-delivery`, {
-                catalog: this.catalog, cluster: this.cluster, namespaces: namespaceNames(c), replicas: c.mesh.ha ? 2 : 1,
+                catalog: this.catalog, cluster: this.cluster, namespaces: ns, replicas: c.mesh.ha ? 2 : 1,
             }, { parent: this });
             this.namespaces.delivery = this.delivery.namespace;
         }
 
         if (c.postgres.enabled) {
             this.postgres = new PostgresHA(`${name}-postgres`, {
-                config: c.postgres, appNamespace: c.app.namespace, persistent: c.persistent, objectStore: c.objectStore,
+                config: c.postgres, appNamespace: c.app.namespace, monitoringNamespace: ns.monitoring, persistent: c.persistent, objectStore: c.objectStore,
                 objectStoreCredentials: c.objectStoreCredentials, catalog: this.catalog, cluster: this.cluster,
             }, { parent: this });
             this.namespaces.data = pulumi.output(this.postgres.namespace);
@@ -88,7 +89,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         // The app reaches Postgres through the pooler with the operator-generated credentials Secret.
         const pg = this.postgres;
         this.app = new KubeChat(`${name}-app`, {
-            app: c.app, services: c.services, delivery: c.delivery, namespaces: namespaceNames(c), catalog: this.catalog, cluster: this.cluster,
+            app: c.app, services: c.services, delivery: c.delivery, namespaces: ns, catalog: this.catalog, cluster: this.cluster,
             database: pg ? { host: pg.host, port: pg.port, database: pg.database, credentialsSecretName: pg.credentialsSecretName } : undefined,
             mesh: this.mesh ? { readiness: this.mesh.readiness, ingressPrincipal: this.mesh.ingressPrincipal, publicGateway: this.mesh.publicGateway } : undefined,
             rollouts: this.delivery ? [this.delivery] : undefined,
@@ -107,7 +108,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: c.persistent,
             appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
             dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
-            namespaces: namespaceNames(c),
+            namespaces: ns,
         }, { parent: this });
 
         this.registerOutputs({ clusterKind: this.clusterKind, namespaces: this.namespaces });

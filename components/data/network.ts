@@ -4,7 +4,7 @@
  * `name` label by default).
  */
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
-import { PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
+import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
 
 export interface DataNetworkArgs {
     /** Postgres cluster name (`<teamId>-<clusterName>`). */
@@ -17,6 +17,8 @@ export interface DataNetworkArgs {
     objectStorePort?: number;
     /** Kubernetes API server CIDRs (`kubechat:cluster.apiServerCidrs`); empty = any address, API ports only. */
     apiServerCidrs: string[];
+    /** Namespace Prometheus runs in (scrapes the exporter sidecars). */
+    monitoringNamespace: string;
 }
 
 /** Labels of the logical-backup CronJob pods created by the operator. */
@@ -47,6 +49,8 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
                     { from: [appPods, poolers, logicalBackup], ports: tcp(POSTGRES_PORT) },
                     // Replication and the Patroni REST API between members; the operator manages both.
                     { from: [members, operator], ports: tcp(POSTGRES_PORT, PATRONI_PORT) },
+                    // Prometheus scrapes the exporter sidecar.
+                    { from: [inNamespace(a.monitoringNamespace)], ports: tcp(EXPORTER_PORT) },
                 ],
                 egress: [{ to: [members], ports: tcp(POSTGRES_PORT, PATRONI_PORT) }, API_SERVER, ...objectStore],
             },

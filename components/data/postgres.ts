@@ -18,6 +18,8 @@ export interface PostgresHAArgs extends BackupStoreArgs {
     config: PostgresSettings;
     /** App namespace: the operator writes the app's credentials Secret there and NetworkPolicies admit its pods. */
     appNamespace: string;
+    /** Namespace Prometheus scrapes from (the members' exporter sidecars admit it). Default `monitoring`. */
+    monitoringNamespace?: string;
 }
 
 /** Name of the Secret created from the object-store keys in the data namespace. */
@@ -94,13 +96,13 @@ export class PostgresHA extends pulumi.ComponentResource {
             kind: "postgresql",
             metadata: { name: cluster, namespace: ns, labels: labels("database") },
             spec: clusterSpec({
-                pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"),
+                pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
                 storageClass: args.cluster.storageClass, zones: args.cluster.zones, backups: backup !== undefined,
             }),
         }, { ...k8sOpts, dependsOn: [operator, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
 
         const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
-        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort, apiServerCidrs: args.cluster.apiServerCidrs })) {
+        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort, apiServerCidrs: args.cluster.apiServerCidrs, monitoringNamespace: args.monitoringNamespace ?? "monitoring" })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-np-${np.name}`, {
                 metadata: { name: `postgres-${np.name}`, namespace: ns, labels: labels("network-policy") },
                 spec: np.spec,

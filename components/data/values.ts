@@ -17,6 +17,8 @@ export const POD_SERVICE_ACCOUNT = "postgres-pod";
 export const WALG_CONFIGMAP = "postgres-pod-env";
 export const POSTGRES_PORT = 5432;
 export const PATRONI_PORT = 8008;
+/** postgres_exporter's metrics port (the `exporter` sidecar of every member). */
+export const EXPORTER_PORT = 9187;
 /**
  * Days the WAL bucket lifecycle keeps objects beyond the oldest base backup WAL-G still needs. WAL-G
  * deletes expired backups itself; the lifecycle is only a backstop and must never remove a base
@@ -214,6 +216,34 @@ export interface ClusterSpecArgs {
     zones: number;
     /** WAL-G archiving and logical backups on. */
     backups: boolean;
+    /** postgres_exporter image for the metrics sidecar. */
+    exporter: ResolvedImage;
+}
+
+/** The operator-generated superuser Secret of a cluster (in the data namespace). */
+export function superuserSecretName(cluster: string): string {
+    return `postgres.${cluster}.credentials.postgresql.acid.zalan.do`;
+}
+
+/**
+ * postgres_exporter as a sidecar of every member: replication lag (`pg_replication_lag_seconds`),
+ * connections and the rest of the standard collectors for the alerts. It connects over localhost with
+ * the operator-generated superuser credentials, read from their Secret (never through Pulumi).
+ */
+export function exporterSidecar(cluster: string, image: ResolvedImage): Record<string, unknown> {
+    const secret = (key: string) => ({ valueFrom: { secretKeyRef: { name: superuserSecretName(cluster), key } } });
+    return {
+        name: "exporter",
+        image: image.ref,
+        ports: [{ name: "exporter", containerPort: EXPORTER_PORT, protocol: "TCP" }],
+        env: [
+            // Spilo always serves TLS (a self-signed certificate unless tls is configured).
+            { name: "DATA_SOURCE_URI", value: `localhost:${POSTGRES_PORT}/postgres?sslmode=require` },
+            { name: "DATA_SOURCE_USER", ...secret("username") },
+            { name: "DATA_SOURCE_PASS", ...secret("password") },
+        ],
+        resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
+    };
 }
 
 /** Labels the operator puts on the Postgres member pods. */
@@ -269,6 +299,7 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
             whenUnsatisfiable: a.zones > 1 ? "DoNotSchedule" : "ScheduleAnyway",
             labelSelector: { matchLabels: memberPodLabels(cluster) },
         }],
+        sidecars: [exporterSidecar(cluster, a.exporter)],
         ...(pg.tls ? { tls: { secretName: pg.tlsSecretName, caFile: "ca.crt" }, spiloFSGroup: SPILO_GID } : {}),
     };
 }

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import {
-    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, prometheusAdapterValues,
+    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues,
     prometheusRule, serviceMonitor,
 } from "./values";
 
@@ -70,6 +70,10 @@ export class Metrics extends pulumi.ComponentResource {
             new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, inApp(serviceMonitor(t, args.appNamespace, args.mesh)), crOpts);
         }
         new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace })), crOpts);
+        if (args.alerts.dataNamespace) {
+            new k8s.apiextensions.CustomResource(`${name}-pm-postgres`,
+                postgresPodMonitor(nsName, args.alerts.dataNamespace) as k8s.apiextensions.CustomResourceArgs, { ...crOpts, dependsOn: [stack, ns] });
+        }
 
         this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });
     }

@@ -232,6 +232,23 @@ export function serviceMonitor(t: ScrapeTarget, namespace: string, mesh: boolean
     };
 }
 
+/**
+ * PodMonitor for the Postgres members' postgres_exporter sidecars (port `exporter`), kept in the
+ * monitoring namespace and selecting the data namespace, so it needs nothing from the data layer.
+ */
+export function postgresPodMonitor(monitoringNamespace: string, dataNamespace: string): Record<string, unknown> {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "postgres", namespace: monitoringNamespace, labels: recommendedLabels("postgres", "monitoring") },
+        spec: {
+            selector: { matchLabels: { application: "spilo" } },
+            namespaceSelector: { matchNames: [dataNamespace] },
+            podMetricsEndpoints: [{ port: "exporter", interval: "30s" }],
+        },
+    };
+}
+
 export interface AlertRuleArgs {
     /** Application namespace. */
     namespace: string;

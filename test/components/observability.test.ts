@@ -86,6 +86,18 @@ describe("Observability (component)", () => {
         assert.ok(!devAlerts.includes("KubeChatBackupFailed"), "no backup alerts without Velero");
     });
 
+    it("scrapes the Postgres exporter sidecars (the replication-lag alert's source) with a PodMonitor", () => {
+        for (const plan of [dev, prod]) {
+            const pm = object(plan, "PodMonitor", "postgres");
+            assert.strictEqual(pm.metadata.namespace, "monitoring");
+            assert.deepStrictEqual(pm.spec.namespaceSelector, { matchNames: ["kubechat-data"] });
+            assert.deepStrictEqual(pm.spec.selector, { matchLabels: { application: "spilo" } });
+            assert.deepStrictEqual(pm.spec.podMetricsEndpoints, [{ port: "exporter", interval: "30s" }]);
+            const sidecar = object(plan, "postgresql", "kubechat-db").spec.sidecars[0];
+            assert.ok(sidecar.ports.some((p: any) => p.name === "exporter"), "the port the PodMonitor names exists");
+        }
+    });
+
     it("keeps every observability object schema-valid", async () => {
         for (const plan of [dev, staging, prod]) {
             const res = await schemaCheck(plan);

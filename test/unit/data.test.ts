@@ -127,7 +127,7 @@ describe("data: pure planning", () => {
     });
 
     describe("clusterSpec", () => {
-        const spec: any = clusterSpec({ pg: pgDefaults(), appNamespace: "kubechat-system", spilo: catalog.image("spilo"), storageClass: "gp3", zones: 3, backups: true });
+        const spec: any = clusterSpec({ pg: pgDefaults(), appNamespace: "kubechat-system", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "gp3", zones: 3, backups: true });
         it("HA members, Patroni synchronous mode (strict off), archive_timeout", () => {
             assert.strictEqual(spec.teamId, "kubechat");
             assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-17:4.0-p3");
@@ -155,13 +155,23 @@ describe("data: pure planning", () => {
                 maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule",
                 labelSelector: { matchLabels: { application: "spilo", "cluster-name": "kubechat-db" } },
             }]);
-            const one: any = clusterSpec({ pg: pgDefaults(), appNamespace: "a", spilo: catalog.image("spilo"), storageClass: "", zones: 1, backups: false });
+            const one: any = clusterSpec({ pg: pgDefaults(), appNamespace: "a", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "", zones: 1, backups: false });
             assert.strictEqual(one.topologySpreadConstraints[0].whenUnsatisfiable, "ScheduleAnyway");
             assert.deepStrictEqual(one.volume, { size: "50Gi" });
             assert.strictEqual(one.enableLogicalBackup, false);
         });
+        it("a postgres_exporter sidecar with the operator's superuser Secret (no credentials through Pulumi)", () => {
+            assert.strictEqual(spec.sidecars.length, 1);
+            const x = spec.sidecars[0];
+            assert.strictEqual(x.name, "exporter");
+            assert.strictEqual(x.image, catalog.image("postgres-exporter").ref);
+            assert.deepStrictEqual(x.ports, [{ name: "exporter", containerPort: 9187, protocol: "TCP" }]);
+            assert.deepStrictEqual(x.env.find((e: any) => e.name === "DATA_SOURCE_PASS").valueFrom,
+                { secretKeyRef: { name: "postgres.kubechat-db.credentials.postgresql.acid.zalan.do", key: "password" } });
+            assert.ok(x.env.every((e: any) => e.value === undefined || !/pass/i.test(e.name)));
+        });
         it("single instance: synchronous mode off; TLS adds the secret and spiloFSGroup", () => {
-            const dev: any = clusterSpec({ pg: { ...pgDefaults(), instances: 1, tls: true, tlsSecretName: "pg-tls" }, appNamespace: "a", spilo: catalog.image("spilo"), storageClass: "", zones: 1, backups: false });
+            const dev: any = clusterSpec({ pg: { ...pgDefaults(), instances: 1, tls: true, tlsSecretName: "pg-tls" }, appNamespace: "a", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "", zones: 1, backups: false });
             assert.deepStrictEqual(dev.patroni, { synchronous_mode: false });
             assert.deepStrictEqual(dev.tls, { secretName: "pg-tls", caFile: "ca.crt" });
             assert.strictEqual(dev.spiloFSGroup, 103);
@@ -181,7 +191,7 @@ describe("data: pure planning", () => {
     });
 
     describe("NetworkPolicies", () => {
-        const nps = dataNetworkPolicies({ cluster: "kubechat-db", appNamespace: "kubechat-system", operatorLabels: { "app.kubernetes.io/name": "postgres-operator" }, objectStorePort: 9000, apiServerCidrs: ["10.0.0.0/16"] });
+        const nps = dataNetworkPolicies({ cluster: "kubechat-db", appNamespace: "kubechat-system", operatorLabels: { "app.kubernetes.io/name": "postgres-operator" }, objectStorePort: 9000, apiServerCidrs: ["10.0.0.0/16"], monitoringNamespace: "monitoring" });
         const by = (n: string): any => nps.find((p) => p.name === n)!.spec;
         it("default deny and DNS", () => {
             assert.deepStrictEqual(by("default-deny"), { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -194,6 +204,7 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(m.ingress[0].from[1].podSelector.matchLabels, { application: "db-connection-pooler", "connection-pooler": "kubechat-db-pooler" });
             assert.deepStrictEqual(m.ingress[1].ports, [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 8008 }]);
             assert.deepStrictEqual(m.ingress[1].from.map((f: any) => f.podSelector.matchLabels), [{ application: "spilo", "cluster-name": "kubechat-db" }, { "app.kubernetes.io/name": "postgres-operator" }]);
+            assert.deepStrictEqual(m.ingress[2], { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }] });
             // Patroni's DCS is the Kubernetes API; WAL-G reaches the object store.
             assert.deepStrictEqual(m.egress.slice(1).map((e: any) => e.ports.map((p: any) => p.port)), [[443, 6443], [9000]]);
             assert.deepStrictEqual(m.egress[1].to, [{ ipBlock: { cidr: "10.0.0.0/16" } }], "API server by its CIDR");
@@ -204,7 +215,7 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(p.ingress[0].from[0].namespaceSelector.matchLabels, { "kubernetes.io/metadata.name": "kubechat-system" });
         });
         it("no logical-backup policy without backups; endpoint ports", () => {
-            const none = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: [] });
+            const none = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: [], monitoringNamespace: "monitoring" });
             assert.ok(!none.some((p) => p.name === "logical-backup"));
             assert.strictEqual(endpointPort("https://minio:9000"), 9000);
             assert.strictEqual(endpointPort("https://s3.example.com"), 443);
