@@ -125,6 +125,9 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
         },
         snapshotsEnabled: a.snapshotVolumes,
         deployNodeAgent: fsBackup,
+        // Server metrics (port http-monitoring) feed the backup-failure alerts; the ServiceMonitor is
+        // created with the metrics stack, so this chart needs no Prometheus Operator CRDs.
+        metrics: { enabled: true, serviceMonitor: { enabled: false } },
         ...(fsBackup ? { nodeAgent: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } } } : {}),
         credentials,
         serviceAccount: {

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import {
-    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues,
+    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
 
@@ -70,9 +70,15 @@ export class Metrics extends pulumi.ComponentResource {
             new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, inApp(serviceMonitor(t, args.appNamespace, args.mesh)), crOpts);
         }
         new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace })), crOpts);
+        // Scrape configs for the data layer's own exporters, kept here so those layers need no CRDs.
+        const inMonitoring = { ...crOpts, dependsOn: [stack, ns] };
         if (args.alerts.dataNamespace) {
             new k8s.apiextensions.CustomResource(`${name}-pm-postgres`,
-                postgresPodMonitor(nsName, args.alerts.dataNamespace) as k8s.apiextensions.CustomResourceArgs, { ...crOpts, dependsOn: [stack, ns] });
+                postgresPodMonitor(nsName, args.alerts.dataNamespace) as k8s.apiextensions.CustomResourceArgs, inMonitoring);
+        }
+        if (args.alerts.veleroNamespace) {
+            new k8s.apiextensions.CustomResource(`${name}-sm-velero`,
+                veleroServiceMonitor(nsName, args.alerts.veleroNamespace) as k8s.apiextensions.CustomResourceArgs, inMonitoring);
         }
 
         this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });

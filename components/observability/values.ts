@@ -249,6 +249,23 @@ export function postgresPodMonitor(monitoringNamespace: string, dataNamespace: s
     };
 }
 
+/**
+ * ServiceMonitor for Velero's server metrics (the chart's `velero` Service, port `http-monitoring`),
+ * the source of the backup-failure alerts; kept in the monitoring namespace like the PodMonitor.
+ */
+export function veleroServiceMonitor(monitoringNamespace: string, veleroNamespace: string): Record<string, unknown> {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "ServiceMonitor",
+        metadata: { name: "velero", namespace: monitoringNamespace, labels: recommendedLabels("velero", "monitoring") },
+        spec: {
+            selector: { matchLabels: { "app.kubernetes.io/name": "velero" } },
+            namespaceSelector: { matchNames: [veleroNamespace] },
+            endpoints: [{ port: "http-monitoring", interval: "30s" }],
+        },
+    };
+}
+
 export interface AlertRuleArgs {
     /** Application namespace. */
     namespace: string;

@@ -98,6 +98,13 @@ describe("Observability (component)", () => {
         }
     });
 
+    it("scrapes Velero (the backup alerts' source) where Velero runs", () => {
+        const sm = object(prod, "ServiceMonitor", "velero");
+        assert.deepStrictEqual([sm.metadata.namespace, sm.spec.namespaceSelector.matchNames], ["monitoring", ["velero"]]);
+        assert.deepStrictEqual(sm.spec.endpoints, [{ port: "http-monitoring", interval: "30s" }]);
+        assert.deepStrictEqual(objects(dev, "ServiceMonitor", "velero"), [], "dev has no Velero");
+    });
+
     it("keeps every observability object schema-valid", async () => {
         for (const plan of [dev, staging, prod]) {
             const res = await schemaCheck(plan);
