@@ -5,16 +5,15 @@ import { CHAT_SESSION_GROUP, CHAT_SESSION_PLURAL } from "./crd";
 const READ = ["get", "list", "watch"];
 
 /**
- * ClusterRole rules: read pods/services/configmaps and deployments/replicasets; manage chatsessions.
- * `chatsessions/status` (get/update/patch) is added because the CRD has a status subresource: writes
- * to the main resource ignore `.status`, so without it the gateway could not record session state.
+ * ClusterRole rules, exactly the seed's: read pods/services/configmaps and deployments/replicasets;
+ * manage chatsessions. The CRD has a status subresource, so writes to `.status` would need
+ * `chatsessions/status` too — the seed does not grant it, and neither do we.
  */
 export function apiReaderRules(): k8s.types.input.rbac.v1.PolicyRule[] {
     return [
         { apiGroups: [""], resources: ["pods", "services", "configmaps"], verbs: READ },
         { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: READ },
         { apiGroups: [CHAT_SESSION_GROUP], resources: [CHAT_SESSION_PLURAL], verbs: [...READ, "create", "update", "patch", "delete"] },
-        { apiGroups: [CHAT_SESSION_GROUP], resources: [`${CHAT_SESSION_PLURAL}/status`], verbs: ["get", "update", "patch"] },
     ];
 }
 

@@ -192,13 +192,12 @@ describe("app: CRD and RBAC", () => {
         assert.deepStrictEqual(v.additionalPrinterColumns.map((c: any) => c.name), ["User", "Model", "Phase", "Messages", "Age"]);
     });
 
-    it("ClusterRole: exactly the seed's verbs, plus chatsessions/status; no wildcards", () => {
+    it("ClusterRole: exactly the seed's verbs; no wildcards", () => {
         const rules: any[] = apiReaderRules();
         assert.deepStrictEqual(rules, [
             { apiGroups: [""], resources: ["pods", "services", "configmaps"], verbs: ["get", "list", "watch"] },
             { apiGroups: ["apps"], resources: ["deployments", "replicasets"], verbs: ["get", "list", "watch"] },
             { apiGroups: ["kubechat.ai"], resources: ["chatsessions"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-            { apiGroups: ["kubechat.ai"], resources: ["chatsessions/status"], verbs: ["get", "update", "patch"] },
         ]);
         assert.ok(!JSON.stringify(rules).includes("*"));
     });
