@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Plan, PlanResource, object, objects, planStack, release, schemaCheck } from "../harness";
+import { strings } from "../strings";
 
 const UPSTREAM = /(docker\.io|quay\.io|ghcr\.io|registry\.k8s\.io|docker\.elastic\.co|cr\.fluentbit\.io|registry\.opensource\.zalan\.do)/;
 const OBS_CHARTS = ["kube-prometheus-stack", "prometheus-adapter", "fluent-bit", "fluentd", "eck-operator", "jaeger"];
@@ -12,12 +13,6 @@ const has = (plan: Plan, chart: string) => plan.resources.some((r) => r.type ===
 const values = (r: PlanResource) => r.inputs.values;
 const byName = (plan: Plan, kind: string, name: string) => plan.resources.find((r) => r.inputs?.kind === kind && r.inputs?.metadata?.name === name)!;
 
-function strings(v: unknown): string[] {
-    if (typeof v === "string") return [v];
-    if (Array.isArray(v)) return v.flatMap(strings);
-    if (v && typeof v === "object") return Object.values(v).flatMap(strings);
-    return [];
-}
 
 
 describe("Observability (component)", () => {

@@ -6,16 +6,11 @@
 import * as assert from "assert";
 import { IMAGES, splitImage } from "../../components/catalog";
 import { planStack, k8sObjects } from "../harness";
+import { stringsWithPaths } from "../strings";
 
 const REGISTRY = "registry.airgap-test.invalid:5443/mirror/kc";
 const MIRROR = "oci://charts.airgap-test.invalid/kubechat";
 const UPSTREAM_HOSTS = [...new Set([...Object.values(IMAGES).map((i) => splitImage(i.repository).registry), "gcr.io", "public.ecr.aws", "mcr.microsoft.com", "registry-1.docker.io"])];
-
-function strings(v: unknown, at: string, out: [string, string][]): void {
-    if (typeof v === "string") out.push([at, v]);
-    else if (Array.isArray(v)) v.forEach((x, i) => strings(x, `${at}[${i}]`, out));
-    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) strings(x, `${at}.${k}`, out);
-}
 
 /** Container images of every pod template / pod in an object. */
 function podImages(v: unknown, out: string[]): void {
@@ -34,8 +29,7 @@ for (const stack of ["dev", "staging", "prod"]) {
         const plan = () => planStack(stack, { registry: REGISTRY, chartRepository: MIRROR });
 
         it("no value anywhere in the plan names an upstream registry", async () => {
-            const found: [string, string][] = [];
-            for (const r of (await plan()).resources) strings(r.inputs, r.name, found);
+            const found = (await plan()).resources.flatMap((r) => stringsWithPaths(r.inputs, r.name));
             const leaks = found.filter(([, s]) => UPSTREAM_HOSTS.some((h) => new RegExp(`(^|[^a-z0-9.-])${h.replace(/\./g, "\\.")}/`).test(s)));
             assert.deepStrictEqual(leaks.map(([at, s]) => `${at}: ${s}`), []);
         });

@@ -1,6 +1,7 @@
 /** Pure observability planning: chart values, Prometheus Operator objects, alert rules, Elastic objects, Jaeger. */
 import * as assert from "assert";
 import { Catalog } from "../../components/catalog";
+import { strings } from "../strings";
 import { observabilityPlan } from "../../components/observability";
 import {
     JAEGER_ES_SECRET, PROMETHEUS_URL, adapterRules, alertRules, eckOperatorValues, elasticsearch, esSetupPodSpec, esSetupScript, esTarget,
@@ -14,13 +15,6 @@ const mirror = () => new Catalog({ registry: "mirror.local:5000/kubechat" });
 const sizing = { retentionDays: 30, storage: "100Gi", storageClass: "gp3", ha: true };
 const retention = { appDays: 30, systemDays: 90, auditDays: 2555, traceDays: 7 };
 
-/** Every string anywhere in a value. */
-function strings(v: unknown): string[] {
-    if (typeof v === "string") return [v];
-    if (Array.isArray(v)) return v.flatMap(strings);
-    if (v && typeof v === "object") return Object.values(v).flatMap(strings);
-    return [];
-}
 
 describe("observability values (unit)", () => {
     describe("kube-prometheus-stack", () => {
