@@ -168,6 +168,7 @@ export interface EksClusterArgs {
 export class EksCluster extends pulumi.ComponentResource implements ClusterLayer {
     public readonly kind = "eks" as const;
     public readonly provider: k8s.Provider;
+    public readonly controlPlaneProvider: k8s.Provider;
     public readonly storageClass: string;
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
@@ -295,6 +296,9 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         // so `pulumi destroy` removes workloads (and their load balancers) before nodes, cluster and VPC.
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
             { parent: this, dependsOn: [...nodes.nodeGroups, ...networking] });
+        // Namespaces and CRDs need only the API server: they install while the node groups come up.
+        this.controlPlaneProvider = new k8s.Provider(`${name}-k8s-control-plane`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+            { parent: this });
 
         // Volumes bind only once the EBS CSI driver runs: stateful workloads wait for this class (and
         // are destroyed before the driver), the rest of the platform does not.

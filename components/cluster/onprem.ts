@@ -32,6 +32,8 @@ export function onPremProviderArgs(args: OnPremClusterArgs): k8s.ProviderArgs {
 export class OnPremCluster extends pulumi.ComponentResource implements ClusterLayer {
     public readonly kind = "onprem" as const;
     public readonly provider: k8s.Provider;
+    /** The nodes of an existing cluster are already there: one provider serves both. */
+    public readonly controlPlaneProvider: k8s.Provider;
     public readonly storageClass: string;
     public readonly ingressServiceType: ClusterLayer["ingressServiceType"];
     public readonly zones: number;
@@ -46,6 +48,7 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
         this.zones = args.zones;
         this.apiServerCidrs = args.apiServerCidrs;
         this.provider = new k8s.Provider(`${name}-k8s`, onPremProviderArgs(args), { parent: this });
+        this.controlPlaneProvider = this.provider;
         this.registerOutputs({ storageClass: this.storageClass, zones: this.zones });
     }
 }

@@ -23,7 +23,13 @@ export interface EksInfo {
  */
 export interface ClusterLayer {
     kind: "onprem" | "eks";
+    /** For everything that runs pods: on EKS it waits for the node groups (and so is destroyed before them). */
     provider: k8s.Provider;
+    /**
+     * For objects that run no pods (namespaces, CRD-only charts): usable as soon as the API server
+     * is, so they install while the nodes come up. On-prem it is `provider`.
+     */
+    controlPlaneProvider: k8s.Provider;
     /** StorageClass for persistent volumes ("" = the cluster default). */
     storageClass: string;
     /** Service type for the ingress gateway / Ingress controller exposure. */

@@ -56,6 +56,8 @@ export class IstioMesh extends pulumi.ComponentResource {
         const { mesh, catalog, cluster, namespaces: ns } = args;
         const tracing = args.tracing ?? DEFAULT_TRACING;
         const k8sOpts = { parent: this, provider: cluster.provider };
+        // istio-system and the CRD-only base chart run no pods: they need no nodes.
+        const controlPlaneOpts = { parent: this, provider: cluster.controlPlaneProvider };
         const img = istioImages(catalog);
 
         // The CNI node agent installs into the release namespace and needs host paths, host network
@@ -63,7 +65,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         // namespace that must allow `privileged`; the gateway namespace stays `restricted`.
         const systemNs = new k8s.core.v1.Namespace(`${name}-istio-system-ns`, {
             metadata: { name: ns.istioSystem, labels: { ...recommendedLabels("istio", "namespace"), ...podSecurityLabels("privileged") } },
-        }, k8sOpts);
+        }, controlPlaneOpts);
         // No `istio-injection` label: the gateway chart labels its pods `sidecar.istio.io/inject: "true"`
         // (with the `gateway` injection template), which the default injector honours in any namespace
         // not labelled `istio-injection: disabled`.
@@ -77,7 +79,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         // (whose `image: auto` only the injector fills in).
         const base = new k8s.helm.v3.Release(`${name}-base`, {
             name: "istio-base", namespace: systemNsName, ...catalog.chart("istio-base"), values: istioBaseValues(img),
-        }, k8sOpts);
+        }, controlPlaneOpts);
         const cni = new k8s.helm.v3.Release(`${name}-cni`, {
             name: "istio-cni", namespace: systemNsName, ...catalog.chart("istio-cni"), values: istioCniValues(img, mesh),
         }, { ...k8sOpts, dependsOn: [base] });

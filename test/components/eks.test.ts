@@ -211,7 +211,7 @@ describe("EksCluster (prod plan)", function () {
     });
 
     it("the Kubernetes provider waits for node groups and pod networking; every Kubernetes resource uses it (destroy order)", () => {
-        const k8s = one(plan, "pulumi:providers:kubernetes");
+        const k8s = resources(plan, "pulumi:providers:kubernetes").find((p) => p.name.endsWith("-k8s"))!;
         const networking = resources(plan, T.addon).filter((a) => ["vpc-cni", "kube-proxy"].includes(a.inputs.addonName));
         for (const r of [...resources(plan, T.nodeGroup), ...networking]) assert.ok(k8s.dependencies.includes(r.urn), `provider waits for ${r.name}`);
         // Only volumes need the EBS CSI driver: the gp3 class waits for it, and stateful workloads wait for the class.
@@ -223,9 +223,17 @@ describe("EksCluster (prod plan)", function () {
             || (r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "kube-prometheus-stack"));
         assert.strictEqual(stateful.length, 3);
         for (const r of stateful) assert.ok(r.dependencies.includes(sc.urn), `${r.name} waits for the gp3 class`);
-        const workloads = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+        // Everything else uses it, except what runs no pods and is placed on the control-plane provider.
+        const controlPlane = resources(plan, "pulumi:providers:kubernetes").find((p) => p.name.endsWith("-k8s-control-plane"))!;
+        assert.ok(!controlPlane.dependencies.some((d) => d.includes("nodeGroup")), "needs only the API server");
+        const onControlPlane = plan.resources.filter((r) => r.provider === controlPlane.urn);
+        assert.deepStrictEqual(onControlPlane.map((r) => r.type === "kubernetes:helm.sh/v3:Release" ? r.inputs.chart : `${r.inputs.kind}/${r.inputs.metadata.name}`).sort(),
+            ["Namespace/istio-system", "base"]);
+        const workloads = plan.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.provider !== controlPlane.urn);
         assert.ok(workloads.length > 3);
         for (const r of workloads) assert.strictEqual(r.provider, k8s.urn, `${r.name} uses the EKS provider`);
+        // The charts after base, which run pods, wait for the nodes through the workload provider.
+        assert.strictEqual(release(plan, "cni").provider, k8s.urn);
     });
 
     it("default encrypted gp3 StorageClass that validates against the schema", async () => {
