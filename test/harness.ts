@@ -20,6 +20,26 @@ export function planStack(stack: string, overrides?: Record<string, unknown>, ex
     return p;
 }
 
+/** Secret config values no plan may ever show in plain text (set with --secret in real stacks). */
+export const SECRETS = {
+    kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: kc-t0ken-8812}}]\n",
+    objectStoreAccessKeyId: "AKIAPLANTEST00000001",
+    objectStoreSecretAccessKey: "pl4n-s3cret-value-77",
+};
+
+/** The staging stack with every secret key set as a Pulumi secret (one cached plan for all secret tests). */
+export function planWithSecrets(): Promise<Plan> {
+    return planStack("staging", SECRETS, { secretOverrides: Object.keys(SECRETS) });
+}
+
+/** Distinctive parts of SECRETS: none may appear anywhere, not even inside a larger value. */
+const SECRET_MARKERS = ["kc-t0ken-8812", SECRETS.objectStoreAccessKeyId, SECRETS.objectStoreSecretAccessKey];
+
+/** True when no part of any SECRETS value appears in the text. */
+export function leaksNoSecret(text: string): boolean {
+    return SECRET_MARKERS.every((v) => !text.includes(v));
+}
+
 /** Kubernetes objects (not Helm releases, not providers) in a plan. */
 export function k8sObjects(plan: Plan): any[] {
     return plan.resources.filter(isK8sObject).map((r) => r.inputs);
