@@ -36,6 +36,8 @@ export function mirrorCommands(m: MirrorPlan, chartDir: string): string[] {
     ];
 }
 
+export const USAGE = "usage: npm run -s airgap -- <stack> --registry <host[:port][/path]> [--charts <dir>]";
+
 async function main(argv: string[]): Promise<number> {
     const stack = argv[0];
     const flag = (name: string) => {
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     };
     const registry = flag("--registry");
     if (!stack || !registry) {
-        console.error("usage: npm run airgap -- <stack> --registry <host[:port][/path]> [--charts <dir>]");
+        console.error(USAGE);
         return 2;
     }
     // Plan against the upstream sources to learn what to copy from where.

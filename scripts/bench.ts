@@ -1,5 +1,5 @@
 /**
- * npm run bench — performance figures recorded in the README (a benchmark, not a timed test):
+ * npm run bench — performance figures recorded in docs/performance.md (a benchmark, not a timed test):
  *  1. the prod plan's wall time against loading the SDKs alone (target <= 2.5x);
  *  2. program start-up with and without type-checking;
  *  3. the modelled critical path of a fresh prod deploy from plan.json dependencies (target <= 1.10x

@@ -1,6 +1,7 @@
 /**
- * npm run gen:config — rewrites the `config:` section of Pulumi.yaml and the config reference in
- * README.md from components/config.ts. A test fails when either is out of date.
+ * npm run gen:config — rewrites the `config:` section of Pulumi.yaml, the config reference in
+ * docs/configuration.md and policies/config/<stack>.json from components/config.ts and the stack
+ * files. A test fails when any of them is out of date.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -61,18 +62,21 @@ export function configReference(): string {
 export const BEGIN = "<!-- config-reference:begin -->";
 export const END = "<!-- config-reference:end -->";
 
-export function renderReadme(current: string): string {
+/** The config reference document, with the generated table between the markers. */
+export const CONFIG_DOC = "docs/configuration.md";
+
+export function renderConfigDoc(current: string): string {
     const a = current.indexOf(BEGIN);
     const b = current.indexOf(END);
-    if (a < 0 || b < a) return current;
+    if (a < 0 || b < a) throw new Error(`${CONFIG_DOC} lacks the ${BEGIN} ... ${END} markers`);
     return current.slice(0, a + BEGIN.length) + "\n" + configReference() + "\n" + current.slice(b);
 }
 
 if (require.main === module) {
     const py = path.join(ROOT, "Pulumi.yaml");
     fs.writeFileSync(py, renderPulumiYaml(fs.readFileSync(py, "utf8")));
-    const readme = path.join(ROOT, "README.md");
-    if (fs.existsSync(readme)) fs.writeFileSync(readme, renderReadme(fs.readFileSync(readme, "utf8")));
+    const doc = path.join(ROOT, CONFIG_DOC);
+    fs.writeFileSync(doc, renderConfigDoc(fs.readFileSync(doc, "utf8")));
     for (const stack of STACKS) fs.writeFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), renderPackConfig(stack));
-    console.log("Pulumi.yaml, README.md config reference and policies/config/*.json regenerated");
+    console.log(`Pulumi.yaml, ${CONFIG_DOC} and policies/config/*.json regenerated`);
 }

@@ -12,7 +12,7 @@ import { PolicyResource, Violation, profiles, runPolicies } from "../policies/en
 
 export class UsageError extends Error {}
 
-const USAGE = "usage: npm run policy -- check <file-or-dir>... [--profile <name>] [--json]";
+export const USAGE = "usage: npm run policy -- check <file-or-dir>... [--profile <name>] [--json]";
 
 /** Pulumi type token of a manifest: `v1` Pod -> kubernetes:core/v1:Pod, `apps/v1` -> kubernetes:apps/v1:Deployment. */
 export function typeToken(apiVersion: string, kind: string): string {

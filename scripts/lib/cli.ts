@@ -12,7 +12,7 @@ export interface Io {
     err: (line: string) => void;
 }
 
-const USAGE = "usage: npm run plan -- <stack> [--config-file <path>] [--out <dir>]";
+export const USAGE = "usage: npm run plan -- <stack> [--config-file <path>] [--out <dir>]";
 
 interface Args {
     stack: string;

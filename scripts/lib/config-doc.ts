@@ -1,5 +1,5 @@
 /**
- * Derives the Pulumi.yaml `config:` declarations and the README config reference from the one
+ * Derives the Pulumi.yaml `config:` declarations and the config reference (docs/configuration.md) from the one
  * config schema (components/config.ts), so declarations, defaults and validation cannot drift.
  */
 import { z } from "zod";

@@ -74,8 +74,8 @@ describe("engine: enforcement", () => {
         }
     });
 
-    it("the README rule table lists every policy with its profile and default level", () => {
-        const readme = fs.readFileSync(path.join(__dirname, "../../README.md"), "utf8");
+    it("the rule table in policies/README.md lists every policy with its profile and default level", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "../../policies/README.md"), "utf8");
         for (const p of allPolicies) assert.ok(readme.includes(`| \`${p.name}\` | ${p.profile} | ${p.enforcementLevel} |`), p.name);
     });
 
