@@ -319,12 +319,44 @@ export function crossChecks(c: PlatformConfig): string[] {
 }
 
 /**
+ * Strings that arrive as numbers or booleans become strings again where the schema wants a string.
+ * Pulumi does this to values set by path: a declared default "17" (postgres.version) or "2"
+ * (postgres.cpuLimit) is stored as the integer 17 or 2 when the CLI applies it under
+ * `kubechat:postgres`, and so is `pulumi config set --path kubechat:postgres.cpuLimit 2`.
+ */
+export function coerceScalars(schema: z.ZodType, value: unknown): unknown {
+    const def = (schema as unknown as { def: any }).def;
+    switch (def.type) {
+        case "default":
+        case "prefault":
+        case "optional":
+        case "nullable":
+            return coerceScalars(def.innerType, value);
+        case "pipe":
+            return coerceScalars(def.out, value);
+        case "object":
+            if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, def.shape[k] ? coerceScalars(def.shape[k], v) : v]));
+        case "record":
+            if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, coerceScalars(def.valueType, v)]));
+        case "array":
+            return Array.isArray(value) ? value.map((v) => coerceScalars(def.element, v)) : value;
+        case "string":
+        case "enum":
+            return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+        default:
+            return value;
+    }
+}
+
+/**
  * Validate raw `kubechat:*` values (already JSON-decoded) and return the typed config, or throw one
  * ConfigError listing every problem. `secretKeys` are the fully-qualified keys Pulumi marks secret.
  */
 export function parseConfig(raw: Record<string, unknown>, project: string, stack: string, secretKeys: string[] = []): StackConfig {
     const problems: string[] = [];
-    const result = configSchema.safeParse(raw);
+    const result = configSchema.safeParse(coerceScalars(configSchema, raw));
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.code === "unrecognized_keys") {
@@ -379,5 +411,9 @@ export function loadStackConfig(): StackConfig {
         raw[name] = stringKeys.includes(name) ? value : decode(value);
     }
     const secretKeys = Object.keys(all).filter((k) => isConfigSecret(k));
+    // Pulumi applies Pulumi.yaml's declared types and defaults to the project's own namespace only.
+    if (pulumi.getProject() !== CONFIG_NAMESPACE) {
+        throw new ConfigError([`Pulumi.yaml: the project must be named ${CONFIG_NAMESPACE} (not ${pulumi.getProject()}): its declared config schema applies to ${CONFIG_NAMESPACE}:* keys only then`]);
+    }
     return parseConfig(raw, pulumi.getProject(), pulumi.getStack(), secretKeys);
 }

@@ -26,7 +26,7 @@ export function stackConfig(stack: string) {
             raw[name] = v;
         }
     }
-    return parseConfig(raw, "kubechat-platform", stack, secretKeys);
+    return parseConfig(raw, "kubechat", stack, secretKeys);
 }
 
 export function renderPackConfig(stack: string): string {

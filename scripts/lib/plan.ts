@@ -13,6 +13,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
+import { applyProjectConfig } from "./project-config";
 
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
@@ -121,10 +122,15 @@ const mocks: pulumi.runtime.Mocks = {
     call: (args) => args.inputs,
 };
 
+/** Pulumi.yaml: the project name and its `config:` declarations. */
+export function projectFile(): { name: string; config: Record<string, unknown> } {
+    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    return { name: project.name, config: project.config ?? {} };
+}
+
 /** Read Pulumi.yaml's project name. */
 export function projectName(): string {
-    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-    return project.name;
+    return projectFile().name;
 }
 
 export interface StackFile {
@@ -188,12 +194,15 @@ export interface PlanOptions {
 
 /** Run the program under mocks and return every registration. Throws ConfigError / UsageError for bad input. */
 export async function runProgram(opts: PlanOptions): Promise<Plan> {
-    const project = projectName();
+    const { name: project, config: declarations } = projectFile();
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
-    const { config, secretKeys } = readStackFile(file);
+    const stackFile = readStackFile(file);
+    const secretKeys = stackFile.secretKeys;
     for (const [k, v] of Object.entries(opts.overrides ?? {})) {
-        config[`${CONFIG_NAMESPACE}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+        stackFile.config[`${CONFIG_NAMESPACE}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     }
+    // What the CLI hands the program: the stack's values plus Pulumi.yaml's declared defaults.
+    const config = applyProjectConfig(project, declarations, stackFile.config);
     for (const k of opts.secretOverrides ?? []) secretKeys.push(`${CONFIG_NAMESPACE}:${k}`);
 
     // setMocks installs a MockMonitor and turns on the features it supports (secrets among them);

@@ -30,7 +30,7 @@ describe("plan command", () => {
         const outDir = path.join(tmp, "out-dev");
         const r = await run(["dev", "--out", outDir]);
         assert.strictEqual(r.code, 0, r.err);
-        assert.match(r.out, /Plan of kubechat-platform\/dev/);
+        assert.match(r.out, /Plan of kubechat\/dev/);
         assert.match(r.out, /Policies \(advisory\)/);
         const plan = JSON.parse(fs.readFileSync(path.join(outDir, "plan.json"), "utf8"));
         assert.strictEqual(plan.stack, "dev");

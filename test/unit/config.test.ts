@@ -10,7 +10,7 @@ const base = () => ({
 
 function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
     try {
-        parseConfig(raw, "kubechat-platform", "test", secretKeys);
+        parseConfig(raw, "kubechat", "test", secretKeys);
     } catch (e) {
         assert.ok(e instanceof ConfigError, String(e));
         return (e as ConfigError).problems;

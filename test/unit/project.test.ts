@@ -4,6 +4,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../../scripts/lib/plan";
 import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../scripts/gen-config";
+import { applyProjectConfig, declarationProblems, qualify } from "../../scripts/lib/project-config";
+import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const STACKS = ["dev", "staging", "prod"];
@@ -24,11 +26,18 @@ function typeOf(v: unknown): string {
 describe("project files", () => {
     const project = YAML.parse(read("Pulumi.yaml"));
 
-    it("Pulumi.yaml is the kubechat-platform nodejs project and its config section is generated from the schema", () => {
-        assert.strictEqual(project.name, "kubechat-platform");
+    it("Pulumi.yaml is the kubechat nodejs project and its config section is generated from the schema", () => {
+        assert.strictEqual(project.name, "kubechat");
         assert.strictEqual(project.runtime.name, "nodejs");
         assert.ok(project.description);
         assert.strictEqual(renderPulumiYaml(read("Pulumi.yaml")), read("Pulumi.yaml"), "run: npm run gen:config");
+    });
+
+    it("the declared schema governs the namespace the loader reads: every declaration is in the project's namespace", () => {
+        // Pulumi puts an unprefixed declared key into the project's namespace (workspace/config.go parseConfigKey).
+        assert.strictEqual(project.name, CONFIG_NAMESPACE, "Pulumi.yaml name must be the loader's namespace");
+        for (const key of Object.keys(project.config)) assert.strictEqual(qualify(project.name, key).namespace, CONFIG_NAMESPACE, key);
+        assert.deepStrictEqual(declarationProblems(project.name, project.config), []);
     });
 
     it("every declaration has a Pulumi type, a description and a default of that type", () => {
@@ -40,22 +49,87 @@ describe("project files", () => {
         }
     });
 
+    // Provider namespaces: the Pulumi providers the program depends on (@pulumi/aws -> aws:).
+    const pkg = JSON.parse(read("package.json"));
+    const providers = Object.keys(pkg.dependencies).filter((d) => d.startsWith("@pulumi/") && !["@pulumi/pulumi", "@pulumi/policy", "@pulumi/kubernetesx"].includes(d)).map((d) => d.slice("@pulumi/".length));
+
     for (const stack of STACKS) {
-        it(`every kubechat key in Pulumi.${stack}.yaml is declared with the matching type`, () => {
+        it(`every key in Pulumi.${stack}.yaml is declared with the matching type, or belongs to a provider namespace`, () => {
             const config = YAML.parse(read(`Pulumi.${stack}.yaml`)).config;
             const found: [string, unknown][] = [];
             for (const [k, v] of Object.entries(config)) {
                 const [ns, name] = k.split(":");
-                if (ns === "kubechat") leaves(v, name, found);
+                if (ns === project.name) leaves(v, name, found);
+                else assert.ok(providers.includes(ns), `${k}: neither declared in project ${project.name} nor a provider namespace (${providers.join(", ")})`);
             }
             assert.ok(found.length > 10);
             for (const [key, value] of found) {
                 const decl = project.config[key];
-                assert.ok(decl, `kubechat:${key} is not declared in Pulumi.yaml`);
-                assert.strictEqual(typeOf(value), decl.type, `kubechat:${key} is declared ${decl.type}`);
+                assert.ok(decl, `${project.name}:${key} is not declared in Pulumi.yaml`);
+                assert.strictEqual(typeOf(value), decl.type, `${project.name}:${key} is declared ${decl.type}`);
             }
         });
     }
+
+    it("every declared key is read by the loader: Pulumi's defaults applied to a stack reach the typed config", () => {
+        // A minimal valid on-prem stack; everything else comes from the declared defaults, applied as the CLI does.
+        const stack = {
+            [`${project.name}:objectStore`]: JSON.stringify({ endpoint: "https://s3.example:9000", credentialsSecret: "creds" }),
+            [`${project.name}:postgres`]: JSON.stringify({ backupBucket: "pg" }),
+            [`${project.name}:backup`]: JSON.stringify({ bucket: "velero" }),
+        };
+        const load = (decls: Record<string, unknown>) => {
+            const raw: Record<string, unknown> = {};
+            for (const [k, v] of Object.entries(applyProjectConfig(project.name, decls, stack))) {
+                const [ns, name] = k.split(":");
+                assert.strictEqual(ns, CONFIG_NAMESPACE, `${k} lands outside the loader's namespace`);
+                try {
+                    raw[name] = JSON.parse(v);
+                } catch {
+                    raw[name] = v;
+                }
+            }
+            // Stringly keys stay strings (the loader's rule); the rest is JSON.
+            for (const k of ["registry", "chartRepository", "kubeconfig", "objectStoreAccessKeyId", "objectStoreSecretAccessKey"]) raw[k] = String(raw[k]);
+            return parseConfig(raw, project.name, "test") as unknown as Record<string, any>;
+        };
+        const c = load(project.config);
+        const at = (o: any, path: string) => path.split(".").reduce((x, p) => x?.[p], o);
+        const set = ["objectStore.endpoint", "objectStore.credentialsSecret", "postgres.backupBucket", "backup.bucket"];
+        for (const [key, decl] of Object.entries<any>(project.config)) {
+            if (!set.includes(key)) assert.deepStrictEqual(at(c, key), decl.default, `${key}: the loaded value is not the declared default`);
+        }
+        // A changed declaration changes what the program gets (it is not the loader's own default talking).
+        const changed = { ...project.config, "postgres.instances": { ...project.config["postgres.instances"], default: 5 } };
+        assert.strictEqual(load(changed).postgres.instances, 5);
+    });
+
+    it("applies declared defaults the way the Pulumi CLI does (namespacing, paths, typed path values, provider values)", () => {
+        const decls = {
+            "a.b": { type: "integer", default: 3 },
+            "a.c": { type: "string", default: "17" },
+            "a.d": { type: "string", default: "0755" },
+            "a.e": { type: "array", items: { type: "string" }, default: ["x"] },
+            x: { type: "boolean", default: false },
+            "aws:region": { value: "us-east-1" },
+        };
+        assert.deepStrictEqual(applyProjectConfig("p", decls, { "p:a": JSON.stringify({ b: 5 }), "other:k": "v" }), {
+            "p:a": JSON.stringify({ b: 5, c: 17, d: "0755", e: ["x"] }),
+            "p:x": "false",
+            "aws:region": "us-east-1",
+            "other:k": "v",
+        });
+        assert.deepStrictEqual(declarationProblems("p", { "aws:region": { type: "string", default: "us-east-1" }, ok: { type: "string", default: "" } }), [
+            "aws:region: not namespaced by the project, so it may not declare a type",
+            "aws:region: not namespaced by the project, so it may not declare a default (use value)",
+        ]);
+    });
+
+    it("the loader turns path-set numbers back into strings where the schema wants a string", () => {
+        const c = parseConfig({ objectStore: { endpoint: "https://s3.example:9000", credentialsSecret: "c" }, postgres: { backupBucket: "pg", version: 16, cpuLimit: 2 }, backup: { bucket: "v" } }, "kubechat", "t");
+        assert.strictEqual(c.postgres.version, "16");
+        assert.strictEqual(c.postgres.cpuLimit, "2");
+    });
 
     for (const stack of STACKS) {
         it(`policies/config/${stack}.json (for pulumi preview --policy-pack) matches the ${stack} stack config`, () => {
