@@ -4,8 +4,9 @@
  */
 import { WORKLOAD_KINDS, containersOf, podTemplate } from "./podspec";
 import {
-    KubechatResourcePolicy, Level, ResourceCheck, UNKNOWN, asArray, isK8s, kindOf, labelsOf, objectRef, parseType, resourcePolicy,
+    KubechatResourcePolicy, Level, ResourceCheck, UNKNOWN, asArray, isK8s, isUnknown, kindOf, labelsOf, objectRef, parseType, resourcePolicy,
 } from "./rule";
+import { SecretFinding, findSecrets, findSecretsInBase64 } from "./secrets";
 
 const hygiene = (name: string, description: string, check: ResourceCheck, enforcementLevel: Level = "advisory"): KubechatResourcePolicy =>
     resourcePolicy({ name, profile: "hygiene", description, enforcementLevel, check });
@@ -38,9 +39,12 @@ export const recommendedLabels = hygiene("recommended-labels",
         return out;
     }));
 
+/** A Pod owned by a controller (ReplicaSet, StatefulSet, Job, DaemonSet, an operator's CR ...), as rendered or exported from a cluster. */
+export const hasController = (props: any): boolean => asArray(props?.metadata?.ownerReferences).some((o) => o?.controller === true);
+
 export const noBarePods = hygiene("no-bare-pods",
-    "Pods are created by a controller (Deployment, StatefulSet, Job, ...), never bare.",
-    (type, props, ctx) => parseType(type).group === "core" && kindOf(type) === "Pod"
+    "Pods are created by a controller (Deployment, StatefulSet, Job, ...), never bare; a Pod with a controller ownerReference is not bare.",
+    (type, props, ctx) => parseType(type).group === "core" && kindOf(type) === "Pod" && !hasController(props)
         ? [`${objectRef(type, props, ctx.name)}: bare Pods are not rescheduled; create it through a Deployment, StatefulSet or Job`] : [],
     "mandatory");
 
@@ -110,21 +114,31 @@ export function looksSecret(key: string): boolean {
     return /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)(_|$)/.test(k) && !/_(FILE|PATH|DIR)$/.test(k);
 }
 
+const judged = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
+const held = (found: SecretFinding[]) => found.map((f) => f.what).join(", ");
+
 export const noLiteralSecrets = hygiene("no-literal-secrets",
-    "No secret-looking literal values in container env (use valueFrom.secretKeyRef) or ConfigMap keys (use a Secret).",
+    "No secrets in container env literals or ConfigMaps: neither under a secret-looking name nor by content "
+        + "(PEM private keys, AWS/Azure/OCI keys, JWTs), whatever the key is called (use a Secret and valueFrom.secretKeyRef).",
     (type, props, ctx) => {
         if (!isK8s(type)) return [];
         const ref = objectRef(type, props, ctx.name);
         if (kindOf(type) === "ConfigMap") {
-            return [...Object.keys(props.data ?? {}), ...Object.keys(props.binaryData ?? {})].filter(looksSecret)
-                .map((k) => `${ref}: data key "${k}" looks like a secret; store it in a Secret`);
+            const data = Object.entries(props.data ?? {}).map(([k, v]): [string, SecretFinding[]] => [k, judged(v) ? findSecrets(v) : []]);
+            const binary = Object.entries(props.binaryData ?? {}).map(([k, v]): [string, SecretFinding[]] => [k, judged(v) ? findSecretsInBase64(v) : []]);
+            return [...data, ...binary].flatMap(([k, found]) => found.length
+                ? [`${ref}: data key "${k}" holds ${held(found)}; store it in a Secret`]
+                : looksSecret(k) ? [`${ref}: data key "${k}" looks like a secret; store it in a Secret`] : []);
         }
         const pod = podTemplate(type, props);
         if (!pod) return [];
-        return containersOf(pod.spec).flatMap((c) => asArray(c.container.env)
-            // A literal (even one Pulumi marks [secret]) ends up in the object in clear; unknown values are not judged.
-            .filter((e) => typeof e?.name === "string" && looksSecret(e.name) && typeof e.value === "string" && e.value !== "" && e.value !== UNKNOWN)
-            .map((e) => `${ref}: ${c.label} env ${e.name} has a literal value; use valueFrom.secretKeyRef`));
+        return containersOf(pod.spec).flatMap((c) => asArray(c.container.env).flatMap((e) => {
+            if (typeof e?.name !== "string" || typeof e.value !== "string" || e.value === "" || e.value === UNKNOWN) return [];
+            // A literal Pulumi marks [secret] is still in the object in clear: a secret-looking name fails on it too.
+            const found = isUnknown(e.value) ? [] : findSecrets(e.value);
+            if (found.length) return [`${ref}: ${c.label} env ${e.name} holds ${held(found)}; use valueFrom.secretKeyRef`];
+            return looksSecret(e.name) ? [`${ref}: ${c.label} env ${e.name} has a literal value; use valueFrom.secretKeyRef`] : [];
+        }));
     }, "mandatory");
 
 export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets];

@@ -14,6 +14,16 @@ export function networkPoliciesIn(resources: StackResource[], ns: string): Stack
     return resources.filter((r) => isKind(r, "NetworkPolicy") && !isUnknown(r.props?.metadata?.namespace) && namespaceOf(r.props) === ns);
 }
 
+/**
+ * Directions a NetworkPolicy restricts for the pods it selects: its policyTypes, or when unset the API
+ * server's default (networking/v1 SetDefaults_NetworkPolicy): Ingress, plus Egress when egress rules exist.
+ */
+export function policyTypes(np: any): string[] {
+    const types = asArray<string>(np?.spec?.policyTypes);
+    if (types.length > 0) return types;
+    return ["Ingress", ...(asArray(np?.spec?.egress).length > 0 ? ["Egress"] : [])];
+}
+
 /** podSelector {} with policyTypes Ingress and Egress and no allow rules. */
 export function isDefaultDeny(np: any): boolean {
     const s = np?.spec ?? {};

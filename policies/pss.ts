@@ -1,9 +1,11 @@
 /**
- * Kubernetes Pod Security Standards, one policy per control, checked against the upstream definition
- * (https://kubernetes.io/docs/concepts/security/pod-security-standards/, controls as of v1.34):
- * the restricted fields and allowed values below are those of the upstream tables. Every control looks
- * at containers, initContainers and ephemeralContainers alike, and at pod-level fields where upstream
- * lists them. Values unknown until apply are never judged.
+ * Kubernetes Pod Security Standards, one policy per control, as the Pod Security Admission checks
+ * (k8s.io/pod-security-admission, policy/check_*.go) evaluate the `latest` policy version of
+ * Kubernetes v1.37: the check logic of release-1.36 (policy version v1.35: user-namespace relaxations,
+ * procMount split into baseline and restricted, image volumes, probe/lifecycle hosts) plus the two
+ * safe sysctls policy version v1.37 adds. Every control looks at containers, initContainers and
+ * ephemeralContainers alike, and at pod-level fields where upstream does. Values unknown until apply
+ * are never judged.
  *
  * Deliberately skipped: the optional "Non-root groups" restricted control (not part of the standard
  * profiles enforced by Pod Security Admission), and host-port allow-lists (upstream: "known list" —
@@ -20,6 +22,11 @@ const scOf = (c: any): any => c?.securityContext ?? {};
 const podSc = (pod: PodTemplate): any => pod.spec.securityContext ?? {};
 const isSet = (v: unknown): boolean => v !== undefined && v !== null && !isUnknown(v);
 const isWindows = (pod: PodTemplate): boolean => pod.spec.os?.name === "windows";
+/**
+ * Upstream relaxPolicyForUserNamespacePod (policy v1.35+): a pod with `hostUsers: false` runs in a user
+ * namespace, so root in the container is not root on the node.
+ */
+export const inUserNamespace = (pod: PodTemplate): boolean => pod.spec.hostUsers === false;
 
 /** Checks `securityContext.<path>` at pod level (when `podLevel`) and on every container. */
 function securityField(
@@ -95,6 +102,8 @@ export const pssHostPorts = pss("pss-host-ports", "pss-baseline",
         .map((p) => `${c.label} ports[].hostPort is ${p.hostPort}; host ports are not allowed (unset or 0)`)));
 
 const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+/** Upstream allowedProfile: empty, runtime/default or localhost/<name>. */
+const allowedAppArmorAnnotation = (v: string): boolean => v === "" || v === "runtime/default" || v.startsWith("localhost/");
 export const pssAppArmor = pss("pss-apparmor", "pss-baseline",
     "PSS baseline AppArmor: appArmorProfile.type must be RuntimeDefault or Localhost and the legacy annotation runtime/default or localhost/*.",
     (pod) => {
@@ -102,7 +111,7 @@ export const pssAppArmor = pss("pss-apparmor", "pss-baseline",
             "only RuntimeDefault or Localhost are allowed");
         for (const [k, v] of Object.entries(pod.metadata?.annotations ?? {})) {
             if (!k.startsWith(APPARMOR_ANNOTATION) || !isSet(v)) continue;
-            if (v !== "runtime/default" && !String(v).startsWith("localhost/")) {
+            if (!allowedAppArmorAnnotation(String(v))) {
                 out.push(`${pod.metaPath}.annotations["${k}"] is "${v}"; only runtime/default or localhost/* are allowed`);
             }
         }
@@ -119,21 +128,28 @@ export const pssSeLinux = pss("pss-selinux", "pss-baseline",
         ...securityField(pod, ["seLinuxOptions", "role"], (v) => v === "", "a custom SELinux role is not allowed"),
     ]);
 
+const procMountDefault: PodRule = (pod) =>
+    securityField(pod, ["procMount"], (v) => v === "Default", "only the Default /proc mount is allowed", false);
 export const pssProcMount = pss("pss-proc-mount", "pss-baseline",
-    "PSS baseline /proc mount type: securityContext.procMount must be unset or Default.",
-    (pod) => securityField(pod, ["procMount"], (v) => v === "Default", "only the Default /proc mount is allowed", false));
+    "PSS baseline /proc mount type: securityContext.procMount must be unset or Default, unless the pod runs in a user namespace (hostUsers: false).",
+    (pod) => inUserNamespace(pod) ? [] : procMountDefault(pod));
 
 export const pssSeccompBaseline = pss("pss-seccomp-baseline", "pss-baseline",
     "PSS baseline seccomp: seccompProfile.type must not be Unconfined (unset, RuntimeDefault or Localhost).",
     (pod) => securityField(pod, ["seccompProfile", "type"], (v) => v === "RuntimeDefault" || v === "Localhost",
         "the seccomp profile must not be Unconfined"));
 
-/** Upstream baseline "safe" sysctls (namespaced, isolated from other pods and the node). */
+/**
+ * Upstream baseline "safe" sysctls (namespaced, isolated from other pods and the node), by the policy
+ * version that allowed them: v1.0 five, v1.27 ip_local_reserved_ports, v1.29 the tcp keepalive/fin
+ * four, v1.32 tcp_rmem/tcp_wmem, v1.37 tcp_slow_start_after_idle/tcp_notsent_lowat.
+ */
 export const SAFE_SYSCTLS = [
     "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
     "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
     "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat",
 ];
 export const pssSysctls = pss("pss-sysctls", "pss-baseline",
     "PSS baseline sysctls: only the upstream safe set may be set.",
@@ -158,9 +174,10 @@ export const pssProbeHost = pss("pss-probe-host", "pss-baseline",
 
 // ---- restricted --------------------------------------------------------------------------------
 
-export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+/** Upstream restrictedVolumes allow-list (`image` since Kubernetes v1.33, patched into every policy version). */
+export const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
 export const pssVolumeTypes = pss("pss-volume-types", "pss-restricted",
-    "PSS restricted volume types: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret.",
+    "PSS restricted volume types: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret.",
     (pod) => asArray(pod.spec.volumes).flatMap((v) => {
         const bad = Object.keys(v ?? {}).filter((k) => k !== "name" && !RESTRICTED_VOLUME_TYPES.includes(k));
         return bad.length ? [`${pod.specPath}.volumes "${v.name}" uses ${bad.join(", ")}; only ${RESTRICTED_VOLUME_TYPES.join(", ")} are allowed`] : [];
@@ -192,12 +209,19 @@ export const runAsNonRoot: PodRule = (pod) => {
     return out;
 };
 export const pssRunAsNonRoot = pss("pss-run-as-non-root", "pss-restricted",
-    "PSS restricted running as non-root: runAsNonRoot true on the pod or every container, false nowhere.", runAsNonRoot);
+    "PSS restricted running as non-root: runAsNonRoot true on the pod or every container, false nowhere (not judged for hostUsers: false).",
+    (pod) => inUserNamespace(pod) ? [] : runAsNonRoot(pod));
 
 export const runAsUserNonZero: PodRule = (pod) =>
     securityField(pod, ["runAsUser"], (v) => v !== 0, "running as UID 0 (root) is not allowed");
 export const pssRunAsUser = pss("pss-run-as-user", "pss-restricted",
-    "PSS restricted running as non-root user: runAsUser must not be 0 (pod and containers).", runAsUserNonZero);
+    "PSS restricted running as non-root user: runAsUser must not be 0 (pod and containers; not judged for hostUsers: false).",
+    (pod) => inUserNamespace(pod) ? [] : runAsUserNonZero(pod));
+
+/** Upstream procMount_restricted (policy v1.35): user namespaces do not relax /proc masking under restricted. */
+export const pssProcMountRestricted = pss("pss-proc-mount-restricted", "pss-restricted",
+    "PSS restricted /proc mount type: securityContext.procMount must be unset or Default, also for pods with hostUsers: false.",
+    procMountDefault);
 
 const SECCOMP_RESTRICTED = ["RuntimeDefault", "Localhost"];
 export const pssSeccompRestricted = pss("pss-seccomp-restricted", "pss-restricted",
@@ -235,4 +259,5 @@ export const pssBaselinePolicies = [
 ];
 export const pssRestrictedPolicies = [
     pssVolumeTypes, pssPrivilegeEscalation, pssRunAsNonRoot, pssRunAsUser, pssSeccompRestricted, pssCapabilitiesRestricted,
+    pssProcMountRestricted,
 ];

@@ -4,7 +4,7 @@
  * namespace + kind + name, and pods by label selectors, as Kubernetes does.
  */
 import { EKS_CLUSTER, KMS_KEY, S3_BUCKETS } from "./aws";
-import { exemptNamespaces, isKind, networkPoliciesIn } from "./network";
+import { exemptNamespaces, isKind, networkPoliciesIn, policyTypes } from "./network";
 import { PodTemplate, podTemplate } from "./podspec";
 import {
     KubechatStackPolicy, Level, Profile, StackCheck, StackResource, asArray, isK8s, isUnknown, kindOf, namespaceOf, objectName, objectRef,
@@ -116,12 +116,16 @@ function demanded(minAvailable: unknown, n: number): number | undefined {
 }
 
 export const pdbBlocksEvictions = stack("pdb-blocks-evictions", "hygiene",
-    "A PodDisruptionBudget allows at least one eviction: maxUnavailable not 0, minAvailable below the workload's replica floor (HPA minReplicas).",
+    "A PodDisruptionBudget allows at least one eviction: maxUnavailable not 0/0%, minAvailable not 100% and below the workload's replica floor (HPA minReplicas).",
     (resources) => ofKind(resources, "PodDisruptionBudget").flatMap((pdb) => {
         const spec = pdb.props?.spec ?? {};
         const ref = objectRef(pdb.type, pdb.props, pdb.name);
         if (spec.maxUnavailable === 0 || spec.maxUnavailable === "0%") {
-            return [{ resource: pdb, message: `${ref}: spec.maxUnavailable 0 blocks every voluntary eviction (node drains hang)` }];
+            return [{ resource: pdb, message: `${ref}: spec.maxUnavailable ${spec.maxUnavailable} blocks every voluntary eviction (node drains hang)` }];
+        }
+        // 100% of any replica count is every pod: no workload needs to be in view.
+        if (spec.minAvailable === "100%") {
+            return [{ resource: pdb, message: `${ref}: spec.minAvailable 100% blocks every voluntary eviction (node drains hang)` }];
         }
         if (spec.minAvailable === undefined || !spec.selector) return [];
         return workloads(resources)
@@ -151,13 +155,22 @@ export const zoneAntiAffinityReplicas = stack("zone-anti-affinity-replicas", "hy
     }), "mandatory", ["zones"]);
 
 export const workloadNetworkPolicy = stack("workload-network-policy", "network",
-    "Every workload's pods are selected by at least one NetworkPolicy in its namespace (system namespaces exempt).",
+    "Every workload's pods are selected (label selectors matched as Kubernetes does) by NetworkPolicies in its namespace that together restrict both ingress and egress (system namespaces exempt).",
     (resources) => {
         const exempt = exemptNamespaces(resources);
         return workloads(resources)
             .filter((w) => !exempt.has(w.ns) && !isUnknown(w.r.props?.metadata?.namespace))
-            .filter((w) => !networkPoliciesIn(resources, w.ns).some((np) => selects(np.props?.spec?.podSelector ?? {}, w.pod.metadata?.labels ?? {})))
-            .map((w) => ({ resource: w.r, message: `${w.ref}: no NetworkPolicy in namespace ${w.ns} selects its pods` }));
+            .flatMap((w) => {
+                const selecting = networkPoliciesIn(resources, w.ns).filter((np) => selects(np.props?.spec?.podSelector ?? {}, w.pod.metadata?.labels ?? {}));
+                if (selecting.length === 0) return [{ resource: w.r, message: `${w.ref}: no NetworkPolicy in namespace ${w.ns} selects its pods` }];
+                const restricted = new Set(selecting.flatMap((np) => policyTypes(np.props)));
+                const open = ["Ingress", "Egress"].filter((t) => !restricted.has(t));
+                const names = selecting.map((np) => objectName(np.props, np.name)).join(", ");
+                return open.length ? [{
+                    resource: w.r,
+                    message: `${w.ref}: the NetworkPolicies selecting its pods (${names}) do not restrict ${open.join(" or ").toLowerCase()}; add ${open.join(" and ")} to a selecting policy's policyTypes`,
+                }] : [];
+            });
     });
 
 export const STATEFUL_TYPES = [

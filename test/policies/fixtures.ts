@@ -121,3 +121,14 @@ export function run(f: Record<string, PolicyResource>, opts: EngineOptions = OPT
 }
 
 export const describeViolations = (vs: Violation[]) => vs.map((v) => `${v.policy}: ${v.message}`).join("\n");
+
+/** Secret-shaped values for the content detectors. Built from parts so the repository holds no secret-shaped literal; none is a real credential. */
+const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+export const SECRET_SAMPLES = {
+    PEM: (label: string) => `-----BEGIN ${label}-----\nMIIEowIBAAKCAQEA${"Qk".repeat(30)}\n-----END ${label}-----\n`,
+    AWS_ID: "AKIA" + "IOSFODNN7EXAMPLE",
+    AWS_STS_ID: "ASIA" + "Y34FZKBOKMUTVV7A",
+    AWS_SECRET: "wJalrXUtnFEMI/K7MDENG/" + "bPxRfiCYEXAMPLEKEY",
+    AZURE_KEY: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw" + "==",
+    JWT_TOKEN: `${b64url({ alg: "RS256", typ: "JWT" })}.${b64url({ sub: "system:serviceaccount:x:y", exp: 1 })}.c2lnbmF0dXJlLWJ5dGVz`,
+};

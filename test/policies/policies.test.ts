@@ -1,7 +1,7 @@
 /** Every policy: the compliant fixture passes; one changed field makes that policy fail with its message. */
 import * as assert from "assert";
 import { allPolicies } from "../../policies/engine";
-import { Fixture, OPTS, REGISTRY, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, run } from "./fixtures";
+import { Fixture, OPTS, REGISTRY, SECRET_SAMPLES, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, run } from "./fixtures";
 
 const podSpec = (f: Fixture) => f.deploy.props.spec.template.spec;
 const container = (f: Fixture) => podSpec(f).containers[0];
@@ -29,6 +29,7 @@ const cases: Case[] = [
     { policy: "pss-run-as-non-root", change: "runAsNonRoot false", mutate: (f) => { sc(f).runAsNonRoot = false; }, expect: /must not set securityContext.runAsNonRoot: false/ },
     { policy: "pss-run-as-user", change: "runAsUser 0", mutate: (f) => { sc(f).runAsUser = 0; }, expect: /securityContext.runAsUser is 0/ },
     { policy: "pss-seccomp-restricted", change: "no seccomp", mutate: (f) => { delete podSpec(f).securityContext.seccompProfile; }, expect: /must set securityContext.seccompProfile.type: RuntimeDefault/ },
+    { policy: "pss-proc-mount-restricted", change: "Unmasked in a user namespace", mutate: (f) => { podSpec(f).hostUsers = false; sc(f).procMount = "Unmasked"; }, expect: /container "api-gateway" securityContext.procMount is "Unmasked"/ },
     { policy: "pss-capabilities-restricted", change: "no drop ALL", mutate: (f) => { sc(f).capabilities.drop = ["NET_RAW"]; }, expect: /must set securityContext.capabilities.drop: \["ALL"\]/ },
     // kubechat
     { policy: "kubechat-non-root", change: "runAsNonRoot unset", mutate: (f) => { delete podSpec(f).securityContext.runAsNonRoot; }, expect: /container "api-gateway" must set securityContext.runAsNonRoot: true/ },
@@ -61,7 +62,7 @@ const cases: Case[] = [
     // rbac
     { policy: "rbac-no-wildcards", change: "verbs *", mutate: (f) => { f.role.props.rules[0].verbs = ["*"]; }, expect: /Role kubechat\/api-gateway: rules\[0\].verbs must not contain "\*"/ },
     { policy: "rbac-no-cluster-admin", change: "cluster-admin", mutate: (f) => { f.binding.props.roleRef = { kind: "ClusterRole", name: "cluster-admin" }; }, expect: /RoleBinding kubechat\/api-gateway: roleRef must not be cluster-admin/ },
-    { policy: "rbac-no-escalation", change: "pods/exec", mutate: (f) => { f.role.props.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }); }, expect: /rules\[1\].resources must not contain pods\/exec in an app role/ },
+    { policy: "rbac-no-escalation", change: "pods/exec", mutate: (f) => { f.role.props.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }); }, expect: /Role kubechat\/api-gateway: rules\[1\] grants create\/get on pods\/exec \(a shell in other pods\) in an app role/ },
     // aws
     { policy: "eks-private-endpoint", change: "0.0.0.0/0", mutate: (f) => { f.eks.props.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]; }, expect: /Cluster prod: vpcConfig.endpointPublicAccess must be false, or vpcConfig.publicAccessCidrs/ },
     { policy: "eks-secrets-encryption", change: "no encryptionConfig", mutate: (f) => { delete f.eks.props.encryptionConfig; }, expect: /Cluster prod: encryptionConfig.resources must include "secrets"/ },
@@ -208,5 +209,159 @@ describe("policies: exemptions and edge cases", () => {
         const vs = only("no-literal-secrets", f);
         assert.strictEqual(vs.length, 1);
         assert.match(vs[0].message, /ConfigMap kubechat\/api-gateway: data key "client-secret" looks like a secret/);
+    });
+});
+
+describe("policies: depth (issue 20) — each rule with a passing and a failing case", () => {
+    const only = (policy: string, f: Record<string, any>, opts = OPTS) => run(f, opts).filter((v) => v.policy === policy);
+    const messages = (policy: string, f: Record<string, any>) => only(policy, f).map((v) => v.message);
+
+    describe("RBAC: a binding to a role that grants everything is cluster-admin by another name", () => {
+        const superuser = (rules: any[]) => {
+            const f = fixture() as Fixture;
+            f.cr = k8s("rbac.authorization.k8s.io/v1", "ClusterRole", "superuser", { rules });
+            f.crb = k8s("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "ops", {
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "superuser" },
+                subjects: [{ kind: "Group", name: "ops", apiGroup: "rbac.authorization.k8s.io" }],
+            });
+            for (const r of [f.cr, f.crb]) delete r.props.metadata.namespace;
+            return f;
+        };
+        it("* verbs on * resources in * groups fails, whatever the role is called", () => {
+            assert.deepStrictEqual(messages("rbac-no-cluster-admin", superuser([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }])),
+                ["ClusterRoleBinding ops: roleRef ClusterRole superuser grants every verb on every resource (rules[0]), as cluster-admin does; bind a least-privilege role"]);
+        });
+        it("every verb listed explicitly fails too", () => {
+            const verbs = ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"];
+            assert.strictEqual(only("rbac-no-cluster-admin", superuser([{ apiGroups: ["*"], resources: ["*"], verbs }])).length, 1);
+            assert.deepStrictEqual(only("rbac-no-cluster-admin", superuser([{ apiGroups: ["*"], resources: ["*"], verbs: verbs.slice(0, 3) }])), []);
+        });
+        it("a role narrowed by resources or resourceNames is not cluster-admin", () => {
+            assert.deepStrictEqual(only("rbac-no-cluster-admin", superuser([{ apiGroups: ["*"], resources: ["configmaps"], verbs: ["*"] }])), []);
+            assert.deepStrictEqual(only("rbac-no-cluster-admin", superuser([{ apiGroups: ["*"], resources: ["*"], resourceNames: ["x"], verbs: ["*"] }])), []);
+        });
+        it("a RoleBinding matches a Role of its own namespace only", () => {
+            const f = fixture() as Fixture;
+            f.role.props.rules = [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }];
+            assert.match(messages("rbac-no-cluster-admin", f)[0], /RoleBinding kubechat\/api-gateway: roleRef Role api-gateway grants every verb/);
+            f.role.props.metadata.namespace = "other";
+            assert.deepStrictEqual(only("rbac-no-cluster-admin", f), []);
+        });
+    });
+
+    describe("RBAC: exec/attach are dangerous with create or get, harmless with list/watch, and wildcards count", () => {
+        const withRule = (rule: any) => {
+            const f = fixture() as Fixture;
+            f.role.props.rules.push(rule);
+            return only("rbac-no-escalation", f);
+        };
+        it("list/watch on pods/exec and pods/attach pass", () => {
+            assert.deepStrictEqual(withRule({ apiGroups: [""], resources: ["pods/exec", "pods/attach"], verbs: ["list", "watch"] }), []);
+        });
+        it("get on pods/attach fails (it upgrades to a stream)", () => {
+            assert.match(withRule({ apiGroups: [""], resources: ["pods/attach"], verbs: ["get"] })[0].message, /grants create\/get on pods\/attach/);
+        });
+        it("wildcard resources (* and */exec) and verbs covering exec are caught", () => {
+            assert.match(withRule({ apiGroups: [""], resources: ["*"], verbs: ["create"] })[0].message, /pods\/exec, pods\/attach/);
+            assert.match(withRule({ apiGroups: ["*"], resources: ["*/exec"], verbs: ["*"] })[0].message, /grants create\/get on pods\/exec/);
+        });
+        it("a wildcard that does not reach the core group or the subresource passes (pods/* is not an RBAC wildcard)", () => {
+            assert.deepStrictEqual(withRule({ apiGroups: ["apps"], resources: ["*"], verbs: ["create"] }), []);
+            assert.deepStrictEqual(withRule({ apiGroups: [""], resources: ["pods/*", "pods"], verbs: ["get", "create"] }), []);
+        });
+        it("* verbs on roles cover escalate and bind", () => {
+            assert.match(withRule({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["*"] })[0].message, /verbs must not contain \* \(covers escalate, bind, impersonate\)/);
+            assert.deepStrictEqual(withRule({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["roles"], verbs: ["get", "list"] }), []);
+        });
+    });
+
+    describe("secrets by content, whatever the key is called", () => {
+        const { PEM, AWS_ID, AWS_SECRET, AZURE_KEY, JWT_TOKEN } = SECRET_SAMPLES;
+        const cases: [string, string, RegExp][] = [
+            ["PEM", PEM("RSA PRIVATE KEY"), /a PEM private key/],
+            ["AWS id", AWS_ID, /an AWS access key id/],
+            ["AWS secret", AWS_SECRET, /an AWS secret access key/],
+            ["Azure", AZURE_KEY, /an Azure storage or Batch account key/],
+            ["JWT", JWT_TOKEN, /a JSON Web Token/],
+        ];
+        for (const [label, value, re] of cases) {
+            it(`${label} in an env literal and in a ConfigMap fails under an innocent name`, () => {
+                const f = fixture() as Fixture;
+                container(f).env = [{ name: "SETTING", value }];
+                f.cm.props.data.settings = value;
+                const ms = messages("no-literal-secrets", f);
+                assert.strictEqual(ms.length, 2, ms.join("\n"));
+                assert.match(ms.find((m) => m.startsWith("ConfigMap"))!, new RegExp(`data key "settings" holds ${re.source}; store it in a Secret`));
+                assert.match(ms.find((m) => m.startsWith("Deployment"))!, new RegExp(`env SETTING holds ${re.source}; use valueFrom.secretKeyRef`));
+                assert.ok(ms.every((m) => !m.includes(value.trim())), "the message never repeats the secret");
+            });
+        }
+        it("binaryData is decoded; a CA bundle and ordinary values pass", () => {
+            const f = fixture() as Fixture;
+            f.cm.props.binaryData = { "tls.key": Buffer.from(PEM("PRIVATE KEY")).toString("base64") };
+            assert.match(messages("no-literal-secrets", f)[0], /data key "tls.key" holds a PEM private key/);
+            const g = fixture() as Fixture;
+            g.cm.props.data["ca.crt"] = PEM("CERTIFICATE");
+            container(g).env = [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_HOST", value: "kubechat-db-pooler" }];
+            assert.deepStrictEqual(only("no-literal-secrets", g), []);
+        });
+    });
+
+    describe("network: covered only when selecting policies restrict both directions", () => {
+        const net = (...policies: any[]) => {
+            const f = fixture() as Fixture;
+            delete (f as any).denyAll;
+            policies.forEach((spec, i) => { f[`np${i}`] = k8s("networking.k8s.io/v1", "NetworkPolicy", `np${i}`, { spec }); });
+            return messages("workload-network-policy", f);
+        };
+        const app = { matchLabels: { "app.kubernetes.io/name": "api-gateway" } };
+        it("an ingress-only policy leaves egress open", () => {
+            assert.deepStrictEqual(net({ podSelector: app, policyTypes: ["Ingress"], ingress: [{}] }),
+                ["Deployment kubechat/api-gateway: the NetworkPolicies selecting its pods (np0) do not restrict egress; add Egress to a selecting policy's policyTypes"]);
+        });
+        it("policyTypes default as the API server does: Ingress, plus Egress only with egress rules", () => {
+            assert.match(net({ podSelector: app, ingress: [{}], egress: [] })[0], /do not restrict egress/);
+            assert.deepStrictEqual(net({ podSelector: app, ingress: [{}], egress: [{ to: [{ podSelector: {} }] }] }), []);
+        });
+        it("two policies together cover both directions", () => {
+            assert.deepStrictEqual(net({ podSelector: app, policyTypes: ["Ingress"] }, { podSelector: {}, policyTypes: ["Egress"] }), []);
+        });
+        it("a selector that does not match the pod labels does not count (matchLabels and matchExpressions)", () => {
+            const wrong = { podSelector: { matchLabels: { "app.kubernetes.io/name": "other" } }, policyTypes: ["Ingress", "Egress"] };
+            assert.deepStrictEqual(net(wrong), ["Deployment kubechat/api-gateway: no NetworkPolicy in namespace kubechat selects its pods"]);
+            const notIn = { podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "NotIn", values: ["api-gateway"] }] }, policyTypes: ["Ingress", "Egress"] };
+            assert.match(net(notIn)[0], /no NetworkPolicy .* selects its pods/);
+            const inOp = { podSelector: { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["api-gateway"] }] }, policyTypes: ["Ingress", "Egress"] };
+            assert.deepStrictEqual(net(inOp), []);
+        });
+    });
+
+    describe("PDBs that can never allow an eviction are caught without the workload in view", () => {
+        const pdbAlone = (spec: any) => run({ pdb: k8s("policy/v1", "PodDisruptionBudget", "x", { spec: { selector: { matchLabels: { a: "b" } }, ...spec } }) })
+            .filter((v) => v.policy === "pdb-blocks-evictions").map((v) => v.message);
+        it("minAvailable 100%, maxUnavailable 0 and 0% fail", () => {
+            assert.deepStrictEqual(pdbAlone({ minAvailable: "100%" }), ["PodDisruptionBudget kubechat/x: spec.minAvailable 100% blocks every voluntary eviction (node drains hang)"]);
+            assert.deepStrictEqual(pdbAlone({ maxUnavailable: 0 }), ["PodDisruptionBudget kubechat/x: spec.maxUnavailable 0 blocks every voluntary eviction (node drains hang)"]);
+            assert.deepStrictEqual(pdbAlone({ maxUnavailable: "0%" }), ["PodDisruptionBudget kubechat/x: spec.maxUnavailable 0% blocks every voluntary eviction (node drains hang)"]);
+        });
+        it("minAvailable 99%, maxUnavailable 1 pass alone", () => {
+            assert.deepStrictEqual(pdbAlone({ minAvailable: "99%" }), []);
+            assert.deepStrictEqual(pdbAlone({ maxUnavailable: 1 }), []);
+        });
+    });
+
+    describe("owned pods are not bare pods", () => {
+        const podWith = (ownerReferences?: any[]) => {
+            const f = fixture() as Fixture;
+            f.pod = k8s("v1", "Pod", "api-gateway-7d9f-abcde", { spec: JSON.parse(JSON.stringify(podSpec(f))) });
+            if (ownerReferences) f.pod.props.metadata.ownerReferences = ownerReferences;
+            return only("no-bare-pods", f);
+        };
+        it("a Pod with a controller ownerReference passes", () => {
+            assert.deepStrictEqual(podWith([{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "api-gateway-7d9f", uid: "u", controller: true }]), []);
+        });
+        it("a Pod whose ownerReferences name no controller is still bare", () => {
+            assert.strictEqual(podWith([{ apiVersion: "v1", kind: "ConfigMap", name: "x", uid: "u" }]).length, 1);
+        });
     });
 });

@@ -86,7 +86,7 @@ describe("PSS baseline (upstream controls)", () => {
         fails("pss-apparmor", (s) => { s.securityContext.appArmorProfile = { type: "Unconfined" }; }, /spec.securityContext.appArmorProfile.type is "Unconfined"/);
         for (const f of FIELDS) fails("pss-apparmor", setSc(f, "appArmorProfile", { type: "Unconfined" }), new RegExp(`${LABEL[f]} .*appArmorProfile.type`));
         const ann = "container.apparmor.security.beta.kubernetes.io/api-gateway";
-        for (const v of ["runtime/default", "localhost/my-profile"]) passes("pss-apparmor", (_s, m) => { m.annotations[ann] = v; });
+        for (const v of ["runtime/default", "localhost/my-profile", ""]) passes("pss-apparmor", (_s, m) => { m.annotations[ann] = v; });
         fails("pss-apparmor", (_s, m) => { m.annotations[ann] = "unconfined"; }, /metadata.annotations\["container.apparmor.security.beta.kubernetes.io\/api-gateway"\] is "unconfined"/);
     });
 
@@ -102,10 +102,12 @@ describe("PSS baseline (upstream controls)", () => {
         }
     });
 
-    it("/proc mount: undefined or Default", () => {
+    it("/proc mount: undefined or Default; any value in a user namespace (hostUsers: false, policy v1.35)", () => {
         for (const f of FIELDS) {
             passes("pss-proc-mount", setSc(f, "procMount", "Default"));
             fails("pss-proc-mount", setSc(f, "procMount", "Unmasked"), new RegExp(`${LABEL[f]} .*procMount is "Unmasked"`));
+            passes("pss-proc-mount", (s) => { s.hostUsers = false; s[f][0].securityContext.procMount = "Unmasked"; });
+            fails("pss-proc-mount", (s) => { s.hostUsers = true; s[f][0].securityContext.procMount = "Unmasked"; }, /procMount is "Unmasked"/);
         }
     });
 
@@ -116,8 +118,11 @@ describe("PSS baseline (upstream controls)", () => {
         for (const f of FIELDS) fails("pss-seccomp-baseline", setSc(f, "seccompProfile", { type: "Unconfined" }), new RegExp(LABEL[f]));
     });
 
-    it("Sysctls: only the safe set", () => {
-        assert.strictEqual(SAFE_SYSCTLS.length, 10);
+    it("Sysctls: only the safe set (v1.37: 14 names, with tcp_rmem/tcp_wmem and tcp_slow_start_after_idle/tcp_notsent_lowat)", () => {
+        assert.strictEqual(SAFE_SYSCTLS.length, 14);
+        for (const name of ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"]) {
+            passes("pss-sysctls", (s) => { s.securityContext.sysctls = [{ name, value: "1" }]; });
+        }
         for (const name of SAFE_SYSCTLS) passes("pss-sysctls", (s) => { s.securityContext.sysctls = [{ name, value: "1" }]; });
         for (const name of ["kernel.msgmax", "net.core.somaxconn", "vm.swappiness"]) {
             fails("pss-sysctls", (s) => { s.securityContext.sysctls = [{ name, value: "1" }]; }, new RegExp(`sets "${name.replace(/\./g, "\\.")}"`));
@@ -138,7 +143,9 @@ describe("PSS baseline (upstream controls)", () => {
 });
 
 describe("PSS restricted (upstream controls)", () => {
-    it("Volume types: only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret", () => {
+    it("Volume types: only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected, secret", () => {
+        assert.ok(RESTRICTED_VOLUME_TYPES.includes("image"));
+        passes("pss-volume-types", (s) => { s.volumes.push({ name: "model", image: { reference: "registry.example.com/m:1", pullPolicy: "IfNotPresent" } }); });
         for (const t of RESTRICTED_VOLUME_TYPES) passes("pss-volume-types", (s) => { s.volumes.push({ name: "v", [t]: {} }); });
         for (const t of ["hostPath", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "nfs", "iscsi", "glusterfs", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "fc", "azureFile", "vsphereVolume", "quobyte", "azureDisk", "portworxVolume", "scaleIO", "storageos", "photonPersistentDisk"]) {
             fails("pss-volume-types", (s) => { s.volumes.push({ name: "v", [t]: {} }); }, new RegExp(`volumes "v" uses ${t}`));
@@ -164,6 +171,22 @@ describe("PSS restricted (upstream controls)", () => {
             for (const f of FIELDS) s[f][0].securityContext.runAsNonRoot = true;
         }, /spec.securityContext.runAsNonRoot must not be false/);
         for (const f of FIELDS) fails("pss-run-as-non-root", setSc(f, "runAsNonRoot", false), new RegExp(`${LABEL[f]} .*must not set securityContext.runAsNonRoot: false`));
+    });
+
+    it("User namespaces (hostUsers: false) relax runAsNonRoot and runAsUser (policy v1.35), not procMount", () => {
+        const userns = (edit: (s: any) => void) => (s: any) => { s.hostUsers = false; edit(s); };
+        const root = (s: any) => { delete s.securityContext.runAsNonRoot; s.securityContext.runAsUser = 0; };
+        passes("pss-run-as-non-root", userns(root));
+        passes("pss-run-as-user", userns(root));
+        fails("pss-run-as-non-root", (s) => { s.hostUsers = true; root(s); }, /must set securityContext.runAsNonRoot: true/);
+        fails("pss-run-as-user", (s) => { s.hostUsers = true; root(s); }, /runAsUser is 0/);
+        for (const f of FIELDS) {
+            passes("pss-proc-mount-restricted", setSc(f, "procMount", "Default"));
+            fails("pss-proc-mount-restricted", userns((s) => { s[f][0].securityContext.procMount = "Unmasked"; }), new RegExp(`${LABEL[f]} .*procMount is "Unmasked"`));
+        }
+        // The product rule stays strict: root inside a user namespace is still root to the app's files.
+        const kubechat = runPolicies([{ urn: "u", type: "kubernetes:core/v1:Pod", name: "p", props: pod(userns(root)) }], { profile: "kubechat" });
+        assert.ok(kubechat.some((v) => v.policy === "kubechat-non-root"));
     });
 
     it("Running as non-root user: runAsUser any non-zero or undefined", () => {
