@@ -27,6 +27,16 @@ export function podSecurityLabels(enforce: PodSecurityLevel, report: PodSecurity
     };
 }
 
+/**
+ * On the one Service per KubeChat service that metrics are scraped through. A Rollout's stable, canary
+ * and preview Services select the same pods: a ServiceMonitor matching them all would scrape each pod
+ * once per Service and multiply every rate (and the HPA's per-pod request rate) by their number.
+ */
+export const SCRAPE_LABEL = { key: "kubechat.ai/scrape", value: "true" } as const;
+
+/** The label Argo Rollouts puts on every pod of a ReplicaSet it manages (stable and canary differ). */
+export const POD_TEMPLATE_HASH_LABEL = "rollouts-pod-template-hash";
+
 /** Selector labels: the stable subset of the recommended labels (selectors are immutable). */
 export function selectorLabels(name: string): Record<string, string> {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF };

@@ -107,6 +107,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         this.observability = new Observability(`${name}-observability`, {
             config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: c.persistent,
             appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
+            meshTargets: c.mesh.enabled ? { istioSystem: ns.istioSystem, gateway: ns.gateway } : undefined,
             dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
             namespaces: ns,
         }, { parent: this });

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog, IMAGES } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { ConfigError, ServiceConfig, StackConfig } from "../config";
-import { podSecurityLabels, recommendedLabels, selectorLabels, PART_OF } from "../labels";
+import { podSecurityLabels, recommendedLabels, selectorLabels, PART_OF, SCRAPE_LABEL } from "../labels";
 import { NamespaceNames } from "../namespaces";
 import { declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
 import { kubechatProblems } from "./validate";
@@ -198,8 +198,9 @@ export class KubeChat extends pulumi.ComponentResource {
             }
 
             for (const svcName of serviceNames(svc, delivery.strategy)) {
+                const m = meta(svcName, svc, "service");
                 new k8s.core.v1.Service(`${name}-${svcName}-svc`, {
-                    metadata: meta(svcName, svc, "service"),
+                    metadata: svcName === svc ? { ...m, labels: { ...m.labels, [SCRAPE_LABEL.key]: SCRAPE_LABEL.value } } : m,
                     spec: {
                         type: "ClusterIP",
                         selector,
@@ -241,8 +242,7 @@ export class KubeChat extends pulumi.ComponentResource {
                 new k8s.apiextensions.CustomResource(`${name}-${svc}-authz`, {
                     apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: meta(svc, svc, "authorization"),
                     spec: authorizationPolicySpec({
-                        port: s.port, metricsPath: s.metricsPath, exposed: s.exposed, selectorLabels: selector,
-                        ingressPrincipal: mesh.ingressPrincipal, monitoringNamespace: namespaces.monitoring,
+                        port: s.port, exposed: s.exposed, selectorLabels: selector, ingressPrincipal: mesh.ingressPrincipal,
                         peerPrincipals: services.filter(([other]) => other !== svc).map(([other]) => principal(nsName, serviceAccountName(other))),
                     }),
                 }, { ...child, ...meshDeps });

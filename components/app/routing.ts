@@ -3,7 +3,8 @@
  * with the mesh; a plain Ingress without it; the Argo AnalysisTemplate gating canaries.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { CANARY_HEADER, CANARY_HEADER_ROUTE, PRIMARY_ROUTE, Strategy } from "./workload";
+import { POD_TEMPLATE_HASH_LABEL } from "../labels";
+import { CANARY_HASH_ARG, CANARY_HEADER, CANARY_HEADER_ROUTE, PRIMARY_ROUTE, Strategy } from "./workload";
 
 export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
 
@@ -61,12 +62,10 @@ export function destinationRuleSpec(r: RoutingInput, selector: Record<string, st
 
 export interface AuthorizationInput {
     port: number;
-    metricsPath: string;
     exposed: boolean;
     selectorLabels: Record<string, string>;
     /** SPIFFE principal of the ingress gateway's ServiceAccount. */
     ingressPrincipal: string;
-    monitoringNamespace: string;
     /** Principals of the other KubeChat services (they may call this one). */
     peerPrincipals: string[];
 }
@@ -76,18 +75,16 @@ export function principal(namespace: string, serviceAccount: string): string {
 }
 
 /**
- * ALLOW only: the ingress gateway's identity on the service port (when exposed), the other KubeChat
- * services on the service port, and Prometheus (by namespace) GETting the metrics path.
+ * ALLOW only: the ingress gateway's identity on the service port (when exposed) and the other KubeChat
+ * services on the service port. Prometheus needs no rule: it scrapes the sidecar agent's merged endpoint
+ * (15020), which Envoy does not intercept, so an authorization rule for it could never match. With no
+ * rule left (an unexposed service nobody calls) the ALLOW policy denies every request, as intended.
  */
 export function authorizationPolicySpec(a: AuthorizationInput): Record<string, unknown> {
     const port = String(a.port);
     const rules: Record<string, unknown>[] = [];
     if (a.exposed) rules.push({ from: [{ source: { principals: [a.ingressPrincipal] } }], to: [{ operation: { ports: [port] } }] });
     if (a.peerPrincipals.length > 0) rules.push({ from: [{ source: { principals: a.peerPrincipals } }], to: [{ operation: { ports: [port] } }] });
-    rules.push({
-        from: [{ source: { namespaces: [a.monitoringNamespace] } }],
-        to: [{ operation: { ports: [port], methods: ["GET"], paths: [a.metricsPath] } }],
-    });
     return { selector: { matchLabels: a.selectorLabels }, action: "ALLOW", rules };
 }
 
@@ -108,19 +105,39 @@ export function errorThreshold(maxErrorBasisPoints: number): number {
 }
 
 /**
- * AnalysisTemplate: 5xx share of the service's requests (as its sidecars report them) over 5 minutes,
- * every minute; NaN (no traffic) passes; one failed measurement beyond the limit aborts the rollout.
+ * AnalysisTemplate: 5xx share of the requests the canary pods served (Istio's destination-side
+ * `istio_requests_total`, scraped from each pod once with its `rollouts-pod-template-hash` label), over
+ * 2 minutes, every minute. Argo Rollouts hands the conditions the query's instant vector as `result`:
+ * - errors and traffic: `[ratio]` -> success below the threshold, failure at or above it;
+ * - traffic without any 5xx: the error series do not exist, `or vector(0)` makes the ratio `[0]` -> success;
+ * - no traffic at all: `[]` (no series) or `[NaN]` (0/0) -> neither condition holds -> inconclusive.
+ * Both conditions guard `len(result) > 0` first: indexing an empty result is an evaluation error, and
+ * errors abort a rollout like failures do. One failed measurement beyond the limit aborts; more than two
+ * inconclusive ones in a row pause the rollout for a person to judge (a canary nobody calls proves nothing).
  */
 export function analysisTemplateSpec(service: string, namespace: string, maxErrorBasisPoints: number): Record<string, unknown> {
-    const sel = `reporter="destination", destination_workload_namespace="${namespace}", destination_service_name="${service}"`;
-    const query = `sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[5m])) / sum(rate(istio_requests_total{${sel}}[5m]))`;
+    const threshold = errorThreshold(maxErrorBasisPoints);
+    const sel = `namespace="${namespace}", service="${service}", reporter="destination", ${promLabel(POD_TEMPLATE_HASH_LABEL)}="{{args.${CANARY_HASH_ARG}}}"`;
+    const errors = `sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[2m]))`;
+    const all = `sum(rate(istio_requests_total{${sel}}[2m]))`;
+    const measured = "len(result) > 0 && !isNaN(result[0])";
     return {
+        args: [{ name: CANARY_HASH_ARG }],
         metrics: [{
             name: "error-rate",
+            // The canary's pods need a scrape or two before a 2-minute rate exists.
+            initialDelay: "1m",
             interval: "1m",
             failureLimit: 1,
-            successCondition: `isNaN(result[0]) || result[0] < ${errorThreshold(maxErrorBasisPoints)}`,
-            provider: { prometheus: { address: PROMETHEUS_URL, query } },
+            inconclusiveLimit: 2,
+            successCondition: `${measured} && result[0] < ${threshold}`,
+            failureCondition: `${measured} && result[0] >= ${threshold}`,
+            provider: { prometheus: { address: PROMETHEUS_URL, query: `(${errors} or vector(0)) / ${all}` } },
         }],
     };
+}
+
+/** A Kubernetes label name as Prometheus target label (what `podTargetLabels` turns it into). */
+export function promLabel(k8sLabel: string): string {
+    return k8sLabel.replace(/[^a-zA-Z0-9_]/g, "_");
 }

@@ -42,6 +42,12 @@ export function errorRateTemplateName(service: string): string {
     return `${service}-error-rate`;
 }
 
+/**
+ * Analysis argument carrying the canary's `POD_TEMPLATE_HASH_LABEL` value (`podTemplateHashValue:
+ * Latest`), so the gate measures the canary pods only, not the whole service.
+ */
+export const CANARY_HASH_ARG = "canary-hash";
+
 /** Canary steps: header route first, then each weight followed by a pause (not after 100). */
 export function canarySteps(d: DeliverySettings): Record<string, unknown>[] {
     const steps: Record<string, unknown>[] = [{
@@ -79,7 +85,11 @@ export function strategySpec(service: string, d: DeliverySettings): Record<strin
                 managedRoutes: [{ name: CANARY_HEADER_ROUTE }],
             },
             // Background analysis from the first weighted step (index 1, after the header route).
-            analysis: { templates: [{ templateName: errorRateTemplateName(service) }], startingStep: 1 },
+            analysis: {
+                templates: [{ templateName: errorRateTemplateName(service) }],
+                startingStep: 1,
+                args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: "Latest" } }],
+            },
             steps: canarySteps(d),
         },
     };

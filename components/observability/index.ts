@@ -9,7 +9,7 @@ import { PlatformConfig } from "../config";
 import { Logging } from "./logging";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
-import { indexReplicas } from "./values";
+import { MeshTargets, indexReplicas } from "./values";
 
 export { Logging } from "./logging";
 export { Metrics } from "./metrics";
@@ -30,6 +30,8 @@ export interface ObservabilityArgs {
     services: Record<string, { metricsPath: string }>;
     /** Istio sidecars in the app namespace (scrape through Istio's merged metrics endpoint). */
     mesh: boolean;
+    /** Istio's namespaces when the mesh runs: istiod and the ingress gateway are scraped. */
+    meshTargets?: MeshTargets;
     /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
     dataNamespace?: string;
     /** Velero namespace when backups are on: backup alerts. */
@@ -72,6 +74,7 @@ export class Observability extends pulumi.ComponentResource {
                 appNamespace: args.appNamespace,
                 appNamespaceRef: args.appNamespaceRef,
                 mesh: args.mesh,
+                meshTargets: args.meshTargets,
                 alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace },
             }, { parent: this });
         }

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import {
-    AlertRuleArgs, MetricsSizing, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
+    AlertRuleArgs, MeshTargets, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
 
@@ -28,7 +28,9 @@ export interface MetricsArgs {
     /** Istio sidecars in the app namespace: scrape the merged metrics port (see `serviceMonitor`). */
     mesh: boolean;
     /** Alert thresholds and optional data/backup namespaces (without `namespace`, which is `appNamespace`). */
-    alerts: Omit<AlertRuleArgs, "namespace">;
+    alerts: Omit<AlertRuleArgs, "namespace" | "istioSystemNamespace">;
+    /** The mesh's namespaces when Istio runs: istiod and the ingress gateway are scraped. */
+    meshTargets?: MeshTargets;
 }
 
 export class Metrics extends pulumi.ComponentResource {
@@ -69,7 +71,7 @@ export class Metrics extends pulumi.ComponentResource {
         for (const t of args.targets) {
             new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, inApp(serviceMonitor(t, args.appNamespace, args.mesh)), crOpts);
         }
-        new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace })), crOpts);
+        new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace, istioSystemNamespace: args.meshTargets?.istioSystem })), crOpts);
         // Scrape configs for the data layer's own exporters, kept here so those layers need no CRDs.
         const inMonitoring = { ...crOpts, dependsOn: [stack, ns] };
         if (args.alerts.dataNamespace) {
@@ -79,6 +81,12 @@ export class Metrics extends pulumi.ComponentResource {
         if (args.alerts.veleroNamespace) {
             new k8s.apiextensions.CustomResource(`${name}-sm-velero`,
                 veleroServiceMonitor(nsName, args.alerts.veleroNamespace) as k8s.apiextensions.CustomResourceArgs, inMonitoring);
+        }
+
+        for (const m of args.meshTargets ? meshMonitors(nsName, args.meshTargets) : []) {
+            const meta = (m as { metadata: { name: string }; kind: string });
+            new k8s.apiextensions.CustomResource(`${name}-${meta.kind === "PodMonitor" ? "pm" : "sm"}-${meta.metadata.name}`,
+                m as k8s.apiextensions.CustomResourceArgs, inMonitoring);
         }
 
         this.registerOutputs({ namespace: this.namespace, prometheusUrl: this.prometheusUrl });

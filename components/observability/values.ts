@@ -5,7 +5,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
-import { podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel } from "../labels";
+import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
+import { POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -205,10 +206,13 @@ export interface ScrapeTarget {
 }
 
 /**
- * One ServiceMonitor per KubeChat service. Targets are discovered through the Service port `http`.
+ * One ServiceMonitor per KubeChat service, matching only the Service labelled `SCRAPE_LABEL` (a
+ * Rollout's stable/canary/preview Services select the same pods: each pod is scraped once). Targets
+ * carry the pod's `rollouts-pod-template-hash`, which the canary analysis filters on.
  * With the mesh (STRICT mTLS), Prometheus has no Istio certificate and the sidecar rejects plain HTTP on
  * the app port, so the target is rewritten to the sidecar's merged endpoint (15020 /stats/prometheus):
- * Istio's metrics merging serves the app's metrics there, in plain HTTP, outside mTLS capture.
+ * Istio's metrics merging serves the app's metrics there, with Envoy's `istio_*` metrics, in plain HTTP,
+ * outside mTLS capture (so no AuthorizationPolicy rule is involved).
  */
 export function serviceMonitor(t: ScrapeTarget, namespace: string, mesh: boolean): Record<string, unknown> {
     const endpoint: Record<string, unknown> = mesh
@@ -225,8 +229,9 @@ export function serviceMonitor(t: ScrapeTarget, namespace: string, mesh: boolean
         kind: "ServiceMonitor",
         metadata: { name: t.name, namespace, labels: recommendedLabels(t.name, "monitoring") },
         spec: {
-            selector: { matchLabels: { "app.kubernetes.io/name": selectorLabels(t.name)["app.kubernetes.io/name"] } },
+            selector: { matchLabels: { "app.kubernetes.io/name": selectorLabels(t.name)["app.kubernetes.io/name"], [SCRAPE_LABEL.key]: SCRAPE_LABEL.value } },
             namespaceSelector: { matchNames: [namespace] },
+            podTargetLabels: [POD_TEMPLATE_HASH_LABEL],
             endpoints: [endpoint],
         },
     };
@@ -266,6 +271,44 @@ export function veleroServiceMonitor(monitoringNamespace: string, veleroNamespac
     };
 }
 
+/** Where the mesh runs: istiod's namespace and the ingress gateway's. */
+export interface MeshTargets {
+    istioSystem: string;
+    gateway: string;
+}
+
+/**
+ * Mesh telemetry: istiod's control-plane metrics (Service `istiod`, port `http-monitoring` 15014) and
+ * the ingress gateway's Envoy (`istio_requests_total` for everything entering the cluster) on its
+ * `http-envoy-prom` container port (15090); the gateway chart's Service exposes neither, so a
+ * PodMonitor selects the gateway pods. Both objects live in the monitoring namespace.
+ */
+export function meshMonitors(monitoringNamespace: string, m: MeshTargets): Record<string, unknown>[] {
+    const meta = (name: string) => ({ name, namespace: monitoringNamespace, labels: recommendedLabels(name, "monitoring") });
+    return [
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "ServiceMonitor",
+            metadata: meta("istiod"),
+            spec: {
+                selector: { matchLabels: { app: "istiod" } },
+                namespaceSelector: { matchNames: [m.istioSystem] },
+                endpoints: [{ port: "http-monitoring", interval: "30s" }],
+            },
+        },
+        {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PodMonitor",
+            metadata: meta(INGRESS_GATEWAY_NAME),
+            spec: {
+                selector: { matchLabels: { istio: INGRESS_GATEWAY_LABELS.istio } },
+                namespaceSelector: { matchNames: [m.gateway] },
+                podMetricsEndpoints: [{ port: "http-envoy-prom", path: "/stats/prometheus", interval: "30s" }],
+            },
+        },
+    ];
+}
+
 export interface AlertRuleArgs {
     /** Application namespace. */
     namespace: string;
@@ -277,6 +320,8 @@ export interface AlertRuleArgs {
     dataNamespace?: string;
     /** Velero namespace when backups are on (backup failure rules). */
     veleroNamespace?: string;
+    /** Istio namespace when the mesh runs (control-plane rule). */
+    istioSystemNamespace?: string;
 }
 
 export interface AlertRule {
@@ -327,6 +372,10 @@ export function alertRules(a: AlertRuleArgs): { name: string; rules: AlertRule[]
             rule("KubeChatBackupTooOld", `time() - max(velero_backup_last_successful_timestamp{namespace="${a.veleroNamespace}"}) > 90000`, "15m", "critical",
                 "No successful Velero backup for more than 25 hours", "The newest successful backup of any schedule is {{ $value | humanizeDuration }} old."),
         );
+    }
+    if (a.istioSystemNamespace) {
+        platform.push(rule("KubeChatMeshControlPlaneDown", `absent(up{namespace="${a.istioSystemNamespace}", service="istiod"} == 1)`, "5m", "critical",
+            "No istiod instance is up", "Prometheus has scraped no healthy istiod for 5 minutes: new pods get no sidecar configuration or certificates."));
     }
     const groups = [{ name: "kubechat.rules", rules: app }];
     if (platform.length > 0) groups.push({ name: "kubechat-platform.rules", rules: platform });

@@ -130,9 +130,18 @@ describe("app component (KubeChat)", function () {
         assert.deepStrictEqual(vs.spec.http.map((h: any) => h.name), ["canary-header", "primary"]);
         assert.strictEqual(object(prod, "DestinationRule", "api-gateway").spec.trafficPolicy.tls.mode, "ISTIO_MUTUAL");
         const at = object(prod, "AnalysisTemplate", "api-gateway-error-rate");
-        assert.strictEqual(at.spec.metrics[0].successCondition, "isNaN(result[0]) || result[0] < 0.001");
+        assert.match(at.spec.metrics[0].provider.prometheus.query, /rollouts_pod_template_hash="\{\{args\.canary-hash\}\}"/);
+        assert.deepStrictEqual(object(prod, "Rollout", "api-gateway").spec.strategy.canary.analysis.args.map((a: any) => a.name), at.spec.args.map((a: any) => a.name));
         const authz = object(prod, "AuthorizationPolicy", "api-gateway");
         assert.deepStrictEqual(authz.spec.rules[0].from[0].source.principals, ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"]);
+        // Every ALLOW rule names mesh identities on the service port Envoy intercepts; Prometheus scrapes
+        // the agent's 15020 (not intercepted), so a rule for it could never match.
+        const sm = object(prod, "ServiceMonitor", "api-gateway");
+        assert.strictEqual(sm.spec.endpoints[0].relabelings[0].replacement, "$1:15020");
+        for (const r of authz.spec.rules) {
+            assert.ok(r.from.every((f: any) => Array.isArray(f.source.principals) && f.source.namespaces === undefined), JSON.stringify(r));
+            assert.deepStrictEqual(r.to, [{ operation: { ports: ["8080"] } }]);
+        }
     });
 
     it("Argo owns the canary routes and subsets after creation; CRs wait for their controllers", () => {

@@ -16,11 +16,12 @@ const byName = (plan: Plan, kind: string, name: string) => plan.resources.find((
 
 
 describe("Observability (component)", () => {
-    let dev: Plan, staging: Plan, prod: Plan, mirrored: Plan, external: Plan;
+    let dev: Plan, staging: Plan, prod: Plan, mirrored: Plan, external: Plan, planNoMesh: Plan;
     before(async () => {
         [dev, staging, prod] = await Promise.all([planStack("dev"), planStack("staging"), planStack("prod")]);
         const stagingDoc = YAML.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "Pulumi.staging.yaml"), "utf8"));
         mirrored = await planStack("staging", { registry: "mirror.local:5000/kubechat" });
+        planNoMesh = await planStack("dev", { mesh: { enabled: false } });
         external = await planStack("staging", {
             observability: { ...stagingDoc.config["kubechat:observability"], elasticsearchUrl: "https://es.corp.example:9200" },
         });
@@ -59,7 +60,8 @@ describe("Observability (component)", () => {
             const sm = object(plan, "ServiceMonitor", "api-gateway");
             assert.strictEqual(sm.apiVersion, "monitoring.coreos.com/v1");
             assert.strictEqual(sm.metadata.namespace, "kubechat-system");
-            assert.deepStrictEqual(sm.spec.selector.matchLabels, { "app.kubernetes.io/name": "api-gateway" });
+            assert.strictEqual(sm.spec.selector.matchLabels["app.kubernetes.io/name"], "api-gateway");
+            assert.deepStrictEqual(sm.spec.podTargetLabels, ["rollouts-pod-template-hash"]);
             assert.strictEqual(sm.spec.endpoints[0].port, "http");
             assert.strictEqual(sm.spec.endpoints[0].interval, "30s");
             const rule = object(plan, "PrometheusRule", "kubechat-alerts");
@@ -79,6 +81,41 @@ describe("Observability (component)", () => {
         assert.ok(prodAlerts.includes("KubeChatPostgresReplicationLag") && prodAlerts.includes("KubeChatBackupFailed"));
         const devAlerts = object(dev, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
         assert.ok(!devAlerts.includes("KubeChatBackupFailed"), "no backup alerts without Velero");
+    });
+
+    it("scrapes each app pod once: every ServiceMonitor matches exactly one Service per workload (canary Services included)", () => {
+        const matches = (sel: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+        for (const plan of [dev, staging, prod]) {
+            for (const sm of objects(plan, "ServiceMonitor").filter((o) => o.metadata.namespace === "kubechat-system")) {
+                const services = objects(plan, "Service").filter((s) => sm.spec.namespaceSelector.matchNames.includes(s.metadata.namespace)
+                    && matches(sm.spec.selector.matchLabels, s.metadata.labels));
+                // Services selecting the same pods (same pod selector) must not both be matched.
+                const podSelectors = services.map((s) => JSON.stringify(s.spec.selector));
+                assert.strictEqual(services.length, 1, `${plan.stack} ${sm.metadata.name}: ${services.map((s) => s.metadata.name)}`);
+                assert.strictEqual(new Set(podSelectors).size, podSelectors.length);
+            }
+        }
+        // prod runs the canary: three Services over the same pods exist, one is scraped.
+        assert.strictEqual(objects(prod, "Service").filter((s) => s.metadata.labels["app.kubernetes.io/name"] === "api-gateway").length, 3);
+    });
+
+    it("scrapes the mesh: istiod's monitoring port and the ingress gateway's Envoy, and alerts when no istiod is up", () => {
+        for (const plan of [dev, staging, prod]) {
+            const istiod = object(plan, "ServiceMonitor", "istiod");
+            assert.deepStrictEqual(istiod.spec.namespaceSelector.matchNames, ["istio-system"]);
+            assert.deepStrictEqual(istiod.spec.endpoints.map((e: any) => e.port), ["http-monitoring"]);
+            const gw = object(plan, "PodMonitor", "istio-ingressgateway");
+            assert.deepStrictEqual(gw.spec.podMetricsEndpoints.map((e: any) => [e.port, e.path]), [["http-envoy-prom", "/stats/prometheus"]]);
+            // The gateway pods are labelled `istio: ingressgateway` by the gateway chart; its namespace admits monitoring on 15090.
+            const gwNs = gw.spec.namespaceSelector.matchNames[0];
+            const np = objects(plan, "NetworkPolicy").find((o) => o.metadata.namespace === gwNs && o.metadata.name === "istio-ingressgateway");
+            assert.deepStrictEqual(np.spec.podSelector.matchLabels, gw.spec.selector.matchLabels);
+            assert.ok(np.spec.ingress.some((r: any) => r.from?.[0]?.namespaceSelector && r.ports.some((p: any) => p.port === 15090)));
+            const alerts = object(plan, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+            assert.ok(alerts.includes("KubeChatMeshControlPlaneDown"));
+        }
+        const noMesh = objects(planNoMesh, "ServiceMonitor").concat(objects(planNoMesh, "PodMonitor")).map((o) => o.metadata.name);
+        assert.ok(!noMesh.includes("istiod") && !noMesh.includes("istio-ingressgateway"), String(noMesh));
     });
 
     it("scrapes the Postgres exporter sidecars (the replication-lag alert's source) with a PodMonitor", () => {
@@ -179,7 +216,8 @@ describe("Observability (component)", () => {
     it("keeps the dev plan small: metrics and in-memory traces only", () => {
         for (const chart of ["fluent-bit", "fluentd", "eck-operator"]) assert.ok(!has(dev, chart), `${chart} off in dev`);
         assert.strictEqual(objects(dev, "Elasticsearch").length, 0);
-        assert.ok(obs(dev).length <= 12, `dev observability resources: ${obs(dev).length}`);
+        // 12 plus the two mesh scrape objects (istiod, ingress gateway).
+        assert.ok(obs(dev).length <= 14, `dev observability resources: ${obs(dev).length}`);
     });
 
     it("rewrites every image of every observability release with the registry override", () => {

@@ -100,7 +100,10 @@ describe("app: workload per strategy", () => {
             },
             managedRoutes: [{ name: "canary-header" }],
         });
-        assert.deepStrictEqual(s.analysis, { templates: [{ templateName: "api-gateway-error-rate" }], startingStep: 1 });
+        assert.deepStrictEqual(s.analysis, {
+            templates: [{ templateName: "api-gateway-error-rate" }], startingStep: 1,
+            args: [{ name: "canary-hash", valueFrom: { podTemplateHashValue: "Latest" } }],
+        });
         assert.deepStrictEqual(s.steps, [
             { setHeaderRoute: { name: "canary-header", match: [{ headerName: "canary", headerValue: { exact: "true" } }] } },
             { setWeight: 5 }, { pause: { duration: "30m" } }, { setWeight: 25 }, { pause: { duration: "30m" } },
@@ -272,24 +275,31 @@ describe("app: routing", () => {
         assert.strictEqual((destinationRuleSpec(r({ strategy: "rolling" }), sel) as any).subsets, undefined);
     });
 
-    it("AuthorizationPolicy: the ingress gateway identity on 8080, monitoring GET on the metrics path", () => {
+    it("AuthorizationPolicy: the ingress gateway identity on 8080 and peers; no rule for Prometheus (its 15020 scrape bypasses Envoy)", () => {
         const p: any = authorizationPolicySpec({
-            port: 8080, metricsPath: "/metrics", exposed: true, selectorLabels: sel, ingressPrincipal: "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
-            monitoringNamespace: "monitoring", peerPrincipals: [],
+            port: 8080, exposed: true, selectorLabels: sel, ingressPrincipal: "cluster.local/ns/istio-ingress/sa/istio-ingressgateway",
+            peerPrincipals: ["cluster.local/ns/kubechat-system/sa/worker"],
         });
         assert.strictEqual(p.action, "ALLOW");
         assert.deepStrictEqual(p.rules, [
             { from: [{ source: { principals: ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"] } }], to: [{ operation: { ports: ["8080"] } }] },
-            { from: [{ source: { namespaces: ["monitoring"] } }], to: [{ operation: { ports: ["8080"], methods: ["GET"], paths: ["/metrics"] } }] },
+            { from: [{ source: { principals: ["cluster.local/ns/kubechat-system/sa/worker"] } }], to: [{ operation: { ports: ["8080"] } }] },
         ]);
+        // Every rule names a principal and the service port: requests Envoy actually intercepts.
+        for (const r of p.rules) assert.deepStrictEqual(r.to, [{ operation: { ports: ["8080"] } }]);
     });
 
-    it("AnalysisTemplate: NaN-safe 5xx ratio below maxErrorBasisPoints/10000, every minute, failureLimit 1", () => {
-        const m: any = (analysisTemplateSpec("api-gateway", "kubechat-system", 10) as any).metrics[0];
-        assert.strictEqual(m.successCondition, "isNaN(result[0]) || result[0] < 0.001");
-        assert.deepStrictEqual([m.interval, m.failureLimit], ["1m", 1]);
+    it("AnalysisTemplate: canary pods only (hash argument), no-5xx as 0, success/failure around maxErrorBasisPoints/10000", () => {
+        const t: any = analysisTemplateSpec("api-gateway", "kubechat-system", 10);
+        assert.deepStrictEqual(t.args, [{ name: "canary-hash" }]);
+        const m = t.metrics[0];
+        assert.strictEqual(m.successCondition, "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.001");
+        assert.strictEqual(m.failureCondition, "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.001");
+        assert.deepStrictEqual([m.interval, m.failureLimit, m.inconclusiveLimit], ["1m", 1, 2]);
         assert.strictEqual(m.provider.prometheus.address, "http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
-        assert.match(m.provider.prometheus.query, /^sum\(rate\(istio_requests_total\{.*destination_workload_namespace="kubechat-system", destination_service_name="api-gateway", response_code=~"5\.\."\}\[5m\]\)\) \/ sum\(rate\(istio_requests_total\{.*destination_service_name="api-gateway"\}\[5m\]\)\)$/);
+        const sel = 'namespace="kubechat-system", service="api-gateway", reporter="destination", rollouts_pod_template_hash="{{args.canary-hash}}"';
+        assert.strictEqual(m.provider.prometheus.query,
+            `(sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[2m])) or vector(0)) / sum(rate(istio_requests_total{${sel}}[2m]))`);
     });
 
     it("Ingress (mesh off): host and TLS Secret from config, backend port named http", () => {

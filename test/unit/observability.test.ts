@@ -78,7 +78,8 @@ describe("observability values (unit)", () => {
         it("scrapes the http port at the metrics path every 30s without the mesh", () => {
             const sm: any = serviceMonitor({ name: "api-gateway", metricsPath: "/metrics" }, "kubechat-system", false);
             assert.strictEqual(sm.apiVersion, "monitoring.coreos.com/v1");
-            assert.deepStrictEqual(sm.spec.selector, { matchLabels: { "app.kubernetes.io/name": "api-gateway" } });
+            assert.deepStrictEqual(sm.spec.selector, { matchLabels: { "app.kubernetes.io/name": "api-gateway", "kubechat.ai/scrape": "true" } });
+            assert.deepStrictEqual(sm.spec.podTargetLabels, ["rollouts-pod-template-hash"]);
             assert.deepStrictEqual(sm.spec.namespaceSelector, { matchNames: ["kubechat-system"] });
             assert.deepStrictEqual(sm.spec.endpoints, [{ port: "http", scheme: "http", interval: "30s", path: "/metrics" }]);
         });

@@ -1,0 +1,65 @@
+/**
+ * The canary gate against Argo Rollouts' own evaluation (`npm run test:canary-gate`; not part of
+ * `npm test`: the first build of the Go harness takes about a minute). The harness in ./argo-analysis
+ * runs the AnalysisTemplate's metric, as the plan declares it, through the pinned controller's
+ * Prometheus provider (github.com/argoproj/argo-rollouts v1.9.0, the chart's appVersion) with a fake
+ * Prometheus API answering each case.
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { analysisTemplateSpec } from "../../components/app/routing";
+
+type Sample = number | "NaN";
+interface Case { name: string; vector?: Sample[]; scalar?: Sample }
+interface Outcome { name: string; phase: string; message: string; value: string }
+
+describe("canary gate under Argo Rollouts v1.9.0 analysis evaluation", function () {
+    this.timeout(600_000);
+    let dir = "";
+    let bin = "";
+
+    before(function () {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "argo-analysis-"));
+        bin = path.join(dir, "argo-analysis");
+        execFileSync("go", ["build", "-o", bin, "."], { cwd: path.join(__dirname, "argo-analysis"), stdio: ["ignore", "inherit", "inherit"] });
+    });
+    after(() => { if (dir) fs.rmSync(dir, { recursive: true, force: true }); });
+
+    const run = (metric: unknown, cases: Case[]): Record<string, Outcome> => {
+        const out: Outcome[] = JSON.parse(execFileSync(bin, [], { input: JSON.stringify({ metric, cases }) }).toString());
+        return Object.fromEntries(out.map((o) => [o.name, o]));
+    };
+    // 10 basis points: the gate is at 0.001.
+    const metric = (analysisTemplateSpec("api-gateway", "kubechat-system", 10) as any).metrics[0];
+    const cases: Case[] = [
+        { name: "no traffic: no series", vector: [] },
+        { name: "no traffic in the window: 0/0", vector: ["NaN"] },
+        { name: "traffic, no 5xx", vector: [0] },
+        { name: "errors below the gate", vector: [0.0009] },
+        { name: "errors at the gate", vector: [0.001] },
+        { name: "errors above the gate", vector: [0.05] },
+    ];
+
+    it("no traffic is inconclusive, no errors succeed, errors at or above the gate fail, nothing is an evaluation error", () => {
+        const r = run(metric, cases);
+        const phases = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.phase]));
+        assert.deepStrictEqual(phases, {
+            "no traffic: no series": "Inconclusive",
+            "no traffic in the window: 0/0": "Inconclusive",
+            "traffic, no 5xx": "Successful",
+            "errors below the gate": "Successful",
+            "errors at the gate": "Failed",
+            "errors above the gate": "Failed",
+        });
+    });
+
+    it("the harness tells the cases apart: the former `isNaN(result[0]) || ...` condition errors on an empty result", () => {
+        const former = { ...metric, successCondition: "isNaN(result[0]) || result[0] < 0.001", failureCondition: undefined };
+        const r = run(former, [{ name: "empty", vector: [] }, { name: "nan", vector: ["NaN"] }]);
+        assert.strictEqual(r.empty.phase, "Error", JSON.stringify(r.empty));
+        assert.strictEqual(r.nan.phase, "Successful");
+    });
+});
