@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ROOT, UsageError, runProgram } from "./plan";
 import { summarize, writePlanOutputs } from "./outputs";
+import { outDirProblem } from "./outdir";
 
 export interface Io {
     out: (line: string) => void;
@@ -29,7 +30,7 @@ function parseArgs(argv: string[]): Args | "help" {
             const v = argv[++i];
             if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
             if (a === "--config-file") args.configFile = path.resolve(v);
-            else args.out = path.resolve(v);
+            else args.out = v;
         } else if (a === "-h" || a === "--help") {
             return "help";
         } else if (a.startsWith("-")) {
@@ -52,9 +53,12 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
         }
         const configFile = args.configFile ?? path.join(ROOT, `Pulumi.${args.stack}.yaml`);
         if (!fs.existsSync(configFile)) throw new UsageError(`no config file ${path.relative(process.cwd(), configFile)} for stack ${args.stack}`);
+        const out = args.out ?? path.join(ROOT, "out", args.stack);
+        // Refuse a directory we may not clear before spending time on the plan.
+        const outProblem = outDirProblem(out);
+        if (outProblem) throw new UsageError(outProblem);
         const started = Date.now();
         const plan = await runProgram({ stack: args.stack, configFile });
-        const out = args.out ?? path.join(ROOT, "out", args.stack);
         const result = writePlanOutputs(plan, out);
         io.out(summarize(plan, result, Date.now() - started, out));
         return result.mandatoryViolations > 0 ? 1 : 0;

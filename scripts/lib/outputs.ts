@@ -4,6 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { Plan, PlanResource, UNKNOWN } from "./plan";
 import { PolicyVerdict, checkPlan } from "./verdict";
+import { prepareOutDir } from "./outdir";
 
 export interface PlanWriteResult {
     manifests: number;
@@ -67,7 +68,7 @@ export function mermaidGraph(plan: Plan): string {
 }
 
 export function writePlanOutputs(plan: Plan, outDir: string): PlanWriteResult {
-    fs.rmSync(outDir, { recursive: true, force: true });
+    prepareOutDir(outDir);
     const manifestsDir = path.join(outDir, "manifests");
     fs.mkdirSync(manifestsDir, { recursive: true });
 

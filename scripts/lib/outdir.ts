@@ -1,0 +1,68 @@
+/**
+ * The plan's output directory is cleared before each plan — but only when `plan` created it. A
+ * marker file written by `plan` proves that; any other non-empty directory, a file, the working
+ * directory, the checkout root or one of their parents is refused (UsageError: exit 2, no stack trace).
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT, UsageError } from "./plan";
+
+export const MARKER = ".kubechat-plan";
+const MARKER_TEXT = "Written by `npm run plan`: this directory is cleared and rewritten by the next plan.\n";
+
+function real(p: string): string {
+    try {
+        return fs.realpathSync(p);
+    } catch {
+        return path.resolve(p);
+    }
+}
+
+/** `dir` is `other` or one of its parents. */
+function containsOrIs(dir: string, other: string): boolean {
+    const rel = path.relative(dir, other);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/**
+ * Why `dir` may not be used as the plan's output directory, or undefined when it may. Pure apart
+ * from reading the file system; `cwd` is where the command was started.
+ */
+export function outDirProblem(dir: string, cwd = process.cwd()): string | undefined {
+    const abs = real(path.resolve(cwd, dir));
+    const shown = `--out ${dir}`;
+    const protectedDirs: [string, string][] = [
+        [real(cwd), "the current directory"],
+        [real(ROOT), "the checkout root"],
+        [real(os.homedir()), "your home directory"],
+    ];
+    for (const [p, what] of protectedDirs) {
+        if (containsOrIs(abs, p)) return `${shown}: refusing to write into ${what}${abs === p ? "" : ` or a parent of it (${abs})`}; give a new or empty directory such as out/<stack>`;
+    }
+    let st: fs.Stats;
+    try {
+        st = fs.statSync(abs);
+    } catch {
+        return undefined; // created by plan
+    }
+    if (!st.isDirectory()) return `${shown}: ${abs} is a file, not a directory`;
+    const entries = fs.readdirSync(abs);
+    if (entries.length > 0 && !entries.includes(MARKER)) {
+        return `${shown}: ${abs} is not empty and was not created by npm run plan (no ${MARKER} marker); nothing was deleted — give a new or empty directory`;
+    }
+    return undefined;
+}
+
+/** Make `dir` an empty output directory carrying the marker; refuses what outDirProblem refuses. */
+export function prepareOutDir(dir: string): void {
+    const problem = outDirProblem(dir);
+    if (problem) throw new UsageError(problem);
+    const abs = path.resolve(dir);
+    // Only a directory with our marker (or an empty one) reaches this point.
+    if (fs.existsSync(abs)) {
+        for (const e of fs.readdirSync(abs)) fs.rmSync(path.join(abs, e), { recursive: true, force: true });
+    }
+    fs.mkdirSync(abs, { recursive: true });
+    fs.writeFileSync(path.join(abs, MARKER), MARKER_TEXT);
+}

@@ -1,0 +1,94 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { planCli } from "../../scripts/lib/cli";
+import { ROOT, UsageError } from "../../scripts/lib/plan";
+import { MARKER, outDirProblem, prepareOutDir } from "../../scripts/lib/outdir";
+
+async function run(argv: string[], cwd?: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const before = process.cwd();
+    if (cwd) process.chdir(cwd);
+    try {
+        const code = await planCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+        return { code, out: out.join("\n"), err: err.join("\n") };
+    } finally {
+        process.chdir(before);
+    }
+}
+
+/** A usage refusal: exit 2, one clear line, no stack trace. */
+function refused(r: { code: number; err: string }, reason: RegExp) {
+    assert.strictEqual(r.code, 2, r.err);
+    assert.match(r.err, reason);
+    assert.doesNotMatch(r.err, /\n\s+at /, "no stack trace");
+}
+
+// Every test works in a temp dir: a broken refusal must never be able to clear the checkout.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-out-"));
+const listing = (d: string) => fs.readdirSync(d).sort();
+
+describe("plan --out: never deletes what plan did not create", () => {
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("refuses a non-empty directory it did not create, and leaves it untouched", async () => {
+        const dir = path.join(tmp, "mine");
+        fs.mkdirSync(dir);
+        fs.writeFileSync(path.join(dir, "thesis.tex"), "years of work");
+        const r = await run(["dev", "--out", dir]);
+        refused(r, /is not empty and was not created by npm run plan/);
+        assert.deepStrictEqual(listing(dir), ["thesis.tex"]);
+        assert.throws(() => prepareOutDir(dir), UsageError);
+        assert.strictEqual(fs.readFileSync(path.join(dir, "thesis.tex"), "utf8"), "years of work");
+    });
+
+    it("refuses --out . (the current directory) with exit 2", async () => {
+        const cwd = path.join(tmp, "cwd");
+        fs.mkdirSync(path.join(cwd, "sub"), { recursive: true });
+        fs.writeFileSync(path.join(cwd, "keep.txt"), "x");
+        refused(await run(["dev", "--out", "."], cwd), /--out \.: refusing to write into the current directory/);
+        assert.deepStrictEqual(listing(cwd), ["keep.txt", "sub"]);
+    });
+
+    it("refuses --out .. (a parent of the current directory) with exit 2", async () => {
+        const cwd = path.join(tmp, "cwd", "sub");
+        refused(await run(["dev", "--out", ".."], cwd), /--out \.\.: refusing to write into the current directory or a parent of it/);
+        assert.deepStrictEqual(listing(path.join(tmp, "cwd")), ["keep.txt", "sub"]);
+    });
+
+    it("refuses the checkout root and its parents (checked without running a plan)", () => {
+        assert.match(outDirProblem(ROOT, tmp) ?? "", /refusing to write into the checkout root/);
+        assert.match(outDirProblem(path.dirname(ROOT), tmp) ?? "", /the checkout root or a parent of it/);
+        assert.match(outDirProblem("/", tmp) ?? "", /refusing to write into/);
+        // The default out/<stack> inside the checkout is fine.
+        assert.strictEqual(outDirProblem(path.join(ROOT, "out", "dev"), tmp), undefined);
+    });
+
+    it("refuses a file path with exit 2 and leaves the file alone", async () => {
+        const file = path.join(tmp, "plan.txt");
+        fs.writeFileSync(file, "not a directory");
+        refused(await run(["dev", "--out", file]), /is a file, not a directory/);
+        assert.strictEqual(fs.readFileSync(file, "utf8"), "not a directory");
+    });
+
+    it("creates a new directory with a marker, and clears only such a directory on the next plan", async () => {
+        const dir = path.join(tmp, "new", "plan");
+        assert.strictEqual((await run(["dev", "--out", dir])).code, 0);
+        assert.ok(fs.existsSync(path.join(dir, MARKER)));
+        assert.ok(fs.existsSync(path.join(dir, "plan.json")));
+        fs.writeFileSync(path.join(dir, "stale.yaml"), "from an older plan");
+        prepareOutDir(dir); // what the next plan does first
+        assert.deepStrictEqual(listing(dir), [MARKER]);
+        assert.ok(!fs.existsSync(path.join(dir, "stale.yaml")), "the plan's own directory is rewritten");
+        assert.ok(fs.existsSync(path.join(dir, MARKER)));
+    });
+
+    it("uses an existing empty directory", () => {
+        const dir = path.join(tmp, "empty");
+        fs.mkdirSync(dir);
+        prepareOutDir(dir);
+        assert.deepStrictEqual(listing(dir), [MARKER]);
+    });
+});
