@@ -23,6 +23,10 @@ export const database = platform.postgres && {
     host: platform.postgres.host, port: platform.postgres.port, database: platform.postgres.database,
     credentialsSecretName: platform.postgres.credentialsSecretName,
 };
+/** What a Postgres point-in-time restore (a `clone` into a new cluster) names: source cluster, its uid (WAL-G's path) and the WAL bucket. */
+export const postgresClone = platform.postgres && {
+    cluster: platform.postgres.clusterName, uid: platform.postgres.clusterUid, bucket: platform.postgres.backupBucket,
+};
 /** Buckets holding backups (WAL-G/logical and Velero); empty when a part is off. */
 export const backupBuckets = { postgres: platform.postgres?.backupBucket ?? "", velero: platform.backup?.bucketName ?? "" };
 /** Everything an air-gapped install must mirror: images (with registry) and charts (with version). */

@@ -64,8 +64,10 @@ export const IMAGES = {
     // Traces.
     "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.20.0" },
     // Backup.
-    "velero": { repository: "docker.io/velero/velero", tag: "v1.17.1" },
-    "velero-plugin-for-aws": { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.13.1" },
+    // Velero 1.18.0 is chart 12.0.0's appVersion: its CRD-upgrade hook runs `velero install --crds-only
+    // --apply`, which 1.17 does not have. AWS plugin 1.14.x is the line Velero pairs with 1.18.x.
+    "velero": { repository: "docker.io/velero/velero", tag: "v1.18.0" },
+    "velero-plugin-for-aws": { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.14.2" },
     "kubectl": { repository: "docker.io/bitnamisecure/kubectl", tag: "1.33.5" },
 } as const satisfies Record<string, ImageEntry>;
 
@@ -93,7 +95,7 @@ export const CHARTS = {
     "fluentd": { name: "fluentd", repo: "https://fluent.github.io/helm-charts", version: "0.5.3", deploys: ["fluentd"] },
     "eck-operator": { name: "eck-operator", repo: "https://helm.elastic.co", version: "3.2.0", deploys: ["eck-operator", "elasticsearch", "kibana"] },
     "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.13.0", deploys: ["jaeger"] },
-    "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0", deploys: ["velero", "velero-plugin-for-aws", "kubectl"] },
+    "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0", deploys: ["velero", "velero-plugin-for-aws"] },
 } as const satisfies Record<string, ChartEntry>;
 
 export type ChartKey = keyof typeof CHARTS;

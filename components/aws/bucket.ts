@@ -156,12 +156,16 @@ export interface IrsaBucketArgs {
     policy: (bucketName: string, kmsKeyArn: string) => string;
 }
 
-/** A SecureBucket and the IRSA role (scoped by `policy`) of the one service account that uses it. */
-export function irsaBucket(name: string, a: IrsaBucketArgs, parent: pulumi.Resource): { bucketName: string; roleArn: pulumi.Output<string> } {
+/**
+ * A SecureBucket and the IRSA role (scoped by `policy`) of the one service account that uses it.
+ * `ready` lists both components: whatever writes to the bucket depends on them, so it starts only
+ * once the bucket (with its encryption, versioning and lifecycle) and the role's policy exist.
+ */
+export function irsaBucket(name: string, a: IrsaBucketArgs, parent: pulumi.Resource): { bucketName: string; roleArn: pulumi.Output<string>; ready: pulumi.Resource[] } {
     const bucket = new SecureBucket(`${name}-bucket`, { ...a.bucket, kmsKeyArn: a.eks.kmsKeyArn, awsProvider: a.eks.awsProvider }, { parent });
     const role = new IrsaRole(`${name}-irsa`, {
         eks: a.eks, namespace: a.namespace, serviceAccount: a.serviceAccount,
         policy: pulumi.output(a.eks.kmsKeyArn).apply((key) => a.policy(bucket.bucketName, key)),
     }, { parent });
-    return { bucketName: bucket.bucketName, roleArn: role.arn };
+    return { bucketName: bucket.bucketName, roleArn: role.arn, ready: [bucket, role] };
 }

@@ -9,6 +9,7 @@ import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
+import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
 
 export interface VeleroBackupArgs extends BackupStoreArgs {
     /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
@@ -43,6 +44,20 @@ export function veleroBucketExpirationDays(): number {
     return Math.ceil(longestHours / 24) + VELERO_LIFECYCLE_MARGIN_DAYS;
 }
 
+/**
+ * What the schedules leave out, so no restore can bring it back: the Postgres cluster's own state. WAL-G
+ * restores Postgres (point-in-time clone into a new cluster); restoring the `postgresql` object, the
+ * operator's configuration, the members' StatefulSet/pods/volumes or Patroni's DCS ConfigMaps (all
+ * labelled `application: spilo` by the operator) would bring back stale Patroni state. `NotIn` keeps
+ * every object without that label (Kubernetes selector semantics).
+ */
+export function backupExclusions(): { excludedResources: string[]; labelSelector: Record<string, unknown> } {
+    return {
+        excludedResources: [...WALG_OWNED_KINDS],
+        labelSelector: { matchExpressions: [{ key: "application", operator: "NotIn", values: [...WALG_OWNED_POD_APPS] }] },
+    };
+}
+
 /** The chart's `schedules` value. */
 export function veleroSchedules(includedNamespaces: string[], snapshotVolumes: boolean): Record<string, unknown> {
     return Object.fromEntries(SCHEDULES.map((s) => [s.name, {
@@ -50,7 +65,7 @@ export function veleroSchedules(includedNamespaces: string[], snapshotVolumes: b
         schedule: s.schedule,
         // Backups must outlive the Schedule object (and a reinstall of the chart).
         useOwnerReferencesInBackup: false,
-        template: { ttl: s.ttl, includedNamespaces, snapshotVolumes, storageLocation: "default" },
+        template: { ttl: s.ttl, includedNamespaces, snapshotVolumes, storageLocation: "default", ...backupExclusions() },
     }]));
 }
 
@@ -70,7 +85,7 @@ export interface VeleroStorage {
 }
 
 export interface VeleroValuesArgs {
-    images: { velero: ResolvedImage; awsPlugin: ResolvedImage; kubectl: ResolvedImage };
+    images: { velero: ResolvedImage; awsPlugin: ResolvedImage };
     storage: VeleroStorage;
     includedNamespaces: string[];
     /** EBS snapshots (EKS); otherwise file-system backup through the node agent. */
@@ -82,6 +97,8 @@ const CONTAINER_SECURITY = {
     capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
 };
 const SMALL_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+/** The CRD-upgrade Job (a Velero binary applying its CRDs). */
+export const UPGRADE_JOB_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } };
 
 /** Values of the `velero` chart. */
 export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
@@ -100,12 +117,9 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
             securityContext: CONTAINER_SECURITY,
             resources: SMALL_RESOURCES,
         }],
-        // The CRD upgrade job.
-        kubectl: {
-            image: { repository: a.images.kubectl.name, tag: a.images.kubectl.tag },
-            containerSecurityContext: CONTAINER_SECURITY,
-            resources: SMALL_RESOURCES,
-        },
+        // The pre-install/upgrade/rollback CRD job runs the Velero image itself (`velero install
+        // --crds-only --apply`, chart 12); it takes the pod and container security contexts below.
+        upgradeJobResources: UPGRADE_JOB_RESOURCES,
         podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: CONTAINER_SECURITY,
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -141,7 +155,11 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
     };
 }
 
-/** IAM policy for Velero: that bucket only, its key, and the EC2 snapshot calls of the AWS plugin. */
+/**
+ * IAM policy for Velero: that bucket only, its key, and the EC2 snapshot calls of the AWS plugin. The
+ * EBS volumes are encrypted with the stack's key, so restoring a snapshot into a volume needs the key
+ * too: a grant for EBS (only for an AWS resource), DescribeKey, and the data-key and re-encrypt calls.
+ */
 export function veleroIamPolicy(bucketName: string, kmsKeyArn: string): string {
     const arn = `arn:aws:s3:::${bucketName}`;
     return JSON.stringify({
@@ -154,6 +172,15 @@ export function veleroIamPolicy(bucketName: string, kmsKeyArn: string): string {
                 Resource: `${arn}/*`,
             },
             { Sid: "Kms", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
+            {
+                Sid: "EncryptedVolumes", Effect: "Allow",
+                Action: ["kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:Decrypt"],
+                Resource: kmsKeyArn,
+            },
+            {
+                Sid: "EncryptedVolumeGrants", Effect: "Allow", Action: ["kms:CreateGrant"], Resource: kmsKeyArn,
+                Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+            },
             {
                 // EBS snapshot APIs do not support resource-level scoping for Describe*; the rest follow the plugin's documented policy.
                 Sid: "Snapshots", Effect: "Allow",
@@ -206,15 +233,17 @@ export class VeleroBackup extends pulumi.ComponentResource {
         }
 
         // The node agent mounts the kubelet's pod volumes through hostPath: only `privileged` admits it.
-        // Without it `baseline`: the chart's CRD-upgrade job sets no pod-level seccomp profile.
+        // Without it `baseline`: Velero also starts pods itself (repository maintenance, data movers)
+        // whose security context these values do not set.
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: { name: ns, labels: veleroNamespaceLabels(!snapshotVolumes) },
         }, k8sOpts);
         const inNs = { ...k8sOpts, dependsOn: [namespace] };
 
         let storage: VeleroStorage;
+        const storageReady: pulumi.Resource[] = [];
         if (eks) {
-            const { bucketName, roleArn } = irsaBucket(name, {
+            const { bucketName, roleArn, ready } = irsaBucket(name, {
                 eks,
                 bucket: {
                     bucketName: args.config.bucket || `${eks.clusterName}-velero`.toLowerCase(),
@@ -227,16 +256,17 @@ export class VeleroBackup extends pulumi.ComponentResource {
                 policy: veleroIamPolicy,
             }, this);
             storage = { bucket: bucketName, region: eks.region, roleArn };
+            storageReady.push(...ready);
         } else {
             const store = args.objectStore;
             storage = { bucket: args.config.bucket, region: store.region, endpoint: store.endpoint, forcePathStyle: store.forcePathStyle };
             const creds = args.objectStoreCredentials;
             if (creds) {
-                new k8s.core.v1.Secret(`${name}-credentials`, {
+                storageReady.push(new k8s.core.v1.Secret(`${name}-credentials`, {
                     metadata: { name: VELERO_CREDENTIALS_SECRET, namespace: ns, labels: recommendedLabels("velero", "backup") },
                     type: "Opaque",
                     stringData: { cloud: veleroCredentialsFile(creds.accessKeyId, creds.secretAccessKey) },
-                }, inNs);
+                }, inNs));
                 storage.existingSecret = VELERO_CREDENTIALS_SECRET;
             } else {
                 // The configured Secret (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) must exist in this namespace.
@@ -249,10 +279,10 @@ export class VeleroBackup extends pulumi.ComponentResource {
             namespace: ns,
             ...args.catalog.chart("velero"),
             values: veleroValues({
-                images: { velero: args.catalog.image("velero"), awsPlugin: args.catalog.image("velero-plugin-for-aws"), kubectl: args.catalog.image("kubectl") },
+                images: { velero: args.catalog.image("velero"), awsPlugin: args.catalog.image("velero-plugin-for-aws") },
                 storage, includedNamespaces: args.includedNamespaces, snapshotVolumes,
             }),
-        }, inNs);
+        }, { ...inNs, dependsOn: [namespace, ...storageReady] });
 
         this.bucketName = storage.bucket;
         this.registerOutputs({ namespace: this.namespace, bucketName: this.bucketName, schedules: this.schedules });

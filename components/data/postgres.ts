@@ -10,7 +10,7 @@ import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies, endpointPort } from "./network";
 import {
     BackupTarget, POD_SERVICE_ACCOUNT, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
-    credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketExpirationDays, walBucketIamPolicy, walgEnv,
+    credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
 } from "./values";
 
 export interface PostgresHAArgs extends BackupStoreArgs {
@@ -44,6 +44,12 @@ export class PostgresHA extends pulumi.ComponentResource {
     public readonly namespace: string;
     /** WAL/logical backup bucket ("" when backups are off). */
     public readonly backupBucket: string;
+    /**
+     * `metadata.uid` of the `postgresql` object. WAL-G archives under `spilo/<cluster>/<uid>/wal/`, so a
+     * point-in-time clone names it (`spec.clone.uid`): recorded as a stack output because it is lost with
+     * the cluster.
+     */
+    public readonly clusterUid: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresHAArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:data:PostgresHA", name, {}, opts);
@@ -66,7 +72,10 @@ export class PostgresHA extends pulumi.ComponentResource {
         }, k8sOpts);
         const inNs = { ...k8sOpts, dependsOn: [namespace] };
 
-        const backup = pg.backups ? this.backupTarget(name, args, inNs) : undefined;
+        // Everything the members read at start (WAL-G environment, object-store credentials, the bucket
+        // and its IRSA role) exists before the cluster object is created.
+        const backupReady: pulumi.Resource[] = [];
+        const backup = pg.backups ? this.backupTarget(name, args, inNs, backupReady) : undefined;
         this.backupBucket = backup?.bucket ?? "";
 
         const operator = new k8s.helm.v3.Release(`${name}-operator`, {
@@ -83,15 +92,15 @@ export class PostgresHA extends pulumi.ComponentResource {
         }, inNs);
 
         if (backup) {
-            new k8s.core.v1.ConfigMap(`${name}-walg-env`, {
+            backupReady.push(new k8s.core.v1.ConfigMap(`${name}-walg-env`, {
                 metadata: { name: WALG_CONFIGMAP, namespace: ns, labels: labels("backup") },
                 data: walgEnv(pg, backup),
-            }, inNs);
+            }, inNs));
         }
 
         // The CRD comes with the operator chart; protect + retain keep the database (and, through the
         // operator's retained PVCs, its volumes) when the stack is destroyed.
-        new k8s.apiextensions.CustomResource(`${name}-cluster`, {
+        const clusterObject = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
             apiVersion: "acid.zalan.do/v1",
             kind: "postgresql",
             metadata: { name: cluster, namespace: ns, labels: labels("database") },
@@ -99,7 +108,8 @@ export class PostgresHA extends pulumi.ComponentResource {
                 pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
                 storageClass: args.cluster.storageClass, zones: args.cluster.zones, backups: backup !== undefined,
             }),
-        }, { ...k8sOpts, dependsOn: [operator, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
+        }, { ...k8sOpts, dependsOn: [operator, ...backupReady, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
+        this.clusterUid = clusterObject.metadata.uid;
 
         const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
         for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort, apiServerCidrs: args.cluster.apiServerCidrs, monitoringNamespace: args.monitoringNamespace ?? "monitoring" })) {
@@ -117,20 +127,21 @@ export class PostgresHA extends pulumi.ComponentResource {
         this.credentialsSecretName = credentialsSecretName(args.appNamespace, pg.user, cluster);
         this.registerOutputs({
             host: this.host, port: this.port, database: this.database, credentialsSecretName: this.credentialsSecretName,
-            clusterName: this.clusterName, namespace: this.namespace, backupBucket: this.backupBucket,
+            clusterName: this.clusterName, namespace: this.namespace, backupBucket: this.backupBucket, clusterUid: this.clusterUid,
         });
     }
 
     /** EKS: a SecureBucket + IRSA role; on-prem: the configured object store and its credentials. */
-    private backupTarget(name: string, args: PostgresHAArgs, inNs: pulumi.CustomResourceOptions): BackupTarget | undefined {
+    private backupTarget(name: string, args: PostgresHAArgs, inNs: pulumi.CustomResourceOptions, ready: pulumi.Resource[]): BackupTarget | undefined {
         const pg = args.config;
         const eks = args.cluster.eks;
         if (eks) {
-            const { bucketName, roleArn } = irsaBucket(`${name}-wal`, {
+            const bucket = irsaBucket(`${name}-wal`, {
                 eks,
                 bucket: {
                     bucketName: pg.backupBucket || `${eks.clusterName}-pg-wal`.toLowerCase(),
-                    expirationDays: walBucketExpirationDays(pg.pitrDays),
+                    // Never by age: see WAL_NONCURRENT_DAYS.
+                    expirationDays: 0,
                     noncurrentDays: WAL_NONCURRENT_DAYS,
                     protect: args.persistent,
                 },
@@ -138,7 +149,8 @@ export class PostgresHA extends pulumi.ComponentResource {
                 serviceAccount: POD_SERVICE_ACCOUNT,
                 policy: walBucketIamPolicy,
             }, this);
-            return { bucket: bucketName, region: eks.region, roleArn };
+            ready.push(...bucket.ready);
+            return { bucket: bucket.bucketName, region: eks.region, roleArn: bucket.roleArn, kmsKeyArn: eks.kmsKeyArn };
         }
         const store = args.objectStore;
         if (store.endpoint === "" || pg.backupBucket === "") {
@@ -151,7 +163,7 @@ export class PostgresHA extends pulumi.ComponentResource {
         const creds = args.objectStoreCredentials;
         if (creds) {
             credentialsSecret = OBJECT_STORE_SECRET;
-            new k8s.core.v1.Secret(`${name}-object-store`, {
+            ready.push(new k8s.core.v1.Secret(`${name}-object-store`, {
                 metadata: { name: OBJECT_STORE_SECRET, namespace: pg.namespace, labels: recommendedLabels("postgres", "backup") },
                 type: "Opaque",
                 stringData: {
@@ -161,7 +173,7 @@ export class PostgresHA extends pulumi.ComponentResource {
                     CLONE_AWS_ACCESS_KEY_ID: creds.accessKeyId,
                     CLONE_AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
                 },
-            }, inNs);
+            }, inNs));
         }
         return {
             bucket: pg.backupBucket, region: store.region, endpoint: store.endpoint,

@@ -20,13 +20,23 @@ export const PATRONI_PORT = 8008;
 /** postgres_exporter's metrics port (the `exporter` sidecar of every member). */
 export const EXPORTER_PORT = 9187;
 /**
- * Days the WAL bucket lifecycle keeps objects beyond the oldest base backup WAL-G still needs. WAL-G
- * deletes expired backups itself; the lifecycle is only a backstop and must never remove a base
- * backup that PITR still depends on, even when base backups have been failing for a week.
+ * The WAL bucket expires no current object by age: WAL-G deletes base backups beyond
+ * BACKUP_NUM_TO_RETAIN (and the WAL before the oldest kept one) itself, so an age-based expiry could
+ * only ever remove what a restore still needs — the newest base backup when backups have been failing
+ * for a while. What WAL-G deletes becomes a noncurrent version and stays recoverable this long.
  */
-export const WAL_LIFECYCLE_MARGIN_DAYS = 7;
-/** Noncurrent versions (deleted or overwritten objects) stay recoverable this long. */
 export const WAL_NONCURRENT_DAYS = 7;
+
+/** Kinds whose objects only the operator and WAL-G may recreate (Velero never backs them up). */
+export const WALG_OWNED_KINDS = ["postgresqls.acid.zalan.do", "operatorconfigurations.acid.zalan.do", "postgresteams.acid.zalan.do"] as const;
+/**
+ * `application` label values the operator (and Patroni, for its DCS ConfigMaps) puts on everything it
+ * creates for a cluster: members, their StatefulSet, volumes, Services, PDBs and Secrets (`spilo`), the
+ * logical-backup CronJob's pods and the poolers.
+ */
+export const WALG_OWNED_POD_APPS = ["spilo", "spilo-logical-backup", "db-connection-pooler"] as const;
+/** The Spilo data volume (the StatefulSet's volumeClaimTemplate). */
+export const PGDATA_VOLUME = "pgdata";
 
 export const OPERATOR_RESOURCES = { requests: { cpu: "100m", memory: "250Mi" }, limits: { cpu: "500m", memory: "500Mi" } };
 export const POOLER_RESOURCES = { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
@@ -45,6 +55,8 @@ export interface BackupTarget {
     credentialsSecret?: string;
     /** IRSA role ARN for the Postgres pod service account (EKS). */
     roleArn?: pulumi.Input<string>;
+    /** KMS key WAL-G encrypts WAL and base backups with (SSE-KMS, EKS). */
+    kmsKeyArn?: pulumi.Input<string>;
 }
 
 /** Cluster name as the operator requires it: `<teamId>-<clusterName>`. */
@@ -77,9 +89,9 @@ export function baseBackupsToRetain(pitrDays: number): number {
     return pitrDays + 1;
 }
 
-/** Days the WAL bucket keeps current objects: the oldest needed base backup's age plus the margin. */
-export function walBucketExpirationDays(pitrDays: number): number {
-    return baseBackupsToRetain(pitrDays) + WAL_LIFECYCLE_MARGIN_DAYS;
+/** Retention of the daily logical dumps, in the logical-backup job's `date -d` form: as long as PITR reaches. */
+export function logicalBackupRetention(pitrDays: number): string {
+    return `${pitrDays} days`;
 }
 
 /** Validates the Postgres settings the planning relies on; returns `path: reason` problems. */
@@ -95,8 +107,8 @@ export function validatePostgres(pg: PostgresSettings): string[] {
  * WAL-G environment of every Spilo pod (the operator's `pod_environment_configmap`). Plain settings
  * only: credentials come from `pod_environment_secret` (on-prem) or IRSA (EKS).
  */
-export function walgEnv(pg: PostgresSettings, target: BackupTarget): Record<string, string> {
-    const env: Record<string, string> = {
+export function walgEnv(pg: PostgresSettings, target: BackupTarget): Record<string, pulumi.Input<string>> {
+    const env: Record<string, pulumi.Input<string>> = {
         USE_WALG_BACKUP: "true",
         USE_WALG_RESTORE: "true",
         CLONE_USE_WALG_RESTORE: "true",
@@ -108,6 +120,11 @@ export function walgEnv(pg: PostgresSettings, target: BackupTarget): Record<stri
         BACKUP_SCHEDULE: pg.baseBackupSchedule,
         BACKUP_NUM_TO_RETAIN: String(baseBackupsToRetain(pg.pitrDays)),
     };
+    if (target.kmsKeyArn !== undefined) {
+        // Spilo defaults WALG_S3_SSE to AES256 (S3-managed keys), which overrides the bucket default:
+        // name the stack's key so WAL and base backups are SSE-KMS encrypted with it.
+        Object.assign(env, { WALG_S3_SSE: "aws:kms", WALG_S3_SSE_KMS_ID: target.kmsKeyArn });
+    }
     if (target.endpoint) {
         const pathStyle = String(target.forcePathStyle ?? true);
         Object.assign(env, {
@@ -120,13 +137,74 @@ export function walgEnv(pg: PostgresSettings, target: BackupTarget): Record<stri
     return env;
 }
 
-/** The service account the operator creates for the Postgres pods; on EKS annotated for IRSA. */
-export function podServiceAccountDefinition(roleArn?: string): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "ServiceAccount",
-        metadata: { name: POD_SERVICE_ACCOUNT, ...(roleArn ? { annotations: { "eks.amazonaws.com/role-arn": roleArn } } : {}) },
-    });
+/**
+ * The service account the operator creates for the Postgres pods. No IRSA annotation here: operator
+ * 2.0 syncs `eks.amazonaws.com/role-arn` on it from its own `irsa_role_arn` setting and removes the
+ * annotation when that setting is empty, so the role is configured there (`configAwsOrGcp`).
+ */
+export function podServiceAccountDefinition(): string {
+    return JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: POD_SERVICE_ACCOUNT } });
+}
+
+/**
+ * How operator 2.0 splits `maxDBConnections` (operator `getConnectionPoolerEnvVars`): each of the N
+ * pooler pods gets `floor(max / N)` server connections to the database, a default pool of half of
+ * that per user/database and a reserve pool of a quarter. The app (one user, one database) can
+ * therefore use `default + reserve` per pod — 37 of 50 with 100 over 2 pods.
+ */
+export function operatorPoolSplit(maxDbConnections: number, pods: number): { perPod: number; defaultPool: number; reservePool: number } {
+    const perPod = Math.floor(maxDbConnections / pods);
+    const defaultPool = Math.floor(perPod / 2);
+    return { perPod, defaultPool, reservePool: Math.floor(defaultPool / 2) };
+}
+
+export interface PoolerSizing {
+    /** What the operator is given (`connectionPooler.maxDBConnections`). */
+    operatorMaxDbConnections: number;
+    /** Server connections one pooler pod may open (PgBouncer `max_db_connections`). */
+    perPod: number;
+    /** Transaction-mode server connections the app can use across all pooler pods (default + reserve pools). */
+    appConnections: number;
+    /** Pooler pods during a rolling update: the Deployment's default 25 % surge, rounded up. */
+    podsDuringRollout: number;
+    /** The most server connections all pooler pods together can hold open. */
+    serverConnections: number;
+}
+
+/**
+ * `postgres.poolerMaxDbConnections` means server connections available to the app in total. The
+ * operator's value is chosen so that the pools it derives add up to at least that number (the pools
+ * are integer halves and quarters, so 100 over 2 pods gives 102).
+ */
+export function poolerSizing(pg: Pick<PostgresSettings, "poolerMaxDbConnections" | "poolerInstances">): PoolerSizing {
+    const pods = pg.poolerInstances;
+    const wantedPerPod = Math.ceil(pg.poolerMaxDbConnections / pods);
+    let perPod = 1;
+    const usable = (n: number) => { const s = operatorPoolSplit(n * pods, pods); return s.defaultPool + s.reservePool; };
+    while (usable(perPod) < wantedPerPod) perPod++;
+    const split = operatorPoolSplit(perPod * pods, pods);
+    const podsDuringRollout = pods + Math.ceil(pods / 4);
+    return {
+        operatorMaxDbConnections: perPod * pods,
+        perPod: split.perPod,
+        appConnections: pods * (split.defaultPool + split.reservePool),
+        podsDuringRollout,
+        serverConnections: podsDuringRollout * split.perPod,
+    };
+}
+
+/**
+ * Connections Postgres must admit besides the poolers: the members' exporter, Patroni and the operator,
+ * the logical-backup pg_dump and operators' ad-hoc sessions. Replication connections (walsenders)
+ * are not counted in max_connections.
+ */
+export const PLATFORM_CONNECTIONS = 10;
+/** Postgres' default `superuser_reserved_connections`. */
+export const SUPERUSER_RESERVED_CONNECTIONS = 3;
+
+/** `max_connections`: every pooler pod at its cap (during a rollout too), the platform's own clients and the superuser reserve. */
+export function maxConnections(pg: Pick<PostgresSettings, "poolerMaxDbConnections" | "poolerInstances">): number {
+    return poolerSizing(pg).serverConnections + PLATFORM_CONNECTIONS + SUPERUSER_RESERVED_CONNECTIONS;
 }
 
 export interface OperatorValuesArgs {
@@ -166,9 +244,8 @@ export function operatorValues(a: OperatorValuesArgs): Record<string, unknown> {
             enable_cross_namespace_secret: true,
             ...(backup ? { pod_environment_configmap: `${a.namespace}/${WALG_CONFIGMAP}` } : {}),
             ...(backup?.credentialsSecret ? { pod_environment_secret: backup.credentialsSecret } : {}),
-            pod_service_account_name: POD_SERVICE_ACCOUNT,
-            pod_service_account_definition: roleArn === undefined ? podServiceAccountDefinition()
-                : pulumi.output(roleArn).apply((arn) => podServiceAccountDefinition(arn)),
+            // The chart writes pod_service_account_name itself from podServiceAccount.name.
+            pod_service_account_definition: podServiceAccountDefinition(),
             // Spilo as non-root; volumes writable through the fsGroup.
             spilo_runasuser: SPILO_UID,
             spilo_runasgroup: SPILO_GID,
@@ -179,7 +256,7 @@ export function operatorValues(a: OperatorValuesArgs): Record<string, unknown> {
             enable_persistent_volume_claim_deletion: !a.persistent,
         },
         ...(backup ? {
-            configAwsOrGcp: { aws_region: backup.region, wal_s3_bucket: backup.bucket },
+            configAwsOrGcp: { aws_region: backup.region, wal_s3_bucket: backup.bucket, ...(roleArn !== undefined ? { irsa_role_arn: roleArn } : {}) },
         } : {}),
         configLogicalBackup: {
             logical_backup_docker_image: a.images.logicalBackup.ref,
@@ -190,13 +267,15 @@ export function operatorValues(a: OperatorValuesArgs): Record<string, unknown> {
                 logical_backup_s3_endpoint: backup.endpoint ?? "",
                 // Empty: the bucket's default encryption (SSE-KMS with our key on EKS) applies.
                 logical_backup_s3_sse: "",
+                // The bucket lifecycle expires nothing current (see WAL_NONCURRENT_DAYS): the job prunes.
+                logical_backup_s3_retention_time: logicalBackupRetention(pg.pitrDays),
                 ...(backup.credentialsSecret ? { logical_backup_cronjob_environment_secret: backup.credentialsSecret } : {}),
             } : {}),
         },
         configConnectionPooler: {
             connection_pooler_image: a.images.pooler.ref,
             connection_pooler_mode: pg.poolerMode,
-            connection_pooler_max_db_connections: pg.poolerMaxDbConnections,
+            connection_pooler_max_db_connections: poolerSizing(pg).operatorMaxDbConnections,
             connection_pooler_number_of_instances: pg.poolerInstances,
             connection_pooler_default_cpu_request: POOLER_RESOURCES.requests.cpu,
             connection_pooler_default_memory_request: POOLER_RESOURCES.requests.memory,
@@ -268,8 +347,11 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
         numberOfInstances: pg.instances,
         postgresql: {
             version: pg.version,
-            // Switch WAL segments at least this often so the archived WAL is never older than the RPO.
-            parameters: { archive_timeout: String(pg.archiveTimeoutSeconds) },
+            parameters: {
+                // Switch WAL segments at least this often so the archived WAL is never older than the RPO.
+                archive_timeout: String(pg.archiveTimeoutSeconds),
+                max_connections: String(maxConnections(pg)),
+            },
         },
         // strict false: when no synchronous standby is available Patroni falls back to asynchronous
         // replication so writes keep flowing (RPO > 0 during that window) instead of blocking.
@@ -287,7 +369,7 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
         connectionPooler: {
             numberOfInstances: pg.poolerInstances,
             mode: pg.poolerMode,
-            maxDBConnections: pg.poolerMaxDbConnections,
+            maxDBConnections: poolerSizing(pg).operatorMaxDbConnections,
             resources: POOLER_RESOURCES,
         },
         enableLogicalBackup: a.backups,
@@ -300,6 +382,8 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
             labelSelector: { matchLabels: memberPodLabels(cluster) },
         }],
         sidecars: [exporterSidecar(cluster, a.exporter)],
+        // Velero's file-system backup (on-prem) must not copy a live data directory: WAL-G covers it.
+        podAnnotations: { "backup.velero.io/backup-volumes-excludes": PGDATA_VOLUME },
         ...(pg.tls ? { tls: { secretName: pg.tlsSecretName, caFile: "ca.crt" }, spiloFSGroup: SPILO_GID } : {}),
     };
 }

@@ -101,5 +101,15 @@ describe("VeleroBackup (component)", () => {
             assert.strictEqual(objects(p, "Secret", "velero-object-store").length, 0);
             assert.strictEqual(object(p, "Namespace", "velero").metadata.labels["pod-security.kubernetes.io/enforce"], "baseline");
         });
+
+        it("the release waits for its bucket and IRSA role", async () => {
+            const p = await planStack("prod");
+            const r = release(p, "velero");
+            for (const type of ["aws:s3/bucket:Bucket", "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:iam/rolePolicy:RolePolicy"]) {
+                const dep = resources(p, type, "backup-");
+                assert.strictEqual(dep.length, 1, type);
+                assert.ok(r.dependencies.includes(dep[0].urn), type);
+            }
+        });
     });
 });

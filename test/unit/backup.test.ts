@@ -2,11 +2,11 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "../../components/catalog";
 import {
-    SCHEDULES, veleroBucketExpirationDays, veleroCredentialsFile, veleroIamPolicy, veleroNamespaceLabels, veleroSchedules, veleroValues,
+    SCHEDULES, UPGRADE_JOB_RESOURCES, veleroBucketExpirationDays, veleroCredentialsFile, veleroIamPolicy, veleroNamespaceLabels, veleroSchedules, veleroValues,
 } from "../../components/backup/velero";
 
 const catalog = new Catalog();
-const images = () => ({ velero: catalog.image("velero"), awsPlugin: catalog.image("velero-plugin-for-aws"), kubectl: catalog.image("kubectl") });
+const images = () => ({ velero: catalog.image("velero"), awsPlugin: catalog.image("velero-plugin-for-aws") });
 const NS = ["kubechat-system", "kubechat-data"];
 
 describe("backup: Velero pure planning", () => {
@@ -38,12 +38,18 @@ describe("backup: Velero pure planning", () => {
     describe("EKS values", () => {
         const v: any = veleroValues({ images: images(), includedNamespaces: NS, snapshotVolumes: true,
             storage: { bucket: "kubechat-prod-velero", region: "us-east-1", roleArn: "arn:aws:iam::1:role/velero" } });
-        it("images from the catalog: server, AWS plugin init container on /target, kubectl job", () => {
-            assert.deepStrictEqual(v.image, { repository: "docker.io/velero/velero", tag: "v1.17.1" });
+        it("images: Velero 1.18.0 (chart 12's appVersion, whose CRD hook runs `install --crds-only --apply`) and AWS plugin 1.14", () => {
+            assert.deepStrictEqual(v.image, { repository: "docker.io/velero/velero", tag: "v1.18.0" });
             assert.strictEqual(v.initContainers[0].name, "velero-plugin-for-aws");
-            assert.strictEqual(v.initContainers[0].image, "docker.io/velero/velero-plugin-for-aws:v1.13.1");
+            assert.strictEqual(v.initContainers[0].image, "docker.io/velero/velero-plugin-for-aws:v1.14.2");
             assert.deepStrictEqual(v.initContainers[0].volumeMounts, [{ mountPath: "/target", name: "plugins" }]);
-            assert.deepStrictEqual(v.kubectl.image, { repository: "docker.io/bitnamisecure/kubectl", tag: "1.33.5" });
+            // Chart 12 renders no kubectl image with these values (no cleanUpCRDs, no namespace labels).
+            assert.strictEqual(v.kubectl, undefined);
+            assert.ok(!JSON.stringify(v).includes("bitnami"));
+        });
+        it("the CRD-upgrade Job has requests and limits", () => {
+            assert.deepStrictEqual(v.upgradeJobResources, UPGRADE_JOB_RESOURCES);
+            assert.ok(v.upgradeJobResources.requests.cpu && v.upgradeJobResources.limits.memory);
         });
         it("S3 location and EBS snapshot location in the region; IRSA instead of a Secret", () => {
             assert.deepStrictEqual(v.configuration.backupStorageLocation, [{ name: "default", provider: "aws", bucket: "kubechat-prod-velero", default: true, config: { region: "us-east-1" } }]);
@@ -55,7 +61,7 @@ describe("backup: Velero pure planning", () => {
             assert.strictEqual(v.serviceAccount.server.name, "velero-server");
         });
         it("hardened containers with resources", () => {
-            for (const sc of [v.containerSecurityContext, v.initContainers[0].securityContext, v.kubectl.containerSecurityContext]) {
+            for (const sc of [v.containerSecurityContext, v.initContainers[0].securityContext]) {
                 assert.strictEqual(sc.runAsNonRoot, true);
                 assert.strictEqual(sc.allowPrivilegeEscalation, false);
                 assert.deepStrictEqual(sc.capabilities, { drop: ["ALL"] });
@@ -80,6 +86,23 @@ describe("backup: Velero pure planning", () => {
             const v: any = veleroValues({ images: images(), includedNamespaces: NS, snapshotVolumes: false, storage: { ...base, envSecret: "kubechat-object-store" } });
             assert.deepStrictEqual(v.credentials, { useSecret: false, extraSecretRef: "kubechat-object-store" });
         });
+    });
+
+    it("schedules leave out what WAL-G restores: the postgresql/operator kinds and everything the operator labels", () => {
+        const t = (veleroSchedules(NS, false) as any).daily.template;
+        assert.deepStrictEqual(t.excludedResources, ["postgresqls.acid.zalan.do", "operatorconfigurations.acid.zalan.do", "postgresteams.acid.zalan.do"]);
+        assert.deepStrictEqual(t.labelSelector, { matchExpressions: [{ key: "application", operator: "NotIn", values: ["spilo", "spilo-logical-backup", "db-connection-pooler"] }] });
+    });
+
+    it("IAM: restoring snapshots of KMS-encrypted volumes may use the stack's key (grant only for AWS resources)", () => {
+        const key = "arn:aws:kms:us-east-1:1:key/k";
+        const p = JSON.parse(veleroIamPolicy("kubechat-prod-velero", key));
+        const kms = p.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("kms:")));
+        const actions = kms.flatMap((s: any) => [s.Action].flat());
+        for (const a of ["kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:Decrypt"]) assert.ok(actions.includes(a), a);
+        assert.ok(kms.every((s: any) => s.Resource === key));
+        const grant = kms.find((s: any) => [s.Action].flat().includes("kms:CreateGrant"));
+        assert.deepStrictEqual(grant.Condition, { Bool: { "kms:GrantIsForAWSResource": "true" } });
     });
 
     it("IAM: only the bucket, its key and the EC2 snapshot calls", () => {

@@ -3,7 +3,8 @@ import { configSchema } from "../../components/config";
 import { Catalog } from "../../components/catalog";
 import {
     BackupTarget, appRoleName, baseBackupsToRetain, clusterSpec, credentialsSecretName, operatorValues, podServiceAccountDefinition,
-    postgresClusterName, synchronousNodeCount, validatePostgres, walBucketExpirationDays, walBucketIamPolicy, walgEnv,
+    postgresClusterName, synchronousNodeCount, validatePostgres, walBucketIamPolicy, walgEnv, operatorPoolSplit, poolerSizing, maxConnections,
+    PLATFORM_CONNECTIONS, SUPERUSER_RESERVED_CONNECTIONS, logicalBackupRetention,
 } from "../../components/data/values";
 import { dataNetworkPolicies, endpointPort } from "../../components/data/network";
 import { SecureBucket, bucketArn, bucketLifecycleRules, tlsOnlyBucketPolicy, validateSecureBucketArgs } from "../../components/aws/bucket";
@@ -39,9 +40,9 @@ describe("data: pure planning", () => {
     });
 
     describe("backup retention", () => {
-        it("keeps pitrDays + 1 daily base backups and expires the bucket after that plus the margin", () => {
+        it("keeps pitrDays + 1 daily base backups; logical dumps are pruned after pitrDays by the job", () => {
             assert.strictEqual(baseBackupsToRetain(30), 31);
-            assert.strictEqual(walBucketExpirationDays(30), 38);
+            assert.strictEqual(logicalBackupRetention(30), "30 days");
         });
         it("rejects a base backup schedule that is not daily", () => {
             assert.deepStrictEqual(validatePostgres({ ...pgDefaults(), baseBackupSchedule: "0 */6 * * *" }).length, 1);
@@ -67,6 +68,12 @@ describe("data: pure planning", () => {
             assert.strictEqual(env.AWS_ENDPOINT, undefined);
             assert.strictEqual(env.AWS_S3_FORCE_PATH_STYLE, undefined);
             assert.strictEqual(env.WAL_S3_BUCKET, "kubechat-prod-pg-wal");
+        });
+        it("EKS: SSE-KMS with the stack's key (Spilo would otherwise set AES256); on-prem none", () => {
+            const env = walgEnv(pgDefaults(), { ...s3, kmsKeyArn: "arn:aws:kms:us-east-1:1:key/k" });
+            assert.strictEqual(env.WALG_S3_SSE, "aws:kms");
+            assert.strictEqual(env.WALG_S3_SSE_KMS_ID, "arn:aws:kms:us-east-1:1:key/k");
+            assert.strictEqual(walgEnv(pgDefaults(), onprem).WALG_S3_SSE, undefined);
         });
     });
 
@@ -102,7 +109,7 @@ describe("data: pure planning", () => {
             assert.strictEqual(lb.logical_backup_schedule, "30 2 * * *");
             assert.strictEqual(lb.logical_backup_cronjob_environment_secret, "postgres-object-store");
             assert.strictEqual(v.configConnectionPooler.connection_pooler_mode, "transaction");
-            assert.strictEqual(v.configConnectionPooler.connection_pooler_max_db_connections, 100);
+            assert.strictEqual(v.configConnectionPooler.connection_pooler_max_db_connections, poolerSizing(pgDefaults()).operatorMaxDbConnections);
         });
         it("operator container hardened with requests and limits", () => {
             assert.strictEqual(v.securityContext.runAsNonRoot, true);
@@ -111,12 +118,20 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(v.securityContext.capabilities, { drop: ["ALL"] });
             assert.ok(v.resources.requests.cpu && v.resources.limits.memory);
         });
-        it("EKS: the pod service account carries the IRSA annotation; no secret, no endpoint", () => {
-            const e: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: true, backup: { ...s3, roleArn: undefined }, images: images() });
+        it("EKS: IRSA through the operator's irsa_role_arn (it strips annotations it does not own); no secret, no endpoint", () => {
+            const e: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: true, backup: s3, images: images() });
+            assert.strictEqual(e.configAwsOrGcp.irsa_role_arn, "arn:aws:iam::123456789012:role/wal");
             assert.strictEqual(e.configKubernetes.pod_environment_secret, undefined);
             assert.strictEqual(e.configLogicalBackup.logical_backup_s3_endpoint, "");
-            assert.deepStrictEqual(JSON.parse(podServiceAccountDefinition("arn:aws:iam::1:role/r")).metadata,
-                { name: "postgres-pod", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/r" } });
+            assert.deepStrictEqual(JSON.parse(e.configKubernetes.pod_service_account_definition).metadata, { name: "postgres-pod" });
+            assert.deepStrictEqual(JSON.parse(podServiceAccountDefinition()).metadata, { name: "postgres-pod" });
+        });
+        it("the chart sets pod_service_account_name from podServiceAccount.name: not repeated in configKubernetes", () => {
+            assert.strictEqual(v.podServiceAccount.name, "postgres-pod");
+            assert.ok(!("pod_service_account_name" in v.configKubernetes));
+        });
+        it("logical dumps pruned by the job after pitrDays (the bucket lifecycle expires nothing current)", () => {
+            assert.strictEqual(v.configLogicalBackup.logical_backup_s3_retention_time, "30 days");
         });
         it("without backups: no WAL-G ConfigMap, no bucket", () => {
             const n: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: false, images: images() });
@@ -126,13 +141,37 @@ describe("data: pure planning", () => {
         });
     });
 
+    describe("pooler arithmetic", () => {
+        it("the operator's own split: 100 over 2 pods leaves the app 2 x (25 + 12) = 74 (the defect)", () => {
+            assert.deepStrictEqual(operatorPoolSplit(100, 2), { perPod: 50, defaultPool: 25, reservePool: 12 });
+        });
+        it("poolerMaxDbConnections is what the app gets in total: the smallest operator value whose pools reach it", () => {
+            for (const [total, pods] of [[100, 2], [100, 1], [100, 3], [37, 2], [1, 1], [500, 4]]) {
+                const z = poolerSizing({ poolerMaxDbConnections: total, poolerInstances: pods });
+                const split = operatorPoolSplit(z.operatorMaxDbConnections, pods);
+                assert.strictEqual(z.appConnections, pods * (split.defaultPool + split.reservePool), `${total}/${pods}`);
+                assert.ok(z.appConnections >= total, `${total}/${pods}: ${z.appConnections}`);
+                const less = operatorPoolSplit((split.perPod - 1) * pods, pods);
+                assert.ok(pods * (less.defaultPool + less.reservePool) < total, `${total}/${pods}: not the smallest`);
+            }
+            assert.deepStrictEqual(poolerSizing({ poolerMaxDbConnections: 100, poolerInstances: 2 }),
+                { operatorMaxDbConnections: 136, perPod: 68, appConnections: 102, podsDuringRollout: 3, serverConnections: 204 });
+        });
+        it("max_connections fits every pooler pod at its cap (one surge pod during a rollout), the platform's clients and the superuser reserve", () => {
+            const pg = { poolerMaxDbConnections: 100, poolerInstances: 2 };
+            const z = poolerSizing(pg);
+            assert.strictEqual(maxConnections(pg), z.podsDuringRollout * z.perPod + PLATFORM_CONNECTIONS + SUPERUSER_RESERVED_CONNECTIONS);
+            assert.strictEqual(maxConnections(pg), 3 * 68 + 10 + 3);
+        });
+    });
+
     describe("clusterSpec", () => {
         const spec: any = clusterSpec({ pg: pgDefaults(), appNamespace: "kubechat-system", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "gp3", zones: 3, backups: true });
         it("HA members, Patroni synchronous mode (strict off), archive_timeout", () => {
             assert.strictEqual(spec.teamId, "kubechat");
             assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-17:4.0-p3");
             assert.strictEqual(spec.numberOfInstances, 3);
-            assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900" } });
+            assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: String(maxConnections(pgDefaults())) } });
             assert.deepStrictEqual(spec.patroni, { synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
         });
         it("volume, resources, users and databases", () => {
@@ -141,11 +180,12 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(spec.users, { "kubechat-system.kubechat": [] });
             assert.deepStrictEqual(spec.databases, { kubechat: "kubechat-system.kubechat" });
         });
-        it("PgBouncer in transaction mode with 100 connections; logical backup", () => {
+        it("PgBouncer in transaction mode; the operator's value gives the app at least 100 server connections; logical backup", () => {
             assert.strictEqual(spec.enableConnectionPooler, true);
             assert.strictEqual(spec.connectionPooler.numberOfInstances, 2);
             assert.strictEqual(spec.connectionPooler.mode, "transaction");
-            assert.strictEqual(spec.connectionPooler.maxDBConnections, 100);
+            const split = operatorPoolSplit(spec.connectionPooler.maxDBConnections, 2);
+            assert.ok(2 * (split.defaultPool + split.reservePool) >= 100);
             assert.ok(spec.connectionPooler.resources.limits.cpu);
             assert.strictEqual(spec.enableLogicalBackup, true);
             assert.strictEqual(spec.logicalBackupSchedule, "30 2 * * *");
