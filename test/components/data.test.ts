@@ -203,8 +203,8 @@ describe("PostgresHA (component)", () => {
     it("stack output postgresClone records what a point-in-time clone names: cluster, its uid (from the postgresql object) and the WAL bucket", async () => {
         const p = await planStack("staging");
         // uid is assigned by the API server: the mock runtime leaves it unset, so only its neighbours show here.
-        assert.strictEqual(p.outputs.postgresClone.cluster, "kubechat-db");
-        assert.strictEqual(p.outputs.postgresClone.bucket, "kubechat-staging-pg-wal");
+        assert.strictEqual((p.outputs.postgresClone as any).cluster, "kubechat-db");
+        assert.strictEqual((p.outputs.postgresClone as any).bucket, "kubechat-staging-pg-wal");
         assert.match(fs.readFileSync(path.join(__dirname, "../../index.ts"), "utf8"), /uid: platform\.postgres\.clusterUid/);
     });
 });
