@@ -141,4 +141,16 @@ export const noLiteralSecrets = hygiene("no-literal-secrets",
         }));
     }, "mandatory");
 
-export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets];
+export const noDuplicateEnv = hygiene("no-duplicate-env",
+    "No container declares the same env var name twice (the last one silently wins).",
+    (type, props, ctx) => {
+        const pod = podTemplate(type, props);
+        if (!pod) return [];
+        return containersOf(pod.spec).flatMap((c) => {
+            const names = asArray(c.container.env).map((e) => e?.name).filter((n): n is string => typeof n === "string");
+            const dup = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+            return dup.length ? [`${objectRef(type, props, ctx.name)}: ${c.label} declares env ${dup.join(", ")} more than once; only the last value takes effect`] : [];
+        });
+    }, "mandatory");
+
+export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets, noDuplicateEnv];

@@ -14,17 +14,12 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
 import { applyProjectConfig } from "./project-config";
+import { ROOT } from "./root";
 
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
 
-/** The project root (where Pulumi.yaml is), also when running from the compiled tree in .build/. */
-export const ROOT = (() => {
-    for (let dir = path.resolve(__dirname, "..", ".."); ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-        if (path.dirname(dir) === dir) throw new Error("Pulumi.yaml not found above " + __dirname);
-    }
-})();
+export { ROOT } from "./root";
 
 /** The program (index.ts, or its compiled twin next to this module's tree). */
 const PROGRAM = path.resolve(__dirname, "..", "..", "index");
