@@ -13,6 +13,7 @@ import { z } from "zod";
 import { subnetPlanProblems } from "./cluster/vpc";
 import { kubechatProblems } from "./app/validate";
 import { validatePostgres } from "./data/values";
+import { objectStoreProblem } from "./network";
 
 export const CONFIG_NAMESPACE = "kubechat";
 
@@ -126,7 +127,7 @@ export const configSchema = z.strictObject({
         storageClass: z.string().default("").describe("StorageClass for volumes (empty = gp3 on EKS, the cluster default on-prem)"),
         ingressServiceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer").describe("Service type of the ingress gateway"),
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
-        apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses for NetworkPolicy egress on 443/6443 (empty = any address, ports still restricted; EKS: the VPC CIDR)"),
+        apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses (CIDRs) for NetworkPolicy egress on 443/6443; required when Postgres, Argo Rollouts or a service that reads the API runs (EKS: the VPC CIDR)"),
     }),
     eks: obj({
         clusterName: z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be lower-case letters, digits and '-' (2-63 characters)").default("kubechat").describe("EKS cluster name (also in subnet, ASG and IAM condition tags; unique per account and region)"),
@@ -180,6 +181,7 @@ export const configSchema = z.strictObject({
         region: z.string().default("us-east-1").describe("On-prem: region name the object store expects"),
         forcePathStyle: z.boolean().default(true).describe("On-prem: path-style bucket addressing"),
         credentialsSecret: z.string().default("").describe("On-prem: existing Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (used when the secret keys are not set)"),
+        cidrs: z.array(cidr).default([]).describe("On-prem: addresses (CIDRs) of the object store when its endpoint is a host name outside the cluster; backup egress goes there only"),
     }),
     mesh: obj({
         enabled: z.boolean().default(true).describe("Install Istio and route through it (off = plain Service + Ingress)"),
@@ -297,9 +299,27 @@ export function crossChecks(c: PlatformConfig): string[] {
         if (max > e.maxNodes) k("eks.nodeGroups", `maximum sizes add up to ${max}, above eks.maxNodes (${e.maxNodes})`);
         if (e.maxNodes < e.minNodes) k("eks.maxNodes", `must be >= eks.minNodes (${e.minNodes})`);
     } else {
+        // Egress stays closed on-prem: whatever reads the Kubernetes API reaches it at known addresses only.
+        const apiReaders = [
+            ...(c.postgres.enabled ? ["Postgres (Patroni)"] : []),
+            ...(c.delivery.strategy !== "rolling" ? ["Argo Rollouts"] : []),
+            ...Object.entries(c.services).filter(([, s]) => s.readsKubernetesApi).map(([n]) => `services.${n}`),
+        ];
+        if (apiReaders.length > 0 && c.cluster.apiServerCidrs.length === 0) {
+            k("cluster.apiServerCidrs", `is required on-prem: ${apiReaders.join(", ")} reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)`);
+        }
         const needsStore = (c.postgres.enabled && c.postgres.backups) || c.backup.enabled;
         if (needsStore) {
             if (c.objectStore.endpoint === "") k("objectStore.endpoint", "is required on-prem when postgres.backups or backup.enabled is on");
+            else {
+                let problem: string | undefined;
+                try {
+                    problem = objectStoreProblem(c.objectStore.endpoint, c.objectStore.cidrs);
+                } catch {
+                    problem = undefined; // not a URL: reported by the endpoint's own rule
+                }
+                if (problem) k("objectStore.cidrs", problem);
+            }
             if (c.postgres.enabled && c.postgres.backups && c.postgres.backupBucket === "") k("postgres.backupBucket", "is required on-prem when postgres.backups is on");
             if (c.backup.enabled && c.backup.bucket === "") k("backup.bucket", "is required on-prem when backup.enabled is on");
             const keys = c.objectStoreAccessKeyId !== "" && c.objectStoreSecretAccessKey !== "";

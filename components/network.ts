@@ -34,10 +34,45 @@ export function dnsEgress(kubeSystem: string) {
 export const API_SERVER_PORTS = [443, 6443];
 
 /**
- * Egress to the Kubernetes API server on its ports: at its CIDRs (`kubechat:cluster.apiServerCidrs`,
- * the VPC on EKS), or at any address outside the pod network when they are unknown.
+ * Egress to the Kubernetes API server on its ports, at its addresses (`kubechat:cluster.apiServerCidrs`
+ * on-prem, the VPC on EKS) — never "anywhere": the config loader requires the addresses on-prem
+ * whenever a component reads the API, so an empty list here is a programming error.
  */
 export function apiServerEgress(cidrs: string[]) {
-    const to = (cidrs.length > 0 ? cidrs : ["0.0.0.0/0"]).map((cidr) => ({ ipBlock: { cidr } }));
-    return { to, ports: tcp(...API_SERVER_PORTS) };
+    if (cidrs.length === 0) throw new Error("apiServerEgress: no API server CIDRs (kubechat:cluster.apiServerCidrs)");
+    return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...API_SERVER_PORTS) };
+}
+
+/** An object-store endpoint URL: host, port (the scheme's default when none is given). */
+export function endpointAddress(endpoint: string): { host: string; port: number } {
+    const u = new URL(endpoint);
+    return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443 };
+}
+
+/** `<service>.<namespace>.svc[.cluster.local]`: an in-cluster Service, reachable as that namespace's pods. */
+export function inClusterNamespace(host: string): string | undefined {
+    return /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?$/.exec(host)?.[1];
+}
+
+const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
+
+/**
+ * Why an S3-compatible endpoint cannot be turned into NetworkPolicy peers, or undefined when it
+ * can: an IP address or an in-cluster Service needs nothing more; any other host name needs its
+ * addresses as CIDRs (`kubechat:objectStore.cidrs`), since NetworkPolicies match addresses, not names.
+ */
+export function objectStoreProblem(endpoint: string, cidrs: string[]): string | undefined {
+    const { host } = endpointAddress(endpoint);
+    if (IPV4.test(host) || inClusterNamespace(host) !== undefined || cidrs.length > 0) return undefined;
+    return `is required when objectStore.endpoint names a host outside the cluster (${host}): NetworkPolicies match addresses, not names`;
+}
+
+/** Egress to an S3-compatible endpoint: its port only, at its address, Service namespace or CIDRs. */
+export function objectStoreEgress(endpoint: string, cidrs: string[]) {
+    const problem = objectStoreProblem(endpoint, cidrs);
+    if (problem) throw new Error(`objectStoreEgress: kubechat:objectStore.cidrs ${problem}`);
+    const { host, port } = endpointAddress(endpoint);
+    const ns = inClusterNamespace(host);
+    const to = IPV4.test(host) ? [{ ipBlock: { cidr: `${host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    return { to, ports: tcp(port) };
 }

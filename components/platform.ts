@@ -66,6 +66,10 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             this.mesh = new IstioMesh(`${name}-mesh`, {
                 mesh: c.mesh, app: c.app, catalog: this.catalog, cluster: this.cluster, namespaces: ns,
                 backendPorts: Object.values(c.services).filter((s) => s.exposed).map((s) => s.port),
+                externalDependencies: [
+                    ...(c.objectStore.endpoint !== "" && (c.backup.enabled || (c.postgres.enabled && c.postgres.backups)) ? [{ name: "object-store", url: c.objectStore.endpoint }] : []),
+                    ...(c.observability.logs && c.observability.elasticsearchUrl !== "" ? [{ name: "elasticsearch", url: c.observability.elasticsearchUrl }] : []),
+                ],
             }, { parent: this });
             this.namespaces.gateway = this.mesh.gatewayNamespace;
         }

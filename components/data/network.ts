@@ -3,7 +3,10 @@
  * the Postgres cluster needs. Namespaces are selected by `kubernetes.io/metadata.name` (they carry no
  * `name` label by default).
  */
+import type * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
+
+type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
 
 export interface DataNetworkArgs {
@@ -13,9 +16,12 @@ export interface DataNetworkArgs {
     appNamespace: string;
     /** Labels of the operator pod. */
     operatorLabels: Record<string, string>;
-    /** Object-store port WAL-G and logical backups use (443 on AWS S3); undefined = backups off. */
-    objectStorePort?: number;
-    /** Kubernetes API server CIDRs (`kubechat:cluster.apiServerCidrs`); empty = any address, API ports only. */
+    /**
+     * Egress rule to the object store WAL-G and logical backups write to (`objectStoreEgress` on-prem;
+     * AWS S3 has no fixed addresses: port 443 only); undefined = backups off.
+     */
+    objectStore?: NetworkPolicyEgressRule;
+    /** Kubernetes API server CIDRs (`kubechat:cluster.apiServerCidrs`, the VPC on EKS). */
     apiServerCidrs: string[];
     /** Namespace Prometheus runs in (scrapes the exporter sidecars). */
     monitoringNamespace: string;
@@ -33,7 +39,7 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
     const operator = { podSelector: { matchLabels: a.operatorLabels } };
     const logicalBackup = { podSelector: { matchLabels: logicalBackupPodLabels(a.cluster) } };
     const appPods = { ...inNamespace(a.appNamespace), podSelector: {} };
-    const objectStore = a.objectStorePort === undefined ? [] : [{ ports: tcp(a.objectStorePort) }];
+    const objectStore = a.objectStore === undefined ? [] : [a.objectStore];
     // Patroni uses the Kubernetes API as its DCS; the operator and the backup job read it too.
     const API_SERVER = apiServerEgress(a.apiServerCidrs);
     return [
@@ -72,7 +78,7 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
                 egress: [{ to: [members], ports: tcp(POSTGRES_PORT, PATRONI_PORT) }, { to: [poolers], ports: tcp(POSTGRES_PORT) }, API_SERVER],
             },
         },
-        ...(a.objectStorePort === undefined ? [] : [{
+        ...(a.objectStore === undefined ? [] : [{
             name: "logical-backup",
             spec: {
                 ...logicalBackup,
@@ -81,10 +87,4 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
             },
         }]),
     ];
-}
-
-/** Port of an object-store endpoint URL (the scheme's default when none is given). */
-export function endpointPort(endpoint: string): number {
-    const u = new URL(endpoint);
-    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
-import { dataNetworkPolicies, endpointPort } from "./network";
+import { dataNetworkPolicies } from "./network";
+import { objectStoreEgress, tcp } from "../network";
 import {
     BackupTarget, POD_SERVICE_ACCOUNT, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
     credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
@@ -111,8 +112,9 @@ export class PostgresHA extends pulumi.ComponentResource {
         }, { ...k8sOpts, dependsOn: [operator, ...backupReady, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
         this.clusterUid = clusterObject.metadata.uid;
 
-        const objectStorePort = backup === undefined ? undefined : backup.endpoint ? endpointPort(backup.endpoint) : 443;
-        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStorePort, apiServerCidrs: args.cluster.apiServerCidrs, monitoringNamespace: args.monitoringNamespace ?? "monitoring" })) {
+        // On-prem: the configured endpoint only. AWS S3 has no fixed addresses: HTTPS to any (exempt, see the egress test).
+        const objectStore = backup === undefined ? undefined : backup.endpoint ? objectStoreEgress(backup.endpoint, args.objectStore?.cidrs ?? []) : { ports: tcp(443) };
+        for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStore, apiServerCidrs: args.cluster.apiServerCidrs, monitoringNamespace: args.monitoringNamespace ?? "monitoring" })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-np-${np.name}`, {
                 metadata: { name: `postgres-${np.name}`, namespace: ns, labels: labels("network-policy") },
                 spec: np.spec,

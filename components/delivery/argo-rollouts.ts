@@ -56,11 +56,10 @@ export function argoRolloutsValues(image: ResolvedImage, replicas = 2): Record<s
 }
 
 /**
- * Default-deny plus the controller's needs: the Kubernetes API on TCP 443/6443 (at `apiServerCidrs`,
- * or any address when they are unknown: the endpoint differs per cluster), Prometheus for analysis,
- * DNS, and metrics scrapes from monitoring.
+ * Default-deny plus the controller's needs: the Kubernetes API on TCP 443/6443 at `apiServerCidrs`,
+ * Prometheus for analysis, DNS, and metrics scrapes from monitoring.
  */
-export function argoRolloutsNetworkPolicies(ns: Pick<NamespaceNames, "monitoring" | "kubeSystem">, apiServerCidrs: string[] = []): NetworkPolicyPlan[] {
+export function argoRolloutsNetworkPolicies(ns: Pick<NamespaceNames, "monitoring" | "kubeSystem">, apiServerCidrs: string[]): NetworkPolicyPlan[] {
     return [
         DEFAULT_DENY,
         {

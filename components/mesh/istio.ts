@@ -14,7 +14,7 @@ import { podSecurityLabels, recommendedLabels } from "../labels";
 import { NetworkPolicyPlan } from "../network";
 import {
     DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
-    gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
+    ExternalDependency, externalServiceEntries, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
 
 /** Name of the Istio `Gateway` every exposed VirtualService binds to (as `<gatewayNamespace>/<name>`). */
@@ -35,6 +35,8 @@ export interface IstioMeshArgs {
     backendPorts: number[];
     /** OTLP endpoint spans go to. Default: the Jaeger v2 chart's `jaeger` Service in `tracing`, port 4317. */
     tracing?: TracingEndpoint;
+    /** External dependencies from the config; each gets a ServiceEntry (the mesh is REGISTRY_ONLY). Default none. */
+    externalDependencies?: ExternalDependency[];
 }
 
 export class IstioMesh extends pulumi.ComponentResource {
@@ -116,6 +118,14 @@ export class IstioMesh extends pulumi.ComponentResource {
                 ],
             },
         }, crOpts);
+        // The mesh allows outbound traffic to registered services only; these are the declared externals.
+        for (const e of externalServiceEntries(args.externalDependencies ?? [])) {
+            new k8s.apiextensions.CustomResource(`${name}-${e.name}`, {
+                apiVersion: "networking.istio.io/v1", kind: "ServiceEntry",
+                metadata: meta(e.name, systemNsName),
+                spec: { ...e.spec, exportTo: ["*"] },
+            }, crOpts);
+        }
         // No AuthorizationPolicy on the gateway itself: its clients are external and carry no mesh
         // identity, so a deny-by-default there would refuse all public traffic. Access is enforced at
         // each backend, whose policy admits only `ingressPrincipal`.

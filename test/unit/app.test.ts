@@ -210,7 +210,7 @@ describe("app: network policies", () => {
     const ns = namespaceNames(defaults);
     const net = (over: Partial<ServiceNetworkInput> = {}): ServiceNetworkInput => ({
         port: 8080, selectorLabels: sel, appPodLabels: { "app.kubernetes.io/part-of": "kubechat" }, namespaces: ns, mesh: true, exposed: true,
-        usesDatabase: true, readsKubernetesApi: true, apiServerCidrs: [], ...over,
+        usesDatabase: true, readsKubernetesApi: true, apiServerCidrs: ["192.168.5.15/32"], ...over,
     });
     const byName = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
@@ -234,7 +234,7 @@ describe("app: network policies", () => {
         });
         assert.ok(rules.some((r) => JSON.stringify(r) === JSON.stringify({ to: [byName("kubechat-data")], ports: [{ protocol: "TCP", port: 5432 }] })));
         assert.ok(rules.some((r) => JSON.stringify(r) === JSON.stringify({ to: [byName("istio-system")], ports: [{ protocol: "TCP", port: 15012 }] })));
-        assert.deepStrictEqual(rules[rules.length - 1], { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] });
+        assert.deepStrictEqual(rules[rules.length - 1], { to: [{ ipBlock: { cidr: "192.168.5.15/32" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] });
         const restricted: any[] = (egressSpec(net({ mesh: false, readsKubernetesApi: true, apiServerCidrs: ["10.0.0.1/32"] }), [8080]) as any).egress;
         assert.deepStrictEqual(restricted[restricted.length - 1].to, [{ ipBlock: { cidr: "10.0.0.1/32" } }]);
         assert.ok(!JSON.stringify(restricted).includes("15012"));

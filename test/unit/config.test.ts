@@ -3,7 +3,8 @@ import { ConfigError, parseConfig } from "../../components/config";
 
 /** Minimal valid on-prem config (object store needed for the default backups). */
 const base = () => ({
-    objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds" },
+    cluster: { apiServerCidrs: ["10.0.0.1/32"] },
+    objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds", cidrs: ["10.9.0.0/24"] },
     postgres: { backupBucket: "pg" },
     backup: { bucket: "velero" },
 });
@@ -51,10 +52,23 @@ describe("config loader", () => {
         ]);
     });
 
+    it("keeps on-prem egress closed: the API server and an external object store need their addresses", () => {
+        const b = base();
+        assert.deepStrictEqual(problems({ ...b, cluster: {}, objectStore: { ...b.objectStore, cidrs: [] } }), [
+            "kubechat:cluster.apiServerCidrs: is required on-prem: Postgres (Patroni), Argo Rollouts, services.api-gateway reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
+            "kubechat:objectStore.cidrs: is required when objectStore.endpoint names a host outside the cluster (minio.example): NetworkPolicies match addresses, not names",
+        ]);
+        // Nothing reads the API and the store is an in-cluster Service: nothing more to give.
+        assert.deepStrictEqual(problems({
+            ...b, cluster: {}, postgres: { enabled: false }, delivery: { strategy: "rolling" }, services: { "api-gateway": { readsKubernetesApi: false } },
+            objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "s" },
+        }), []);
+    });
+
     it("checks rules across keys", () => {
         assert.deepStrictEqual(problems({ ...base(), services: { "api-gateway": { minReplicas: 5, maxReplicas: 2 } } }), ["kubechat:services.api-gateway.maxReplicas: must be >= minReplicas (5)"]);
         assert.deepStrictEqual(problems({ ...base(), delivery: { canarySteps: [5, 50, 25] } }), ["kubechat:delivery.canarySteps: weights must increase", "kubechat:delivery.canarySteps: must end at 100"]);
-        assert.deepStrictEqual(problems({ objectStore: { endpoint: "" } }), [
+        assert.deepStrictEqual(problems({ cluster: base().cluster, objectStore: { endpoint: "" } }), [
             "kubechat:objectStore.endpoint: is required on-prem when postgres.backups or backup.enabled is on",
             "kubechat:postgres.backupBucket: is required on-prem when postgres.backups is on",
             "kubechat:backup.bucket: is required on-prem when backup.enabled is on",
