@@ -13,7 +13,8 @@ import { IstioMesh } from "./mesh/istio";
 import { ArgoRollouts } from "./delivery/argo-rollouts";
 import { KubeChat } from "./app/kubechat";
 import { PostgresHA } from "./data/postgres";
-import { VeleroBackup } from "./backup/velero";
+import { VELERO_RELEASE, VeleroBackup } from "./backup/velero";
+import { backupAlertRules } from "./backup/alerts";
 import { Observability } from "./observability";
 
 export interface KubeChatPlatformArgs {
@@ -113,6 +114,13 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
             meshTargets: c.mesh.enabled ? { istioSystem: ns.istioSystem, gateway: ns.gateway } : undefined,
             dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
+            backupRules: backupAlertRules({
+                postgres: this.postgres && this.postgres.backupBucket !== "" ? {
+                    namespace: this.postgres.namespace, cluster: this.postgres.clusterName,
+                    archiveTimeoutSeconds: c.postgres.archiveTimeoutSeconds, logicalBackups: true,
+                } : undefined,
+                velero: this.backup && this.backup.bucketName !== "" ? { namespace: this.backup.namespace, release: VELERO_RELEASE } : undefined,
+            }),
             namespaces: ns,
         }, { parent: this });
 

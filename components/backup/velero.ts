@@ -21,6 +21,8 @@ export interface VeleroBackupArgs extends BackupStoreArgs {
 }
 
 export const VELERO_NAMESPACE = "velero";
+/** Helm release name; the chart names each Schedule `<release>-<schedule>` (the `schedule` label of Velero's metrics). */
+export const VELERO_RELEASE = "velero";
 /** Velero server service account (named explicitly: the IRSA trust policy names it). */
 export const VELERO_SERVICE_ACCOUNT = "velero-server";
 /** Secret in Velero's credentials-file format (key `cloud`). */
@@ -275,7 +277,7 @@ export class VeleroBackup extends pulumi.ComponentResource {
         }
 
         new k8s.helm.v3.Release(`${name}-release`, {
-            name: "velero",
+            name: VELERO_RELEASE,
             namespace: ns,
             ...args.catalog.chart("velero"),
             values: veleroValues({

@@ -10,7 +10,7 @@ import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies } from "./network";
 import { objectStoreEgress, tcp } from "../network";
 import {
-    BackupTarget, POD_SERVICE_ACCOUNT, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
+    BackupTarget, EXPORTER_QUERIES_CONFIGMAP, POD_SERVICE_ACCOUNT, exporterQueries, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
     credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
 } from "./values";
 
@@ -99,6 +99,12 @@ export class PostgresHA extends pulumi.ComponentResource {
             }, inNs));
         }
 
+        // The exporter sidecar mounts its extra queries (the last base backup's time) from here.
+        const exporterQueriesMap = new k8s.core.v1.ConfigMap(`${name}-exporter-queries`, {
+            metadata: { name: EXPORTER_QUERIES_CONFIGMAP, namespace: ns, labels: labels("monitoring") },
+            data: { "queries.yaml": exporterQueries() },
+        }, inNs);
+
         // The CRD comes with the operator chart; protect + retain keep the database (and, through the
         // operator's retained PVCs, its volumes) when the stack is destroyed.
         const clusterObject = new k8s.apiextensions.CustomResource(`${name}-cluster`, {
@@ -109,7 +115,7 @@ export class PostgresHA extends pulumi.ComponentResource {
                 pg, appNamespace: args.appNamespace, spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
                 storageClass: args.cluster.storageClass, zones: args.cluster.zones, backups: backup !== undefined,
             }),
-        }, { ...k8sOpts, dependsOn: [operator, ...backupReady, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
+        }, { ...k8sOpts, dependsOn: [operator, exporterQueriesMap, ...backupReady, ...args.cluster.storageReady], protect: args.persistent, retainOnDelete: args.persistent });
         this.clusterUid = clusterObject.metadata.uid;
 
         // On-prem: the configured endpoint only. AWS S3 has no fixed addresses: HTTPS to any (exempt, see the egress test).

@@ -314,6 +314,7 @@ export function exporterSidecar(cluster: string, image: ResolvedImage): Record<s
     return {
         name: "exporter",
         image: image.ref,
+        args: [`--extend.query-path=${EXPORTER_QUERIES_DIR}/queries.yaml`],
         ports: [{ name: "exporter", containerPort: EXPORTER_PORT, protocol: "TCP" }],
         env: [
             // Spilo always serves TLS (a self-signed certificate unless tls is configured).
@@ -323,6 +324,30 @@ export function exporterSidecar(cluster: string, image: ResolvedImage): Record<s
         ],
         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
     };
+}
+
+/** ConfigMap (data namespace) with the exporter's extra queries, mounted into the `exporter` sidecar. */
+export const EXPORTER_QUERIES_CONFIGMAP = "postgres-exporter-queries";
+const EXPORTER_QUERIES_DIR = "/etc/postgres-exporter";
+/**
+ * End time (Unix seconds) of the newest base backup, from the member that took it. Postgres writes a
+ * backup history file (`<segment>.<offset>.backup`) into pg_wal when a base backup stops and removes
+ * the older ones once archived, so the newest one's modification time is when the last WAL-G base
+ * backup finished. No row (no metric) on members without one.
+ */
+export const BASE_BACKUP_METRIC = "kubechat_basebackup_last_end_time_seconds";
+
+/** postgres_exporter's `--extend.query-path` file: the base backup query behind {@link BASE_BACKUP_METRIC}. */
+export function exporterQueries(): string {
+    return [
+        "kubechat_basebackup:",
+        "  query: \"SELECT extract(epoch FROM m) AS last_end_time_seconds FROM (SELECT max(modification) AS m FROM pg_ls_waldir() WHERE name LIKE '%.backup') b WHERE m IS NOT NULL\"",
+        "  metrics:",
+        "    - last_end_time_seconds:",
+        "        usage: \"GAUGE\"",
+        "        description: \"End of the newest base backup (its backup history file in pg_wal), Unix seconds\"",
+        "",
+    ].join("\n");
 }
 
 /** Labels the operator puts on the Postgres member pods. */
@@ -382,6 +407,10 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
             labelSelector: { matchLabels: memberPodLabels(cluster) },
         }],
         sidecars: [exporterSidecar(cluster, a.exporter)],
+        additionalVolumes: [{
+            name: "exporter-queries", mountPath: EXPORTER_QUERIES_DIR, targetContainers: ["exporter"],
+            volumeSource: { configMap: { name: EXPORTER_QUERIES_CONFIGMAP } },
+        }],
         // Velero's file-system backup (on-prem) must not copy a live data directory: WAL-G covers it.
         podAnnotations: { "backup.velero.io/backup-volumes-excludes": PGDATA_VOLUME },
         ...(pg.tls ? { tls: { secretName: pg.tlsSecretName, caFile: "ca.crt" }, spiloFSGroup: SPILO_GID } : {}),

@@ -9,7 +9,7 @@ import { PlatformConfig } from "../config";
 import { Logging } from "./logging";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
-import { MeshTargets, indexReplicas } from "./values";
+import { AlertRule, MeshTargets, indexReplicas } from "./values";
 
 export { Logging } from "./logging";
 export { Metrics } from "./metrics";
@@ -34,8 +34,10 @@ export interface ObservabilityArgs {
     meshTargets?: MeshTargets;
     /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
     dataNamespace?: string;
-    /** Velero namespace when backups are on: backup alerts. */
+    /** Velero namespace when backups are on: its ServiceMonitor. */
     veleroNamespace?: string;
+    /** Backup alert rules (Postgres WAL-G and logical backups, Velero) for the platform PrometheusRule. */
+    backupRules?: AlertRule[];
     /** Namespace names. Default monitoring / logging / tracing. */
     namespaces?: { monitoring: string; logging: string; tracing: string };
 }
@@ -75,7 +77,7 @@ export class Observability extends pulumi.ComponentResource {
                 appNamespaceRef: args.appNamespaceRef,
                 mesh: args.mesh,
                 meshTargets: args.meshTargets,
-                alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace },
+                alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules },
             }, { parent: this });
         }
 

@@ -318,10 +318,12 @@ export interface AlertRuleArgs {
     p99Seconds?: number;
     /** Data namespace when Postgres is deployed (replication lag rule). */
     dataNamespace?: string;
-    /** Velero namespace when backups are on (backup failure rules). */
+    /** Velero namespace when backups are on (its ServiceMonitor). */
     veleroNamespace?: string;
     /** Istio namespace when the mesh runs (control-plane rule). */
     istioSystemNamespace?: string;
+    /** Backup alert rules (`backupAlertRules`, components/backup/alerts.ts). */
+    backupRules?: AlertRule[];
 }
 
 export interface AlertRule {
@@ -365,18 +367,12 @@ export function alertRules(a: AlertRuleArgs): { name: string; rules: AlertRule[]
         platform.push(rule("KubeChatPostgresReplicationLag", `max by (pod) (pg_replication_lag_seconds{namespace="${a.dataNamespace}"}) > 30`, "5m", "warning",
             "Postgres replica lags behind the primary", "Replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind (postgres_exporter pg_replication_lag_seconds)."));
     }
-    if (a.veleroNamespace) {
-        platform.push(
-            rule("KubeChatBackupFailed", `increase(velero_backup_failure_total{namespace="${a.veleroNamespace}"}[1h]) > 0`, "0m", "critical",
-                "A Velero backup failed", "Schedule {{ $labels.schedule }} had a failed backup in the last hour."),
-            rule("KubeChatBackupTooOld", `time() - max(velero_backup_last_successful_timestamp{namespace="${a.veleroNamespace}"}) > 90000`, "15m", "critical",
-                "No successful Velero backup for more than 25 hours", "The newest successful backup of any schedule is {{ $value | humanizeDuration }} old."),
-        );
-    }
     if (a.istioSystemNamespace) {
         platform.push(rule("KubeChatMeshControlPlaneDown", `absent(up{namespace="${a.istioSystemNamespace}", service="istiod"} == 1)`, "5m", "critical",
             "No istiod instance is up", "Prometheus has scraped no healthy istiod for 5 minutes: new pods get no sidecar configuration or certificates."));
     }
+    // Backup rules (WAL-G, logical backups, Velero) are planned with the backup layer.
+    platform.push(...(a.backupRules ?? []));
     const groups = [{ name: "kubechat.rules", rules: app }];
     if (platform.length > 0) groups.push({ name: "kubechat-platform.rules", rules: platform });
     return groups;

@@ -102,6 +102,17 @@ describe("PostgresHA (component)", () => {
             assert.ok(members.spec.egress.some((e: any) => e.ports.some((x: any) => x.port === 9000)));
         });
 
+        it("backup alerts in the platform PrometheusRule, and the exporter's base-backup query mounted before the cluster starts", async () => {
+            const p = await planStack("staging");
+            const alerts = object(p, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+            for (const a of ["KubeChatWalArchivingFailing", "KubeChatWalArchiveStale", "KubeChatBaseBackupTooOld", "KubeChatBaseBackupMissing",
+                "KubeChatLogicalBackupFailed", "KubeChatLogicalBackupTooOld", "KubeChatVeleroBackupFailed", "KubeChatVeleroBackupTooOld"]) assert.ok(alerts.includes(a), a);
+            const cm = p.resources.find((r) => r.inputs?.kind === "ConfigMap" && r.inputs.metadata?.name === "postgres-exporter-queries")!;
+            assert.strictEqual(cm.inputs.metadata.namespace, "kubechat-data");
+            assert.match(cm.inputs.data["queries.yaml"], /kubechat_basebackup:/);
+            assert.ok(cr(p).dependencies.includes(cm.urn));
+        });
+
         it("schema-valid objects", async () => {
             const { errors } = await schemaCheck(await planStack("staging"));
             assert.deepStrictEqual(errors, []);

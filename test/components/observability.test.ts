@@ -78,9 +78,9 @@ describe("Observability (component)", () => {
         // The mesh is on in every stack file: scraping goes through Istio's merged metrics.
         assert.strictEqual(object(prod, "ServiceMonitor", "api-gateway").spec.endpoints[0].path, "/stats/prometheus");
         const prodAlerts = object(prod, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-        assert.ok(prodAlerts.includes("KubeChatPostgresReplicationLag") && prodAlerts.includes("KubeChatBackupFailed"));
+        assert.ok(prodAlerts.includes("KubeChatPostgresReplicationLag") && prodAlerts.includes("KubeChatVeleroBackupFailed"));
         const devAlerts = object(dev, "PrometheusRule", "kubechat-alerts").spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-        assert.ok(!devAlerts.includes("KubeChatBackupFailed"), "no backup alerts without Velero");
+        assert.ok(!devAlerts.includes("KubeChatVeleroBackupFailed"), "no backup alerts without Velero");
     });
 
     it("scrapes each app pod once: every ServiceMonitor matches exactly one Service per workload (canary Services included)", () => {
