@@ -39,7 +39,7 @@ export function collectFiles(paths: string[]): string[] {
     return out;
 }
 
-/** Every Kubernetes object of a (multi-document) YAML file; `kind: List` items are expanded. */
+/** Every Kubernetes object of a (multi-document) YAML file; `kind: List` items are expanded; a duplicated key's last value wins. */
 export function loadManifests(file: string): PolicyResource[] {
     let text: string;
     try {
@@ -48,7 +48,8 @@ export function loadManifests(file: string): PolicyResource[] {
         throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
     }
     const out: PolicyResource[] = [];
-    parseAllDocuments(text).forEach((doc, i) => {
+    // A key written twice (Helm charts do this) is read with the last value winning, as Kubernetes' YAML-to-JSON decoding does.
+    parseAllDocuments(text, { uniqueKeys: false }).forEach((doc, i) => {
         if (doc.errors.length > 0) throw new UsageError(`${file}: document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
         const obj = doc.toJS();
         if (obj === null || obj === undefined) return;

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { profiles } from "../../policies/engine";
-import { main, typeToken } from "../../scripts/policy";
+import { loadManifests, main, typeToken } from "../../scripts/policy";
 import { fixture } from "./fixtures";
 
 function runCli(...argv: string[]) {
@@ -96,6 +96,12 @@ describe("policy check CLI", () => {
             assert.strictEqual(r.code, vs.length ? 1 : 0);
         });
     }
+
+    it("a key written twice (as some rendered charts have it) is read with the last value winning, not refused", () => {
+        const file = path.join(dir, "dup.yaml");
+        fs.writeFileSync(file, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup, namespace: x}\ndata:\n  a: first\n  a: second\n");
+        assert.deepStrictEqual(loadManifests(file)[0].props.data, { a: "second" });
+    });
 
     it("exit 2 with a message and no stack trace on bad input or usage", () => {
         const cases: [string[], RegExp][] = [

@@ -1,6 +1,7 @@
 /** The peers run's finding diff: kube-score's JSON read as findings, each sorted against our pack's verdict on the same object. */
 import * as assert from "assert";
 import { allPolicies, runPolicies } from "../../policies/engine";
+import { parseArgs } from "../../scripts/peers";
 import { Classifications, checkDrift, classify, formatReport, kubeScoreCheckIds, kubeScoreFindings, readClassifications } from "../../scripts/lib/peers";
 import { compliantDeployment, k8s } from "./fixtures";
 
@@ -86,5 +87,14 @@ describe("peers: kube-score findings against our pack", () => {
                 for (const r of cls.rules ?? []) assert.ok(names.has(r), `${peer} ${id}: no policy ${r}`);
             }
         }
+    });
+
+    it("CLI arguments: paths or --stacks, --json; anything else is a usage error", () => {
+        assert.deepStrictEqual(parseArgs(["out/prod/manifests", "--json"]), { paths: ["out/prod/manifests"], json: true });
+        assert.deepStrictEqual(parseArgs(["--stacks", "dev,prod"]), { paths: [], stacks: ["dev", "prod"], json: false });
+        assert.deepStrictEqual(parseArgs(["--stacks=staging"]).stacks, ["staging"]);
+        assert.throws(() => parseArgs(["--bogus"]), /unknown option --bogus/);
+        assert.throws(() => parseArgs(["--stacks"]), /--stacks needs a value/);
+        assert.throws(() => parseArgs(["x", "--stacks", "dev"]), /paths or --stacks, not both/);
     });
 });
