@@ -63,9 +63,11 @@ const serviceSchema = z.strictObject({
     readinessPath: z.string().default("/health/ready").describe("HTTP readiness probe path"),
     livenessPath: z.string().default("/health/live").describe("HTTP liveness probe path"),
     metricsPath: z.string().default("/metrics").describe("Prometheus metrics path on the service port"),
-    readsKubernetesApi: z.boolean().default(true).describe("Bind the read-only ClusterRole and allow egress to the API server"),
-    usesDatabase: z.boolean().default(true).describe("Inject the Postgres connection (pooler host, port, database, credentials Secret)"),
-    exposed: z.boolean().default(true).describe("Route external traffic to it through the ingress gateway / Ingress"),
+    // Least privilege: a new service gets no API access, no database credentials and no exposure
+    // unless it asks; api-gateway's default entry asks for all three.
+    readsKubernetesApi: z.boolean().default(false).describe("Bind the read-only ClusterRole and allow egress to the API server"),
+    usesDatabase: z.boolean().default(false).describe("Inject the Postgres connection (pooler host, port, database, credentials Secret)"),
+    exposed: z.boolean().default(false).describe("Route external traffic to it through the ingress gateway / Ingress"),
     terminationGraceSeconds: int(1, 3600).default(60).describe("terminationGracePeriodSeconds for connection draining"),
     preStopSleepSeconds: int(0, 600).default(15).describe("preStop pause so endpoints drop the pod before it stops"),
 });
@@ -81,6 +83,9 @@ const nodeGroupSchema = z.strictObject({
     labels: z.array(z.string().regex(/^[^=\s]+=[^=\s]*$/, "must look like key=value")).default([]).describe("Node labels as key=value"),
 });
 export type NodeGroupConfig = z.infer<typeof nodeGroupSchema>;
+
+/** What api-gateway needs beyond a new service's least-privilege defaults: it is the API, reads the API, uses the database. */
+export const API_GATEWAY_DEFAULTS = { readsKubernetesApi: true, usesDatabase: true, exposed: true };
 
 const DEFAULT_NODE_GROUPS = {
     "general-purpose": { instanceTypes: ["m5.large", "m5.xlarge"], minSize: 3, maxSize: 20, desiredSize: 3 },
@@ -148,7 +153,7 @@ export const configSchema = z.strictObject({
         host: z.string().default("kubechat.local").describe("External host name of the API"),
         tlsSecretName: z.string().default("kubechat-tls").describe("TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress)"),
     }),
-    services: namedMap(serviceSchema, { "api-gateway": {} }, "KubeChat workloads keyed by name; api-gateway is the first"),
+    services: namedMap(serviceSchema, { "api-gateway": API_GATEWAY_DEFAULTS }, "KubeChat workloads keyed by name; api-gateway is the first"),
     postgres: obj({
         enabled: z.boolean().default(true).describe("Deploy the Postgres HA cluster"),
         namespace: dnsLabel.default("kubechat-data").describe("Data namespace (operator and cluster)"),
