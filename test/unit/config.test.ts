@@ -84,7 +84,7 @@ describe("config loader", () => {
         assert.deepStrictEqual(problems({ ...base(), services: { "api-gateway": { vpaMode: "Recreate" } } }), [
             "kubechat:services.api-gateway.vpaMode: must be Off while an HPA scales on cpu and memory (maxReplicas > minReplicas); VPA would fight the HPA",
         ]);
-        assert.deepStrictEqual(problems({ ...base(), services: { worker: { image: "ghcr.io/acme/worker", tag: "1.0" } } }), [
+        assert.deepStrictEqual(problems({ ...base(), services: { worker: { image: "ghcr.io/acme/worker", tag: "1.0", exposed: true } } }), [
             "kubechat:services: only one service can own the external host, but api-gateway, worker are exposed; set exposed: false on the others",
         ]);
         assert.deepStrictEqual(problems({ ...base(), postgres: { backupBucket: "pg", baseBackupSchedule: "0 */6 * * *" } }), [
