@@ -16,14 +16,14 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Tool paths from `scripts/real/toolchain.sh --env` (the one place that knows versions and the cache). */
-export function toolchainEnv(): Record<string, string> {
+export function toolchainEnv(required = ["ETCD", "KUBE_APISERVER", "KUBECTL"]): Record<string, string> {
     const out = execFileSync("bash", [path.join(ROOT, "scripts", "real", "toolchain.sh"), "--env"], { encoding: "utf8" });
     const env: Record<string, string> = {};
     for (const line of out.split("\n")) {
         const i = line.indexOf("=");
         if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
     }
-    for (const k of ["ETCD", "KUBE_APISERVER", "PULUMI", "K8S_PROVIDER", "KUBECTL"]) {
+    for (const k of required) {
         if (!env[k] || !fs.existsSync(env[k])) throw new Error(`${k} not built (${env[k] || "no path"}): run scripts/real/toolchain.sh`);
     }
     return env;
