@@ -180,6 +180,9 @@ export const configSchema = z.strictObject({
         pitrDays: int(1, 3650).default(30).describe("Days of point-in-time recovery kept"),
         archiveTimeoutSeconds: int(60, 3600).default(900).describe("archive_timeout: WAL is switched at least this often (RPO)"),
         logicalBackupSchedule: cron.default("30 2 * * *").describe("Daily pg_dump CronJob (UTC)"),
+        cloneFromCluster: z.string().default("").describe("Restore: bootstrap the cluster as a WAL-G point-in-time clone of this cluster (see docs/restore.md); empty = a new, empty database"),
+        cloneFromUid: z.string().default("").describe("Restore: metadata.uid of the source cluster (the stack output postgresClone.uid)"),
+        cloneTimestamp: z.string().default("").describe("Restore: recover up to this time, RFC 3339 with a UTC offset (2026-11-29T10:00:00+00:00)"),
     }),
     objectStore: obj({
         endpoint: z.string().regex(/^$|^https?:\/\/\S+$/, "must be an http(s) URL").default("").describe("On-prem: S3-compatible endpoint URL for backups"),

@@ -45,6 +45,17 @@ describe("data: pure planning", () => {
             assert.strictEqual(baseBackupsToRetain(30), 31);
             assert.strictEqual(logicalBackupRetention(30), "30 days");
         });
+        it("a point-in-time restore: clone from the source cluster's uid and timestamp, all three or none, validated", () => {
+            const restore = { cloneFromCluster: "kubechat-db", cloneFromUid: "0f4c7a2e-1b2c-4d5e-8f90-123456789abc", cloneTimestamp: "2026-11-29T10:00:00+00:00" };
+            const catalog2 = new Catalog();
+            const spec: any = clusterSpec({ pg: { ...pgDefaults(), ...restore, clusterName: "db-r1" }, appNamespace: "a", spilo: catalog2.image("spilo"), exporter: catalog2.image("postgres-exporter"), storageClass: "", zones: 1, backups: true });
+            assert.deepStrictEqual(spec.clone, { cluster: "kubechat-db", uid: restore.cloneFromUid, timestamp: restore.cloneTimestamp });
+            assert.strictEqual((clusterSpec({ pg: pgDefaults(), appNamespace: "a", spilo: catalog2.image("spilo"), exporter: catalog2.image("postgres-exporter"), storageClass: "", zones: 1, backups: true }) as any).clone, undefined);
+            assert.deepStrictEqual(validatePostgres({ ...pgDefaults(), ...restore }), []);
+            const bad = validatePostgres({ ...pgDefaults(), cloneFromCluster: "kubechat-db", cloneFromUid: "x", cloneTimestamp: "2026-11-29 10:00" });
+            assert.deepStrictEqual(bad.map((p) => p.split(":")[0]), ["postgres.cloneFromUid", "postgres.cloneTimestamp"]);
+            assert.match(validatePostgres({ ...pgDefaults(), ...restore, backups: false }).join(), /needs postgres.backups/);
+        });
         it("rejects a base backup schedule that is not daily", () => {
             assert.deepStrictEqual(validatePostgres({ ...pgDefaults(), baseBackupSchedule: "0 */6 * * *" }).length, 1);
             assert.deepStrictEqual(validatePostgres(pgDefaults()), []);
