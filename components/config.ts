@@ -117,8 +117,11 @@ function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record
     return Object.assign(z.preprocess(merge, z.record(dnsLabel, value)).describe(description), { entryDefaults: defaults });
 }
 
+/** A registry reference `host[:port][/path]` — no scheme (images are named `host/path:tag`). */
+export const REGISTRY_PATTERN = /^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
+
 export const configSchema = z.strictObject({
-    registry: z.string().regex(/^$|^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, "must be host[:port][/path] without a scheme").default("")
+    registry: z.string().regex(new RegExp(`^$|${REGISTRY_PATTERN.source}`), "must be host[:port][/path] without a scheme").default("")
         .describe("Air-gap: registry host[:port][/path] that every image is pulled from (empty = upstream registries)"),
     chartRepository: z.string().regex(/^$|^(https?:\/\/|oci:\/\/|\/|\.\.?\/)\S+$/, "must be an http(s):// or oci:// URL or a local directory path").default("")
         .describe("Air-gap: chart mirror (http(s) repository, oci:// registry path or local directory of <chart>-<version>.tgz)"),
@@ -269,6 +272,51 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     }
 }
 
+/** The keys the schema accepts at a path (below objects and named maps), for "did you mean". */
+export function keysAt(path: PropertyKey[]): string[] {
+    let cur: any = configSchema;
+    const unwrap = () => {
+        for (;;) {
+            const t = cur?.def?.type;
+            if (t === "default" || t === "prefault" || t === "optional" || t === "nullable") cur = cur.def.innerType;
+            else if (t === "pipe") cur = cur.def.out;
+            else return;
+        }
+    };
+    unwrap();
+    for (const p of path) {
+        if (cur?.def?.type === "object") cur = cur.def.shape[String(p)];
+        else if (cur?.def?.type === "record") cur = cur.def.valueType;
+        else return [];
+        unwrap();
+    }
+    return cur?.def?.type === "object" ? Object.keys(cur.def.shape) : [];
+}
+
+/** Edit distance (insert, delete, substitute, swap of neighbours). */
+function distance(a: string, b: string): number {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.length][b.length];
+}
+
+/** The valid key closest to a mistyped one (case-insensitive; within a third of its length), if any. */
+export function nearestKey(key: string, valid: string[]): string | undefined {
+    let best: { k: string; d: number } | undefined;
+    for (const k of valid) {
+        const d = distance(key.toLowerCase(), k.toLowerCase());
+        if (d <= Math.max(2, Math.floor(k.length / 3)) && (!best || d < best.d)) best = { k, d };
+    }
+    return best?.k;
+}
+
 function keyOf(path: PropertyKey[]): string {
     let out = `${CONFIG_NAMESPACE}:`;
     path.forEach((p, i) => {
@@ -388,7 +436,10 @@ export function parseConfig(raw: Record<string, unknown>, project: string, stack
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.code === "unrecognized_keys") {
-                for (const key of issue.keys) problems.push(`${keyOf([...issue.path, key])}: unknown key`);
+                for (const key of issue.keys) {
+                    const near = nearestKey(key, keysAt(issue.path));
+                    problems.push(`${keyOf([...issue.path, key])}: unknown key${near ? ` (did you mean ${keyOf([...issue.path, near])}?)` : ""}`);
+                }
             } else {
                 problems.push(`${keyOf(issue.path)}: ${describeIssue(issue)}`);
             }

@@ -7,7 +7,8 @@
  * machine, carry the images and charts across, then set kubechat:registry / kubechat:chartRepository.
  */
 import { splitImage } from "../components/catalog";
-import { runProgram } from "./lib/plan";
+import { REGISTRY_PATTERN } from "../components/config";
+import { UsageError, runProgram } from "./lib/plan";
 
 export interface MirrorPlan {
     images: { from: string; to: string }[];
@@ -26,39 +27,80 @@ export function mirrorPlan(airgap: { images: string[]; charts: MirrorPlan["chart
     };
 }
 
+/** Quote a word for bash when it holds anything beyond plain path characters. */
+function shq(word: string): string {
+    return /^[A-Za-z0-9_./:@=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A runnable bash script: stops at the first failing copy or pull. */
 export function mirrorCommands(m: MirrorPlan, chartDir: string): string[] {
+    const dir = shq(chartDir);
     return [
+        "#!/usr/bin/env bash",
+        "set -euo pipefail",
         "# images",
-        ...m.images.map((i) => `skopeo copy --all docker://${i.from} docker://${i.to}`),
+        ...m.images.map((i) => `skopeo copy --all ${shq(`docker://${i.from}`)} ${shq(`docker://${i.to}`)}`),
         "# charts",
-        `mkdir -p ${chartDir}`,
-        ...m.charts.map((c) => `helm pull ${c.name} --repo ${c.repo} --version ${c.version} --destination ${chartDir}`),
+        `mkdir -p ${dir}`,
+        ...m.charts.map((c) => `helm pull ${shq(c.name)} --repo ${shq(c.repo)} --version ${shq(c.version)} --destination ${dir}`),
     ];
 }
 
 export const USAGE = "usage: npm run -s airgap -- <stack> --registry <host[:port][/path]> [--charts <dir>]";
+const HELP = `${USAGE}
 
-async function main(argv: string[]): Promise<number> {
-    const stack = argv[0];
-    const flag = (name: string) => {
-        const i = argv.indexOf(name);
-        return i >= 0 ? argv[i + 1] : undefined;
-    };
-    const registry = flag("--registry");
-    if (!stack || !registry) {
-        console.error(USAGE);
-        return 2;
+Prints a bash script (redirect it to a file) that mirrors every image and chart <stack> needs:
+skopeo copies each image to the same path under --registry, helm pulls each chart into --charts
+(default ./charts). Use npm run -s: without it npm prints its own banner into the script.`;
+
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** The command (argv in, exit code out): 0 ok, 2 usage error. */
+export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+    const args: { stack?: string; registry?: string; charts?: string } = {};
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "-h" || a === "--help") {
+            io.out(HELP);
+            return 0;
+        } else if (a === "--registry" || a === "--charts") {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) return usage(io, `${a} needs a value`);
+            if (a === "--registry") args.registry = v;
+            else args.charts = v;
+        } else if (a.startsWith("-")) {
+            return usage(io, `unknown option ${a}`);
+        } else if (args.stack === undefined) {
+            args.stack = a;
+        } else {
+            return usage(io, `unexpected argument ${a}`);
+        }
     }
-    // Plan against the upstream sources to learn what to copy from where.
-    const plan = await runProgram({ stack, overrides: { registry: "", chartRepository: "" } });
-    const airgap = plan.outputs.airgap as { images: string[]; charts: MirrorPlan["charts"] };
-    console.log(mirrorCommands(mirrorPlan(airgap, registry), flag("--charts") ?? "./charts").join("\n"));
-    return 0;
+    if (!args.stack || !args.registry) return usage(io, "a stack and --registry are required");
+    if (!REGISTRY_PATTERN.test(args.registry)) {
+        return usage(io, `--registry ${args.registry}: must be host[:port][/path] without a scheme (e.g. registry.corp:5000/kubechat)`);
+    }
+    try {
+        // Plan against the upstream sources to learn what to copy from where.
+        const plan = await runProgram({ stack: args.stack, overrides: { registry: "", chartRepository: "" } });
+        const airgap = plan.outputs.airgap as { images: string[]; charts: MirrorPlan["charts"] };
+        io.out(mirrorCommands(mirrorPlan(airgap, args.registry), args.charts ?? "./charts").join("\n"));
+        return 0;
+    } catch (e) {
+        const err = e as Error;
+        if (err.name === "ConfigError" || err instanceof UsageError) return usage(io, err.message, false);
+        throw e;
+    }
+}
+
+function usage(io: Io, message: string, withUsage = true): number {
+    io.err(`error: ${message}${withUsage ? `\n${USAGE}` : ""}`);
+    return 2;
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((c) => process.exit(c), (e: Error) => {
+    run(process.argv.slice(2)).then((c) => process.exit(c), (e: Error) => {
         console.error(`error: ${e.message}`);
-        process.exit(2);
+        process.exit(3);
     });
 }

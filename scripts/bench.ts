@@ -137,8 +137,24 @@ async function main(): Promise<void> {
     console.log(lines.join("\n"));
 }
 
+export const USAGE = "usage: npm run bench";
+
+/** `--help` prints what it measures; the benchmark itself takes no arguments (BENCH_RUNS sets the repetitions). */
+export async function run(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): Promise<number> {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(`${USAGE}\n\nMeasures plan and start-up times and the modelled deploy critical path (figures in docs/performance.md).\nBENCH_RUNS=<n> sets the repetitions (default 3).`);
+        return 0;
+    }
+    if (argv.length > 0) {
+        io.err(`error: unexpected argument ${argv[0]}\n${USAGE}`);
+        return 2;
+    }
+    await main();
+    return 0;
+}
+
 if (require.main === module) {
-    main().then(() => process.exit(0), (e) => {
+    run(process.argv.slice(2)).then((c) => process.exit(c), (e) => {
         console.error(e);
         process.exit(1);
     });

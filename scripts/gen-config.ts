@@ -72,11 +72,29 @@ export function renderConfigDoc(current: string): string {
     return current.slice(0, a + BEGIN.length) + "\n" + configReference() + "\n" + current.slice(b);
 }
 
-if (require.main === module) {
+export const USAGE = "usage: npm run gen:config";
+
+/** Regenerates the files; `--help` says which. */
+export function run(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): number {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config.ts and the stack files (a test fails when they drift).`);
+        return 0;
+    }
+    if (argv.length > 0) {
+        io.err(`error: unexpected argument ${argv[0]}\n${USAGE}`);
+        return 2;
+    }
+    regenerate();
+    io.out(`Pulumi.yaml, ${CONFIG_DOC} and policies/config/*.json regenerated`);
+    return 0;
+}
+
+function regenerate(): void {
     const py = path.join(ROOT, "Pulumi.yaml");
     fs.writeFileSync(py, renderPulumiYaml(fs.readFileSync(py, "utf8")));
     const doc = path.join(ROOT, CONFIG_DOC);
     fs.writeFileSync(doc, renderConfigDoc(fs.readFileSync(doc, "utf8")));
     for (const stack of STACKS) fs.writeFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), renderPackConfig(stack));
-    console.log(`Pulumi.yaml, ${CONFIG_DOC} and policies/config/*.json regenerated`);
 }
+
+if (require.main === module) process.exit(run(process.argv.slice(2)));

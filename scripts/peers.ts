@@ -93,6 +93,10 @@ export function runPeers(files: string[], log: (s: string) => void): PeersResult
 }
 
 export function main(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): number {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(`${USAGE}\n\nRuns peer linters (pinned in policies/peers.json) over the given YAML, or over fresh plans of the stacks,\nand sorts their findings against this policy pack. Exit 0 agreed or documented, 1 missed/unclassified, 2 usage.`);
+        return 0;
+    }
     let tmp: string | undefined;
     try {
         const args = parseArgs(argv);
@@ -111,5 +115,7 @@ export function main(argv: string[], io = { out: (s: string) => console.log(s), 
         if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
     }
 }
+
+export const run = main;
 
 if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -7,7 +7,7 @@
  */
 import { planCli } from "./lib/cli";
 
-export { USAGE } from "./lib/cli";
+export { USAGE, planCli as run } from "./lib/cli";
 
 // The SDK captures a stack trace for every resource (its source position, which plan.json does not
 // record); short traces save about 15 % of a plan. KUBECHAT_STACK_TRACES=full keeps them whole.

@@ -50,7 +50,7 @@ export function loadManifests(file: string): PolicyResource[] {
     const out: PolicyResource[] = [];
     // A key written twice (Helm charts do this) is read with the last value winning, as Kubernetes' YAML-to-JSON decoding does.
     parseAllDocuments(text, { uniqueKeys: false }).forEach((doc, i) => {
-        if (doc.errors.length > 0) throw new UsageError(`${file}: document ${i + 1} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+        if (doc.errors.length > 0) throw new UsageError(`${file}: document ${i + 1} is not valid YAML: ${doc.errors[0].message.trimEnd()}`);
         const obj = doc.toJS();
         if (obj === null || obj === undefined) return;
         const objects = obj?.kind === "List" && Array.isArray(obj.items) ? obj.items : [obj];
@@ -98,6 +98,10 @@ export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** Runs the CLI; returns the exit code (never throws, never prints a stack trace). */
 export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
+    if (argv.includes("--help") || argv.includes("-h")) {
+        io.out(`${USAGE}\n\nChecks Kubernetes YAML files (or directories of them) against the policy pack's rules.\nProfiles: ${profiles.join(", ")}. Exit 0 no mandatory violation, 1 violations, 2 bad usage or input.`);
+        return 0;
+    }
     try {
         const args = parseArgs(argv);
         const files = collectFiles(args.paths);
@@ -116,5 +120,7 @@ export function main(argv: string[], io: Io = { out: (s) => console.log(s), err:
         return 2;
     }
 }
+
+export const run = main;
 
 if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -160,7 +160,8 @@ export function readStackFile(file: string): StackFile {
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
         const line = e.linePos?.[0];
-        throw new UsageError(`${file}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${e.message.split("\n")[0]}`);
+        // The whole message: it ends with the offending lines and a caret under the position.
+        throw new UsageError(`${file}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${e.message.trimEnd()}`);
     }
     const data = doc.toJS() ?? {};
     if (typeof data !== "object" || Array.isArray(data)) throw new UsageError(`${file}: expected a mapping with a config: section`);
