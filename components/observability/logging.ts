@@ -76,7 +76,7 @@ export class Logging extends pulumi.ComponentResource {
             }, child);
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-                elasticsearch(catalog, nsName, args.sizing) as k8s.apiextensions.CustomResourceArgs,
+                elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }) as k8s.apiextensions.CustomResourceArgs,
                 { ...child, dependsOn: [operator, ...args.cluster.storageReady], protect: args.sizing.persistent });
             new k8s.apiextensions.CustomResource(`${name}-kibana`,
                 kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });

@@ -434,6 +434,27 @@ export interface EsSizing {
     storageClass: string;
     /** Persistent stack: keep data volumes when the Elasticsearch is deleted. */
     persistent: boolean;
+    /** Nodes in several zones (EKS): spread the pods over them and keep a shard's copies in different zones. Default false. */
+    zoneAware?: boolean;
+}
+
+/** Node label ECK copies onto the Elasticsearch pods (as an annotation) for shard allocation awareness. */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/**
+ * Zone awareness the ECK 3.2 way: the operator copies the node's zone label onto each pod, the pod
+ * reads it into `ZONE`, and Elasticsearch allocates a shard's copies across `zone` values (and nodes).
+ */
+export function esZoneAwareness(): { annotations: Record<string, string>; config: Record<string, unknown>; env: Record<string, unknown>[]; spread: Record<string, unknown> } {
+    return {
+        annotations: { "eck.k8s.elastic.co/downward-node-labels": ZONE_LABEL },
+        config: { "node.attr.zone": "${ZONE}", "cluster.routing.allocation.awareness.attributes": "k8s_node_name,zone" },
+        env: [{ name: "ZONE", valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${ZONE_LABEL}']` } } }],
+        spread: {
+            maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule",
+            labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+        },
+    };
 }
 
 /** ECK pod template override: the main container's resources and a `restricted` security context (Elastic images run as uid 1000). */
@@ -454,18 +475,29 @@ function eckResource(catalog: Catalog, apiVersion: string, kind: string, image: 
     };
 }
 
-/** The ECK `Elasticsearch`. `node.store.allow_mmap: false` avoids the privileged vm.max_map_count init container. */
+/**
+ * The ECK `Elasticsearch`. `node.store.allow_mmap: false` avoids the privileged vm.max_map_count init
+ * container; the GeoIP downloader is off (air-gap: it would call Elastic's endpoint for its databases).
+ */
 export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing): Record<string, unknown> {
-    return eckResource(catalog, "elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "elasticsearch", namespace, {
+    const zone = s.zoneAware ? esZoneAwareness() : undefined;
+    const pod: any = elasticPodTemplate("elasticsearch", resources("500m", "2Gi", "2", "2Gi"));
+    if (zone) {
+        pod.spec.containers[0].env = zone.env;
+        pod.spec.topologySpreadConstraints = [zone.spread];
+    }
+    const es: any = eckResource(catalog, "elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "elasticsearch", namespace, {
         volumeClaimDeletePolicy: s.persistent ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
         nodeSets: [{
             name: "default",
             count: s.nodes,
-            config: { "node.store.allow_mmap": false },
-            podTemplate: elasticPodTemplate("elasticsearch", resources("500m", "2Gi", "2", "2Gi")),
+            config: { "node.store.allow_mmap": false, "ingest.geoip.downloader.enabled": false, ...zone?.config },
+            podTemplate: pod,
             volumeClaimTemplates: [{ metadata: { name: "elasticsearch-data" }, spec: rwoClaim(s.storage, s.storageClass) }],
         }],
     });
+    if (zone) es.metadata.annotations = zone.annotations;
+    return es;
 }
 
 /** The ECK `Kibana`, bound to the Elasticsearch by `elasticsearchRef`. */
