@@ -14,6 +14,7 @@ import { subnetPlanProblems } from "./cluster/vpc";
 import { kubechatProblems } from "./app/validate";
 import { validatePostgres } from "./data/values";
 import { objectStoreProblem } from "./network";
+import { alertingProblems } from "./observability/alerting";
 
 export const CONFIG_NAMESPACE = "kubechat";
 
@@ -119,6 +120,43 @@ function namedMap<T extends z.ZodType>(value: T, defaults: Record<string, Record
 
 /** A registry reference `host[:port][/path]` — no scheme (images are named `host/path:tag`). */
 export const REGISTRY_PATTERN = /^[a-zA-Z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/;
+
+const severities = (def: ("critical" | "warning")[]) =>
+    z.array(z.enum(["critical", "warning"])).min(1, "must name at least one severity").default(def).describe("Alert severities routed to this receiver (critical, warning)");
+const receiverSecret = (key: string, what: string) => ({
+    secretName: z.string().regex(/^$|^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, "must be a Secret name").default("")
+        .describe(`Secret in the monitoring namespace holding ${what} (created by the operator; mounted into Alertmanager, never read by Pulumi)`),
+    secretKey: z.string().regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key").default(key).describe(`Key of ${what} in secretName`),
+});
+const alertingSchema = obj({
+    groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "must be a label name")).min(1).default(["namespace", "alertname"]).describe("Labels alerts are grouped by into one notification"),
+    repeatHours: int(1, 168).default(4).describe("Hours before a still-firing alert is notified again"),
+    webhook: obj({
+        enabled: z.boolean().default(false).describe("Send alerts to a webhook"),
+        severities: severities(["critical", "warning"]),
+        ...receiverSecret("url", "the webhook URL"),
+    }),
+    slack: obj({
+        enabled: z.boolean().default(false).describe("Send alerts to Slack"),
+        severities: severities(["critical", "warning"]),
+        channel: z.string().default("").describe("Slack channel (empty = the incoming webhook's default)"),
+        ...receiverSecret("api-url", "the Slack incoming-webhook URL"),
+    }),
+    pagerduty: obj({
+        enabled: z.boolean().default(false).describe("Page through PagerDuty (Events API v2)"),
+        severities: severities(["critical"]),
+        ...receiverSecret("routing-key", "the PagerDuty integration (routing) key"),
+    }),
+    email: obj({
+        enabled: z.boolean().default(false).describe("Send alerts by e-mail"),
+        severities: severities(["critical", "warning"]),
+        to: z.string().default("").describe("Recipient address(es), comma-separated"),
+        from: z.string().default("").describe("Sender address"),
+        smarthost: z.string().regex(/^$|^\S+:\d+$/, "must be host:port").default("").describe("SMTP server as host:port"),
+        username: z.string().default("").describe("SMTP user (empty = no authentication)"),
+        ...receiverSecret("smtp-password", "the SMTP password"),
+    }),
+});
 
 export const configSchema = z.strictObject({
     registry: z.string().regex(new RegExp(`^$|${REGISTRY_PATTERN.source}`), "must be host[:port][/path] without a scheme").default("")
@@ -229,6 +267,7 @@ export const configSchema = z.strictObject({
         traces: z.boolean().default(true).describe("Jaeger receiving OTLP from the mesh"),
         traceStorage: z.enum(["memory", "elasticsearch"]).default("elasticsearch").describe("Jaeger storage"),
         traceRetentionDays: int(1, 365).default(7).describe("Trace retention"),
+        alerting: alertingSchema,
     }),
     backup: obj({
         enabled: z.boolean().default(true).describe("Velero with scheduled backups"),
@@ -390,6 +429,7 @@ export function crossChecks(c: PlatformConfig): string[] {
     if (m.enabled && m.ha && m.gatewayMaxReplicas < m.gatewayReplicas) k("mesh.gatewayMaxReplicas", `must be >= mesh.gatewayReplicas (${m.gatewayReplicas})`);
     // The platform installs Argo Rollouts whenever the strategy is not rolling.
     p.push(...kubechatProblems(c.services, c.delivery, c.mesh.enabled, c.delivery.strategy !== "rolling"));
+    p.push(...alertingProblems(c.observability.alerting).map((reason) => `${CONFIG_NAMESPACE}:observability.alerting.${reason}`));
     if (c.postgres.enabled) p.push(...validatePostgres(c.postgres).map((reason) => `${CONFIG_NAMESPACE}:${reason}`));
     return p;
 }

@@ -32,6 +32,8 @@ export interface ObservabilityArgs {
     mesh: boolean;
     /** Istio's namespaces when the mesh runs: istiod and the ingress gateway are scraped. */
     meshTargets?: MeshTargets;
+    /** Managed control plane (EKS): no controller-manager/scheduler/etcd/kube-proxy monitors. Default false. */
+    managedControlPlane?: boolean;
     /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
     dataNamespace?: string;
     /** Velero namespace when backups are on: its ServiceMonitor. */
@@ -77,6 +79,7 @@ export class Observability extends pulumi.ComponentResource {
                 appNamespaceRef: args.appNamespaceRef,
                 mesh: args.mesh,
                 meshTargets: args.meshTargets,
+                routing: { alerting: c.alerting, managedControlPlane: args.managedControlPlane },
                 alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules },
             }, { parent: this });
         }

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import {
-    AlertRuleArgs, MeshTargets, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
+    AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
 
@@ -31,6 +31,8 @@ export interface MetricsArgs {
     alerts: Omit<AlertRuleArgs, "namespace" | "istioSystemNamespace">;
     /** The mesh's namespaces when Istio runs: istiod and the ingress gateway are scraped. */
     meshTargets?: MeshTargets;
+    /** Alert receivers and routes; whether the control plane is managed (EKS: its monitors are off). */
+    routing: MetricsRouting;
 }
 
 export class Metrics extends pulumi.ComponentResource {
@@ -55,7 +57,7 @@ export class Metrics extends pulumi.ComponentResource {
             name: RELEASES.kubePrometheusStack,
             namespace: ns.metadata.name,
             ...args.catalog.chart("kube-prometheus-stack"),
-            values: kubePrometheusStackValues(args.catalog, args.sizing),
+            values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing),
         }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
 
         new k8s.helm.v3.Release(`${name}-prometheus-adapter`, {

@@ -5,6 +5,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
+import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
 
@@ -117,9 +118,23 @@ export interface MetricsSizing {
  * kube-prometheus-stack values. `global.imageRegistry` carries the air-gap override and every image is
  * also set explicitly from the catalog, so the plan lists exactly what must be mirrored.
  */
-export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing): Record<string, unknown> {
+/** Alert routing and the kind of control plane. */
+export interface MetricsRouting {
+    /** `kubechat:observability.alerting`; absent = the chart's configuration (every route to "null"). */
+    alerting?: AlertingSettings;
+    /**
+     * Managed control plane (EKS): controller-manager, scheduler and etcd are not reachable and kube-proxy
+     * serves metrics on the node's loopback only, so their scrapes and alerts (`*Down`, firing forever)
+     * are switched off; disabling a component also drops its default rules in the chart.
+     */
+    managedControlPlane?: boolean;
+}
+
+export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, routing: MetricsRouting = {}): Record<string, unknown> {
     const prometheusImage = chartImage(catalog, "prometheus");
+    const off = { enabled: false };
     return {
+        ...(routing.managedControlPlane ? { kubeControllerManager: off, kubeScheduler: off, kubeEtcd: off, kubeProxy: off } : {}),
         global: { imageRegistry: catalog.airgapped ? prometheusImage.registry : "" },
         crds: { enabled: true },
         prometheusOperator: {
@@ -145,8 +160,10 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing): R
         alertmanager: {
             // Alerting matters where someone is paged: HA stacks only.
             enabled: s.ha,
+            ...(routing.alerting ? { config: alertmanagerConfig(routing.alerting) } : {}),
             alertmanagerSpec: {
                 image: chartImage(catalog, "alertmanager"),
+                ...(routing.alerting ? { secrets: receiverSecrets(routing.alerting) } : {}),
                 replicas: s.ha ? 3 : 1,
                 resources: resources("50m", "64Mi", "200m", "256Mi"),
             },

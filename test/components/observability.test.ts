@@ -118,6 +118,20 @@ describe("Observability (component)", () => {
         assert.ok(!noMesh.includes("istiod") && !noMesh.includes("istio-ingressgateway"), String(noMesh));
     });
 
+    it("routes alerts to receivers by Secret reference (prod: PagerDuty + Slack); EKS drops the managed control plane's monitors", () => {
+        const prodV = values(release(prod, "kube-prometheus-stack"));
+        const cfg = prodV.alertmanager.config;
+        assert.deepStrictEqual(cfg.receivers.map((r: any) => r.name), ["null", "slack", "pagerduty"]);
+        assert.deepStrictEqual(cfg.route.routes.filter((r: any) => r.receiver !== "null").map((r: any) => [r.receiver, r.matchers[0]]),
+            [["slack", 'severity =~ "critical|warning"'], ["pagerduty", 'severity =~ "critical"']]);
+        assert.deepStrictEqual(prodV.alertmanager.alertmanagerSpec.secrets, ["alertmanager-receivers"]);
+        assert.ok(strings(cfg).every((v) => !/hooks\.slack\.com|events\.pagerduty\.com/.test(v)), "no receiver URL or key in the plan");
+        for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
+            assert.strictEqual(prodV[k]?.enabled, false, `${k} off on EKS`);
+            assert.strictEqual(values(release(staging, "kube-prometheus-stack"))[k], undefined, `${k} kept on-prem`);
+        }
+    });
+
     it("scrapes the Postgres exporter sidecars (the replication-lag alert's source) with a PodMonitor", () => {
         for (const plan of [dev, prod]) {
             const pm = object(plan, "PodMonitor", "postgres");
