@@ -20,6 +20,16 @@ export function planStack(stack: string, overrides?: Record<string, unknown>, ex
     return p;
 }
 
+/** Minimal valid on-prem `kubechat:` config (API server and object store addresses for the default backups). */
+export function minimalOnPremConfig() {
+    return {
+        cluster: { apiServerCidrs: ["10.0.0.1/32"] },
+        objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds", cidrs: ["10.9.0.0/24"] },
+        postgres: { backupBucket: "pg" },
+        backup: { bucket: "velero" },
+    };
+}
+
 /** Secret config values no plan may ever show in plain text (set with --secret in real stacks). */
 export const SECRETS = {
     kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: kc-t0ken-8812}}]\n",

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseConfig } from "../../components/config";
 import { alertmanagerConfig } from "../../components/observability/alerting";
-import { planStack, release } from "../harness";
+import { minimalOnPremConfig, planStack, release } from "../harness";
 
 interface Loaded { error?: string; receivers: string[]; routes: { receiver: string; matchers: string[]; continue: boolean }[]; inhibitRules: number; files: string[] }
 
@@ -28,7 +28,7 @@ describe("alert routing under Alertmanager v0.33.1's configuration loader", func
 
     it("loads a configuration with all four receivers, every credential read from a mounted Secret file", () => {
         const raw = {
-            objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds" }, postgres: { backupBucket: "pg" }, backup: { bucket: "velero" },
+            ...minimalOnPremConfig(),
             observability: {
                 alerting: {
                     webhook: { enabled: true, secretName: "am", secretKey: "url" },

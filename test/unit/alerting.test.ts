@@ -5,11 +5,7 @@ import { ConfigError, parseConfig } from "../../components/config";
 import { AlertingSettings, alertingProblems, alertmanagerConfig, receiverSecrets } from "../../components/observability/alerting";
 import { kubePrometheusStackValues } from "../../components/observability/values";
 
-const base = () => ({
-    objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds" },
-    postgres: { backupBucket: "pg" },
-    backup: { bucket: "velero" },
-});
+import { minimalOnPremConfig as base } from "../harness";
 const alerting = (a: Record<string, unknown> = {}): AlertingSettings => parseConfig({ ...base(), observability: { alerting: a } }, "p", "s").observability.alerting;
 const problems = (a: Record<string, unknown>): string[] => {
     try {

@@ -1,13 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../../components/config";
-
-/** Minimal valid on-prem config (object store needed for the default backups). */
-const base = () => ({
-    cluster: { apiServerCidrs: ["10.0.0.1/32"] },
-    objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds", cidrs: ["10.9.0.0/24"] },
-    postgres: { backupBucket: "pg" },
-    backup: { bucket: "velero" },
-});
+import { minimalOnPremConfig as base } from "../harness";
 
 function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
     try {
