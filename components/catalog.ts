@@ -100,13 +100,28 @@ export const CHARTS = {
 
 export type ChartKey = keyof typeof CHARTS;
 
-/** EKS managed add-on versions, pinned (they follow the cluster's Kubernetes minor version). */
-export const EKS_ADDONS = {
-    "vpc-cni": "v1.20.4-eksbuild.1",
-    "coredns": "v1.12.4-eksbuild.1",
-    "kube-proxy": "v1.33.5-eksbuild.2",
-    "aws-ebs-csi-driver": "v1.51.1-eksbuild.1",
-} as const;
+export type EksAddon = "vpc-cni" | "coredns" | "kube-proxy" | "aws-ebs-csi-driver";
+
+/**
+ * EKS managed add-on versions, pinned per supported Kubernetes minor (`kubechat:eks.version`): the
+ * latest of each in the EKS user guide's add-on version tables when pinned. kube-proxy and CoreDNS
+ * follow the minor; the VPC CNI and EBS CSI driver builds listed there serve every supported minor.
+ */
+export const EKS_ADDONS_BY_VERSION: Record<string, Record<EksAddon, string>> = {
+    "1.32": { "vpc-cni": "v1.20.4-eksbuild.1", "coredns": "v1.11.4-eksbuild.24", "kube-proxy": "v1.32.9-eksbuild.2", "aws-ebs-csi-driver": "v1.51.1-eksbuild.1" },
+    "1.33": { "vpc-cni": "v1.20.4-eksbuild.1", "coredns": "v1.12.4-eksbuild.1", "kube-proxy": "v1.33.5-eksbuild.2", "aws-ebs-csi-driver": "v1.51.1-eksbuild.1" },
+    "1.34": { "vpc-cni": "v1.20.4-eksbuild.1", "coredns": "v1.12.4-eksbuild.1", "kube-proxy": "v1.34.1-eksbuild.2", "aws-ebs-csi-driver": "v1.51.1-eksbuild.1" },
+};
+
+/** Supported `eks.version` values (the minors add-on versions are pinned for). */
+export const SUPPORTED_EKS_VERSIONS = Object.keys(EKS_ADDONS_BY_VERSION);
+
+/** The add-on versions of an EKS Kubernetes minor; an unsupported minor is an error naming the supported ones. */
+export function eksAddons(version: string): Record<EksAddon, string> {
+    const v = EKS_ADDONS_BY_VERSION[version];
+    if (!v) throw new Error(`EKS ${version}: no add-on versions pinned (supported: ${SUPPORTED_EKS_VERSIONS.join(", ")})`);
+    return v;
+}
 
 /** An image resolved against the registry override. */
 export interface ResolvedImage {

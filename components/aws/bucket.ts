@@ -4,6 +4,7 @@ import { PlatformConfig, StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { ClusterLayer, EksInfo } from "../cluster/types";
 import { IrsaRole } from "./irsa";
+import { partitionOf, s3BucketArn } from "./partition";
 
 /** Arguments of {@link SecureBucket}. */
 export interface SecureBucketArgs {
@@ -11,6 +12,8 @@ export interface SecureBucketArgs {
     bucketName: string;
     /** KMS key for SSE-KMS default encryption. Required. */
     kmsKeyArn: pulumi.Input<string>;
+    /** ARN partition of the bucket's region (`partitionOf(region)`): aws, aws-us-gov, aws-cn. Required. */
+    partition: string;
     /** Expire current objects after N days (0 = never). Required; integer >= 0. */
     expirationDays: number;
     /** Expire noncurrent versions after N days. Required; integer >= 1. */
@@ -35,14 +38,14 @@ export function validateSecureBucketArgs(args: Pick<SecureBucketArgs, "bucketNam
     if (errors.length) throw new Error(`SecureBucket ${args.bucketName}:\n  ${errors.join("\n  ")}`);
 }
 
-/** `arn:aws:s3:::<name>` — pure, so IAM policies can be built at plan time. */
-export function bucketArn(bucketName: string): string {
-    return `arn:aws:s3:::${bucketName}`;
+/** `arn:<partition>:s3:::<name>` — pure, so IAM policies can be built at plan time. */
+export function bucketArn(bucketName: string, partition: string): string {
+    return s3BucketArn(partition, bucketName);
 }
 
 /** Bucket policy JSON denying every request not made over TLS, on the bucket and on its objects. */
-export function tlsOnlyBucketPolicy(bucketName: string): string {
-    const arn = bucketArn(bucketName);
+export function tlsOnlyBucketPolicy(bucketName: string, partition: string): string {
+    const arn = bucketArn(bucketName, partition);
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [{
@@ -77,14 +80,14 @@ export function bucketLifecycleRules(expirationDays: number, noncurrentDays: num
 export class SecureBucket extends pulumi.ComponentResource {
     readonly bucket: aws.s3.Bucket;
     readonly bucketName: string;
-    /** `arn:aws:s3:::<bucketName>`, known at plan time. */
+    /** `arn:<partition>:s3:::<bucketName>`, known at plan time. */
     readonly arn: string;
 
     constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:aws:SecureBucket", name, {}, opts);
         validateSecureBucketArgs(args);
         this.bucketName = args.bucketName;
-        this.arn = bucketArn(args.bucketName);
+        this.arn = bucketArn(args.bucketName, args.partition);
 
         const awsOpts = { parent: this, provider: args.awsProvider };
         // Backups and WAL must survive a stack deletion: protect blocks accidental deletes and
@@ -121,7 +124,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         }, companion);
         new aws.s3.BucketPolicy(`${name}-tls-only`, {
             bucket,
-            policy: tlsOnlyBucketPolicy(args.bucketName),
+            policy: tlsOnlyBucketPolicy(args.bucketName, args.partition),
         }, companion);
         // Noncurrent-version rules only apply to a versioned bucket: configure versioning first.
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
@@ -148,12 +151,12 @@ export interface BackupStoreArgs {
 export interface IrsaBucketArgs {
     eks: EksInfo;
     /** Bucket settings (the KMS key and AWS provider come from `eks`). */
-    bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "awsProvider">;
+    bucket: Omit<SecureBucketArgs, "kmsKeyArn" | "awsProvider" | "partition">;
     /** Service account allowed to use the bucket. */
     namespace: string;
     serviceAccount: string;
-    /** IAM policy JSON for that bucket and key. */
-    policy: (bucketName: string, kmsKeyArn: string) => string;
+    /** IAM policy JSON for that bucket and key, in the region's ARN partition. */
+    policy: (bucketName: string, kmsKeyArn: string, partition: string) => string;
 }
 
 /**
@@ -162,10 +165,11 @@ export interface IrsaBucketArgs {
  * once the bucket (with its encryption, versioning and lifecycle) and the role's policy exist.
  */
 export function irsaBucket(name: string, a: IrsaBucketArgs, parent: pulumi.Resource): { bucketName: string; roleArn: pulumi.Output<string>; ready: pulumi.Resource[] } {
-    const bucket = new SecureBucket(`${name}-bucket`, { ...a.bucket, kmsKeyArn: a.eks.kmsKeyArn, awsProvider: a.eks.awsProvider }, { parent });
+    const partition = partitionOf(a.eks.region);
+    const bucket = new SecureBucket(`${name}-bucket`, { ...a.bucket, kmsKeyArn: a.eks.kmsKeyArn, awsProvider: a.eks.awsProvider, partition }, { parent });
     const role = new IrsaRole(`${name}-irsa`, {
         eks: a.eks, namespace: a.namespace, serviceAccount: a.serviceAccount,
-        policy: pulumi.output(a.eks.kmsKeyArn).apply((key) => a.policy(bucket.bucketName, key)),
+        policy: pulumi.output(a.eks.kmsKeyArn).apply((key) => a.policy(bucket.bucketName, key, partition)),
     }, { parent });
     return { bucketName: bucket.bucketName, roleArn: role.arn, ready: [bucket, role] };
 }

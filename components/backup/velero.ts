@@ -4,6 +4,7 @@
  * store with file-system backup through the node agent.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { s3BucketArn } from "../aws/partition";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
@@ -162,8 +163,8 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
  * EBS volumes are encrypted with the stack's key, so restoring a snapshot into a volume needs the key
  * too: a grant for EBS (only for an AWS resource), DescribeKey, and the data-key and re-encrypt calls.
  */
-export function veleroIamPolicy(bucketName: string, kmsKeyArn: string): string {
-    const arn = `arn:aws:s3:::${bucketName}`;
+export function veleroIamPolicy(bucketName: string, kmsKeyArn: string, partition: string): string {
+    const arn = s3BucketArn(partition, bucketName);
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { PlatformConfig } from "../config";
-import { Catalog, EKS_ADDONS } from "../catalog";
+import { Catalog, EksAddon, eksAddons } from "../catalog";
+import { partitionOf } from "../aws/partition";
 import { IrsaRole } from "../aws/irsa";
 import { ClusterLayer, EksInfo } from "./types";
 import { Vpc } from "./vpc";
@@ -32,12 +33,7 @@ export const CLUSTER_LOG_RETENTION_DAYS = 90;
  */
 export const EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 
-/** Pure: the ARN partition of a region. */
-export function partitionOf(region: string): string {
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    if (region.startsWith("cn-")) return "aws-cn";
-    return "aws";
-}
+export { partitionOf } from "../aws/partition";
 
 /** Pure: an AWS managed IAM policy ARN. */
 export const managedPolicyArn = (partition: string, policy: string): string => `arn:${partition}:iam::aws:policy/${policy}`;
@@ -269,9 +265,11 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
             subnetIds: vpc.privateSubnetIds, kmsKeyArn: key.arn, groups: s.nodeGroups, awsProvider,
         }, { parent: this });
 
-        const addon = (addonName: keyof typeof EKS_ADDONS, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
+        // Add-on versions follow the cluster's Kubernetes minor (kube-proxy must match it).
+        const addonVersions = eksAddons(s.version);
+        const addon = (addonName: EksAddon, extra: Partial<aws.eks.AddonArgs> = {}, dependsOn: pulumi.Resource[] = []) =>
             new aws.eks.Addon(`${name}-${addonName}`, {
-                clusterName: cluster.name, addonName, addonVersion: EKS_ADDONS[addonName],
+                clusterName: cluster.name, addonName, addonVersion: addonVersions[addonName],
                 // EKS bootstraps self-managed copies of the networking add-ons: the managed ones take them over.
                 resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", ...extra,
             }, { ...o, dependsOn });

@@ -3,6 +3,7 @@
  * WAL-G pod environment and the backup retention math. Nothing here creates resources.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { s3BucketArn } from "../aws/partition";
 import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
 
@@ -436,8 +437,8 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
 }
 
 /** IAM policy for WAL-G and logical backups: that bucket only, and the key that encrypts it. */
-export function walBucketIamPolicy(bucketName: string, kmsKeyArn: string): string {
-    const arn = `arn:aws:s3:::${bucketName}`;
+export function walBucketIamPolicy(bucketName: string, kmsKeyArn: string, partition: string): string {
+    const arn = s3BucketArn(partition, bucketName);
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Plan, PlanResource, planStack, release, resources, schemaCheck } from "../harness";
 import { ROOT } from "../../scripts/lib/plan";
-import { CHARTS, EKS_ADDONS, IMAGES } from "../../components/catalog";
+import { CHARTS, IMAGES, eksAddons } from "../../components/catalog";
 import { AUTOSCALER_DESCRIBE_ACTIONS } from "../../components/cluster/autoscaler";
 
 const T = {
@@ -124,7 +124,7 @@ describe("EksCluster (prod plan)", function () {
 
     it("managed add-ons pinned from the catalog; EBS CSI with its IRSA role (managed policy + KMS grants)", () => {
         const addons = resources(plan, T.addon);
-        assert.deepStrictEqual(Object.fromEntries(addons.map((a) => [a.inputs.addonName, a.inputs.addonVersion])), EKS_ADDONS);
+        assert.deepStrictEqual(Object.fromEntries(addons.map((a) => [a.inputs.addonName, a.inputs.addonVersion])), eksAddons(plan.config.eks.version));
         const ebs = addons.find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;
         const ebsRole = one(plan, "aws:iam/role:Role", "ebs-csi");
         assert.ok(ebs.dependencies.includes(ebsRole.urn), "serviceAccountRoleArn from the IRSA role");

@@ -96,7 +96,7 @@ describe("backup: Velero pure planning", () => {
 
     it("IAM: restoring snapshots of KMS-encrypted volumes may use the stack's key (grant only for AWS resources)", () => {
         const key = "arn:aws:kms:us-east-1:1:key/k";
-        const p = JSON.parse(veleroIamPolicy("kubechat-prod-velero", key));
+        const p = JSON.parse(veleroIamPolicy("kubechat-prod-velero", key, "aws"));
         const kms = p.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("kms:")));
         const actions = kms.flatMap((s: any) => [s.Action].flat());
         for (const a of ["kms:CreateGrant", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:Decrypt"]) assert.ok(actions.includes(a), a);
@@ -106,7 +106,7 @@ describe("backup: Velero pure planning", () => {
     });
 
     it("IAM: only the bucket, its key and the EC2 snapshot calls", () => {
-        const p = JSON.parse(veleroIamPolicy("kubechat-prod-velero", "arn:aws:kms:us-east-1:1:key/k"));
+        const p = JSON.parse(veleroIamPolicy("kubechat-prod-velero", "arn:aws:kms:us-east-1:1:key/k", "aws"));
         const s3 = p.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith("s3:")));
         assert.deepStrictEqual(s3.map((s: any) => s.Resource), ["arn:aws:s3:::kubechat-prod-velero", "arn:aws:s3:::kubechat-prod-velero/*"]);
         const ec2 = p.Statement.find((s: any) => s.Sid === "Snapshots");

@@ -233,7 +233,7 @@ describe("data: pure planning", () => {
 
     describe("IAM scope", () => {
         it("WAL-G may list, read, write and delete only its bucket, and use only its key", () => {
-            const p = JSON.parse(walBucketIamPolicy("kubechat-prod-pg-wal", "arn:aws:kms:us-east-1:1:key/k"));
+            const p = JSON.parse(walBucketIamPolicy("kubechat-prod-pg-wal", "arn:aws:kms:us-east-1:1:key/k", "aws"));
             const resources = p.Statement.flatMap((s: any) => [s.Resource].flat());
             assert.deepStrictEqual(resources, ["arn:aws:s3:::kubechat-prod-pg-wal", "arn:aws:s3:::kubechat-prod-pg-wal/*", "arn:aws:kms:us-east-1:1:key/k"]);
             assert.deepStrictEqual(p.Statement[1].Action, ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]);
@@ -275,12 +275,12 @@ describe("data: pure planning", () => {
 
 describe("SecureBucket: pure parts", () => {
     it("TLS-only policy denies insecure transport on the bucket and its objects", () => {
-        const p = JSON.parse(tlsOnlyBucketPolicy("b1"));
+        const p = JSON.parse(tlsOnlyBucketPolicy("b1", "aws"));
         assert.deepStrictEqual(p.Statement, [{
             Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
             Resource: ["arn:aws:s3:::b1", "arn:aws:s3:::b1/*"], Condition: { Bool: { "aws:SecureTransport": "false" } },
         }]);
-        assert.strictEqual(bucketArn("b1"), "arn:aws:s3:::b1");
+        assert.strictEqual(bucketArn("b1", "aws"), "arn:aws:s3:::b1");
     });
     it("lifecycle: expiration (optional), noncurrent versions, aborted uploads", () => {
         assert.deepStrictEqual(bucketLifecycleRules(38, 7), [{
