@@ -3,16 +3,19 @@
  * settings (`kubechat:registry`, `kubechat:chartRepository`) rewrite them. Components never spell a
  * registry, repository URL or version themselves: they ask a `Catalog` for it.
  *
- * A Catalog also records what it handed out, so the plan can list exactly what an air-gapped
- * customer must mirror (`airgap.json`), including the images charts deploy by themselves (`deploys`).
+ * A Catalog also records what it handed out (charts, and images the program names itself). The images
+ * charts deploy are not listed here: the plan renders every chart and derives `airgap.json` from what
+ * the cluster would really pull (scripts/lib/images.ts).
  */
 
-/** A chart as published upstream. `deploys` lists image keys the chart pulls with our values. */
+/**
+ * A chart as published upstream. Every version is one of the archives in ../shared/charts (see its
+ * SOURCES.md), so every release can be rendered offline.
+ */
 export interface ChartEntry {
     name: string;
     repo: string;
     version: string;
-    deploys: ImageKey[];
 }
 
 /** An image as published upstream: `repository` includes the registry host. */
@@ -74,28 +77,23 @@ export const IMAGES = {
 export type ImageKey = keyof typeof IMAGES;
 
 export const CHARTS = {
-    "istio-base": { name: "base", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: [] },
-    "istio-cni": { name: "cni", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-install-cni"] },
-    "istiod": { name: "istiod", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-pilot", "istio-proxyv2"] },
-    "istio-gateway": { name: "gateway", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO, deploys: ["istio-proxyv2"] },
-    "postgres-operator": {
-        name: "postgres-operator", repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator", version: "2.0.0",
-        deploys: ["postgres-operator", "spilo", "pgbouncer", "logical-backup"],
-    },
-    "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0", deploys: ["argo-rollouts"] },
-    "metrics-server": { name: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server", version: "3.13.0", deploys: ["metrics-server"] },
-    "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1", deploys: ["cluster-autoscaler"] },
-    "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", deploys: ["vpa-recommender", "vpa-updater", "vpa-admission-controller", "admission-webhook-certgen", "kubectl"] },
-    "kube-prometheus-stack": {
-        name: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.0.0",
-        deploys: ["prometheus", "prometheus-operator", "prometheus-config-reloader", "admission-webhook-certgen", "alertmanager", "grafana", "grafana-sidecar", "kube-state-metrics", "node-exporter"],
-    },
-    "prometheus-adapter": { name: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.2.0", deploys: ["prometheus-adapter"] },
-    "fluent-bit": { name: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.54.0", deploys: ["fluent-bit"] },
-    "fluentd": { name: "fluentd", repo: "https://fluent.github.io/helm-charts", version: "0.5.3", deploys: ["fluentd"] },
-    "eck-operator": { name: "eck-operator", repo: "https://helm.elastic.co", version: "3.2.0", deploys: ["eck-operator", "elasticsearch", "kibana"] },
-    "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.13.0", deploys: ["jaeger"] },
-    "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0", deploys: ["velero", "velero-plugin-for-aws"] },
+    "istio-base": { name: "base", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
+    "istio-cni": { name: "cni", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
+    "istiod": { name: "istiod", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
+    "istio-gateway": { name: "gateway", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
+    "postgres-operator": { name: "postgres-operator", repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator", version: "2.0.0" },
+    "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0" },
+    "metrics-server": { name: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server", version: "3.13.0" },
+    "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1" },
+    "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0" },
+    "kube-prometheus-stack": { name: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.0.0" },
+    "prometheus-adapter": { name: "prometheus-adapter", repo: "https://prometheus-community.github.io/helm-charts", version: "5.2.0" },
+    "fluent-bit": { name: "fluent-bit", repo: "https://fluent.github.io/helm-charts", version: "0.54.0" },
+    "fluentd": { name: "fluentd", repo: "https://fluent.github.io/helm-charts", version: "0.5.3" },
+    "eck-operator": { name: "eck-operator", repo: "https://helm.elastic.co", version: "3.2.0" },
+    // 4.11.1: the newest release whose archive can be verified against its source (4.13.0 cannot).
+    "jaeger": { name: "jaeger", repo: "https://jaegertracing.github.io/helm-charts", version: "4.11.1" },
+    "velero": { name: "velero", repo: "https://vmware-tanzu.github.io/helm-charts", version: "12.0.0" },
 } as const satisfies Record<string, ChartEntry>;
 
 export type ChartKey = keyof typeof CHARTS;
@@ -195,11 +193,10 @@ export class Catalog {
         return this.resolve(e.repository, e.tag);
     }
 
-    /** A pinned chart, pointed at the mirror when one is configured; records the chart and the images it deploys. */
+    /** A pinned chart, pointed at the mirror when one is configured; records the chart. */
     chart(key: ChartKey): ResolvedChart {
         const e: ChartEntry = CHARTS[key];
         this.usedCharts.set(key, { name: e.name, version: e.version, repo: this.chartRepository || e.repo });
-        for (const img of e.deploys) this.image(img);
         const mirror = this.chartRepository;
         if (mirror === "") return { chart: e.name, version: e.version, repositoryOpts: { repo: e.repo } };
         if (mirror.startsWith("oci://")) return { chart: `${mirror}/${e.name}`, version: e.version };

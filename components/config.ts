@@ -174,6 +174,7 @@ export const configSchema = z.strictObject({
         storageClass: z.string().default("").describe("StorageClass for volumes (empty = gp3 on EKS, the cluster default on-prem)"),
         ingressServiceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer").describe("Service type of the ingress gateway"),
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
+        kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("On-prem: the cluster's Kubernetes minor version, which the charts are rendered for (EKS: eks.version)"),
         apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses (CIDRs) for NetworkPolicy egress on 443/6443; required when Postgres, Argo Rollouts or a service that reads the API runs (EKS: the VPC CIDR)"),
     }),
     eks: obj({

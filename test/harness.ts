@@ -4,6 +4,10 @@
  */
 import { Plan, PlanOptions, PlanResource, runProgram } from "../scripts/lib/plan";
 import { validateObjects, SchemaResult } from "../scripts/lib/schema";
+import * as path from "path";
+import { ROOT } from "../scripts/lib/plan";
+import { RenderResult, renderPlan } from "../scripts/lib/render";
+import { ChartCheckResult, checkRendered } from "../scripts/lib/chart-checks";
 
 const plans = new Map<string, Promise<Plan>>();
 
@@ -89,3 +93,28 @@ export function schemaCheck(plan: Plan): Promise<SchemaResult> {
 }
 
 export { Plan, PlanResource };
+
+/** The verified chart archives beside the checkout (../shared/charts; see its SOURCES.md). */
+export const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+
+export interface RenderedStack {
+    plan: Plan;
+    render: RenderResult;
+    checks: ChartCheckResult;
+}
+
+const renders = new Map<string, Promise<RenderedStack>>();
+
+/** A stack planned and every release rendered from ../shared/charts and checked: once per stack + overrides per test run. */
+export function renderedStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack> {
+    const key = JSON.stringify([stack, overrides ?? {}]);
+    let r = renders.get(key);
+    if (!r) {
+        r = planStack(stack, overrides).then(async (plan) => {
+            const render = await renderPlan(plan, ROOT, SHARED_CHARTS);
+            return { plan, render, checks: await checkRendered(plan, render, ROOT) };
+        });
+        renders.set(key, r);
+    }
+    return r;
+}

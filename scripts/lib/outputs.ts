@@ -5,12 +5,26 @@ import * as YAML from "yaml";
 import { Plan, PlanResource, UNKNOWN } from "./plan";
 import { PolicyVerdict, checkPlan } from "./verdict";
 import { prepareOutDir } from "./outdir";
+import { RenderResult, writeRendered } from "./render";
+import { ChartCheckResult } from "./chart-checks";
+import { imageSet } from "./images";
+import { ChartSource } from "./charts";
+
+/** What rendering the releases produced (absent when no chart archive was found). */
+export interface Rendering {
+    source: ChartSource;
+    render?: RenderResult;
+    checks?: ChartCheckResult;
+}
 
 export interface PlanWriteResult {
     manifests: number;
     unknownValues: number;
     verdict: PolicyVerdict;
     mandatoryViolations: number;
+    rendering?: Rendering;
+    /** Objects written under rendered/. */
+    renderedObjects: number;
 }
 
 function countUnknown(v: unknown): number {
@@ -67,14 +81,27 @@ export function mermaidGraph(plan: Plan): string {
     return lines.join("\n") + "\n";
 }
 
-export function writePlanOutputs(plan: Plan, outDir: string): PlanWriteResult {
+/**
+ * airgap.json: the charts the catalog handed out, and every image the rendered charts and our own
+ * objects make the cluster pull. Without rendering, the images the program named itself (incomplete:
+ * the summary says so).
+ */
+export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[]; charts: unknown[] } {
+    const fromProgram = (plan.outputs.airgap ?? { images: [], charts: [] }) as { images: string[]; charts: unknown[] };
+    if (!rendering?.checks) return fromProgram;
+    return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
+}
+
+export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
     prepareOutDir(outDir);
     const manifestsDir = path.join(outDir, "manifests");
     fs.mkdirSync(manifestsDir, { recursive: true });
 
-    const { airgap, ...outputs } = plan.outputs as Record<string, unknown>;
+    // airgap is written as its own file; plan.json keeps the other outputs.
+    const outputs: Record<string, unknown> = { ...plan.outputs };
+    delete outputs.airgap;
     fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify({ project: plan.project, stack: plan.stack, resources: plan.resources, outputs }, null, 2) + "\n");
-    fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgap ?? { images: [], charts: [] }, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
 
     // YAML 1.1 output quotes strings such as Off/yes/on, which kubectl's YAML 1.1 parser would
@@ -89,7 +116,10 @@ export function writePlanOutputs(plan: Plan, outDir: string): PlanWriteResult {
         manifests++;
     }
     const verdict = checkPlan(plan);
+    const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered")) : 0;
     return {
+        rendering,
+        renderedObjects,
         manifests,
         unknownValues: plan.resources.reduce((n, r) => n + countUnknown(r.inputs), 0),
         verdict,
@@ -111,6 +141,35 @@ export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: 
     lines.push(res.verdict.summary);
     for (const v of res.verdict.violations.slice(0, 50)) lines.push(`    [${v.level}] ${v.policy}: ${v.message}`);
     if (res.verdict.violations.length > 50) lines.push(`    ... ${res.verdict.violations.length - 50} more in the policy report`);
-    lines.push(`Wrote ${path.relative(process.cwd(), outDir) || "."}/{plan.json,manifests/,airgap.json,graph.mmd}`);
+    lines.push(...renderSummary(res.rendering));
+    const written = res.rendering?.render ? "plan.json,manifests/,rendered/,airgap.json,graph.mmd" : "plan.json,manifests/,airgap.json,graph.mmd";
+    lines.push(`Wrote ${path.relative(process.cwd(), outDir) || "."}/{${written}}`);
     return lines.join("\n");
+}
+
+/** The rendering part of the summary: per release objects, images, exceptions applied; then the checks. */
+export function renderSummary(r?: Rendering): string[] {
+    if (!r) return [];
+    if (!r.render || !r.checks) {
+        return [`Charts not rendered: no chart archives (looked in ${r.source.tried.join(", ")}); run \`npm run charts:pull\` or pass --charts <dir>. airgap.json lists only images the program names itself.`];
+    }
+    const c = r.checks;
+    const lines = [`Rendered with helm from ${r.source.dir} (${r.source.from}), Kubernetes ${r.render.kubeVersion}:`];
+    lines.push(`  ${"release".padEnd(24)} ${"chart".padEnd(30)} objects images exceptions`);
+    for (const rel of c.releases) {
+        const chart = `${rel.chart}-${rel.version}`;
+        if (rel.error) lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} NOT RENDERED: ${rel.error.split("\n")[0]}`);
+        else lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} ${String(rel.objects).padStart(7)} ${String(rel.images.length).padStart(6)} ${String(rel.exceptionsApplied).padStart(10)}`);
+    }
+    for (const rel of r.render.releases) for (const p of rel.problems) lines.push(`  ${rel.release.name}: ${p}`);
+    lines.push(`  schemas: ${c.schema.validated} objects valid, ${c.schema.errors.length} invalid${c.schema.unvalidatedKinds.length ? `, no schema for ${c.schema.unvalidatedKinds.join(", ")}` : ""}`);
+    for (const e of c.schema.errors.slice(0, 20)) lines.push(`    ${e}`);
+    const mandatory = c.violations.filter((v) => v.level === "mandatory").length;
+    lines.push(`  chart policies: ${c.applied.length} exception(s) applied, ${mandatory} mandatory and ${c.violations.length - mandatory} advisory violation(s) not excepted`);
+    for (const v of c.violations.slice(0, 30)) lines.push(`    [${v.level}] ${v.chart}: ${v.policy}: ${v.message}`);
+    if (c.violations.length > 30) lines.push(`    ... ${c.violations.length - 30} more`);
+    for (const e of c.unusedExceptions) lines.push(`  unused exception: ${e.chart} ${e.object} ${e.policy}`);
+    lines.push(`  images: ${imageSet(c.images).length} (airgap.json)`);
+    for (const f of c.outsideRegistry) lines.push(`  image outside kubechat:registry: ${f.image} (${f.object})`);
+    return lines;
 }

@@ -1,7 +1,12 @@
 /**
- * Validates Kubernetes objects against the official OpenAPI schemas shipped by kubernetes-models and
- * the @kubernetes-models/* CRD packages (Istio, Argo Rollouts, Prometheus Operator).
+ * Validates Kubernetes objects against their schemas: custom resources against the `openAPIV3Schema`
+ * of the CRD that serves them (the CRDs the rendered charts ship, and our own), with unknown fields
+ * that the API server would prune reported as errors; built-in kinds (and custom kinds no CRD at hand
+ * defines) against the official schemas shipped by kubernetes-models and the @kubernetes-models/* CRD
+ * packages (Istio, Argo Rollouts, Prometheus Operator).
  */
+import { validateStructural } from "./crd-schema";
+
 const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/prometheus-operator"];
 
 export interface SchemaResult {
@@ -34,10 +39,37 @@ async function modelFor(apiVersion: string, kind: string): Promise<any> {
     return model;
 }
 
-export async function validateObjects(objects: any[]): Promise<SchemaResult> {
+/** The served schema of each `apiVersion/Kind` the given CRDs define. */
+export function crdSchemas(crds: any[]): Map<string, any> {
+    const out = new Map<string, any>();
+    for (const crd of crds) {
+        for (const v of crd?.spec?.versions ?? []) {
+            const schema = v.schema?.openAPIV3Schema ?? crd.spec.validation?.openAPIV3Schema;
+            if (schema && v.served !== false) out.set(`${crd.spec.group}/${v.name}/${crd.spec.names.kind}`, schema);
+        }
+    }
+    return out;
+}
+
+export interface ValidateOptions {
+    /** CustomResourceDefinitions whose schemas validate their custom resources (preferred to packaged models). */
+    crds?: any[];
+}
+
+export async function validateObjects(objects: any[], opts: ValidateOptions = {}): Promise<SchemaResult> {
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
+    const byCrd = crdSchemas(opts.crds ?? []);
     for (const o of objects) {
+        const crdSchema = byCrd.get(`${o.apiVersion}/${o.kind}`);
+        if (crdSchema) {
+            const msgs = [...new Set(validateStructural(crdSchema, o))];
+            if (msgs.length === 0) res.validated++;
+            else {
+                res.errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${msgs.slice(0, 5).join("; ")}${msgs.length > 5 ? ` (+${msgs.length - 5} more)` : ""}`);
+            }
+            continue;
+        }
         const model = await modelFor(o.apiVersion, o.kind);
         if (!model) {
             missing.add(`${o.apiVersion}/${o.kind}`);

@@ -1,0 +1,142 @@
+/**
+ * The checks that run on our own objects, run on what the charts render too: schemas (built-in kinds
+ * and the CRDs the charts ship), the policy pack (with the accepted exceptions of
+ * policies/chart-exceptions.yaml), and the images the cluster will pull (airgap.json, registry check).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { typeToken } from "../policy";
+import { Plan } from "./plan";
+import { isK8sObject } from "./outputs";
+import { RenderResult, RenderedRelease } from "./render";
+import { FoundImage, imageSet, imagesOf, isBuiltIn, outsideRegistry } from "./images";
+import { SchemaResult, validateObjects } from "./schema";
+import { policyOptions } from "./verdict";
+
+/** One accepted violation in chart output. */
+export interface ChartException {
+    chart: string;
+    /** `<Kind>/<name>` */
+    object: string;
+    policy: string;
+    reason: string;
+}
+
+export const EXCEPTIONS_FILE = path.join("policies", "chart-exceptions.yaml");
+
+/** Read and check the exceptions file: every entry needs chart, object (Kind/name), policy and reason. */
+export function loadExceptions(root: string): ChartException[] {
+    const file = path.join(root, EXCEPTIONS_FILE);
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    const list = doc.exceptions ?? [];
+    if (!Array.isArray(list)) throw new Error(`${EXCEPTIONS_FILE}: exceptions must be a list`);
+    return list.map((e: any, i: number) => {
+        for (const k of ["chart", "object", "policy", "reason"]) {
+            if (typeof e?.[k] !== "string" || e[k].trim() === "") throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].${k} is required`);
+        }
+        if (!/^[A-Za-z]+\/\S+$/.test(e.object)) throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].object must be <Kind>/<name>`);
+        return { chart: e.chart, object: e.object, policy: e.policy, reason: e.reason };
+    });
+}
+
+/** Kinds without a namespace (Helm leaves metadata.namespace out of most rendered objects). */
+const CLUSTER_SCOPED = new Set([
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass",
+    "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "IngressClass",
+    "RuntimeClass", "CSIDriver", "VolumeAttachment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "PodSecurityPolicy", "ComponentStatus",
+]);
+
+export interface ReleaseReport {
+    release: string;
+    chart: string;
+    version: string;
+    namespace: string;
+    objects: number;
+    images: string[];
+    exceptionsApplied: number;
+    error?: string;
+}
+
+export interface ChartCheckResult {
+    releases: ReleaseReport[];
+    /** Schema result over every rendered object and every custom resource of ours. */
+    schema: SchemaResult;
+    /** Violations in chart output that no exception covers. */
+    violations: (Violation & { chart: string })[];
+    /** Exceptions that matched a violation, with the release they applied to. */
+    applied: { exception: ChartException; release: string }[];
+    /** Exceptions for a chart rendered here that matched nothing. */
+    unusedExceptions: ChartException[];
+    /** Every image the stack pulls (rendered objects, our objects, operator settings). */
+    images: FoundImage[];
+    /** With kubechat:registry set: images outside it. */
+    outsideRegistry: FoundImage[];
+}
+
+/** A rendered object with its namespace made explicit (what the API server stores). */
+export function withNamespace(o: any, namespace: string, clusterScopedKinds: Set<string>): any {
+    if (CLUSTER_SCOPED.has(o.kind) || clusterScopedKinds.has(o.kind) || o.metadata?.namespace) return o;
+    return { ...o, metadata: { ...(o.metadata ?? {}), namespace } };
+}
+
+/** Every rendered object, namespaced, with its release. */
+export function renderedObjects(render: RenderResult): { object: any; release: RenderedRelease }[] {
+    const crds = render.releases.flatMap((r) => r.objects.map((x) => x.object)).filter((o) => o.kind === "CustomResourceDefinition");
+    const clusterKinds = new Set(crds.filter((c) => c.spec?.scope === "Cluster").map((c) => c.spec.names.kind));
+    return render.releases.flatMap((r) => r.objects.map(({ object }) => ({ object: withNamespace(object, r.release.namespace, clusterKinds), release: r })));
+}
+
+export async function checkRendered(plan: Plan, render: RenderResult, root: string): Promise<ChartCheckResult> {
+    const rendered = renderedObjects(render);
+    const own = plan.resources.filter(isK8sObject).map((r) => r.inputs);
+    const crds = [...rendered.map((x) => x.object), ...own].filter((o) => o.kind === "CustomResourceDefinition");
+
+    // Schemas: every rendered object, and our own custom resources against the CRDs that serve them.
+    const schema = await validateObjects([...rendered.map((x) => x.object), ...own.filter((o) => !isBuiltIn(o.apiVersion))], { crds });
+
+    // Policies over everything the cluster gets (stack policies see our objects and the charts' together).
+    const ownResources = plan.resources.filter((r) => r.custom).map(fromPlanResource);
+    // CRDs are schemas, not workloads: no policy applies to them, and they are megabytes to walk.
+    const chartResources: PolicyResource[] = [];
+    const releaseOf = new Map<string, RenderedRelease>();
+    rendered.forEach(({ object: o, release: r }, i) => {
+        if (o.kind === "CustomResourceDefinition") return;
+        const urn = `rendered:${r.release.name}:${i}`;
+        chartResources.push({ urn, type: typeToken(o.apiVersion, o.kind), name: String(o.metadata?.name ?? o.kind), props: o });
+        releaseOf.set(urn, r);
+    });
+    const all = runPolicies([...ownResources, ...chartResources], policyOptions(plan.config));
+    const exceptions = loadExceptions(root);
+    const used = new Set<ChartException>();
+    const applied: ChartCheckResult["applied"] = [];
+    const violations: ChartCheckResult["violations"] = [];
+    for (const v of all) {
+        const rel = v.urn ? releaseOf.get(v.urn) : undefined;
+        if (!rel) continue;
+        const ex = exceptions.find((e) => e.chart === rel.release.chart && e.policy === v.policy && e.object === `${v.kind}/${v.name}`);
+        if (ex) {
+            used.add(ex);
+            applied.push({ exception: ex, release: rel.release.name });
+        } else violations.push({ ...v, chart: rel.release.chart });
+    }
+    const charts = new Set(render.releases.map((r) => r.release.chart));
+    const unusedExceptions = exceptions.filter((e) => charts.has(e.chart) && !used.has(e));
+
+    // Images: rendered objects and our own, plus what operators are configured to pull (an operator's
+    // settings and the resources it acts on may come from different releases, so all are read together).
+    const images = imagesOf([...rendered.map(({ object, release }) => ({ object, namespace: release.release.namespace })), ...own.map((object) => ({ object }))]);
+    const releases: ReleaseReport[] = render.releases.map((r) => ({
+        release: r.release.name, chart: r.release.chart, version: r.release.version, namespace: r.release.namespace,
+        objects: r.objects.length,
+        images: imageSet(imagesOf(r.objects.map(({ object }) => ({ object, namespace: r.release.namespace })))),
+        exceptionsApplied: applied.filter((a) => a.release === r.release.name).length,
+        error: r.error,
+    }));
+    return {
+        releases, schema, violations, applied, unusedExceptions, images,
+        outsideRegistry: plan.config.registry ? outsideRegistry(images, plan.config.registry) : [],
+    };
+}

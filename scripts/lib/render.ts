@@ -1,0 +1,343 @@
+/**
+ * Renders every Helm release of a plan with real Helm (`helm template`), offline, from the pinned chart
+ * archives: the same release name, namespace and values the program passes, the stack's Kubernetes
+ * version, the API versions the platform installs (the CRDs its charts ship, its own CRDs,
+ * apiregistration.k8s.io/v1), CRDs included and test hooks left out (Pulumi never creates them).
+ * Releases render in parallel, one helm process per core.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+// js-yaml parses Helm's multi-megabyte output (CRDs) about four times faster than `yaml`.
+const jsyaml = require("js-yaml") as { load(text: string, opts?: { json?: boolean }): unknown; dump(v: unknown): string };
+import { CHARTS } from "../../components/catalog";
+import { StackConfig } from "../../components/config";
+import { Plan, PlanResource } from "./plan";
+import { archivePath } from "./charts";
+import { runHelm } from "./helm";
+
+export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+/** What a Release asks Helm for. */
+export interface ReleaseSpec {
+    /** Pulumi logical name of the Release resource. */
+    resource: string;
+    /** Helm release name. */
+    name: string;
+    namespace: string;
+    /** Chart name as published (catalog `name`, e.g. `cni`). */
+    chart: string;
+    version: string;
+    values: Record<string, unknown>;
+    skipCrds: boolean;
+}
+
+export interface RenderedObject {
+    /** The object as Helm rendered it. */
+    object: any;
+    /** Its YAML exactly as Helm wrote it. */
+    text: string;
+    /** The template it came from (`# Source:` line). */
+    source: string;
+}
+
+export interface RenderedRelease {
+    release: ReleaseSpec;
+    archive: string;
+    objects: RenderedObject[];
+    /** Helm's error output when the render failed. */
+    error?: string;
+    /** Defects in the rendered YAML that Kubernetes tolerates (duplicated keys). */
+    problems: string[];
+}
+
+export interface RenderResult {
+    releases: RenderedRelease[];
+    kubeVersion: string;
+    apiVersions: string[];
+}
+
+/** The chart name and version a Release's `chart` input points at (repo + name, oci:// path, or local archive). */
+export function chartOf(inputs: any): { chart: string; version: string } {
+    const ref = String(inputs.chart ?? "");
+    const base = ref.replace(/^.*\//, "");
+    if (base.endsWith(".tgz")) {
+        const entry = Object.values(CHARTS).find((c) => base === `${c.name}-${c.version}.tgz`);
+        if (entry) return { chart: entry.name, version: entry.version };
+        const m = /^(.*)-(\d[\w.+-]*)\.tgz$/.exec(base);
+        return m ? { chart: m[1], version: m[2] } : { chart: base, version: String(inputs.version ?? "") };
+    }
+    return { chart: base, version: String(inputs.version ?? "") };
+}
+
+/** Every Helm Release of a plan as a render request. */
+export function releaseSpecs(plan: Plan): ReleaseSpec[] {
+    return plan.resources.filter((r: PlanResource) => r.type === RELEASE_TYPE).map((r) => {
+        const { chart, version } = chartOf(r.inputs);
+        return {
+            resource: r.name, name: String(r.inputs.name ?? r.name), namespace: String(r.inputs.namespace ?? "default"),
+            chart, version, values: r.inputs.values ?? {}, skipCrds: r.inputs.skipCrds === true,
+        };
+    });
+}
+
+/** The Kubernetes minor version a stack runs: the EKS version, or the on-prem cluster's declared version. */
+export function kubeVersionOf(config: StackConfig): string {
+    return config.cluster.kind === "eks" ? config.eks.version : config.cluster.kubernetesVersion;
+}
+
+/** Files of a .tgz (gzip + ustar), name -> content; `want` filters names before they are copied. */
+export function readTgz(file: string, want: (name: string) => boolean): Map<string, Buffer> {
+    const tar = zlib.gunzipSync(fs.readFileSync(file));
+    const out = new Map<string, Buffer>();
+    let longName: string | undefined;
+    for (let p = 0; p + 512 <= tar.length;) {
+        const header = tar.subarray(p, p + 512);
+        if (header.every((b) => b === 0)) break;
+        const field = (o: number, n: number) => header.toString("utf8", o, o + n).replace(/\0.*$/s, "");
+        const size = parseInt(field(124, 12).trim() || "0", 8);
+        const type = field(156, 1);
+        const prefix = field(345, 155);
+        let name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
+        longName = undefined;
+        const data = tar.subarray(p + 512, p + 512 + size);
+        if (type === "L") longName = data.toString("utf8").replace(/\0.*$/s, "");
+        else if (type === "x") {
+            const m = /\d+ path=([^\n]*)\n/.exec(data.toString("utf8"));
+            if (m) longName = m[1];
+        } else if ((type === "0" || type === "") && want(name)) out.set(name, Buffer.from(data));
+        p += 512 + Math.ceil(size / 512) * 512;
+    }
+    return out;
+}
+
+/** The lines of one YAML block: those after `start` that are more indented than `indent`. */
+function block(lines: string[], start: number, indent: number): number {
+    let end = start + 1;
+    while (end < lines.length && (lines[end].trim() === "" || lines[end].trimStart().startsWith("#") || lines[end].search(/\S/) > indent)) end++;
+    return end;
+}
+
+const scalar = (v: string) => v.replace(/\s+#.*$/, "").trim().replace(/^["']|["']$/g, "");
+
+/**
+ * `group/version` and `group/version/Kind` of every served version of every CRD in a YAML text.
+ * Read by indentation rather than parsed: chart templates are not YAML until rendered, and CRD schemas
+ * are megabytes. Only `spec.group`, `spec.names.kind` and `spec.versions[].{name,served}` are read.
+ * `renderPlan` checks the result against the CRDs Helm actually renders.
+ */
+export function crdApiVersions(text: string): string[] {
+    const out = new Set<string>();
+    for (const doc of text.split(/^---\s*$/m)) {
+        if (!/^kind:\s*["']?CustomResourceDefinition["']?\s*$/m.test(doc)) continue;
+        const lines = doc.split("\n");
+        const specAt = lines.findIndex((l) => /^spec:\s*$/.test(l));
+        if (specAt < 0) continue;
+        const specEnd = block(lines, specAt, 0);
+        const child = lines.slice(specAt + 1, specEnd).find((l) => /\S/.test(l) && !l.trimStart().startsWith("#"));
+        const ind = child ? child.search(/\S/) : 2;
+        const at = (key: string) => lines.findIndex((l, i) => i > specAt && i < specEnd && l.search(/\S/) === ind && l.slice(ind).startsWith(`${key}:`));
+        const groupAt = at("group");
+        const namesAt = at("names");
+        const versionsAt = at("versions");
+        if (groupAt < 0 || namesAt < 0 || versionsAt < 0) continue;
+        const group = scalar(lines[groupAt].slice(ind + "group:".length));
+        const kindLine = lines.slice(namesAt + 1, block(lines, namesAt, ind)).find((l) => /^\s+kind:/.test(l));
+        const kind = kindLine ? scalar(kindLine.replace(/^\s+kind:/, "")) : "";
+        const vEnd = block(lines, versionsAt, ind - 1);
+        let item: { name?: string; served?: boolean } | undefined;
+        let itemIndent = -1;
+        const flush = () => {
+            if (item?.name && item.served !== false) out.add(`${group}/${item.name}`).add(`${group}/${item.name}/${kind}`);
+        };
+        for (let i = versionsAt + 1; i < vEnd; i++) {
+            const l = lines[i];
+            const m = /^(\s*)- (.*)$/.exec(l);
+            if (m && (itemIndent < 0 || m[1].length === itemIndent)) {
+                flush();
+                itemIndent = m[1].length;
+                item = {};
+                const kv = /^(\w+):\s*(.*)$/.exec(m[2]);
+                if (kv?.[1] === "name") item.name = scalar(kv[2]);
+                continue;
+            }
+            if (!item || l.search(/\S/) !== itemIndent + 2) continue;
+            const kv = /^\s*(\w+):\s*(.*)$/.exec(l);
+            if (kv?.[1] === "name") item.name = scalar(kv[2]);
+            if (kv?.[1] === "served") item.served = scalar(kv[2]) !== "false";
+        }
+        flush();
+    }
+    return [...out];
+}
+
+/** API versions the platform installs: the CRDs in the charts it releases, its own CRDs, and the aggregation API. */
+export function platformApiVersions(plan: Plan, archives: string[]): string[] {
+    const set = new Set<string>(["apiregistration.k8s.io/v1"]);
+    for (const a of archives) {
+        if (!fs.existsSync(a)) continue;
+        for (const [, content] of readTgz(a, (n) => /\.ya?ml$/.test(n))) {
+            const text = content.toString("utf8");
+            if (text.includes("CustomResourceDefinition")) for (const v of crdApiVersions(text)) set.add(v);
+        }
+    }
+    for (const r of plan.resources) {
+        const o = r.inputs;
+        if (r.custom && o?.kind === "CustomResourceDefinition") {
+            for (const v of o.spec?.versions ?? []) set.add(`${o.spec.group}/${v.name}`).add(`${o.spec.group}/${v.name}/${o.spec.names?.kind}`);
+        }
+    }
+    return [...set].sort();
+}
+
+/** Parsed documents by their text: the same CRDs come out of every render of a chart. Never mutated. */
+const parsedDocs = new Map<string, unknown>();
+
+/**
+ * Parse `helm template` output into objects with their template source. A document with a duplicated
+ * key (a chart template that writes a value twice) is read with the last value winning, as Kubernetes'
+ * YAML-to-JSON decoding does, and reported in `problems`.
+ */
+export function parseRendered(stdout: string, problems: string[] = []): RenderedObject[] {
+    const out: RenderedObject[] = [];
+    for (const doc of stdout.split(/^---\s*$/m)) {
+        let object: any = parsedDocs.get(doc);
+        try {
+            if (object === undefined) {
+                object = jsyaml.load(doc);
+                // Only large documents (CRDs) recur often enough across renders to be worth keeping.
+                if (doc.length > 20000) parsedDocs.set(doc, object);
+            }
+        } catch (e) {
+            object = jsyaml.load(doc, { json: true });
+            const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? "";
+            problems.push(`${src}: ${String((e as Error).message).split("\n")[0]}`);
+        }
+        if (object === null || typeof object !== "object" || typeof object.kind !== "string") continue;
+        const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? "";
+        if (object.kind.endsWith("List") && Array.isArray(object.items)) {
+            for (const item of object.items) out.push({ object: item, text: jsyaml.dump(item), source: src });
+        } else out.push({ object, text: doc.replace(/^\n+/, ""), source: src });
+    }
+    return out;
+}
+
+/** Run tasks with at most `limit` at a time, results in input order. */
+export async function pool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+
+export interface RenderOptions {
+    root: string;
+    /** Directory of `<chart>-<version>.tgz` archives. */
+    chartDir: string;
+    kubeVersion: string;
+    apiVersions: string[];
+    /** Parallel helm processes (default: the number of cores). */
+    parallel?: number;
+}
+
+/** The `helm template` arguments for one release (values come from a file). */
+export function templateArgs(spec: ReleaseSpec, archive: string, valuesFile: string, opts: Pick<RenderOptions, "kubeVersion" | "apiVersions">): string[] {
+    return [
+        "template", spec.name, archive, "--namespace", spec.namespace, "--values", valuesFile,
+        "--kube-version", opts.kubeVersion, "--api-versions", opts.apiVersions.join(","),
+        ...(spec.skipCrds ? ["--skip-crds"] : ["--include-crds"]), "--skip-tests",
+    ];
+}
+
+export async function renderRelease(spec: ReleaseSpec, opts: RenderOptions, tmp: string): Promise<RenderedRelease> {
+    const archive = archivePath(opts.chartDir, spec.chart, spec.version);
+    if (!fs.existsSync(archive)) return { release: spec, archive, objects: [], error: `no archive ${archive}`, problems: [] };
+    const valuesFile = path.join(tmp, `${spec.resource}.values.json`);
+    fs.writeFileSync(valuesFile, JSON.stringify(spec.values));
+    const r = await runHelm(opts.root, templateArgs(spec, archive, valuesFile, opts));
+    if (r.code !== 0) return { release: spec, archive, objects: [], error: r.stderr.trim() || `helm exited ${r.code}`, problems: [] };
+    const problems: string[] = [];
+    return { release: spec, archive, objects: parseRendered(r.stdout, problems), problems };
+}
+
+/**
+ * Renders already done in this process, by everything that decides Helm's output (archive, its size
+ * and time, the arguments, the values): stacks and tests that ask for the same release render it once.
+ */
+const memo = new Map<string, Promise<RenderedRelease>>();
+
+function memoKey(spec: ReleaseSpec, opts: RenderOptions): string {
+    const archive = archivePath(opts.chartDir, spec.chart, spec.version);
+    const st = fs.existsSync(archive) ? fs.statSync(archive) : undefined;
+    return JSON.stringify([archive, st?.size, st?.mtimeMs, templateArgs(spec, archive, "", opts), spec.values]);
+}
+
+/** Render the given releases in parallel. */
+export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions): Promise<RenderedRelease[]> {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-render-"));
+    try {
+        return await pool(specs, opts.parallel ?? Math.max(1, os.cpus().length), async (s) => {
+            const key = memoKey(s, opts);
+            let p = memo.get(key);
+            if (!p) {
+                p = renderRelease(s, opts, tmp);
+                memo.set(key, p);
+            }
+            const r = await p;
+            // The same render under this plan's release resource.
+            return { ...r, release: s, problems: [...r.problems] };
+        });
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+/** Render every release of a plan from a chart directory. */
+export async function renderPlan(plan: Plan, root: string, chartDir: string, parallel?: number): Promise<RenderResult> {
+    const specs = releaseSpecs(plan);
+    const kubeVersion = kubeVersionOf(plan.config);
+    const apiVersions = platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version)));
+    const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions, parallel });
+    // The API versions were read from the archives before rendering; what Helm rendered must agree.
+    const passed = new Set(apiVersions);
+    for (const r of releases) {
+        for (const { object: o } of r.objects) {
+            if (o.kind !== "CustomResourceDefinition") continue;
+            for (const v of o.spec?.versions ?? []) {
+                if (v.served !== false && !passed.has(`${o.spec.group}/${v.name}`)) {
+                    r.error = `${r.error ? `${r.error}; ` : ""}CRD ${o.metadata?.name} serves ${o.spec.group}/${v.name}, which was not among the --api-versions`;
+                }
+            }
+        }
+    }
+    return { releases, kubeVersion, apiVersions };
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
+
+/** Write `<dir>/<release>/<Kind>-<name>.yaml` for every rendered object (namespace added on a clash). */
+export function writeRendered(result: RenderResult, dir: string): number {
+    let n = 0;
+    for (const r of result.releases) {
+        const rdir = path.join(dir, safe(r.release.name));
+        fs.mkdirSync(rdir, { recursive: true });
+        const used = new Set<string>();
+        for (const { object, text } of r.objects) {
+            let file = `${safe(object.kind)}-${safe(String(object.metadata?.name ?? "unnamed"))}`;
+            if (used.has(file)) file += `.${safe(String(object.metadata?.namespace ?? r.release.namespace))}`;
+            const base = file;
+            for (let i = 2; used.has(file); i++) file = `${base}-${i}`;
+            used.add(file);
+            fs.writeFileSync(path.join(rdir, `${file}.yaml`), text);
+            n++;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,64 @@
+/**
+ * What deploys, rendered: every Helm release of each stack rendered with real Helm from the pinned
+ * archives in ../shared/charts, and the checks that hold for our own objects held on the result.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { renderedStack, resources } from "../harness";
+import { imageSet } from "../../scripts/lib/images";
+import { writePlanOutputs } from "../../scripts/lib/outputs";
+import { SHARED_CHARTS } from "../harness";
+
+/** A registry no code has ever seen: nothing may be pulled from anywhere else when it is set. */
+const REGISTRY = "registry.render-test.invalid:5443/mirror/kc";
+
+/** Pod images of every rendered pod template, collected independently of scripts/lib/images.ts. */
+function podImages(v: unknown, out: Set<string>): void {
+    if (Array.isArray(v)) v.forEach((x) => podImages(x, out));
+    else if (v !== null && typeof v === "object") {
+        for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+            if ((k === "containers" || k === "initContainers") && Array.isArray(x)) for (const c of x) if (typeof c?.image === "string" && c.image !== "auto") out.add(c.image);
+            podImages(x, out);
+        }
+    }
+}
+
+for (const stack of ["dev", "staging", "prod"]) {
+    describe(`rendered charts: ${stack}`, () => {
+        it("renders every release from ../shared/charts without an error", async () => {
+            const { plan, render } = await renderedStack(stack);
+            assert.strictEqual(render.releases.length, resources(plan, "kubernetes:helm.sh/v3:Release").length);
+            assert.deepStrictEqual(render.releases.filter((r) => r.error || r.objects.length === 0).map((r) => `${r.release.name}: ${r.error ?? "no objects"}`), []);
+        });
+
+        it("every rendered object and every custom resource of ours passes its schema (unknown fields included)", async () => {
+            const { checks } = await renderedStack(stack);
+            assert.deepStrictEqual(checks.schema.errors, []);
+            assert.deepStrictEqual(checks.schema.unvalidatedKinds, []);
+        });
+
+        it("airgap.json is exactly the set of images the rendered charts and our objects pull", async () => {
+            const { plan, render, checks } = await renderedStack(stack);
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));
+            try {
+                writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
+                const airgap = JSON.parse(fs.readFileSync(path.join(out, "airgap.json"), "utf8"));
+                assert.deepStrictEqual(airgap.images, imageSet(checks.images));
+                const pods = new Set<string>();
+                for (const r of render.releases) podImages(r.objects.map((o) => o.object), pods);
+                assert.deepStrictEqual([...pods].filter((i) => !airgap.images.includes(i)), []);
+                assert.ok(fs.readdirSync(path.join(out, "rendered")).length === render.releases.length);
+            } finally {
+                fs.rmSync(out, { recursive: true, force: true });
+            }
+        });
+
+        it("with kubechat:registry set, every image the cluster pulls comes from that registry", async () => {
+            const { checks } = await renderedStack(stack, { registry: REGISTRY });
+            assert.ok(checks.images.length > 0);
+            assert.deepStrictEqual(checks.outsideRegistry.map((f) => `${f.image} (${f.object})`), []);
+        });
+    });
+}
