@@ -94,6 +94,9 @@ export function schemaCheck(plan: Plan): Promise<SchemaResult> {
 
 export { Plan, PlanResource };
 
+/** A registry and chart mirror no code has ever seen: with them set, nothing may point anywhere else. */
+export const AIRGAP = { registry: "registry.airgap-test.invalid:5443/mirror/kc", chartRepository: "oci://charts.airgap-test.invalid/kubechat" };
+
 /** The verified chart archives beside the checkout (../shared/charts; see its SOURCES.md). */
 export const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
 

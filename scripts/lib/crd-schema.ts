@@ -1,7 +1,7 @@
 /**
  * Validates a custom resource against its CRD's `openAPIV3Schema` the way the API server reads it:
  * types (with `nullable` and `x-kubernetes-int-or-string`), required fields, enums, patterns (Go RE2
- * syntax, leading inline flags such as `(?i)` honoured), bounds, and unknown fields — which the server
+ * syntax, inline flags such as `(?i)` honoured), bounds, and unknown fields — which the server
  * would silently prune, so they count as errors unless `x-kubernetes-preserve-unknown-fields` keeps them.
  *
  * An interpreter rather than a compiled validator: CRD schemas run to megabytes (Prometheus,
@@ -14,13 +14,12 @@ const patterns = new Map<string, RegExp | null>();
 function goPattern(src: string): RegExp | null {
     let re = patterns.get(src);
     if (re !== undefined) return re;
+    // Go's inline flag groups (`(?i)`, wherever they stand) become flags of the whole expression.
     let flags = "";
-    let body = src;
-    const inline = /^\(\?([ims]+)\)/.exec(body);
-    if (inline) {
-        body = body.slice(inline[0].length);
-        flags = [...new Set(inline[1])].join("");
-    }
+    const body = src.replace(/\(\?([ims]+)\)/g, (_, f: string) => {
+        for (const c of f) if (!flags.includes(c)) flags += c;
+        return "";
+    });
     try {
         re = new RegExp(body, flags);
     } catch {

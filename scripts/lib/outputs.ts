@@ -88,7 +88,7 @@ export function mermaidGraph(plan: Plan): string {
  */
 export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[]; charts: unknown[] } {
     const fromProgram = (plan.outputs.airgap ?? { images: [], charts: [] }) as { images: string[]; charts: unknown[] };
-    if (!rendering?.checks) return fromProgram;
+    if (!rendering?.checks || rendering.checks.releases.every((r) => r.error?.startsWith("no archive"))) return fromProgram;
     return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
 }
 
@@ -154,10 +154,16 @@ export function renderSummary(r?: Rendering): string[] {
         return [`Charts not rendered: no chart archives (looked in ${r.source.tried.join(", ")}); run \`npm run charts:pull\` or pass --charts <dir>. airgap.json lists only images the program names itself.`];
     }
     const c = r.checks;
+    const missing = c.releases.filter((rel) => rel.error?.startsWith("no archive"));
+    if (missing.length === c.releases.length) {
+        return [`Charts not rendered: no chart archive in ${r.source.dir} (${r.source.from}); run \`npm run charts:pull\` or pass --charts <dir>. airgap.json lists only images the program names itself.`];
+    }
     const lines = [`Rendered with helm from ${r.source.dir} (${r.source.from}), Kubernetes ${r.render.kubeVersion}:`];
+    if (missing.length > 0) lines.push(`  not rendered, no archive: ${missing.map((m) => `${m.chart}-${m.version}.tgz`).join(", ")}`);
     lines.push(`  ${"release".padEnd(24)} ${"chart".padEnd(30)} objects images exceptions`);
     for (const rel of c.releases) {
         const chart = `${rel.chart}-${rel.version}`;
+        if (missing.includes(rel)) continue;
         if (rel.error) lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} NOT RENDERED: ${rel.error.split("\n")[0]}`);
         else lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} ${String(rel.objects).padStart(7)} ${String(rel.images.length).padStart(6)} ${String(rel.exceptionsApplied).padStart(10)}`);
     }

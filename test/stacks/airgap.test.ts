@@ -5,11 +5,11 @@
  */
 import * as assert from "assert";
 import { IMAGES, splitImage } from "../../components/catalog";
-import { planStack, k8sObjects } from "../harness";
+import { AIRGAP, planStack, k8sObjects } from "../harness";
 import { stringsWithPaths } from "../strings";
 
-const REGISTRY = "registry.airgap-test.invalid:5443/mirror/kc";
-const MIRROR = "oci://charts.airgap-test.invalid/kubechat";
+const REGISTRY = AIRGAP.registry;
+const MIRROR = AIRGAP.chartRepository;
 const UPSTREAM_HOSTS = [...new Set([...Object.values(IMAGES).map((i) => splitImage(i.repository).registry), "gcr.io", "public.ecr.aws", "mcr.microsoft.com", "registry-1.docker.io"])];
 
 /** Container images of every pod template / pod in an object. */
@@ -26,7 +26,7 @@ function podImages(v: unknown, out: string[]): void {
 
 for (const stack of ["dev", "staging", "prod"]) {
     describe(`air-gap: ${stack} with a private registry and chart mirror`, () => {
-        const plan = () => planStack(stack, { registry: REGISTRY, chartRepository: MIRROR });
+        const plan = () => planStack(stack, AIRGAP);
 
         it("no value anywhere in the plan names an upstream registry", async () => {
             const found = (await plan()).resources.flatMap((r) => stringsWithPaths(r.inputs, r.name));

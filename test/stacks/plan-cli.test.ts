@@ -5,7 +5,8 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { planCli } from "../../scripts/lib/cli";
 import { ROOT } from "../../scripts/lib/plan";
-import { leaksNoSecret, planWithSecrets } from "../harness";
+import { SHARED_CHARTS, leaksNoSecret, planWithSecrets } from "../harness";
+import { exitCode } from "../../scripts/lib/cli";
 import { writePlanOutputs } from "../../scripts/lib/outputs";
 
 async function run(argv: string[]) {
@@ -25,6 +26,41 @@ const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
 
 describe("plan command", () => {
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it("with --charts, renders every release into rendered/<release>/<Kind>-<name>.yaml and prints objects, images and exceptions per release", async () => {
+        const outDir = path.join(tmp, "out-dev-rendered");
+        const r = await run(["dev", "--charts", SHARED_CHARTS, "--out", outDir]);
+        assert.strictEqual(r.code, 0, r.err + r.out);
+        const plan = JSON.parse(fs.readFileSync(path.join(outDir, "plan.json"), "utf8"));
+        const releases = plan.resources.filter((x: any) => x.type === "kubernetes:helm.sh/v3:Release").map((x: any) => x.inputs.name).sort();
+        assert.deepStrictEqual(fs.readdirSync(path.join(outDir, "rendered")).sort(), releases);
+        assert.ok(fs.existsSync(path.join(outDir, "rendered", "istiod", "Deployment-istiod.yaml")));
+        assert.match(r.out, /Rendered with helm from .*shared\/charts \(--charts\), Kubernetes 1\.33/);
+        assert.match(r.out, /release\s+chart\s+objects images exceptions/);
+        for (const name of releases) assert.match(r.out, new RegExp(`^  ${name}\\s+\\S+-\\d[\\w.]*\\s+\\d+\\s+\\d+\\s+\\d+$`, "m"));
+    });
+
+    it("without any chart archive, says so once and still writes everything else (exit 0)", async () => {
+        const empty = fs.mkdtempSync(path.join(tmp, "charts-"));
+        const outDir = path.join(tmp, "out-dev-nocharts");
+        const r = await run(["dev", "--charts", empty, "--out", outDir]);
+        assert.strictEqual(r.code, 0, r.err);
+        assert.strictEqual(r.out.split("\n").filter((l) => /no chart archive/.test(l)).length, 1, r.out);
+        assert.ok(!fs.existsSync(path.join(outDir, "rendered")) || fs.readdirSync(path.join(outDir, "rendered")).every((d) => fs.readdirSync(path.join(outDir, "rendered", d)).length === 0));
+        for (const f of ["plan.json", "airgap.json", "graph.mmd"]) assert.ok(fs.existsSync(path.join(outDir, f)), f);
+    });
+
+    it("exits 1 when an image comes from outside kubechat:registry, or a chart fails to render from its archive", () => {
+        const rendering = (outside: number, error?: string): any => ({
+            source: {}, render: { releases: [{ error, problems: [] }] },
+            checks: { outsideRegistry: Array.from({ length: outside }, () => ({ image: "docker.io/x:1", object: "Deployment a/b" })) },
+        });
+        assert.strictEqual(exitCode(0, rendering(0)), 0);
+        assert.strictEqual(exitCode(0, rendering(1)), 1);
+        assert.strictEqual(exitCode(0, rendering(0, "Error: template: x")), 1);
+        assert.strictEqual(exitCode(0, rendering(0, "no archive /c/x-1.tgz")), 0);
+        assert.strictEqual(exitCode(1, undefined), 1);
+    });
 
     it("plans the dev stack and writes plan.json, manifests/, airgap.json and graph.mmd", async () => {
         const outDir = path.join(tmp, "out-dev");

@@ -6,13 +6,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { renderedStack, resources } from "../harness";
+import { AIRGAP, SHARED_CHARTS, renderedStack, resources } from "../harness";
 import { imageSet } from "../../scripts/lib/images";
 import { writePlanOutputs } from "../../scripts/lib/outputs";
-import { SHARED_CHARTS } from "../harness";
 
-/** A registry no code has ever seen: nothing may be pulled from anywhere else when it is set. */
-const REGISTRY = "registry.render-test.invalid:5443/mirror/kc";
 
 /** Pod images of every rendered pod template, collected independently of scripts/lib/images.ts. */
 function podImages(v: unknown, out: Set<string>): void {
@@ -56,7 +53,8 @@ for (const stack of ["dev", "staging", "prod"]) {
         });
 
         it("with kubechat:registry set, every image the cluster pulls comes from that registry", async () => {
-            const { checks } = await renderedStack(stack, { registry: REGISTRY });
+            // The same plan as the air-gap tests (a registry and chart mirror never seen), rendered.
+            const { checks } = await renderedStack(stack, AIRGAP);
             assert.ok(checks.images.length > 0);
             assert.deepStrictEqual(checks.outsideRegistry.map((f) => `${f.image} (${f.object})`), []);
         });

@@ -1,0 +1,130 @@
+/**
+ * npm run charts:unused -- <stack> [--charts <dir>] [--release <name>]
+ *
+ * Lists values the program passes to a chart that the chart ignores: for every leaf value of every
+ * release (a scalar, or a whole list), remove it, render again, and report it when the output does
+ * not change although the value differs from the chart's own default. Free-form maps (annotations,
+ * labels, nodeSelector, resources, tolerations) are not leaves to test. Documents that differ between
+ * two identical renders (generated certificates, random passwords) are left out of the comparison.
+ * Exit 0 when nothing is ignored, 1 otherwise, 2 on bad usage or when no archive is found.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT, runProgram } from "./lib/plan";
+import { findChartSource, archivePath } from "./lib/charts";
+import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, releaseSpecs, templateArgs } from "./lib/render";
+import { runHelm } from "./lib/helm";
+
+const jsyaml = require("js-yaml") as { load(text: string): unknown };
+
+/** Keys whose values are free-form maps: what they hold is passed through, not interpreted. */
+export const FREE_FORM = new Set(["annotations", "labels", "nodeSelector", "resources", "tolerations", "podAnnotations", "podLabels", "commonLabels", "extraLabels"]);
+
+type Path = (string | number)[];
+
+/** Every leaf path of a values tree (scalars and whole lists), skipping free-form maps. */
+export function leafPaths(v: unknown, at: Path = []): Path[] {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+        const entries = Object.entries(v as Record<string, unknown>);
+        if (entries.length === 0) return [at];
+        return entries.flatMap(([k, x]) => (FREE_FORM.has(k) ? [] : leafPaths(x, [...at, k])));
+    }
+    return [at];
+}
+
+export function getPath(v: any, p: Path): unknown {
+    return p.reduce((o, k) => (o === null || o === undefined ? undefined : o[k]), v);
+}
+
+/** A copy of `v` without the value at `p`. */
+export function withoutPath(v: any, p: Path): any {
+    if (p.length === 0) return undefined;
+    const copy = Array.isArray(v) ? [...v] : { ...v };
+    const [head, ...rest] = p;
+    if (rest.length === 0) delete copy[head as any];
+    else copy[head as any] = withoutPath(copy[head as any], rest);
+    return copy;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The rendered documents by template and position; the comparison ignores the listed unstable keys. */
+function documents(stdout: string): Map<string, string> {
+    const out = new Map<string, string>();
+    stdout.split(/^---\s*$/m).forEach((doc, i) => {
+        const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? `#${i}`;
+        let key = src;
+        for (let n = 2; out.has(key); n++) key = `${src}#${n}`;
+        out.set(key, doc);
+    });
+    return out;
+}
+
+function differs(a: Map<string, string>, b: Map<string, string>, unstable: Set<string>): boolean {
+    if (a.size !== b.size) return true;
+    for (const [k, v] of a) if (!unstable.has(k) && b.get(k) !== v) return true;
+    return false;
+}
+
+async function render(spec: ReleaseSpec, values: unknown, archive: string, tmp: string, opts: { kubeVersion: string; apiVersions: string[] }, n: number): Promise<string> {
+    const file = path.join(tmp, `${spec.resource}-${n}.json`);
+    fs.writeFileSync(file, JSON.stringify(values ?? {}));
+    const r = await runHelm(ROOT, templateArgs(spec, archive, file, opts));
+    if (r.code !== 0) return `ERROR ${r.stderr}`;
+    return r.stdout;
+}
+
+export interface IgnoredValue {
+    release: string;
+    path: string;
+    value: unknown;
+}
+
+export async function unusedValues(stack: string, chartDir: string, only?: string): Promise<IgnoredValue[]> {
+    const plan = await runProgram({ stack });
+    const specs = releaseSpecs(plan).filter((s) => !only || s.name === only);
+    const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version))) };
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-unused-"));
+    const found: IgnoredValue[] = [];
+    try {
+        for (const spec of specs) {
+            const archive = archivePath(chartDir, spec.chart, spec.version);
+            const defaults = jsyaml.load((await runHelm(ROOT, ["show", "values", archive])).stdout) ?? {};
+            const [a, b] = await Promise.all([render(spec, spec.values, archive, tmp, opts, 0), render(spec, spec.values, archive, tmp, opts, 1)]);
+            const base = documents(a);
+            const again = documents(b);
+            const unstable = new Set([...base.keys()].filter((k) => base.get(k) !== again.get(k)));
+            const candidates = leafPaths(spec.values).filter((p) => p.length > 0 && !same(getPath(spec.values, p), getPath(defaults, p)));
+            let n = 2;
+            const results = await pool(candidates, Math.max(1, os.cpus().length), async (p) => {
+                const out = await render(spec, withoutPath(spec.values, p), archive, tmp, opts, n++);
+                return differs(base, documents(out), unstable) ? undefined : { release: spec.name, path: p.join("."), value: getPath(spec.values, p) };
+            });
+            for (const r of results) if (r) found.push(r);
+        }
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    return found;
+}
+
+async function main(argv: string[]): Promise<number> {
+    const stack = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
+    const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+    if (!stack) {
+        console.error("usage: npm run charts:unused -- <stack> [--charts <dir>] [--release <name>]");
+        return 2;
+    }
+    const src = findChartSource(ROOT, { charts: flag("--charts") });
+    if (!src.dir) {
+        console.error(`no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
+        return 2;
+    }
+    const found = await unusedValues(stack, src.dir, flag("--release"));
+    for (const f of found) console.log(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
+    console.log(found.length === 0 ? `${stack}: every value passed to a chart changes its output` : `${stack}: ${found.length} ignored value(s)`);
+    return found.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) main(process.argv.slice(2)).then((c) => process.exit(c));
