@@ -9,6 +9,9 @@
 import { splitImage } from "../components/catalog";
 import { REGISTRY_PATTERN } from "../components/config";
 import { UsageError, runProgram } from "./lib/plan";
+import { renderStack } from "./lib/cli";
+import { airgapOf } from "./lib/outputs";
+import * as fs from "fs";
 
 export interface MirrorPlan {
     images: { from: string; to: string }[];
@@ -81,9 +84,12 @@ export async function run(argv: string[], io: Io = { out: (s) => console.log(s),
         return usage(io, `--registry ${args.registry}: must be host[:port][/path] without a scheme (e.g. registry.corp:5000/kubechat)`);
     }
     try {
-        // Plan against the upstream sources to learn what to copy from where.
+        // Plan against the upstream sources to learn what to copy from where; the images charts deploy
+        // come from rendering them (archives in --charts when already pulled, else charts/).
         const plan = await runProgram({ stack: args.stack, overrides: { registry: "", chartRepository: "" } });
-        const airgap = plan.outputs.airgap as { images: string[]; charts: MirrorPlan["charts"] };
+        const rendering = await renderStack(plan, args.charts && fs.existsSync(args.charts) ? args.charts : undefined);
+        if (!rendering.render) io.err("warning: no chart archives (run npm run charts:pull first): the images charts deploy are not listed");
+        const airgap = airgapOf(plan, rendering) as { images: string[]; charts: MirrorPlan["charts"] };
         io.out(mirrorCommands(mirrorPlan(airgap, args.registry), args.charts ?? "./charts").join("\n"));
         return 0;
     } catch (e) {
