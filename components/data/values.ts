@@ -331,9 +331,11 @@ export function exporterSidecar(cluster: string, image: ResolvedImage): Record<s
     return {
         name: "exporter",
         image: image.ref,
-        args: [`--extend.query-path=${EXPORTER_QUERIES_DIR}/queries.yaml`],
         ports: [{ name: "exporter", containerPort: EXPORTER_PORT, protocol: "TCP" }],
+        // The postgresql CRD (operator 2.0.0) has no `args` for sidecars: the API server would prune
+        // it. postgres_exporter reads every flag from its environment too (--extend.query-path here).
         env: [
+            { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${EXPORTER_QUERIES_DIR}/queries.yaml` },
             // Spilo always serves TLS (a self-signed certificate unless tls is configured).
             { name: "DATA_SOURCE_URI", value: `localhost:${POSTGRES_PORT}/postgres?sslmode=require` },
             { name: "DATA_SOURCE_USER", ...secret("username") },

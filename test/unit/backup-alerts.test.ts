@@ -35,7 +35,8 @@ describe("backup alerts (unit)", () => {
         const spec: any = clusterSpec({ pg: configSchema.parse({}).postgres, appNamespace: "a", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "", zones: 1, backups: true });
         const vol = spec.additionalVolumes.find((v: any) => v.volumeSource.configMap?.name === EXPORTER_QUERIES_CONFIGMAP);
         assert.deepStrictEqual(vol.targetContainers, ["exporter"]);
-        assert.deepStrictEqual(spec.sidecars[0].args, [`--extend.query-path=${vol.mountPath}/queries.yaml`]);
+        assert.deepStrictEqual(spec.sidecars[0].env.find((e: any) => e.name === "PG_EXPORTER_EXTEND_QUERY_PATH"), { name: "PG_EXPORTER_EXTEND_QUERY_PATH", value: `${vol.mountPath}/queries.yaml` });
+        assert.strictEqual(spec.sidecars[0].args, undefined, "the postgresql CRD has no sidecar args: the API server would prune them");
     });
 
     it("logical backups: a failed Job (kube-state-metrics) and no success for a day plus margin", () => {
