@@ -10,6 +10,8 @@ import { archivePath } from "./lib/charts";
 import { runHelm } from "./lib/helm";
 import { ROOT } from "./lib/plan";
 
+export const USAGE = "usage: npm run charts:pull -- [<dir>]";
+
 /** The `helm pull` arguments for each pinned chart not yet in `dir`. */
 export function pullCommands(dir: string): string[][] {
     const seen = new Set<string>();

@@ -18,6 +18,8 @@ import { runHelm } from "./lib/helm";
 
 const jsyaml = require("js-yaml") as { load(text: string): unknown };
 
+export const USAGE = "usage: npm run charts:unused -- <stack> [--charts <dir>] [--release <name>]";
+
 /** Keys whose values are free-form maps: what they hold is passed through, not interpreted. */
 export const FREE_FORM = new Set(["annotations", "labels", "nodeSelector", "resources", "tolerations", "podAnnotations", "podLabels", "commonLabels", "extraLabels"]);
 
@@ -113,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     const stack = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
     const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
     if (!stack) {
-        console.error("usage: npm run charts:unused -- <stack> [--charts <dir>] [--release <name>]");
+        console.error(USAGE);
         return 2;
     }
     const src = findChartSource(ROOT, { charts: flag("--charts") });
