@@ -25,17 +25,29 @@ export function pullCommands(dir: string): string[][] {
     return out;
 }
 
-async function main(argv: string[]): Promise<number> {
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** The command (argv in, exit code out): 0 all pulled, 1 a pull failed, 2 usage error. */
+export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+    if (argv.includes("-h") || argv.includes("--help")) {
+        io.out(`${USAGE}\n\nhelm pull of every chart pinned in components/catalog.ts into <dir> (default charts/), for offline rendering.`);
+        return 0;
+    }
+    const unknown = argv.find((a) => a.startsWith("-"));
+    if (unknown || argv.length > 1) {
+        io.err(`error: ${unknown ? `unknown option ${unknown}` : `unexpected argument ${argv[1]}`}\n${USAGE}`);
+        return 2;
+    }
     const dir = path.resolve(argv[0] ?? path.join(ROOT, "charts"));
     fs.mkdirSync(dir, { recursive: true });
     let failed = 0;
     for (const args of pullCommands(dir)) {
         const r = await runHelm(ROOT, args);
-        console.log(`${r.code === 0 ? "pulled" : "FAILED"} ${args[1]} ${args[5]}${r.code === 0 ? "" : `: ${r.stderr.trim()}`}`);
+        io.out(`${r.code === 0 ? "pulled" : "FAILED"} ${args[1]} ${args[5]}${r.code === 0 ? "" : `: ${r.stderr.trim()}`}`);
         if (r.code !== 0) failed++;
     }
-    console.log(`${path.relative(process.cwd(), dir) || "."}: ${fs.readdirSync(dir).filter((f) => f.endsWith(".tgz")).length} archives`);
+    io.out(`${path.relative(process.cwd(), dir) || "."}: ${fs.readdirSync(dir).filter((f) => f.endsWith(".tgz")).length} archives`);
     return failed > 0 ? 1 : 0;
 }
 
-if (require.main === module) main(process.argv.slice(2)).then((c) => process.exit(c));
+if (require.main === module) run(process.argv.slice(2)).then((c) => process.exit(c));

@@ -111,22 +111,40 @@ export async function unusedValues(stack: string, chartDir: string, only?: strin
     return found;
 }
 
-async function main(argv: string[]): Promise<number> {
-    const stack = argv.find((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
-    const flag = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
-    if (!stack) {
-        console.error(USAGE);
-        return 2;
+export interface Io { out: (s: string) => void; err: (s: string) => void }
+
+/** The command (argv in, exit code out): 0 nothing ignored, 1 ignored values listed, 2 usage error or no archives. */
+export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+    const args: { stack?: string; charts?: string; release?: string } = {};
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "-h" || a === "--help") {
+            io.out(`${USAGE}\n\nRemoves each leaf value passed to a chart, re-renders, and lists values whose removal changes nothing.`);
+            return 0;
+        } else if (a === "--charts" || a === "--release") {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) return usage(io, `${a} needs a value`);
+            if (a === "--charts") args.charts = v;
+            else args.release = v;
+        } else if (a.startsWith("-")) return usage(io, `unknown option ${a}`);
+        else if (args.stack === undefined) args.stack = a;
+        else return usage(io, `unexpected argument ${a}`);
     }
-    const src = findChartSource(ROOT, { charts: flag("--charts") });
+    if (!args.stack) return usage(io, "a stack is required");
+    const src = findChartSource(ROOT, { charts: args.charts });
     if (!src.dir) {
-        console.error(`no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
+        io.err(`error: no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
         return 2;
     }
-    const found = await unusedValues(stack, src.dir, flag("--release"));
-    for (const f of found) console.log(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
-    console.log(found.length === 0 ? `${stack}: every value passed to a chart changes its output` : `${stack}: ${found.length} ignored value(s)`);
+    const found = await unusedValues(args.stack, src.dir, args.release);
+    for (const f of found) io.out(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
+    io.out(found.length === 0 ? `${args.stack}: every value passed to a chart changes its output` : `${args.stack}: ${found.length} ignored value(s)`);
     return found.length === 0 ? 0 : 1;
 }
 
-if (require.main === module) main(process.argv.slice(2)).then((c) => process.exit(c));
+function usage(io: Io, message: string): number {
+    io.err(`error: ${message}\n${USAGE}`);
+    return 2;
+}
+
+if (require.main === module) run(process.argv.slice(2)).then((c) => process.exit(c));
