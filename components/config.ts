@@ -172,7 +172,8 @@ export const configSchema = z.strictObject({
         kind: z.enum(["onprem", "eks"]).default("onprem").describe("Cluster layer: onprem (existing cluster) or eks (built here)"),
         context: z.string().default("").describe("On-prem: kubeconfig context (dev: rancher-desktop)"),
         storageClass: z.string().default("").describe("StorageClass for volumes (empty = gp3 on EKS, the cluster default on-prem)"),
-        ingressServiceType: z.enum(["LoadBalancer", "NodePort", "ClusterIP"]).default("LoadBalancer").describe("Service type of the ingress gateway"),
+        ingressServiceType: z.enum(["auto", "LoadBalancer", "NodePort", "ClusterIP"]).default("auto").describe("Service type of the ingress gateway; auto = LoadBalancer on EKS, NodePort on-prem (on-prem LoadBalancer needs cluster.loadBalancer)"),
+        loadBalancer: z.boolean().default(false).describe("On-prem: the cluster gives LoadBalancer Services an address (MetalLB, kube-vip, k3s ServiceLB, an appliance controller); otherwise use NodePort or ClusterIP behind an existing load balancer"),
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
         kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("On-prem: the cluster's Kubernetes minor version, which the charts are rendered for (EKS: eks.version)"),
         apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses (CIDRs) for NetworkPolicy egress on 443/6443; required when Postgres, Argo Rollouts or a service that reads the API runs (EKS: the VPC CIDR)"),
@@ -366,6 +367,16 @@ function keyOf(path: PropertyKey[]): string {
     return out;
 }
 
+/**
+ * The ingress gateway's Service type: `auto` is LoadBalancer on EKS (the AWS load-balancer integration
+ * assigns an address) and NodePort on-prem, where a LoadBalancer Service gets an address only from an
+ * implementation the cluster may not run (and the gateway release would wait for it into its timeout).
+ */
+export function ingressServiceType(c: PlatformConfig["cluster"]): "LoadBalancer" | "NodePort" | "ClusterIP" {
+    if (c.ingressServiceType !== "auto") return c.ingressServiceType;
+    return c.kind === "eks" ? "LoadBalancer" : "NodePort";
+}
+
 /** Rules that span several keys. Pure; returns `path: reason` problems. */
 export function crossChecks(c: PlatformConfig): string[] {
     const p: string[] = [];
@@ -425,6 +436,9 @@ export function crossChecks(c: PlatformConfig): string[] {
                 k("objectStore.credentialsSecret", "is required unless kubechat:objectStoreAccessKeyId and kubechat:objectStoreSecretAccessKey are set (as secrets)");
             }
         }
+    }
+    if (c.cluster.kind === "onprem" && c.mesh.enabled && ingressServiceType(c.cluster) === "LoadBalancer" && !c.cluster.loadBalancer) {
+        k("cluster.ingressServiceType", "LoadBalancer on-prem needs a load-balancer implementation: set cluster.loadBalancer: true if the cluster runs one (MetalLB, kube-vip, k3s ServiceLB, an appliance controller), or use NodePort (or ClusterIP behind an existing load balancer); without one the gateway Service never gets an address and its release waits into its timeout");
     }
     const m = c.mesh;
     if (m.enabled && m.ha && m.istiodReplicas < 2) k("mesh.istiodReplicas", "must be >= 2 when mesh.ha is on (the istiod PDB keeps 1 available)");

@@ -3,7 +3,7 @@
  * differs (on-prem or EKS); everything above it is identical and only sees `ClusterLayer`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { StackConfig } from "./config";
+import { StackConfig, ingressServiceType } from "./config";
 import { Catalog } from "./catalog";
 import { ClusterLayer } from "./cluster/types";
 import { OnPremCluster } from "./cluster/onprem";
@@ -51,14 +51,14 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         this.cluster = c.cluster.kind === "eks"
             ? new EksCluster(`${name}-cluster`, {
                 eks: c.eks, persistent: c.persistent, storageClass: c.cluster.storageClass,
-                ingressServiceType: c.cluster.ingressServiceType, catalog: this.catalog,
+                ingressServiceType: ingressServiceType(c.cluster), catalog: this.catalog,
             }, { parent: this })
             : new OnPremCluster(`${name}-cluster`, {
                 kubeconfigPath: c.kubeconfig,
                 kubeconfigContents: c.kubeconfigSecret,
                 context: c.cluster.context,
                 storageClass: c.cluster.storageClass,
-                ingressServiceType: c.cluster.ingressServiceType,
+                ingressServiceType: ingressServiceType(c.cluster),
                 zones: c.cluster.zones,
                 apiServerCidrs: c.cluster.apiServerCidrs,
             }, { parent: this });

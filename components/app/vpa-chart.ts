@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
+import { helmRelease } from "../release";
 
 export interface VpaChartArgs {
     catalog: Catalog;
@@ -75,13 +76,11 @@ export class VpaChart extends pulumi.ComponentResource {
             },
         }, { parent: this, provider: args.provider });
         this.namespace = ns.metadata.name;
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = helmRelease(`${name}-release`, {
             name: "vpa",
             namespace: ns.metadata.name,
             ...args.catalog.chart("vpa"),
             values: vpaValues(args.catalog),
-            atomic: true,
-            timeout: 600,
         }, { parent: this, provider: args.provider });
         this.registerOutputs({ namespace: this.namespace, release: this.release });
     }

@@ -11,6 +11,7 @@ import { ResolvedImage } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
+import { helmRelease } from "../release";
 
 export interface VeleroBackupArgs extends BackupStoreArgs {
     /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
@@ -277,7 +278,7 @@ export class VeleroBackup extends pulumi.ComponentResource {
             }
         }
 
-        new k8s.helm.v3.Release(`${name}-release`, {
+        helmRelease(`${name}-release`, {
             name: VELERO_RELEASE,
             namespace: ns,
             ...args.catalog.chart("velero"),

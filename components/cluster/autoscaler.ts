@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { IrsaRole } from "../aws/irsa";
 import { EksInfo } from "./types";
+import { helmRelease } from "../release";
 
 export const AUTOSCALER_NAMESPACE = "kube-system";
 export const AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
@@ -106,7 +107,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
             eks: args.eks, namespace: AUTOSCALER_NAMESPACE, serviceAccount: AUTOSCALER_SERVICE_ACCOUNT, policy: autoscalerPolicy(args.eks.clusterName),
         }, { parent: this });
         this.roleArn = role.arn;
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = helmRelease(`${name}-release`, {
             name: "cluster-autoscaler",
             namespace: AUTOSCALER_NAMESPACE,
             ...args.catalog.chart("cluster-autoscaler"),

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog, ResolvedImage } from "../catalog";
+import { helmRelease } from "../release";
 
 export const METRICS_SERVER_NAMESPACE = "kube-system";
 
@@ -47,7 +48,7 @@ export class MetricsServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:cluster:MetricsServer", name, {}, opts);
-        this.release = new k8s.helm.v3.Release(name, {
+        this.release = helmRelease(name, {
             name: "metrics-server",
             namespace: METRICS_SERVER_NAMESPACE,
             ...args.catalog.chart("metrics-server"),

@@ -11,6 +11,7 @@ import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
+import { helmRelease } from "../release";
 
 /** Controller ports (chart defaults): Prometheus metrics and health. */
 export const ROLLOUTS_PORTS = { metrics: 8090, healthz: 8080 } as const;
@@ -94,7 +95,7 @@ export class ArgoRollouts extends pulumi.ComponentResource {
         }, k8sOpts);
         this.namespace = ns.metadata.name;
 
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = helmRelease(`${name}-release`, {
             name: "argo-rollouts", namespace: this.namespace, ...args.catalog.chart("argo-rollouts"), values,
         }, k8sOpts);
 

@@ -21,6 +21,7 @@ import {
     ES_NAME, ES_SETUP_SA, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
     fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
 } from "./values";
+import { helmRelease } from "../release";
 
 export interface LoggingArgs {
     catalog: Catalog;
@@ -68,7 +69,7 @@ export class Logging extends pulumi.ComponentResource {
 
         const backend: pulumi.Resource[] = [];
         if (this.es.inCluster) {
-            const operator = new k8s.helm.v3.Release(`${name}-eck-operator`, {
+            const operator = helmRelease(`${name}-eck-operator`, {
                 name: RELEASES.eckOperator,
                 namespace: ns.metadata.name,
                 ...catalog.chart("eck-operator"),
@@ -110,13 +111,13 @@ export class Logging extends pulumi.ComponentResource {
         }, child);
 
         if (args.shipLogs) {
-            new k8s.helm.v3.Release(`${name}-fluentd`, {
+            helmRelease(`${name}-fluentd`, {
                 name: RELEASES.fluentd,
                 namespace: ns.metadata.name,
                 ...catalog.chart("fluentd"),
                 values: fluentdValues(catalog, this.es, args.ha),
             }, child);
-            new k8s.helm.v3.Release(`${name}-fluent-bit`, {
+            helmRelease(`${name}-fluent-bit`, {
                 name: RELEASES.fluentBit,
                 namespace: ns.metadata.name,
                 ...catalog.chart("fluent-bit"),

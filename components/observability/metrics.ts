@@ -11,6 +11,7 @@ import {
     AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
+import { helmRelease } from "../release";
 
 export interface MetricsArgs {
     catalog: Catalog;
@@ -53,14 +54,14 @@ export class Metrics extends pulumi.ComponentResource {
         this.namespace = ns.metadata.name;
         this.prometheusUrl = `http://${RELEASES.kubePrometheusStack}-prometheus.${nsName}.svc:9090`;
 
-        const stack = new k8s.helm.v3.Release(`${name}-kube-prometheus-stack`, {
+        const stack = helmRelease(`${name}-kube-prometheus-stack`, {
             name: RELEASES.kubePrometheusStack,
             namespace: ns.metadata.name,
             ...args.catalog.chart("kube-prometheus-stack"),
             values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing),
         }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
 
-        new k8s.helm.v3.Release(`${name}-prometheus-adapter`, {
+        helmRelease(`${name}-prometheus-adapter`, {
             name: RELEASES.prometheusAdapter,
             namespace: ns.metadata.name,
             ...args.catalog.chart("prometheus-adapter"),

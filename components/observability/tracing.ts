@@ -14,6 +14,7 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, namespaceLabels } from "./values";
+import { helmRelease } from "../release";
 
 export interface TracingArgs {
     catalog: Catalog;
@@ -63,16 +64,14 @@ export class Tracing extends pulumi.ComponentResource {
             }, child);
         }
 
-        new k8s.helm.v3.Release(`${name}-jaeger`, {
+        helmRelease(`${name}-jaeger`, {
             name: RELEASES.jaeger,
             namespace: ns.metadata.name,
             ...args.catalog.chart("jaeger"),
             values: jaegerValues(args.catalog, args.storage),
-            // With Elasticsearch storage the pods start once es-setup has written their credentials
-            // Secret; the release's own wait covers that instead of an ordering that would hold the
-            // chart back until Elasticsearch has booted.
-            timeout: args.storage.kind === "elasticsearch" ? 1200 : 300,
-        }, child);
+        }, child, args.storage.kind === "elasticsearch"
+            ? { timeoutSeconds: 1200, reason: "Jaeger's pods start only once Elasticsearch answers and its credentials Secret exists" }
+            : undefined);
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
             { ...child, dependsOn: [ns] });

@@ -219,7 +219,7 @@ describe("Observability (component)", () => {
         // credentials) replaces an ordering on the Job, so the chart installs in parallel with it.
         assert.ok(!j.dependencies.includes(byName(prod, "Job", "es-setup").urn));
         assert.strictEqual(j.inputs.timeout, 1200);
-        assert.strictEqual(release(dev, "jaeger").inputs.timeout, 300);
+        assert.strictEqual(release(dev, "jaeger").inputs.timeout, 600);
         const svc = object(prod, "Service", "jaeger-collector");
         assert.strictEqual(svc.metadata.namespace, "tracing");
         assert.deepStrictEqual(svc.spec.ports.map((p: any) => p.port), [4317, 4318]);
