@@ -106,7 +106,8 @@ export async function realPreview(a: Args): Promise<PreviewResult> {
         // The program runs here, in-process, for the CLI's --client (see the header).
         const program = async () => {
             for (const k of Object.keys(require.cache)) if (k.startsWith(ROOT) && !k.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[k];
-            return require(path.join(ROOT, process.env.KUBECHAT_PROGRAM ?? "index"));
+            // index.ts, or its compiled twin when this runs from .build/js (scripts/run.js).
+            return require(path.resolve(__dirname, "..", "..", "index"));
         };
         const stack = await LocalWorkspace.createStack({ stackName: a.stack, projectName: project, program }, { workDir: work, pulumiCommand: pulumi, envVars: env });
         // Config through the CLI (`pulumi config set --path`), as a user sets it; the project's config
