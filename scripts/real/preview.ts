@@ -23,6 +23,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand, EngineEvent } from "@pulumi/pulumi/automation";
 import { ROOT } from "../lib/plan";
+import { toolchainEnv } from "./tools";
 import { CONFIG_NAMESPACE } from "../../components/config";
 
 // Short stack traces as in `npm run plan` (the SDK captures one per resource).
@@ -60,12 +61,6 @@ function parseArgs(argv: string[]): Args {
     return a;
 }
 
-/** Tool paths from scripts/real/toolchain.sh --env. */
-function tools(): Record<string, string> {
-    const out = execFileSync("bash", [path.join(ROOT, "scripts", "real", "toolchain.sh"), "--env"], { encoding: "utf8" });
-    return Object.fromEntries(out.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-}
-
 export interface PreviewResult {
     ok: boolean;
     error?: string;
@@ -77,7 +72,7 @@ export interface PreviewResult {
 }
 
 export async function realPreview(a: Args): Promise<PreviewResult> {
-    const t = tools();
+    const t = toolchainEnv(["PULUMI", "K8S_PROVIDER"]);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-preview-"));
     const started = Date.now();
     try {

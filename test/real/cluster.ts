@@ -6,28 +6,12 @@
  * Auth: a static bearer token bound to system:masters (--token-auth-file); the serving certificate is
  * the API server's self-signed one, trusted by the kubeconfig through its CA file.
  */
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-
-const ROOT = path.resolve(__dirname, "..", "..");
-
-/** Tool paths from `scripts/real/toolchain.sh --env` (the one place that knows versions and the cache). */
-export function toolchainEnv(required = ["ETCD", "KUBE_APISERVER", "KUBECTL"]): Record<string, string> {
-    const out = execFileSync("bash", [path.join(ROOT, "scripts", "real", "toolchain.sh"), "--env"], { encoding: "utf8" });
-    const env: Record<string, string> = {};
-    for (const line of out.split("\n")) {
-        const i = line.indexOf("=");
-        if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
-    }
-    for (const k of required) {
-        if (!env[k] || !fs.existsSync(env[k])) throw new Error(`${k} not built (${env[k] || "no path"}): run scripts/real/toolchain.sh`);
-    }
-    return env;
-}
 
 async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -155,7 +139,6 @@ export async function startCluster(tools: Record<string, string>, opts: ClusterO
         fs.writeFileSync(kubeconfig, kc, { mode: 0o600 });
         const env = { ...process.env, KUBECONFIG: kubeconfig };
         const kubectl = (args: string[], o: { input?: string; allowFail?: boolean } = {}) => {
-            const { spawnSync } = require("child_process") as typeof import("child_process");
             const r = spawnSync(tools.KUBECTL, args, { env, input: o.input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
             const res = { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
             if (res.code !== 0 && !o.allowFail) throw new Error(`kubectl ${args.join(" ")} failed (${res.code}): ${res.stderr}`);

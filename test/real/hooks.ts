@@ -2,7 +2,8 @@
  * Mocha root hooks of `npm run test:real`: one etcd + kube-apiserver for the whole run (started before
  * the first test, stopped by PID after the last), and the temp plans removed.
  */
-import { Cluster, startCluster, toolchainEnv } from "./cluster";
+import { toolchainEnv } from "../../scripts/real/tools";
+import { Cluster, startCluster } from "./cluster";
 import { cleanupPlans } from "./plans";
 
 let cluster: Cluster | undefined;
@@ -16,7 +17,7 @@ export function realCluster(): Cluster {
 
 /** Paths of the built tools (scripts/real/toolchain.sh --env). */
 export function realTools(): Record<string, string> {
-    tools ??= toolchainEnv();
+    tools ??= toolchainEnv(["ETCD", "KUBE_APISERVER", "KUBECTL"]);
     return tools;
 }
 
