@@ -29,26 +29,42 @@ function containerSecurity(): Record<string, unknown> {
     };
 }
 
-/** Helm values (pure). */
+/** Pod-level securityContext every VPA pod gets (Pod Security `restricted`). */
+function podSecurity(): Record<string, unknown> {
+    return { runAsNonRoot: true, runAsUser: RUN_AS_NOBODY, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+/**
+ * Helm values (pure). Every pod the chart installs (the three components and the certgen hook Jobs)
+ * is hardened to the `restricted` level, so the namespace enforces it. The chart's Helm test pods
+ * (`tests.*`) run only under `helm test`, which a Pulumi release never runs: their image is not
+ * deployed and not mirrored. Chart 5.0.0 has no cleanup-on-delete hook any more.
+ */
 export function vpaValues(catalog: Catalog): Record<string, unknown> {
-    const image = (key: "vpa-recommender" | "vpa-updater" | "vpa-admission-controller" | "admission-webhook-certgen" | "kubectl") => {
+    const image = (key: "vpa-recommender" | "vpa-updater" | "vpa-admission-controller" | "admission-webhook-certgen") => {
         const i = catalog.image(key);
         return { repository: i.name, tag: i.tag };
     };
-    const component = (key: "vpa-recommender" | "vpa-updater" | "vpa-admission-controller") => ({
+    // Requests are the chart's; limits added (the chart leaves them empty).
+    const component = (key: "vpa-recommender" | "vpa-updater" | "vpa-admission-controller", memoryRequest: string, memoryLimit: string) => ({
         enabled: true,
         image: { ...image(key), pullPolicy: "IfNotPresent" },
-        podSecurityContext: { runAsNonRoot: true, runAsUser: RUN_AS_NOBODY, seccompProfile: { type: "RuntimeDefault" } },
+        podSecurityContext: podSecurity(),
         securityContext: containerSecurity(),
+        resources: { requests: { cpu: "50m", memory: memoryRequest }, limits: { cpu: "500m", memory: memoryLimit } },
     });
     return {
-        recommender: component("vpa-recommender"),
-        updater: component("vpa-updater"),
+        recommender: component("vpa-recommender", "500Mi", "1000Mi"),
+        updater: component("vpa-updater", "500Mi", "1000Mi"),
         admissionController: {
-            ...component("vpa-admission-controller"),
+            ...component("vpa-admission-controller", "200Mi", "500Mi"),
             generateCertificate: true,
-            certGen: { image: { ...image("admission-webhook-certgen"), pullPolicy: "IfNotPresent" } },
-            cleanupOnDelete: { enabled: true, image: image("kubectl") },
+            certGen: {
+                image: { ...image("admission-webhook-certgen"), pullPolicy: "IfNotPresent" },
+                podSecurityContext: podSecurity(),
+                securityContext: containerSecurity(),
+                resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            },
         },
     };
 }
@@ -65,10 +81,8 @@ export class VpaChart extends pulumi.ComponentResource {
                 name: args.namespace,
                 labels: {
                     ...recommendedLabels("vpa", "autoscaling"),
-                    // The chart's certgen and cleanup hook Jobs cannot be given container-level
-                    // hardening (the chart exposes only pod-level securityContext for them), so the
-                    // namespace enforces baseline and audits/warns at restricted.
-                    ...podSecurityLabels("baseline", "restricted"),
+                    // Every pod the chart creates is hardened through its values (see vpaValues).
+                    ...podSecurityLabels("restricted"),
                     // Platform namespace: the admission webhook must be reachable from the API
                     // server, so the app default-deny rule does not apply.
                     "kubechat.ai/system": "true",

@@ -119,6 +119,13 @@ describe("app component (KubeChat)", function () {
         assert.deepStrictEqual(inApp(prod, "Deployment"), []);
     });
 
+    it("the vpa namespace enforces Pod Security restricted", () => {
+        for (const plan of [dev, prod]) {
+            const ns = object(plan, "Namespace", "vpa");
+            assert.strictEqual(ns.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        }
+    });
+
     it("prod canary: stable/canary Services, Istio routing, analysis template on Prometheus", () => {
         for (const name of ["api-gateway", "api-gateway-canary", "api-gateway-stable"]) object(prod, "Service", name);
         const canary = object(prod, "Rollout", "api-gateway").spec.strategy.canary;

@@ -325,9 +325,23 @@ describe("app: validation and VPA chart", () => {
         ]);
     });
 
+    it("VPA chart 5.0.0: no cleanup-on-delete hook, no test image, every pod hardened for restricted with resource limits", () => {
+        const v: any = vpaValues(new Catalog());
+        assert.strictEqual(v.admissionController.cleanupOnDelete, undefined);
+        assert.strictEqual(v.tests, undefined);
+        assert.ok(!JSON.stringify(v).includes("kubectl"));
+        const pods = [v.recommender, v.updater, v.admissionController, v.admissionController.certGen];
+        for (const p of pods) {
+            assert.deepStrictEqual(p.podSecurityContext.seccompProfile, { type: "RuntimeDefault" });
+            assert.strictEqual(p.podSecurityContext.runAsNonRoot, true);
+            assert.deepStrictEqual([p.securityContext.allowPrivilegeEscalation, p.securityContext.capabilities.drop], [false, ["ALL"]]);
+            assert.ok(p.resources.limits.cpu && p.resources.limits.memory);
+        }
+    });
+
     it("sets every VPA chart image from the catalog (registry override applies to all)", () => {
         const values = JSON.stringify(vpaValues(new Catalog({ registry: "mirror.local:5000" })));
-        for (const img of ["vpa-recommender", "vpa-updater", "vpa-admission-controller", "kube-webhook-certgen", "kubectl"]) {
+        for (const img of ["vpa-recommender", "vpa-updater", "vpa-admission-controller", "kube-webhook-certgen"]) {
             assert.ok(values.includes(`mirror.local:5000/`) && values.includes(img), img);
         }
         assert.ok(!/registry\.k8s\.io|quay\.io|docker\.io|k8s\.gcr\.io/.test(values));
