@@ -277,6 +277,17 @@ export const configSchema = z.strictObject({
         bucket: z.string().default("").describe("Velero bucket (EKS: created here when empty; on-prem: bucket on the object store)"),
         snapshotVolumes: z.boolean().default(true).describe("Volume snapshots (EKS) — otherwise file-system backup"),
     }),
+    gitops: obj({
+        enabled: z.boolean().default(false).describe("GitOps mode: Argo CD syncs the app layer from Git (written by npm run gitops:render); Pulumi keeps the platform and creates the AppProject and Application"),
+        argocdNamespace: dnsLabel.default("argocd").describe("Namespace of the Argo CD installation (installed outside this program until its chart archive is pinned)"),
+        repoURL: z.string().regex(/^$|^(https?:\/\/|ssh:\/\/)\S+$|^[\w.-]+@[\w.-]+:\S+$/, "must be an https://, http://, ssh:// or user@host:path Git URL").default("")
+            .describe("Git repository Argo CD syncs from (an internal Git server when air-gapped)"),
+        path: z.string().regex(/^$|^[\w.-]+(\/[\w.-]+)*$/, "must be a relative directory inside the repository").default("")
+            .describe("Directory in the repository holding this stack's app layer (what gitops:render writes)"),
+        targetRevision: z.string().regex(/^\S+$/, "must be a branch, tag or commit").default("HEAD").describe("Branch, tag or commit to sync"),
+        repoCredentialsSecret: z.string().regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Secret name").default("")
+            .describe("Existing Secret in the Argo CD namespace with url and username/password or sshPrivateKey; labelled for Argo CD here, its values never pass through Pulumi (empty = public repository)"),
+    }),
     policy: obj({
         enforcement: z.enum(["advisory", "mandatory"]).default("mandatory").describe("Default enforcement of the policy pack"),
         overrides: z.array(z.string().regex(/^[a-z0-9-]+=(advisory|mandatory|disabled)$/, "must look like policy-name=advisory|mandatory|disabled")).default([]).describe("Per-policy enforcement as name=level"),
@@ -444,6 +455,14 @@ export function crossChecks(c: PlatformConfig): string[] {
     if (m.enabled && m.ha && m.istiodReplicas < 2) k("mesh.istiodReplicas", "must be >= 2 when mesh.ha is on (the istiod PDB keeps 1 available)");
     if (m.enabled && m.ha && m.istiodMaxReplicas < m.istiodReplicas) k("mesh.istiodMaxReplicas", `must be >= mesh.istiodReplicas (${m.istiodReplicas})`);
     if (m.enabled && m.ha && m.gatewayMaxReplicas < m.gatewayReplicas) k("mesh.gatewayMaxReplicas", `must be >= mesh.gatewayReplicas (${m.gatewayReplicas})`);
+    const g = c.gitops;
+    if (g.enabled) {
+        if (g.repoURL === "") k("gitops.repoURL", "is required when gitops.enabled is on");
+        if (g.path === "") k("gitops.path", "is required when gitops.enabled is on");
+        else if (g.path.split("/").some((seg) => seg === "." || seg === "..")) k("gitops.path", "must not contain . or .. segments");
+        // A project that may deploy into Argo CD's own namespace grants admin over Argo CD.
+        if (g.argocdNamespace === c.app.namespace) k("gitops.argocdNamespace", `must differ from app.namespace (${c.app.namespace})`);
+    }
     // The platform installs Argo Rollouts whenever the strategy is not rolling.
     p.push(...kubechatProblems(c.services, c.delivery, c.mesh.enabled, c.delivery.strategy !== "rolling"));
     p.push(...alertingProblems(c.observability.alerting).map((reason) => `${CONFIG_NAMESPACE}:observability.alerting.${reason}`));

@@ -16,6 +16,7 @@ import { PostgresHA } from "./data/postgres";
 import { VELERO_RELEASE, VeleroBackup } from "./backup/velero";
 import { backupAlertRules } from "./backup/alerts";
 import { Observability } from "./observability";
+import { ArgoCdApp } from "./gitops/argocd";
 
 export interface KubeChatPlatformArgs {
     /** The validated stack config (from `loadStackConfig`). */
@@ -32,8 +33,10 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly mesh?: IstioMesh;
     /** Argo Rollouts controller (absent with `delivery.strategy: rolling`). */
     public readonly delivery?: ArgoRollouts;
-    /** The KubeChat application layer. */
+    /** The KubeChat application layer (its objects owned by Argo CD in GitOps mode). */
     public readonly app: KubeChat;
+    /** GitOps mode (`gitops.enabled`): the AppProject and Application through which Argo CD owns the app layer. */
+    public readonly gitops?: ArgoCdApp;
     /** Postgres HA cluster (absent with `postgres.enabled: false`). */
     public readonly postgres?: PostgresHA;
     /** Velero (absent with `backup.enabled: false`). */
@@ -98,8 +101,15 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             database: pg ? { host: pg.host, port: pg.port, database: pg.database, credentialsSecretName: pg.credentialsSecretName } : undefined,
             mesh: this.mesh ? { readiness: this.mesh.readiness, ingressPrincipal: this.mesh.ingressPrincipal, publicGateway: this.mesh.publicGateway } : undefined,
             rollouts: this.delivery ? [this.delivery] : undefined,
+            owner: c.gitops.enabled ? "argocd" : "pulumi",
         }, { parent: this });
         this.namespaces.app = this.app.namespace;
+        if (c.gitops.enabled) {
+            this.gitops = new ArgoCdApp(`${name}-gitops`, {
+                gitops: c.gitops, stack: c.stack, appNamespace: c.app.namespace, manifests: this.app.manifests,
+                dependsOn: this.app.manifestDependencies, provider: this.cluster.provider,
+            }, { parent: this });
+        }
 
         if (c.backup.enabled) {
             this.backup = new VeleroBackup(`${name}-backup`, {

@@ -34,6 +34,11 @@ export function minimalOnPremConfig() {
     };
 }
 
+/** GitOps mode for a stack (staging in the tests): Argo CD syncs the app layer from this repository. */
+export const GITOPS = {
+    gitops: { enabled: true, repoURL: "https://git.example.internal/platform/deploy.git", path: "kubechat/staging", repoCredentialsSecret: "deploy-repo" },
+};
+
 /** Secret config values no plan may ever show in plain text (set with --secret in real stacks). */
 export const SECRETS = {
     kubeconfig: "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: kc-t0ken-8812}}]\n",

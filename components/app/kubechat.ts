@@ -20,6 +20,7 @@ import {
     analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, principal, RoutingInput, serviceHost, virtualServiceSpec,
 } from "./routing";
 import { VpaChart } from "./vpa-chart";
+import { AppLayerOwner, AppManifest, AppObjects } from "./objects";
 import { errorRateTemplateName, metricsAnnotations, serviceNames, workloadKind, workloadSpec } from "./workload";
 
 /** Connection to the Postgres pooler; credentials come from a Secret in the app namespace. */
@@ -61,6 +62,11 @@ export interface KubeChatArgs {
     rollouts?: pulumi.Resource[];
     /** Namespace of the VPA chart (default "vpa"). */
     vpaNamespace?: string;
+    /**
+     * Who owns the app layer's objects (default "pulumi"). "argocd" (GitOps mode): nothing but the
+     * namespace and the VPA chart is created; the objects are collected in `manifests` for Git.
+     */
+    owner?: AppLayerOwner;
 }
 
 /** Labels of the application namespace: Pod Security `restricted` enforced, and sidecar injection with the mesh. */
@@ -106,6 +112,10 @@ export class KubeChat extends pulumi.ComponentResource {
     public readonly serviceHosts: Record<string, string>;
     /** Deployment (rolling) or Rollout (canary, blueGreen). */
     public readonly workloadKind: string;
+    /** GitOps mode: the app layer's objects in declaration order (empty when Pulumi owns them). */
+    public readonly manifests: pulumi.Output<AppManifest[]>;
+    /** GitOps mode: what the objects wait for (the namespace, CRD-installing releases, the mesh). */
+    public readonly manifestDependencies: pulumi.Resource[];
 
     constructor(name: string, args: KubeChatArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:app:KubeChat", name, {}, opts);
@@ -124,19 +134,24 @@ export class KubeChat extends pulumi.ComponentResource {
             metadata: { name: nsName, labels: appNamespaceLabels(mesh !== undefined) },
         }, child);
         this.namespace = ns.metadata.name;
+        const objects = new AppObjects(args.owner ?? "pulumi", child);
         const meta = (objName: string, service: string, component: string) => ({
             name: objName, namespace: this.namespace, labels: recommendedLabels(service, component),
         });
 
-        new k8s.apiextensions.v1.CustomResourceDefinition(`${name}-chatsessions-crd`, {
+        objects.add(`${name}-chatsessions-crd`, {
+            apiVersion: "apiextensions.k8s.io/v1",
+            kind: "CustomResourceDefinition",
             metadata: { name: "chatsessions.kubechat.ai", labels: recommendedLabels("chatsessions", "crd") },
             spec: chatSessionCrdSpec(),
-        }, child);
+        });
 
-        new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
+        objects.add(`${name}-default-deny`, {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
             metadata: meta("default-deny", "kubechat", "network-policy"),
             spec: defaultDenySpec(),
-        }, child);
+        });
 
         const services = Object.entries(args.services);
         const vpa = new VpaChart(`${name}-vpa`, { catalog, provider, namespace: args.vpaNamespace ?? namespaces.vpa }, { parent: this });
@@ -151,20 +166,26 @@ export class KubeChat extends pulumi.ComponentResource {
             const sa = serviceAccountName(svc);
             this.serviceHosts[svc] = serviceHost(svc, nsName);
 
-            new k8s.core.v1.ServiceAccount(`${name}-${svc}-sa`, {
+            objects.add(`${name}-${svc}-sa`, {
+                apiVersion: "v1",
+                kind: "ServiceAccount",
                 metadata: meta(sa, svc, "service-account"),
                 automountServiceAccountToken: s.readsKubernetesApi,
-            }, child);
+            });
             if (s.readsKubernetesApi) {
-                const role = new k8s.rbac.v1.ClusterRole(`${name}-${svc}-role`, {
+                const role = objects.add(`${name}-${svc}-role`, {
+                    apiVersion: "rbac.authorization.k8s.io/v1",
+                    kind: "ClusterRole",
                     metadata: { name: sa, labels: labels("rbac") },
                     rules: apiReaderRules(),
-                }, child);
-                new k8s.rbac.v1.ClusterRoleBinding(`${name}-${svc}-binding`, {
+                });
+                objects.add(`${name}-${svc}-binding`, {
+                    apiVersion: "rbac.authorization.k8s.io/v1",
+                    kind: "ClusterRoleBinding",
                     metadata: { name: sa, labels: labels("rbac") },
-                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+                    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
                     subjects: [{ kind: "ServiceAccount", name: sa, namespace: this.namespace }],
-                }, child);
+                }, { dependsOn: role ? [role] : [] });
             }
 
             const env = s.usesDatabase && args.database ? databaseEnv(args.database) : [];
@@ -188,43 +209,39 @@ export class KubeChat extends pulumi.ComponentResource {
             });
             // Injected pods need istiod's webhook first; Rollouts need the Argo CRDs.
             const workloadDeps = [...(mesh?.readiness ?? []), ...(kind.kind === "Rollout" ? args.rollouts ?? [] : [])];
-            const workloadOpts = { ...child, ...(workloadDeps.length > 0 ? { dependsOn: workloadDeps } : {}) };
-            if (kind.kind === "Deployment") {
-                new k8s.apps.v1.Deployment(`${name}-${svc}`, { metadata: meta(svc, svc, "server"), spec: { ...wspec, strategy: wspec.strategy as k8s.types.input.apps.v1.DeploymentStrategy } }, workloadOpts);
-            } else {
-                new k8s.apiextensions.CustomResource(`${name}-${svc}`, {
-                    apiVersion: kind.apiVersion, kind: kind.kind, metadata: meta(svc, svc, "server"), spec: wspec,
-                }, workloadOpts);
-            }
+            objects.add(`${name}-${svc}`, { apiVersion: kind.apiVersion, kind: kind.kind, metadata: meta(svc, svc, "server"), spec: wspec }, { dependsOn: workloadDeps });
 
             for (const svcName of serviceNames(svc, delivery.strategy)) {
                 const m = meta(svcName, svc, "service");
-                new k8s.core.v1.Service(`${name}-${svcName}-svc`, {
+                objects.add(`${name}-${svcName}-svc`, {
+                    apiVersion: "v1",
+                    kind: "Service",
                     metadata: svcName === svc ? { ...m, labels: { ...m.labels, [SCRAPE_LABEL.key]: SCRAPE_LABEL.value } } : m,
                     spec: {
                         type: "ClusterIP",
                         selector,
                         ports: [{ name: "http", port: s.port, targetPort: "http", protocol: "TCP", appProtocol: "http" }],
                     },
-                }, child);
+                });
             }
 
             const target = { ...kind, name: svc };
             const hpa = hpaSpec(s, target);
             if (hpa) {
-                new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-${svc}-hpa`, { metadata: meta(svc, svc, "autoscaling"), spec: hpa }, child);
+                objects.add(`${name}-${svc}-hpa`, { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: meta(svc, svc, "autoscaling"), spec: hpa });
             }
-            new k8s.apiextensions.CustomResource(`${name}-${svc}-vpa`, {
+            objects.add(`${name}-${svc}-vpa`, {
                 apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: meta(svc, svc, "autoscaling"), spec: vpaSpec(svc, s, target),
-            }, { ...child, dependsOn: [vpa.release] });
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-${svc}-pdb`, { metadata: meta(svc, svc, "availability"), spec: pdbSpec(s, selector) }, child);
+            }, { dependsOn: [vpa.release] });
+            objects.add(`${name}-${svc}-pdb`, { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(svc, svc, "availability"), spec: pdbSpec(s, selector) });
 
             const net: ServiceNetworkInput = {
                 port: s.port, selectorLabels: selector, appPodLabels, namespaces, mesh: mesh !== undefined, exposed: s.exposed,
                 usesDatabase: s.usesDatabase, readsKubernetesApi: s.readsKubernetesApi, apiServerCidrs: args.cluster.apiServerCidrs,
             };
-            new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-ingress-np`, { metadata: meta(`${svc}-ingress`, svc, "network-policy"), spec: ingressPolicySpec(net) }, child);
-            new k8s.networking.v1.NetworkPolicy(`${name}-${svc}-egress-np`, { metadata: meta(`${svc}-egress`, svc, "network-policy"), spec: egressSpec(net, servicePorts) }, child);
+            const networkPolicy = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy" };
+            objects.add(`${name}-${svc}-ingress-np`, { ...networkPolicy, metadata: meta(`${svc}-ingress`, svc, "network-policy"), spec: ingressPolicySpec(net) });
+            objects.add(`${name}-${svc}-egress-np`, { ...networkPolicy, metadata: meta(`${svc}-egress`, svc, "network-policy"), spec: egressSpec(net, servicePorts) });
 
             const routing: RoutingInput = {
                 service: svc, namespace: nsName, port: s.port, strategy: delivery.strategy, exposed: s.exposed, host: app.host, gateway: mesh?.publicGateway ?? "",
@@ -233,30 +250,33 @@ export class KubeChat extends pulumi.ComponentResource {
                 // Argo Rollouts rewrites the routes' weights, the header route and the subsets' labels
                 // during a canary: Pulumi creates them and then leaves them to the controller.
                 const argoOwned = (path: string) => (delivery.strategy === "canary" ? { ignoreChanges: [path] } : {});
-                new k8s.apiextensions.CustomResource(`${name}-${svc}-vs`, {
+                objects.add(`${name}-${svc}-vs`, {
                     apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: meta(svc, svc, "routing"), spec: virtualServiceSpec(routing),
-                }, { ...child, ...meshDeps, ...argoOwned("spec.http") });
-                new k8s.apiextensions.CustomResource(`${name}-${svc}-dr`, {
+                }, { ...meshDeps, ...argoOwned("spec.http") });
+                objects.add(`${name}-${svc}-dr`, {
                     apiVersion: "networking.istio.io/v1", kind: "DestinationRule", metadata: meta(svc, svc, "routing"), spec: destinationRuleSpec(routing, selector),
-                }, { ...child, ...meshDeps, ...argoOwned("spec.subsets") });
-                new k8s.apiextensions.CustomResource(`${name}-${svc}-authz`, {
+                }, { ...meshDeps, ...argoOwned("spec.subsets") });
+                objects.add(`${name}-${svc}-authz`, {
                     apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", metadata: meta(svc, svc, "authorization"),
                     spec: authorizationPolicySpec({
                         port: s.port, exposed: s.exposed, selectorLabels: selector, ingressPrincipal: mesh.ingressPrincipal,
                         peerPrincipals: services.filter(([other]) => other !== svc).map(([other]) => principal(nsName, serviceAccountName(other))),
                     }),
-                }, { ...child, ...meshDeps });
+                }, meshDeps);
             } else if (s.exposed) {
-                new k8s.networking.v1.Ingress(`${name}-${svc}-ingress`, { metadata: meta(svc, svc, "ingress"), spec: ingressSpec(svc, app.host, app.tlsSecretName) }, child);
+                objects.add(`${name}-${svc}-ingress`, { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: meta(svc, svc, "ingress"), spec: ingressSpec(svc, app.host, app.tlsSecretName) });
             }
             if (delivery.strategy === "canary") {
-                new k8s.apiextensions.CustomResource(`${name}-${svc}-analysis`, {
+                objects.add(`${name}-${svc}-analysis`, {
                     apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", metadata: meta(errorRateTemplateName(svc), svc, "delivery"),
                     spec: analysisTemplateSpec(svc, nsName, delivery.maxErrorBasisPoints),
-                }, { ...child, dependsOn: args.rollouts ?? [] });
+                }, { dependsOn: args.rollouts ?? [] });
             }
         }
 
+        this.manifests = objects.manifests();
+        // Argo CD syncs into the namespace Pulumi created, once the charts that install the CRDs are up.
+        this.manifestDependencies = objects.owner === "argocd" ? [ns, ...objects.dependencies] : [];
         this.registerOutputs({ namespace: this.namespace, serviceHosts: this.serviceHosts, workloadKind: this.workloadKind });
     }
 }

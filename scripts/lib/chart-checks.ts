@@ -13,7 +13,7 @@ import { isK8sObject } from "./outputs";
 import { RenderResult, RenderedRelease } from "./render";
 import { FoundImage, imageSet, imagesOf, isBuiltIn, outsideRegistry } from "./images";
 import { SchemaResult, validateObjects } from "./schema";
-import { policyOptions } from "./verdict";
+import { gitopsResources, policyOptions } from "./verdict";
 
 /** One accepted violation in chart output. */
 export interface ChartException {
@@ -91,14 +91,15 @@ export function renderedObjects(render: RenderResult): { object: any; release: R
 
 export async function checkRendered(plan: Plan, render: RenderResult, root: string): Promise<ChartCheckResult> {
     const rendered = renderedObjects(render);
-    const own = plan.resources.filter(isK8sObject).map((r) => r.inputs);
+    // Our own objects: those Pulumi creates and, in GitOps mode, the app layer Argo CD syncs.
+    const own = [...plan.resources.filter(isK8sObject).map((r) => r.inputs), ...plan.gitops.map((m) => m.object)];
     const crds = [...rendered.map((x) => x.object), ...own].filter((o) => o.kind === "CustomResourceDefinition");
 
     // Schemas: every rendered object, and our own custom resources against the CRDs that serve them.
     const schema = await validateObjects([...rendered.map((x) => x.object), ...own.filter((o) => !isBuiltIn(o.apiVersion))], { crds });
 
     // Policies over everything the cluster gets (stack policies see our objects and the charts' together).
-    const ownResources = plan.resources.filter((r) => r.custom).map(fromPlanResource);
+    const ownResources = [...plan.resources.filter((r) => r.custom).map(fromPlanResource), ...gitopsResources(plan)];
     // CRDs are schemas, not workloads: no policy applies to them, and they are megabytes to walk.
     const chartResources: PolicyResource[] = [];
     const releaseOf = new Map<string, RenderedRelease>();

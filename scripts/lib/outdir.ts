@@ -9,7 +9,13 @@ import * as path from "path";
 import { ROOT, UsageError } from "./plan";
 
 export const MARKER = ".kubechat-plan";
-const MARKER_TEXT = "Written by `npm run plan`: this directory is cleared and rewritten by the next plan.\n";
+
+/** The command that owns an output directory, and the marker file proving it created the directory. */
+export interface OutDirOwner {
+    command: string;
+    marker: string;
+}
+export const PLAN_OUT: OutDirOwner = { command: "npm run plan", marker: MARKER };
 
 function real(p: string): string {
     try {
@@ -29,7 +35,7 @@ function containsOrIs(dir: string, other: string): boolean {
  * Why `dir` may not be used as the plan's output directory, or undefined when it may. Pure apart
  * from reading the file system; `cwd` is where the command was started.
  */
-export function outDirProblem(dir: string, cwd = process.cwd()): string | undefined {
+export function outDirProblem(dir: string, cwd = process.cwd(), owner: OutDirOwner = PLAN_OUT): string | undefined {
     const abs = real(path.resolve(cwd, dir));
     const shown = `--out ${dir}`;
     const protectedDirs: [string, string][] = [
@@ -48,15 +54,15 @@ export function outDirProblem(dir: string, cwd = process.cwd()): string | undefi
     }
     if (!st.isDirectory()) return `${shown}: ${abs} is a file, not a directory`;
     const entries = fs.readdirSync(abs);
-    if (entries.length > 0 && !entries.includes(MARKER)) {
-        return `${shown}: ${abs} is not empty and was not created by npm run plan (no ${MARKER} marker); nothing was deleted — give a new or empty directory`;
+    if (entries.length > 0 && !entries.includes(owner.marker)) {
+        return `${shown}: ${abs} is not empty and was not created by ${owner.command} (no ${owner.marker} marker); nothing was deleted — give a new or empty directory`;
     }
     return undefined;
 }
 
 /** Make `dir` an empty output directory carrying the marker; refuses what outDirProblem refuses. */
-export function prepareOutDir(dir: string): void {
-    const problem = outDirProblem(dir);
+export function prepareOutDir(dir: string, owner: OutDirOwner = PLAN_OUT): void {
+    const problem = outDirProblem(dir, process.cwd(), owner);
     if (problem) throw new UsageError(problem);
     const abs = path.resolve(dir);
     // Only a directory with our marker (or an empty one) reaches this point.
@@ -64,5 +70,5 @@ export function prepareOutDir(dir: string): void {
         for (const e of fs.readdirSync(abs)) fs.rmSync(path.join(abs, e), { recursive: true, force: true });
     }
     fs.mkdirSync(abs, { recursive: true });
-    fs.writeFileSync(path.join(abs, MARKER), MARKER_TEXT);
+    fs.writeFileSync(path.join(abs, owner.marker), `Written by \`${owner.command}\`: this directory is cleared and rewritten by the next run.\n`);
 }

@@ -40,6 +40,24 @@ export function isK8sObject(r: PlanResource): boolean {
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
+/** Where an object's YAML goes below a manifest directory: `<namespace or _cluster>/<Kind>-<name>.yaml`. */
+export function manifestPath(o: any, fallbackName = "object"): string {
+    return path.join(safe(String(o.metadata?.namespace ?? "_cluster")), `${safe(o.kind)}-${safe(String(o.metadata?.name ?? fallbackName))}.yaml`);
+}
+
+/**
+ * Write Kubernetes objects one file each (in the given order). YAML 1.1 output quotes strings such as
+ * Off/yes/on, which kubectl's YAML 1.1 parser would otherwise read as booleans.
+ */
+export function writeManifests(dir: string, objects: { name: string; object: any }[]): number {
+    for (const { name, object } of objects) {
+        const file = path.join(dir, manifestPath(object, name));
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, YAML.stringify(object, { version: "1.1" }));
+    }
+    return objects.length;
+}
+
 /** The component a resource belongs to: its ancestor directly below the root component. */
 export function componentOf(plan: Plan, r: PlanResource): string {
     const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
@@ -104,17 +122,9 @@ export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Renderi
     fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
 
-    // YAML 1.1 output quotes strings such as Off/yes/on, which kubectl's YAML 1.1 parser would
-    // otherwise read as booleans.
-    let manifests = 0;
-    for (const r of plan.resources.filter(isK8sObject)) {
-        const o = r.inputs;
-        const ns = o.metadata?.namespace ?? "_cluster";
-        const dir = path.join(manifestsDir, safe(String(ns)));
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, `${safe(o.kind)}-${safe(String(o.metadata?.name ?? r.name))}.yaml`), YAML.stringify(o, { version: "1.1" }));
-        manifests++;
-    }
+    const manifests = writeManifests(manifestsDir, plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })));
+    // GitOps mode: the app layer Argo CD syncs, exactly as `gitops:render` writes it.
+    if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops);
     const verdict = checkPlan(plan);
     const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered")) : 0;
     return {
@@ -142,7 +152,8 @@ export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: 
     for (const v of res.verdict.violations.slice(0, 50)) lines.push(`    [${v.level}] ${v.policy}: ${v.message}`);
     if (res.verdict.violations.length > 50) lines.push(`    ... ${res.verdict.violations.length - 50} more in the policy report`);
     lines.push(...renderSummary(res.rendering));
-    const written = res.rendering?.render ? "plan.json,manifests/,rendered/,airgap.json,graph.mmd" : "plan.json,manifests/,airgap.json,graph.mmd";
+    if (plan.gitops.length > 0) lines.push(`  GitOps mode: ${plan.gitops.length} app-layer objects for Argo CD in gitops/ (npm run gitops:render writes them into the Git repository)`);
+    const written = ["plan.json", "manifests/", ...(plan.gitops.length > 0 ? ["gitops/"] : []), ...(res.rendering?.render ? ["rendered/"] : []), "airgap.json", "graph.mmd"].join(",");
     lines.push(`Wrote ${path.relative(process.cwd(), outDir) || "."}/{${written}}`);
     return lines.join("\n");
 }

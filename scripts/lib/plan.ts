@@ -14,6 +14,7 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
 import { applyProjectConfig } from "./project-config";
+import { ARGOCD_APP_TYPE } from "../../components/gitops/argocd";
 import { ROOT } from "./root";
 
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
@@ -47,6 +48,11 @@ export interface Plan {
     outputs: Record<string, unknown>;
     /** The validated stack config the program ran with. */
     config: StackConfig;
+    /**
+     * GitOps mode: the app layer's objects Argo CD syncs from Git, in declaration order (`name` is the
+     * logical name the object has when Pulumi owns it). Empty when Pulumi owns the app layer.
+     */
+    gitops: { name: string; object: any }[];
 }
 
 /** Bad usage or unreadable input: the CLI exits 2 with this message and no stack trace. */
@@ -82,6 +88,8 @@ function fullUrn(parent: string, type: string, name: string): string {
 /** Records every registration, then lets the SDK's MockMonitor answer it. */
 class RecordingMonitor extends MockMonitor {
     readonly records: PlanResource[] = [];
+    /** Registered outputs of components, by URN. */
+    readonly componentOutputs = new Map<string, any>();
 
     constructor(m: pulumi.runtime.Mocks) {
         super(m);
@@ -108,6 +116,11 @@ class RecordingMonitor extends MockMonitor {
             ignoreChanges: req.getIgnorechangesList(),
         });
         return super.registerResource(req, callback);
+    }
+
+    async registerResourceOutputs(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        this.componentOutputs.set(req.getUrn(), renderValue(req.getOutputs()?.toJavaScript() ?? {}));
+        return super.registerResourceOutputs(req, callback);
     }
 }
 
@@ -214,5 +227,7 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     await (settings as any).waitForRPCs();
     const outputs = renderValue(await rpc.serializeProperties("outputs", { ...exported }));
     await (settings as any).waitForRPCs();
-    return { project, stack: opts.stack, resources: monitor.records, outputs, config: loadStackConfig() };
+    const gitopsApp = monitor.records.find((r) => r.type === ARGOCD_APP_TYPE);
+    const gitops = gitopsApp ? monitor.componentOutputs.get(gitopsApp.urn)?.manifests ?? [] : [];
+    return { project, stack: opts.stack, resources: monitor.records, outputs, config: loadStackConfig(), gitops };
 }

@@ -3,11 +3,11 @@
  * of the CRD that serves them (the CRDs the rendered charts ship, and our own), with unknown fields
  * that the API server would prune reported as errors; built-in kinds (and custom kinds no CRD at hand
  * defines) against the official schemas shipped by kubernetes-models and the @kubernetes-models/* CRD
- * packages (Istio, Argo Rollouts, Prometheus Operator).
+ * packages (Istio, Argo Rollouts, Argo CD, Prometheus Operator).
  */
 import { validateStructural } from "./crd-schema";
 
-const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/prometheus-operator"];
+const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
 
 export interface SchemaResult {
     /** Objects validated against a published schema. */

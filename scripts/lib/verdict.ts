@@ -1,6 +1,7 @@
 /** Runs the policy pack's rules over a plan's resources, with the stack's enforcement settings. */
 import { Plan } from "./plan";
-import { Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { typeToken } from "../policy";
 import { Catalog } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
 
@@ -22,8 +23,16 @@ export function policyOptions(c: StackConfig) {
     return { enforcement: c.policy.enforcement, overrides, approvedRegistries: approved, persistent: c.persistent, zones: c.cluster.zones };
 }
 
+/**
+ * GitOps mode: the app layer's manifests as the policy engine sees them, beside the Pulumi-owned
+ * resources — so the rules (network coverage, PDBs, RBAC, Pod Security ...) hold for what Argo CD syncs.
+ */
+export function gitopsResources(plan: Pick<Plan, "gitops">): PolicyResource[] {
+    return plan.gitops.map((m) => ({ urn: `gitops::${m.name}`, type: typeToken(m.object.apiVersion, m.object.kind), name: m.name, props: m.object }));
+}
+
 export function checkPlan(plan: Plan): PolicyVerdict {
-    const resources = plan.resources.filter((r) => r.custom).map(fromPlanResource);
+    const resources = [...plan.resources.filter((r) => r.custom).map(fromPlanResource), ...gitopsResources(plan)];
     const violations = runPolicies(resources, policyOptions(plan.config));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     const advisory = violations.length - mandatory;

@@ -1,0 +1,64 @@
+/**
+ * GitOps mode: Argo CD owns the KubeChat app layer, Pulumi the platform under it. This component
+ * creates what Argo CD needs to sync the app layer from Git — an AppProject limited to the app
+ * namespace and the app layer's kinds, and one Application for the stack — and, when the repository
+ * is private, labels the customer's credentials Secret so Argo CD uses it (its values never pass
+ * through Pulumi). The manifests it registers as its output are exactly what `gitops:render` writes.
+ *
+ * Argo CD itself is NOT installed here yet: its chart has no verified archive pinned in
+ * components/catalog.ts, and the project installs no chart it has not rendered and checked. The
+ * installation must exist in `kubechat:gitops.argocdNamespace` (with its CRDs) before `pulumi up`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { StackConfig } from "../config";
+import { AppManifest } from "../app/objects";
+import { GitOpsTarget, RESOURCES_FINALIZER, appProjectSpec, applicationSpec, gitopsLabels, gitopsManifest } from "./spec";
+
+export const ARGOCD_APP_TYPE = "kubechat:gitops:ArgoCdApp";
+
+export interface ArgoCdAppArgs {
+    /** `kubechat:gitops` — Argo CD namespace, repository, path, revision, credentials Secret name. */
+    gitops: StackConfig["gitops"];
+    /** The stack name: the AppProject and Application are `kubechat-<stack>`. */
+    stack: string;
+    /** The app namespace (created by Pulumi): the Application's only destination. */
+    appNamespace: string;
+    /** The app layer's objects in declaration order (`KubeChat.manifests`). */
+    manifests: pulumi.Input<AppManifest[]>;
+    /** What the app layer waits for (namespace, CRD-installing releases, the mesh): the Application is created after them. */
+    dependsOn: pulumi.Resource[];
+    provider: k8s.Provider;
+}
+
+export class ArgoCdApp extends pulumi.ComponentResource {
+    /** The manifests Argo CD syncs (sync waves annotated), in declaration order. */
+    public readonly manifests: pulumi.Output<AppManifest[]>;
+    public readonly applicationName: string;
+
+    constructor(name: string, args: ArgoCdAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(ARGOCD_APP_TYPE, name, {}, opts);
+        const g = args.gitops;
+        const child = { parent: this, provider: args.provider };
+        const target: GitOpsTarget = {
+            name: `kubechat-${args.stack}`, stack: args.stack, repoURL: g.repoURL, path: g.path, targetRevision: g.targetRevision, namespace: args.appNamespace,
+        };
+        this.applicationName = target.name;
+        this.manifests = pulumi.output(args.manifests).apply((ms) => ms.map((m) => ({ name: m.name, object: gitopsManifest(m.object) })));
+        const objects = this.manifests.apply((ms) => ms.map((m) => m.object));
+        const metadata = { name: target.name, namespace: g.argocdNamespace, labels: gitopsLabels(), finalizers: [RESOURCES_FINALIZER] };
+
+        const project = new k8s.apiextensions.CustomResource(`${name}-project`, {
+            apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata, spec: objects.apply((o) => appProjectSpec(target, o)),
+        }, child);
+        const credentials = g.repoCredentialsSecret === "" ? [] : [new k8s.core.v1.SecretPatch(`${name}-repo-credentials`, {
+            // Only the label is ours: Argo CD reads repositories from Secrets labelled so in its namespace.
+            metadata: { name: g.repoCredentialsSecret, namespace: g.argocdNamespace, labels: { "argocd.argoproj.io/secret-type": "repository" } },
+        }, child)];
+        new k8s.apiextensions.CustomResource(`${name}-application`, {
+            apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata, spec: objects.apply((o) => applicationSpec(target, o)),
+        }, { ...child, dependsOn: [project, ...credentials, ...args.dependsOn] });
+
+        this.registerOutputs({ manifests: this.manifests, applicationName: this.applicationName });
+    }
+}

@@ -1,0 +1,97 @@
+/**
+ * npm run gitops:render -- <stack> --out <repo-path> [--config-file <path>]
+ *
+ * GitOps mode: writes the stack's app layer — exactly the objects `plan` shows Argo CD syncing (its
+ * gitops/ directory: same files, same content) — into a directory of a Git working tree, for you to
+ * review, commit and push. The policy pack runs first; on a mandatory violation nothing is written.
+ * The directory is cleared only when this command created it (a marker file), like plan's --out.
+ * Exit codes: 0 written; 1 mandatory policy violations (nothing written); 2 invalid config or usage.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT, UsageError, runProgram } from "./lib/plan";
+import { writeManifests } from "./lib/outputs";
+import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
+import { checkPlan } from "./lib/verdict";
+import { Io } from "./lib/cli";
+
+export const USAGE = "usage: npm run gitops:render -- <stack> --out <repo-path> [--config-file <path>]";
+export const GITOPS_OUT: OutDirOwner = { command: "npm run gitops:render", marker: ".kubechat-gitops" };
+
+interface Args {
+    stack: string;
+    out: string;
+    configFile?: string;
+}
+
+function parseArgs(argv: string[]): Args | "help" {
+    const rest: string[] = [];
+    const a: Partial<Args> = {};
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "-h" || arg === "--help") return "help";
+        if (arg === "--out" || arg === "--config-file") {
+            const v = argv[++i];
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
+            if (arg === "--out") a.out = v;
+            else a.configFile = path.resolve(v);
+        } else if (arg.startsWith("-")) {
+            throw new UsageError(`unknown option ${arg}\n${USAGE}`);
+        } else {
+            rest.push(arg);
+        }
+    }
+    if (rest.length !== 1 || !a.out) throw new UsageError(USAGE);
+    if (!/^[A-Za-z0-9_.-]+$/.test(rest[0])) throw new UsageError(`invalid stack name ${rest[0]}`);
+    return { stack: rest[0], out: a.out, configFile: a.configFile };
+}
+
+/** Strings that must never reach a Git repository: a secret or a value known only after apply. */
+function unrenderable(v: unknown, where: string, out: string[]): void {
+    if (v === "[secret]" || v === "(known after apply)") out.push(`${where}: ${v}`);
+    else if (Array.isArray(v)) v.forEach((x, i) => unrenderable(x, `${where}[${i}]`, out));
+    else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) unrenderable(x, `${where}.${k}`, out);
+}
+
+export async function gitopsRenderCli(argv: string[], io: Io): Promise<number> {
+    try {
+        const args = parseArgs(argv);
+        if (args === "help") {
+            io.out(USAGE);
+            return 0;
+        }
+        const configFile = args.configFile ?? path.join(ROOT, `Pulumi.${args.stack}.yaml`);
+        if (!fs.existsSync(configFile)) throw new UsageError(`no config file ${path.relative(process.cwd(), configFile)} for stack ${args.stack}`);
+        const problem = outDirProblem(args.out, process.cwd(), GITOPS_OUT);
+        if (problem) throw new UsageError(problem);
+        const plan = await runProgram({ stack: args.stack, configFile });
+        if (!plan.config.gitops.enabled) {
+            throw new UsageError(`kubechat:gitops.enabled is off for stack ${args.stack}: Pulumi owns its app layer (set gitops.enabled, repoURL and path first; see docs/gitops.md)`);
+        }
+        const bad: string[] = [];
+        for (const m of plan.gitops) unrenderable(m.object, `${m.object.kind} ${m.object.metadata?.name}`, bad);
+        if (bad.length > 0) throw new UsageError(`refusing to write values that are secret or unknown until apply:\n  ${bad.join("\n  ")}`);
+        const verdict = checkPlan(plan);
+        const mandatory = verdict.violations.filter((v) => v.level === "mandatory");
+        if (mandatory.length > 0) {
+            io.err([verdict.summary, ...mandatory.map((v) => `    [${v.level}] ${v.policy}: ${v.message}`), "nothing written"].join("\n"));
+            return 1;
+        }
+        prepareOutDir(args.out, GITOPS_OUT);
+        const n = writeManifests(args.out, plan.gitops);
+        io.out(`${verdict.summary}\nWrote ${n} app-layer objects of ${plan.project}/${plan.stack} to ${args.out} — review, commit and push; Argo CD syncs ${plan.config.gitops.repoURL} ${plan.config.gitops.targetRevision}:${plan.config.gitops.path}`);
+        return 0;
+    } catch (e) {
+        const err = e as Error;
+        if (err.name === "ConfigError" || err instanceof UsageError) {
+            io.err(`error: ${err.message}`);
+            return 2;
+        }
+        io.err(err.stack ?? String(err));
+        return 3;
+    }
+}
+
+if (require.main === module) {
+    gitopsRenderCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
+}
