@@ -53,7 +53,7 @@ function unrenderable(v: unknown, where: string, out: string[]): void {
     else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) unrenderable(x, `${where}.${k}`, out);
 }
 
-export async function gitopsRenderCli(argv: string[], io: Io): Promise<number> {
+export async function run(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
     try {
         const args = parseArgs(argv);
         if (args === "help") {
@@ -93,5 +93,5 @@ export async function gitopsRenderCli(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
-    gitopsRenderCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
+    run(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { GITOPS_OUT, gitopsRenderCli } from "../../scripts/gitops-render";
+import { GITOPS_OUT, run as gitopsRender } from "../../scripts/gitops-render";
 import { MARKER } from "../../scripts/lib/outdir";
 import { manifestPath } from "../../scripts/lib/outputs";
 import { ROOT } from "../../scripts/lib/plan";
@@ -12,7 +12,7 @@ import { GITOPS, planStack } from "../harness";
 async function run(argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await gitopsRenderCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    const code = await gitopsRender(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
     return { code, out: out.join("\n"), err: err.join("\n") };
 }
 

@@ -75,8 +75,10 @@ describe("security workflow (Trivy)", () => {
         assert.deepStrictEqual(wf.permissions, { contents: "read" });
     });
 
-    it("plans the stack before scanning, and installs one pinned Trivy version with documented inputs only", () => {
+    it("pulls the chart archives and plans the stack before scanning, and installs one pinned Trivy version with documented inputs only", () => {
         const plan = index((s) => s.run === 'npm run plan -- "$STACK"');
+        const pull = index((s) => s.run === "npm run charts:pull");
+        assert.ok(pull >= 0 && pull < plan, "chart archives are pulled before the plan, so it renders them");
         const setup = index((s) => String(s.uses).startsWith("aquasecurity/setup-trivy@"));
         assert.ok(plan >= 0 && setup > plan, "plan, then Trivy");
         assert.match(runs[setup].uses!, /@v\d+\.\d+\.\d+$/, "the action is pinned to a release");
