@@ -18,10 +18,14 @@ export interface ChartEntry {
     version: string;
 }
 
-/** An image as published upstream: `repository` includes the registry host. */
+/**
+ * An image as published upstream: `repository` includes the registry host. An image a chart deploys
+ * is the chart version's own default, or says in `differs` why not (a test renders both and compares).
+ */
 export interface ImageEntry {
     repository: string;
     tag: string;
+    differs?: string;
 }
 
 const ISTIO = "1.28.0";
@@ -42,30 +46,41 @@ export const IMAGES = {
     "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },
     // Autoscaling.
     "metrics-server": { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
-    "cluster-autoscaler": { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2" },
-    "vpa-recommender": { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.5.1" },
-    "vpa-updater": { repository: "registry.k8s.io/autoscaling/vpa-updater", tag: "1.5.1" },
-    "vpa-admission-controller": { repository: "registry.k8s.io/autoscaling/vpa-admission-controller", tag: "1.5.1" },
-    // Metrics.
-    "prometheus": { repository: "quay.io/prometheus/prometheus", tag: "v3.7.3" },
-    "prometheus-operator": { repository: "quay.io/prometheus-operator/prometheus-operator", tag: "v0.86.2" },
-    "prometheus-config-reloader": { repository: "quay.io/prometheus-operator/prometheus-config-reloader", tag: "v0.86.2" },
-    "admission-webhook-certgen": { repository: "registry.k8s.io/ingress-nginx/kube-webhook-certgen", tag: "v1.6.4" },
-    "alertmanager": { repository: "quay.io/prometheus/alertmanager", tag: "v0.29.0" },
-    "grafana": { repository: "docker.io/grafana/grafana", tag: "12.2.1" },
-    "grafana-sidecar": { repository: "quay.io/kiwigrid/k8s-sidecar", tag: "1.30.10" },
-    "kube-state-metrics": { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.17.0" },
-    "node-exporter": { repository: "quay.io/prometheus/node-exporter", tag: "v1.10.2" },
+    "cluster-autoscaler": {
+        repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2",
+        differs: "chart 9.52.1 defaults to v1.34.1; the autoscaler's minor must match the cluster's Kubernetes minor (eks.version 1.33)",
+    },
+    // VPA chart 5.0.0 ships the VPA 1.7 CRDs: its appVersion 1.7.1 for every component.
+    "vpa-recommender": { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.7.1" },
+    "vpa-updater": { repository: "registry.k8s.io/autoscaling/vpa-updater", tag: "1.7.1" },
+    "vpa-admission-controller": { repository: "registry.k8s.io/autoscaling/vpa-admission-controller", tag: "1.7.1" },
+    // The VPA chart's certgen job (admissionController.certGen.image default).
+    "admission-webhook-certgen": { repository: "registry.k8s.io/ingress-nginx/kube-webhook-certgen", tag: "v20230312-helm-chart-4.5.2-28-g66a760794" },
+    // Metrics: kube-prometheus-stack 88.0.0's defaults (and its subcharts': grafana 12.10.0,
+    // kube-state-metrics 8.0.0, prometheus-node-exporter 4.56.1).
+    "prometheus": { repository: "quay.io/prometheus/prometheus", tag: "v3.13.1-distroless" },
+    "prometheus-operator": { repository: "quay.io/prometheus-operator/prometheus-operator", tag: "v0.93.0" },
+    "prometheus-config-reloader": { repository: "quay.io/prometheus-operator/prometheus-config-reloader", tag: "v0.93.0" },
+    "kps-webhook-certgen": { repository: "ghcr.io/jkroepke/kube-webhook-certgen", tag: "1.8.5" },
+    "alertmanager": { repository: "quay.io/prometheus/alertmanager", tag: "v0.33.1" },
+    "grafana": { repository: "docker.io/grafana/grafana", tag: "13.1.1" },
+    "grafana-sidecar": { repository: "quay.io/kiwigrid/k8s-sidecar", tag: "2.10.0" },
+    "kube-state-metrics": { repository: "registry.k8s.io/kube-state-metrics/kube-state-metrics", tag: "v2.19.1" },
+    // The chart appends -distroless (node-exporter image.distroless: true): v1.12.1-distroless runs.
+    "node-exporter": { repository: "quay.io/prometheus/node-exporter", tag: "v1.12.1" },
     "prometheus-adapter": { repository: "registry.k8s.io/prometheus-adapter/prometheus-adapter", tag: "v0.12.0" },
     "postgres-exporter": { repository: "quay.io/prometheuscommunity/postgres-exporter", tag: "v0.18.1" },
     // Logs.
-    "fluent-bit": { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.1.1" },
-    "fluentd": { repository: "docker.io/fluent/fluentd-kubernetes-daemonset", tag: "v1.19.0-debian-elasticsearch8-1.0" },
+    "fluent-bit": { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.1.0" },
+    "fluentd": {
+        repository: "docker.io/fluent/fluentd-kubernetes-daemonset", tag: "v1.19.0-debian-elasticsearch8-1.0",
+        differs: "chart 0.5.3 defaults to v1.17.1-debian-elasticsearch7-1.2; logs go to Elasticsearch 8, which needs the elasticsearch8 output plugin variant",
+    },
     "eck-operator": { repository: "docker.elastic.co/eck/eck-operator", tag: "3.2.0" },
     "elasticsearch": { repository: "docker.elastic.co/elasticsearch/elasticsearch", tag: "8.19.6" },
     "kibana": { repository: "docker.elastic.co/kibana/kibana", tag: "8.19.6" },
     // Traces.
-    "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.20.0" },
+    "jaeger": { repository: "docker.io/jaegertracing/jaeger", tag: "2.19.0" },
     // Backup.
     // Velero 1.18.0 is chart 12.0.0's appVersion: its CRD-upgrade hook runs `velero install --crds-only
     // --apply`, which 1.17 does not have. AWS plugin 1.14.x is the line Velero pairs with 1.18.x.

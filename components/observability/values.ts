@@ -140,7 +140,7 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         prometheusOperator: {
             image: chartImage(catalog, "prometheus-operator"),
             prometheusConfigReloader: { image: chartImage(catalog, "prometheus-config-reloader") },
-            admissionWebhooks: { patch: { image: chartImage(catalog, "admission-webhook-certgen") } },
+            admissionWebhooks: { patch: { image: chartImage(catalog, "kps-webhook-certgen") } },
             resources: resources("100m", "128Mi", "500m", "512Mi"),
         },
         prometheus: {

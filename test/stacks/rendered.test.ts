@@ -7,7 +7,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AIRGAP, SHARED_CHARTS, renderedStack, resources } from "../harness";
-import { imageSet } from "../../scripts/lib/images";
+import { imageSet, imagesOf } from "../../scripts/lib/images";
+import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
+import { ROOT } from "../../scripts/lib/plan";
+import { renderReleases } from "../../scripts/lib/render";
 import { writePlanOutputs } from "../../scripts/lib/outputs";
 
 
@@ -60,3 +63,30 @@ for (const stack of ["dev", "staging", "prod"]) {
         });
     });
 }
+
+describe("rendered charts: images are the chart versions' own defaults", () => {
+    it("every image a chart deploys (prod: every chart) has the tag the chart renders with no values, or says in the catalog why not", async () => {
+        const { render } = await renderedStack("prod");
+        const defaults = await renderReleases(render.releases.map((r) => ({ ...r.release, values: {} })), {
+            root: ROOT, chartDir: SHARED_CHARTS, kubeVersion: render.kubeVersion, apiVersions: render.apiVersions,
+        });
+        const split = (ref: string) => {
+            const { path: p } = splitImage(ref);
+            const at = p.lastIndexOf(":");
+            return { path: p.slice(0, at), tag: p.slice(at + 1) };
+        };
+        const differs = new Map(Object.values(IMAGES).filter((i: ImageEntry) => i.differs).map((i: ImageEntry) => [splitImage(i.repository).path, i]));
+        const wrong: string[] = [];
+        render.releases.forEach((r, i) => {
+            const dflt = new Map(imageSet(imagesOf(defaults[i].objects.map((o) => ({ object: o.object })))).map((ref) => [split(ref).path, split(ref).tag]));
+            for (const ref of imageSet(imagesOf(r.objects.map((o) => ({ object: o.object }))))) {
+                const { path: p, tag } = split(ref);
+                const want = dflt.get(p);
+                if (want !== undefined && want !== tag && !differs.has(p)) wrong.push(`${r.release.name}: ${p}:${tag}, chart default ${want}`);
+            }
+        });
+        assert.deepStrictEqual(wrong, []);
+        // Each stated difference is real: the entry is not the chart default.
+        for (const [p, e] of differs) assert.ok(e.differs!.length > 20, `${p}: the reason is written out`);
+    });
+});

@@ -1,6 +1,6 @@
 /** Pure observability planning: chart values, Prometheus Operator objects, alert rules, Elastic objects, Jaeger. */
 import * as assert from "assert";
-import { Catalog } from "../../components/catalog";
+import { Catalog, IMAGES } from "../../components/catalog";
 import { strings } from "../strings";
 import { observabilityPlan } from "../../components/observability";
 import {
@@ -21,12 +21,12 @@ describe("observability values (unit)", () => {
         it("sets every image from the catalog and global.imageRegistry from the override", () => {
             const v: any = kubePrometheusStackValues(catalog(), sizing);
             assert.strictEqual(v.global.imageRegistry, "");
-            assert.deepStrictEqual(v.prometheus.prometheusSpec.image, { registry: "quay.io", repository: "prometheus/prometheus", tag: "v3.7.3" });
-            assert.deepStrictEqual(v.prometheusOperator.image, { registry: "quay.io", repository: "prometheus-operator/prometheus-operator", tag: "v0.86.2" });
+            assert.deepStrictEqual(v.prometheus.prometheusSpec.image, { registry: "quay.io", repository: "prometheus/prometheus", tag: IMAGES.prometheus.tag });
+            assert.deepStrictEqual(v.prometheusOperator.image, { registry: "quay.io", repository: "prometheus-operator/prometheus-operator", tag: IMAGES["prometheus-operator"].tag });
             assert.strictEqual(v.prometheusOperator.prometheusConfigReloader.image.repository, "prometheus-operator/prometheus-config-reloader");
-            assert.strictEqual(v.prometheusOperator.admissionWebhooks.patch.image.registry, "registry.k8s.io");
+            assert.strictEqual(v.prometheusOperator.admissionWebhooks.patch.image.registry, "ghcr.io");
             assert.strictEqual(v.alertmanager.alertmanagerSpec.image.repository, "prometheus/alertmanager");
-            assert.deepStrictEqual(v.grafana.image, { registry: "docker.io", repository: "grafana/grafana", tag: "12.2.1" });
+            assert.deepStrictEqual(v.grafana.image, { registry: "docker.io", repository: "grafana/grafana", tag: IMAGES.grafana.tag });
             assert.strictEqual(v.grafana.sidecar.image.repository, "kiwigrid/k8s-sidecar");
             assert.strictEqual(v["kube-state-metrics"].image.repository, "kube-state-metrics/kube-state-metrics");
             assert.strictEqual(v["prometheus-node-exporter"].image.repository, "prometheus/node-exporter");
@@ -201,7 +201,7 @@ describe("observability values (unit)", () => {
     describe("log shipping", () => {
         it("Fluent Bit tails containers and the audit log, re-tags app namespaces, forwards to fluentd:24224", () => {
             const v: any = fluentBitValues(catalog(), ["kubechat-system", "kubechat-data"], "logging");
-            assert.deepStrictEqual(v.image, { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "4.1.1", pullPolicy: "IfNotPresent" });
+            assert.deepStrictEqual(v.image, { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: IMAGES["fluent-bit"].tag, pullPolicy: "IfNotPresent" });
             assert.match(v.config.inputs, /Path \/var\/log\/containers\/\*\.log/);
             assert.match(v.config.inputs, /Path \/var\/log\/kubernetes\/audit\/\*\.log/);
             assert.match(v.config.filters, /Name kubernetes/);
@@ -240,7 +240,7 @@ describe("observability values (unit)", () => {
             assert.deepStrictEqual(cfg.extensions.jaeger_storage.backends.primary_store, { memory: { max_traces: 100000 } });
             const v: any = jaegerValues(catalog(), { kind: "memory", retentionDays: 7 });
             assert.strictEqual(v.jaeger.replicas, 1);
-            assert.deepStrictEqual(v.jaeger.image, { registry: "docker.io", repository: "jaegertracing/jaeger", tag: "2.20.0" });
+            assert.deepStrictEqual(v.jaeger.image, { registry: "docker.io", repository: "jaegertracing/jaeger", tag: IMAGES.jaeger.tag });
             assert.deepStrictEqual(v.jaeger.extraEnv, []);
         });
 
