@@ -2,13 +2,21 @@
  * The app layer's rules over its settings, pure and free of resource code, so the config loader
  * can apply them before anything is created and the KubeChat component can apply them to its args.
  */
-import type { PlatformConfig, ServiceConfig } from "../config";
-import { vpaProblems } from "./autoscaling";
+import { ServiceScaling, vpaProblems } from "./autoscaling";
+import { Strategy } from "./workload";
+
+/** What the rules read from a service's settings. */
+export interface ServiceRuleInput extends ServiceScaling {
+    /** Image tag; empty = the catalog's pinned tag (api-gateway only). */
+    tag: string;
+    /** Routes external traffic to it (at most one service). */
+    exposed: boolean;
+}
 
 /** Every problem, as `kubechat:<key>: reason`. */
 export function kubechatProblems(
-    services: Record<string, ServiceConfig>,
-    delivery: PlatformConfig["delivery"],
+    services: Record<string, ServiceRuleInput>,
+    delivery: { strategy: Strategy },
     meshEnabled: boolean,
     rolloutsInstalled: boolean,
 ): string[] {

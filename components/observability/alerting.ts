@@ -5,9 +5,31 @@
  * `alertmanager.alertmanagerSpec.secrets`) and Alertmanager's `*_file` fields point there, so no URL,
  * key or password passes through Pulumi, the plan or the rendered configuration.
  */
-import type { PlatformConfig } from "../config";
 
-export type AlertingSettings = PlatformConfig["observability"]["alerting"];
+/** One receiver: on or off, the severities routed to it and the Secret key holding its credential. */
+export interface ReceiverSettings {
+    enabled: boolean;
+    /** Severities routed here (at least one). */
+    severities: ("critical" | "warning")[];
+    /** Secret in the monitoring namespace, mounted into Alertmanager; required when enabled (e-mail: with a username). */
+    secretName: string;
+    /** Key of the credential in secretName. */
+    secretKey: string;
+}
+
+/** Alert routing settings (`kubechat:observability.alerting` satisfies it). */
+export interface AlertingSettings {
+    /** Labels alerts are grouped by into one notification. */
+    groupBy: string[];
+    /** Hours before a still-firing alert is notified again. */
+    repeatHours: number;
+    webhook: ReceiverSettings;
+    /** channel: empty = the incoming webhook's default. */
+    slack: ReceiverSettings & { channel: string };
+    pagerduty: ReceiverSettings;
+    /** to/from/smarthost are required when enabled; username empty = no SMTP authentication. */
+    email: ReceiverSettings & { to: string; from: string; smarthost: string; username: string };
+}
 type ReceiverKind = "webhook" | "slack" | "pagerduty" | "email";
 const KINDS: ReceiverKind[] = ["webhook", "slack", "pagerduty", "email"];
 

@@ -1,0 +1,39 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "../../scripts/lib/root";
+import { importCycles, importGraph } from "../../scripts/lib/imports";
+
+describe("import cycles", () => {
+    it("components/ has none (a component's settings type and its rules live on one side of the config schema)", () => {
+        const graph = importGraph(path.join(ROOT, "components"));
+        assert.ok(graph.size > 30 && graph.get("config.ts")!.includes("app/validate.ts"), "the graph must see the tree's relative imports");
+        const cycles = importCycles(graph).map((c) => `${c.example.join(" -> ")} (files: ${c.files.join(", ")})`);
+        assert.deepStrictEqual(cycles, []);
+    });
+
+    it("finds a cycle through type-only imports, re-exports and index files, and nothing in an acyclic tree", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imports-"));
+        try {
+            const write = (f: string, text: string) => {
+                fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+                fs.writeFileSync(path.join(dir, f), text);
+            };
+            write("config.ts", 'import { rules } from "./app/rules";\nimport * as os from "os";\nexport const x = rules;\n');
+            write("app/rules.ts", 'import {\n    helper,\n} from "../util";\nexport const rules = helper;\n');
+            write("util/index.ts", 'export { other } from "./other";\nexport const helper = 1;\n');
+            write("util/other.ts", "export const other = 2;\n");
+            assert.deepStrictEqual(importGraph(dir).get("app/rules.ts"), ["util/index.ts"]);
+            assert.deepStrictEqual(importCycles(importGraph(dir)), []);
+
+            write("util/other.ts", 'import type { x } from "../config";\nexport const other: typeof x = 2;\n');
+            assert.deepStrictEqual(importCycles(importGraph(dir)), [{
+                files: ["app/rules.ts", "config.ts", "util/index.ts", "util/other.ts"],
+                example: ["app/rules.ts", "util/index.ts", "util/other.ts", "config.ts", "app/rules.ts"],
+            }]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
