@@ -187,6 +187,7 @@ export const configSchema = z.strictObject({
         singleNatGateway: z.boolean().default(false).describe("One NAT gateway for all AZs (cheaper, not zone-redundant)"),
         interfaceEndpoints: z.boolean().default(false).describe("ECR api/dkr and STS interface endpoints so private nodes pull from ECR without NAT"),
         publicAccessCidrs: z.array(cidr).default([]).describe("CIDRs allowed to the public API endpoint (empty = private endpoint only)"),
+        privateAccessCidrs: z.array(cidr).default([]).describe("Networks outside the nodes (a peered ops VPC, a VPN, the deploy runner's subnet) allowed to the private API endpoint on 443"),
         adminRoleArns: z.array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "must be an IAM role ARN")).default([]).describe("IAM roles granted cluster admin through access entries"),
         minNodes: int(0, 5000).default(3).describe("Lower bound of the sum of node group minimum sizes"),
         maxNodes: int(1, 5000).default(50).describe("Upper bound of the sum of node group maximum sizes"),
@@ -407,6 +408,11 @@ export function crossChecks(c: PlatformConfig): string[] {
         if (e.availabilityZones.some((z) => !z.startsWith(e.region))) k("eks.availabilityZones", `every zone must be in ${e.region}`);
         if (c.cluster.zones !== e.availabilityZones.length) k("cluster.zones", `must equal the number of eks.availabilityZones (${e.availabilityZones.length})`);
         if (e.publicAccessCidrs.includes("0.0.0.0/0")) k("eks.publicAccessCidrs", "0.0.0.0/0 is not an allowlist");
+        // A private endpoint nobody outside the nodes may reach: `pulumi up` would create the cluster,
+        // then fail on every Kubernetes object.
+        if (e.publicAccessCidrs.length === 0 && e.privateAccessCidrs.length === 0) {
+            k("eks.privateAccessCidrs", "is required while eks.publicAccessCidrs is empty: list the network pulumi up runs from (the self-hosted deploy runner's), or open the public endpoint to its egress CIDRs with eks.publicAccessCidrs");
+        }
         for (const reason of subnetPlanProblems(e.vpcCidr, e.availabilityZones)) k("eks.vpcCidr", reason);
         let min = 0, max = 0;
         for (const [name, g] of Object.entries(e.nodeGroups)) {

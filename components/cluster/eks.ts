@@ -35,6 +35,11 @@ export const EKS_OIDC_THUMBPRINT = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280";
 
 export { partitionOf } from "../aws/partition";
 
+/** Pure: one ingress rule per network allowed to the private API endpoint, with a stable id from its CIDR. */
+export function privateAccessRules(cidrs: string[]): { id: string; cidr: string }[] {
+    return [...new Set(cidrs)].map((cidr) => ({ id: cidr.replace(/[./]/g, "-"), cidr }));
+}
+
 /** Pure: an AWS managed IAM policy ARN. */
 export const managedPolicyArn = (partition: string, policy: string): string => `arn:${partition}:iam::aws:policy/${policy}`;
 
@@ -292,11 +297,17 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
             ([n, endpoint, ca]) => kubeconfig(n, s.region, endpoint, ca.data ?? "")));
         // Everything in the cluster depends on the node groups and pod networking through this provider,
         // so `pulumi destroy` removes workloads (and their load balancers) before nodes, cluster and VPC.
+        // The private endpoint answers only the cluster security group: let in the networks pulumi up
+        // (the deploy runner) and operators work from, before anything talks to the API.
+        const apiAccess = privateAccessRules(s.privateAccessCidrs).map((r) => new aws.vpc.SecurityGroupIngressRule(`${name}-api-from-${r.id}`, {
+            securityGroupId: cluster.vpcConfig.clusterSecurityGroupId, cidrIpv4: r.cidr, ipProtocol: "tcp", fromPort: 443, toPort: 443,
+            description: "Kubernetes API (private endpoint) from a network that deploys or operates the cluster",
+        }, o));
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { parent: this, dependsOn: [...nodes.nodeGroups, ...networking] });
+            { parent: this, dependsOn: [...nodes.nodeGroups, ...networking, ...apiAccess] });
         // Namespaces and CRDs need only the API server: they install while the node groups come up.
         this.controlPlaneProvider = new k8s.Provider(`${name}-k8s-control-plane`, { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-            { parent: this });
+            { parent: this, dependsOn: apiAccess });
 
         // Volumes bind only once the EBS CSI driver runs: stateful workloads wait for this class (and
         // are destroyed before the driver), the rest of the platform does not.

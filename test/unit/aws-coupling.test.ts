@@ -10,7 +10,7 @@ import { veleroIamPolicy } from "../../components/backup/velero";
 import { ROOT } from "../../scripts/lib/plan";
 
 const eks = (version: string) => ({
-    cluster: { kind: "eks" }, eks: { version, clusterName: "kc" },
+    cluster: { kind: "eks" }, eks: { version, clusterName: "kc", privateAccessCidrs: ["10.100.0.0/24"] },
 });
 
 describe("AWS coupling", () => {
