@@ -125,6 +125,11 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             meshTargets: c.mesh.enabled ? { istioSystem: ns.istioSystem, gateway: ns.gateway } : undefined,
             managedControlPlane: c.cluster.kind === "eks",
             dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
+            // The audit trail survives cluster loss only with the backups on.
+            snapshotStore: c.backup.enabled ? {
+                cluster: this.cluster, persistent: c.persistent, objectStore: c.objectStore,
+                objectStoreCredentials: c.objectStoreCredentials, onPremBucket: c.postgres.backupBucket,
+            } : undefined,
             backupRules: backupAlertRules({
                 postgres: this.postgres && this.postgres.backupBucket !== "" ? {
                     namespace: this.postgres.namespace, cluster: this.postgres.clusterName,

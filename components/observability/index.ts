@@ -7,6 +7,7 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { PlatformConfig } from "../config";
 import { Logging } from "./logging";
+import { EsSnapshotStoreArgs } from "../backup/es-snapshots";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
 import { AlertRule, MeshTargets, indexReplicas } from "./values";
@@ -40,6 +41,8 @@ export interface ObservabilityArgs {
     veleroNamespace?: string;
     /** Backup alert rules (Postgres WAL-G and logical backups, Velero) for the platform PrometheusRule. */
     backupRules?: AlertRule[];
+    /** Elasticsearch snapshots to the backup object store (absent: none). */
+    snapshotStore?: EsSnapshotStoreArgs;
     /** Namespace names. Default monitoring / logging / tracing. */
     namespaces?: { monitoring: string; logging: string; tracing: string };
 }
@@ -99,6 +102,7 @@ export class Observability extends pulumi.ComponentResource {
                 },
                 ha: args.ha,
                 jaegerSecretNamespace: plan.tracesInEs && inClusterEs ? ns.tracing : undefined,
+                snapshotStore: args.snapshotStore,
             }, { parent: this });
         }
 

@@ -22,6 +22,7 @@ import {
     fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
 } from "./values";
 import { helmRelease } from "../release";
+import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
 export interface LoggingArgs {
     catalog: Catalog;
@@ -41,6 +42,8 @@ export interface LoggingArgs {
     ha: boolean;
     /** Namespace where the `jaeger` user's credentials Secret is written (in-cluster ES with Jaeger on it). */
     jaegerSecretNamespace?: string;
+    /** Snapshots of the in-cluster Elasticsearch to the backup object store (absent: none). */
+    snapshotStore?: EsSnapshotStoreArgs;
 }
 
 export class Logging extends pulumi.ComponentResource {
@@ -68,6 +71,7 @@ export class Logging extends pulumi.ComponentResource {
         const inNs = { namespace: ns.metadata.name };
 
         const backend: pulumi.Resource[] = [];
+        let snapshots: EsSnapshotTarget | undefined;
         if (this.es.inCluster) {
             const operator = helmRelease(`${name}-eck-operator`, {
                 name: RELEASES.eckOperator,
@@ -75,10 +79,12 @@ export class Logging extends pulumi.ComponentResource {
                 ...catalog.chart("eck-operator"),
                 values: eckOperatorValues(catalog, nsName),
             }, child);
+            const store = args.snapshotStore ? esSnapshotStore(`${name}-es-snapshots`, args.snapshotStore, ns.metadata.name, nsName, this) : undefined;
+            snapshots = store?.target;
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-                elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }) as k8s.apiextensions.CustomResourceArgs,
-                { ...child, dependsOn: [operator, ...args.cluster.storageReady], protect: args.sizing.persistent });
+                elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }, snapshots) as k8s.apiextensions.CustomResourceArgs,
+                { ...child, dependsOn: [operator, ...(store?.ready ?? []), ...args.cluster.storageReady], protect: args.sizing.persistent });
             new k8s.apiextensions.CustomResource(`${name}-kibana`,
                 kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });
             backend.push(es);
@@ -88,6 +94,7 @@ export class Logging extends pulumi.ComponentResource {
             retention: args.retention,
             replicas: indexReplicas(this.es.inCluster, args.sizing.nodes),
             jaegerSecretNamespace: this.es.inCluster ? args.jaegerSecretNamespace : undefined,
+            snapshots,
         };
         const labels = recommendedLabels("es-setup", "logging");
         new k8s.core.v1.ServiceAccount(`${name}-es-setup-sa`, {

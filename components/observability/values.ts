@@ -3,6 +3,7 @@
  * Elasticsearch setup script and the alert rules. Nothing here creates a resource, so every value the
  * components hand to Kubernetes or Helm is unit-tested directly.
  */
+import { ES_SNAPSHOT_REPOSITORY, EsSnapshotTarget, esSlmPolicy, esSnapshotPodSettings, esSnapshotRepository } from "../backup/es-snapshots";
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
@@ -496,24 +497,32 @@ function eckResource(catalog: Catalog, apiVersion: string, kind: string, image: 
  * The ECK `Elasticsearch`. `node.store.allow_mmap: false` avoids the privileged vm.max_map_count init
  * container; the GeoIP downloader is off (air-gap: it would call Elastic's endpoint for its databases).
  */
-export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing): Record<string, unknown> {
+export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing, snapshots?: EsSnapshotTarget): Record<string, unknown> {
     const zone = s.zoneAware ? esZoneAwareness() : undefined;
+    const snap = snapshots ? esSnapshotPodSettings(snapshots) : undefined;
     const pod: any = elasticPodTemplate("elasticsearch", resources("500m", "2Gi", "2", "2Gi"));
-    if (zone) {
-        pod.spec.containers[0].env = zone.env;
-        pod.spec.topologySpreadConstraints = [zone.spread];
+    const env = [...(zone?.env ?? []), ...(snap?.env ?? [])];
+    if (env.length) pod.spec.containers[0].env = env;
+    if (zone) pod.spec.topologySpreadConstraints = [zone.spread];
+    if (snap) {
+        pod.spec.serviceAccountName = snap.serviceAccountName;
+        if (snap.volumes.length) {
+            pod.spec.volumes = snap.volumes;
+            pod.spec.containers[0].volumeMounts = snap.volumeMounts;
+        }
     }
     const es: any = eckResource(catalog, "elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "elasticsearch", namespace, {
         volumeClaimDeletePolicy: s.persistent ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
         nodeSets: [{
             name: "default",
             count: s.nodes,
-            config: { "node.store.allow_mmap": false, "ingest.geoip.downloader.enabled": false, ...zone?.config },
+            config: { "node.store.allow_mmap": false, "ingest.geoip.downloader.enabled": false, ...zone?.config, ...snap?.config },
             podTemplate: pod,
             volumeClaimTemplates: [{ metadata: { name: "elasticsearch-data" }, spec: rwoClaim(s.storage, s.storageClass) }],
         }],
     });
     if (zone) es.metadata.annotations = zone.annotations;
+    if (snap?.secureSettings.length) es.spec.secureSettings = snap.secureSettings;
     return es;
 }
 
@@ -584,6 +593,8 @@ export function indexTemplates(replicas: number): Record<string, unknown> {
 }
 
 export interface EsSetupArgs {
+    /** Snapshot repository to register, with the daily SLM policy (components/backup/es-snapshots.ts). */
+    snapshots?: EsSnapshotTarget;
     retention: Retention;
     replicas: number;
     /** Create the `jaeger` user and the `jaeger-elasticsearch` Secret in this namespace (in-cluster ES only). */
@@ -609,6 +620,10 @@ export function esSetupScript(a: EsSetupArgs): string {
         ...Object.entries(ilmPolicies(a.retention)).map(([name, body]) => put(`_ilm/policy/${name}`, body)),
         ...Object.entries(indexTemplates(a.replicas)).map(([name, body]) => put(`_index_template/${name}`, body)),
         put(`${JAEGER_INDEX_PATTERNS.join(",")}/_settings?allow_no_indices=true&expand_wildcards=open`, { "index.lifecycle.name": "kubechat-traces" }),
+        ...(a.snapshots ? [
+            put(`_snapshot/${ES_SNAPSHOT_REPOSITORY}`, esSnapshotRepository(a.snapshots)),
+            put("_slm/policy/daily-snapshots", esSlmPolicy()),
+        ] : []),
     ];
     if (a.jaegerSecretNamespace) {
         const role = { cluster: ["monitor", "manage_index_templates", "manage_ilm"], indices: [{ names: ["jaeger-*"], privileges: ["all"] }] };

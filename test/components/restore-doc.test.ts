@@ -11,6 +11,8 @@ import { shellLines } from "../unit/docs.test";
 import { configSchema } from "../../components/config";
 import { SCHEDULES, VELERO_RELEASE, backupExclusions } from "../../components/backup/velero";
 import { backupAlertRules } from "../../components/backup/alerts";
+import { ES_SNAPSHOT_REPOSITORY } from "../../components/backup/es-snapshots";
+import { ES_NAME, LOG_INDEX_PREFIX } from "../../components/observability/values";
 
 const doc = fs.readFileSync(path.join(__dirname, "../../docs/restore.md"), "utf8");
 const shell = shellLines(doc);
@@ -79,5 +81,15 @@ describe("docs/restore.md matches the plan", () => {
         const alerts = new Set(backupAlertRules({ postgres: { namespace: "d", cluster: "c", archiveTimeoutSeconds: 900, logicalBackups: true }, velero: { namespace: "v", release: "velero" } }).map((r) => r.alert));
         const named = [...doc.matchAll(/`(KubeChat\w+)`/g)].map((m) => m[1]);
         assert.deepStrictEqual([...new Set(named)].sort(), [...alerts].sort());
+    });
+
+    it("Elasticsearch: the repository, SLM policy, credentials Secret and index pattern it names are the plan's", async () => {
+        const p = await planStack("prod");
+        const setup = object(p, "Job", "es-setup").spec.template.spec.containers[0].command[2];
+        assert.ok(doc.includes(`\`${ES_SNAPSHOT_REPOSITORY}\``) && setup.includes(`_snapshot/${ES_SNAPSHOT_REPOSITORY}`));
+        const slm = /_slm\/policy\/([a-z-]+)/.exec(setup)![1];
+        assert.ok(doc.includes(`\`${slm}\``), slm);
+        assert.ok(doc.includes(`\`${ES_NAME}-es-elastic-user\``));
+        for (const prefix of Object.values(LOG_INDEX_PREFIX)) assert.ok(prefix.startsWith("kubechat-") && doc.includes(`"indices": "kubechat-*"`), prefix);
     });
 });
