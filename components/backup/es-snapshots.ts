@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig, StackConfig } from "../config";
 import { ClusterLayer } from "../cluster/types";
 import { irsaBucket } from "../aws/bucket";
+import { s3BucketArn } from "../aws/partition";
 import { recommendedLabels } from "../labels";
 
 /** Repository name in Elasticsearch. */
@@ -39,8 +40,8 @@ export interface EsSnapshotTarget {
 }
 
 /** IAM policy for the snapshot repository: that bucket only, and the key that encrypts it. */
-export function esSnapshotIamPolicy(bucketName: string, kmsKeyArn: string): string {
-    const arn = `arn:aws:s3:::${bucketName}`;
+export function esSnapshotIamPolicy(bucketName: string, kmsKeyArn: string, partition: string): string {
+    const arn = s3BucketArn(partition, bucketName);
     return JSON.stringify({
         Version: "2012-10-17",
         Statement: [

@@ -46,7 +46,7 @@ describe("Elasticsearch snapshots (unit)", () => {
         assert.deepStrictEqual(s.env, []);
     });
     it("IAM: only the snapshot bucket and the stack's key", () => {
-        const p = JSON.parse(esSnapshotIamPolicy(eks.bucket, "arn:aws:kms:us-east-1:1:key/k"));
+        const p = JSON.parse(esSnapshotIamPolicy(eks.bucket, "arn:aws:kms:us-east-1:1:key/k", "aws"));
         const res = p.Statement.flatMap((s: any) => [s.Resource].flat());
         assert.deepStrictEqual([...new Set(res)].sort(), [`arn:aws:s3:::${eks.bucket}`, `arn:aws:s3:::${eks.bucket}/*`, "arn:aws:kms:us-east-1:1:key/k"].sort());
     });
