@@ -7,44 +7,15 @@
  * The directory is cleared only when this command created it (a marker file), like plan's --out.
  * Exit codes: 0 written; 1 mandatory policy violations (nothing written); 2 invalid config or usage.
  */
-import * as fs from "fs";
 import * as path from "path";
-import { ROOT, UsageError, runProgram } from "./lib/plan";
+import { UsageError, runProgram } from "./lib/plan";
 import { writeManifests } from "./lib/outputs";
 import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
 import { checkPlan } from "./lib/verdict";
-import { Io } from "./lib/cli";
+import { Io, parseStackArgs, reportError, stackConfigFile } from "./lib/cli";
 
 export const USAGE = "usage: npm run gitops:render -- <stack> --out <repo-path> [--config-file <path>]";
 export const GITOPS_OUT: OutDirOwner = { command: "npm run gitops:render", marker: ".kubechat-gitops" };
-
-interface Args {
-    stack: string;
-    out: string;
-    configFile?: string;
-}
-
-function parseArgs(argv: string[]): Args | "help" {
-    const rest: string[] = [];
-    const a: Partial<Args> = {};
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "-h" || arg === "--help") return "help";
-        if (arg === "--out" || arg === "--config-file") {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${arg} needs a value\n${USAGE}`);
-            if (arg === "--out") a.out = v;
-            else a.configFile = path.resolve(v);
-        } else if (arg.startsWith("-")) {
-            throw new UsageError(`unknown option ${arg}\n${USAGE}`);
-        } else {
-            rest.push(arg);
-        }
-    }
-    if (rest.length !== 1 || !a.out) throw new UsageError(USAGE);
-    if (!/^[A-Za-z0-9_.-]+$/.test(rest[0])) throw new UsageError(`invalid stack name ${rest[0]}`);
-    return { stack: rest[0], out: a.out, configFile: a.configFile };
-}
 
 /** Strings that must never reach a Git repository: a secret or a value known only after apply. */
 function unrenderable(v: unknown, where: string, out: string[]): void {
@@ -55,13 +26,16 @@ function unrenderable(v: unknown, where: string, out: string[]): void {
 
 export async function run(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
     try {
-        const args = parseArgs(argv);
-        if (args === "help") {
+        const parsed = parseStackArgs(argv, USAGE, ["--out", "--config-file"]);
+        if (parsed === "help") {
             io.out(USAGE);
             return 0;
         }
-        const configFile = args.configFile ?? path.join(ROOT, `Pulumi.${args.stack}.yaml`);
-        if (!fs.existsSync(configFile)) throw new UsageError(`no config file ${path.relative(process.cwd(), configFile)} for stack ${args.stack}`);
+        const out = parsed.values["--out"];
+        if (!out) throw new UsageError(`--out <repo-path> is required\n${USAGE}`);
+        const args = { stack: parsed.stack, out };
+        const given = parsed.values["--config-file"];
+        const configFile = stackConfigFile(args.stack, given ? path.resolve(given) : undefined);
         const problem = outDirProblem(args.out, process.cwd(), GITOPS_OUT);
         if (problem) throw new UsageError(problem);
         const plan = await runProgram({ stack: args.stack, configFile });
@@ -82,13 +56,7 @@ export async function run(argv: string[], io: Io = { out: (l) => console.log(l),
         io.out(`${verdict.summary}\nWrote ${n} app-layer objects of ${plan.project}/${plan.stack} to ${args.out} — review, commit and push; Argo CD syncs ${plan.config.gitops.repoURL} ${plan.config.gitops.targetRevision}:${plan.config.gitops.path}`);
         return 0;
     } catch (e) {
-        const err = e as Error;
-        if (err.name === "ConfigError" || err instanceof UsageError) {
-            io.err(`error: ${err.message}`);
-            return 2;
-        }
-        io.err(err.stack ?? String(err));
-        return 3;
+        return reportError(e, io);
     }
 }
 

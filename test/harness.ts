@@ -8,6 +8,8 @@ import * as path from "path";
 import { ROOT } from "../scripts/lib/plan";
 import { RenderResult, renderPlan } from "../scripts/lib/render";
 import { ChartCheckResult, checkRendered } from "../scripts/lib/chart-checks";
+import * as assert from "assert";
+import { ConfigError, parseConfig } from "../components/config";
 
 const plans = new Map<string, Promise<Plan>>();
 
@@ -32,6 +34,17 @@ export function minimalOnPremConfig() {
         postgres: { backupBucket: "pg" },
         backup: { bucket: "velero" },
     };
+}
+
+/** The problems parseConfig reports for raw `kubechat:` values ([] when valid); anything but a ConfigError fails. */
+export function configProblems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
+    try {
+        parseConfig(raw, "kubechat", "test", secretKeys);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        return (e as ConfigError).problems;
+    }
+    return [];
 }
 
 /** GitOps mode for a stack (staging in the tests): Argo CD syncs the app layer from this repository. */

@@ -26,28 +26,42 @@ interface Args {
     charts?: string;
 }
 
-function parseArgs(argv: string[]): Args | "help" {
+/**
+ * `<stack> [--option value]...` with the given value-taking options (plus -h/--help): the stack and
+ * each option's value, or "help". Bad usage throws UsageError naming the problem and the usage line.
+ */
+export function parseStackArgs(argv: string[], usage: string, options: string[]): { stack: string; values: Record<string, string> } | "help" {
     const rest: string[] = [];
-    const args: Partial<Args> = {};
+    const values: Record<string, string> = {};
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (a === "--config-file" || a === "--out" || a === "--charts") {
+        if (options.includes(a)) {
             const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
-            if (a === "--config-file") args.configFile = path.resolve(v);
-            else if (a === "--charts") args.charts = path.resolve(v);
-            else args.out = v;
+            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
+            values[a] = v;
         } else if (a === "-h" || a === "--help") {
             return "help";
         } else if (a.startsWith("-")) {
-            throw new UsageError(`unknown option ${a}\n${USAGE}`);
+            throw new UsageError(`unknown option ${a}\n${usage}`);
         } else {
             rest.push(a);
         }
     }
-    if (rest.length !== 1) throw new UsageError(USAGE);
+    if (rest.length !== 1) throw new UsageError(usage);
     if (!/^[A-Za-z0-9_.-]+$/.test(rest[0])) throw new UsageError(`invalid stack name ${rest[0]}`);
-    return { ...args, stack: rest[0] };
+    return { stack: rest[0], values };
+}
+
+function parseArgs(argv: string[]): Args | "help" {
+    const p = parseStackArgs(argv, USAGE, ["--config-file", "--out", "--charts"]);
+    if (p === "help") return p;
+    const v = p.values;
+    return {
+        stack: p.stack,
+        ...(v["--config-file"] ? { configFile: path.resolve(v["--config-file"]) } : {}),
+        ...(v["--out"] ? { out: v["--out"] } : {}),
+        ...(v["--charts"] ? { charts: path.resolve(v["--charts"]) } : {}),
+    };
 }
 
 /** Render every release from the first chart source found, and check what was rendered. */
@@ -79,8 +93,7 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
             io.out(`${USAGE}\n\nPlans <stack> offline (mock runtime: no Pulumi CLI, cloud or cluster) from Pulumi.<stack>.yaml or\n--config-file, and writes plan.json, manifests/, airgap.json and graph.mmd to --out (default\nout/<stack>; only a new or empty directory, or one an earlier plan wrote). Exit 0 ok, 1 mandatory\npolicy violations, 2 invalid config or usage.`);
             return 0;
         }
-        const configFile = args.configFile ?? path.join(ROOT, `Pulumi.${args.stack}.yaml`);
-        if (!fs.existsSync(configFile)) throw new UsageError(`no config file ${path.relative(process.cwd(), configFile)} for stack ${args.stack}`);
+        const configFile = stackConfigFile(args.stack, args.configFile);
         const out = args.out ?? path.join(ROOT, "out", args.stack);
         // Refuse a directory we may not clear before spending time on the plan.
         const outProblem = outDirProblem(out);
@@ -93,13 +106,24 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
         io.out(summarize(plan, result, Date.now() - started, out));
         return exitCode(result.mandatoryViolations, rendering);
     } catch (e) {
-        const err = e as Error;
-        // Bad input is the user's to fix: say what and where, never a stack trace.
-        if (err.name === "ConfigError" || err instanceof UsageError) {
-            io.err(`error: ${err.message}`);
-            return 2;
-        }
-        io.err(err.stack ?? String(err));
-        return 3;
+        return reportError(e, io);
     }
+}
+
+/** Bad input (invalid config, bad usage) is the user's to fix: what and where, exit 2, never a stack trace; anything else exit 3. */
+export function reportError(e: unknown, io: Io): number {
+    const err = e as Error;
+    if (err.name === "ConfigError" || err instanceof UsageError) {
+        io.err(`error: ${err.message}`);
+        return 2;
+    }
+    io.err(err.stack ?? String(err));
+    return 3;
+}
+
+/** The stack's config file: the one given, or Pulumi.<stack>.yaml at the project root; it must exist. */
+export function stackConfigFile(stack: string, given?: string): string {
+    const file = given ?? path.join(ROOT, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new UsageError(`no config file ${path.relative(process.cwd(), file)} for stack ${stack}`);
+    return file;
 }

@@ -1,16 +1,6 @@
 import * as assert from "assert";
-import { ConfigError, parseConfig } from "../../components/config";
-import { minimalOnPremConfig as base } from "../harness";
-
-function problems(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
-    try {
-        parseConfig(raw, "kubechat", "test", secretKeys);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return (e as ConfigError).problems;
-    }
-    return [];
-}
+import { parseConfig } from "../../components/config";
+import { configProblems as problems, minimalOnPremConfig as base } from "../harness";
 
 describe("config loader", () => {
     it("accepts an empty-but-complete on-prem config and fills documented defaults", () => {

@@ -1,17 +1,9 @@
 import * as assert from "assert";
-import { ConfigError, parseConfig } from "../../components/config";
+import { parseConfig } from "../../components/config";
 import { SYNC_WAVE, gitopsManifest, ignoreDifferences, syncWave } from "../../components/gitops/spec";
-import { minimalOnPremConfig as base } from "../harness";
+import { configProblems, minimalOnPremConfig as base } from "../harness";
 
-function problems(gitops: Record<string, unknown>, app?: Record<string, unknown>): string[] {
-    try {
-        parseConfig({ ...base(), gitops, ...(app ? { app } : {}) }, "kubechat", "test");
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, String(e));
-        return (e as ConfigError).problems;
-    }
-    return [];
-}
+const problems = (gitops: Record<string, unknown>, app?: Record<string, unknown>) => configProblems({ ...base(), gitops, ...(app ? { app } : {}) });
 
 describe("GitOps config", () => {
     it("is off by default, and needs a repository and a path when on", () => {
