@@ -45,6 +45,15 @@ export function argoRolloutsValues(image: ResolvedImage, replicas = 2): Record<s
             pdb: replicas >= 2 ? { enabled: true, minAvailable: 1 } : { enabled: false },
         },
         dashboard: { enabled: false },
+        // RBAC for the traffic router in use (Istio) only: the chart's default grants every provider's,
+        // Gloo Platform's with verbs "*".
+        providerRBAC: {
+            enabled: true,
+            providers: {
+                istio: true, smi: false, ambassador: false, awsLoadBalancerController: false, awsAppMesh: false,
+                traefik: false, apisix: false, contour: false, glooPlatform: false, gatewayAPI: false,
+            },
+        },
         podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
         containerSecurityContext: {
             allowPrivilegeEscalation: false,

@@ -39,6 +39,11 @@ for (const stack of ["dev", "staging", "prod"]) {
             assert.deepStrictEqual(checks.schema.unvalidatedKinds, []);
         });
 
+        it("every entry of policies/chart-exceptions.yaml for a chart rendered here matches a violation (none is stale)", async () => {
+            const { checks } = await renderedStack(stack);
+            assert.deepStrictEqual(checks.unusedExceptions.map((e) => `${e.chart} ${e.object} ${e.policy}`), []);
+        });
+
         it("airgap.json is exactly the set of images the rendered charts and our objects pull", async () => {
             const { plan, render, checks } = await renderedStack(stack);
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));

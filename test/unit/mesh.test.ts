@@ -138,6 +138,13 @@ describe("argo rollouts values (pure)", () => {
         assert.throws(() => argoRolloutsValues(new Catalog().image("argo-rollouts"), 0), /replicas must be an integer >= 1/);
     });
 
+    it("grants RBAC for the Istio traffic router only (the chart's default adds every provider's, Gloo's with verbs \"*\")", () => {
+        const v = argoRolloutsValues(new Catalog().image("argo-rollouts"), 2) as any;
+        assert.strictEqual(v.providerRBAC.enabled, true);
+        assert.deepStrictEqual(Object.entries(v.providerRBAC.providers).filter(([, on]) => on).map(([p]) => p), ["istio"]);
+        assert.strictEqual(Object.keys(v.providerRBAC.providers).length, 10, "every provider of chart 2.41.0 is set explicitly");
+    });
+
     it("NetworkPolicies: default deny plus API server, Prometheus, DNS egress and metrics ingress", () => {
         const [deny, ctl] = argoRolloutsNetworkPolicies(ns, ["10.0.0.1/32"]);
         assert.deepStrictEqual(deny, DEFAULT_DENY);
