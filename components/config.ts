@@ -181,6 +181,7 @@ export const configSchema = z.strictObject({
     eks: obj({
         clusterName: z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be lower-case letters, digits and '-' (2-63 characters)").default("kubechat").describe("EKS cluster name (also in subnet, ASG and IAM condition tags; unique per account and region)"),
         region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1").default("us-east-1").describe("AWS region"),
+        accountId: z.string().regex(/^$|^\d{12}$/, "must be a 12-digit AWS account id").default("").describe("AWS account the stack deploys into (required on EKS): the AWS provider refuses any other account, and default bucket names include it so they are globally unique"),
         version: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("EKS Kubernetes version: 1.32, 1.33 or 1.34 (node groups and the pinned add-on versions follow it)"),
         vpcCidr: cidr.default("10.0.0.0/16").describe("VPC CIDR; split into a public and a private subnet per AZ"),
         availabilityZones: z.array(z.string()).default(["us-east-1a", "us-east-1b", "us-east-1c"]).describe("Availability zones (one public and one private subnet each)"),
@@ -403,6 +404,7 @@ export function crossChecks(c: PlatformConfig): string[] {
     if (c.postgres.tls && c.postgres.tlsSecretName === "") k("postgres.tlsSecretName", "is required when postgres.tls is true");
     if (c.cluster.kind === "eks") {
         const e = c.eks;
+        if (e.accountId === "") k("eks.accountId", "is required on EKS: the account the stack deploys into (aws sts get-caller-identity); default bucket names include it");
         if (!SUPPORTED_EKS_VERSIONS.includes(e.version)) k("eks.version", `${e.version} is not supported: add-on versions are pinned for ${SUPPORTED_EKS_VERSIONS.join(", ")}`);
         if (e.availabilityZones.length < 2) k("eks.availabilityZones", "EKS needs at least 2 availability zones");
         if (e.availabilityZones.some((z) => !z.startsWith(e.region))) k("eks.availabilityZones", `every zone must be in ${e.region}`);

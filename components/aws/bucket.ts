@@ -38,6 +38,16 @@ export function validateSecureBucketArgs(args: Pick<SecureBucketArgs, "bucketNam
     if (errors.length) throw new Error(`SecureBucket ${args.bucketName}:\n  ${errors.join("\n  ")}`);
 }
 
+/**
+ * Pure: the default name of a bucket the stack creates — `<cluster>-<purpose>-<account>-<region>`,
+ * globally unique because an account holds one stack per cluster name and region (the cluster part
+ * is shortened to keep the name within S3's 63 characters).
+ */
+export function defaultBucketName(clusterName: string, purpose: string, accountId: string, region: string): string {
+    const suffix = `-${purpose}-${accountId}-${region}`;
+    return `${clusterName.toLowerCase().slice(0, 63 - suffix.length).replace(/[-.]+$/, "")}${suffix}`;
+}
+
 /** `arn:<partition>:s3:::<name>` — pure, so IAM policies can be built at plan time. */
 export function bucketArn(bucketName: string, partition: string): string {
     return s3BucketArn(partition, bucketName);

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
-import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
+import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
 import { helmRelease } from "../release";
 
@@ -250,7 +250,7 @@ export class VeleroBackup extends pulumi.ComponentResource {
             const { bucketName, roleArn, ready } = irsaBucket(name, {
                 eks,
                 bucket: {
-                    bucketName: args.config.bucket || `${eks.clusterName}-velero`.toLowerCase(),
+                    bucketName: args.config.bucket || defaultBucketName(eks.clusterName, "velero", eks.accountId, eks.region),
                     expirationDays: veleroBucketExpirationDays(),
                     noncurrentDays: VELERO_NONCURRENT_DAYS,
                     protect: args.persistent,

@@ -195,6 +195,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
 
         const awsProvider = new aws.Provider(`${name}-aws`, {
             region: s.region,
+            // Credentials for another account fail before anything is created.
+            allowedAccountIds: [s.accountId],
             defaultTags: { tags: { "kubechat.io/cluster": s.clusterName } },
         }, { parent: this });
         const o = { parent: this, provider: awsProvider };
@@ -253,6 +255,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         this.eks = {
             clusterName: s.clusterName,
             region: s.region,
+            accountId: s.accountId,
             oidcProviderArn: oidc.arn,
             oidcProviderUrl: issuer.apply((u) => u.replace(/^https:\/\//, "")),
             kmsKeyArn: key.arn,

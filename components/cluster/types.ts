@@ -7,6 +7,8 @@ export interface EksInfo {
     /** EKS cluster name (known at plan time: it is set explicitly). */
     clusterName: string;
     region: string;
+    /** AWS account the stack deploys into (`kubechat:eks.accountId`, known at plan time). */
+    accountId: string;
     /** IAM OIDC provider ARN, for IRSA trust policies. */
     oidcProviderArn: pulumi.Input<string>;
     /** OIDC issuer URL without https://, for IRSA trust policy conditions. */

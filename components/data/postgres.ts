@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { podSecurityLabels, recommendedLabels } from "../labels";
-import { BackupStoreArgs, irsaBucket } from "../aws/bucket";
+import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies } from "./network";
 import { objectStoreEgress, tcp } from "../network";
 import {
@@ -148,7 +148,7 @@ export class PostgresHA extends pulumi.ComponentResource {
             const bucket = irsaBucket(`${name}-wal`, {
                 eks,
                 bucket: {
-                    bucketName: pg.backupBucket || `${eks.clusterName}-pg-wal`.toLowerCase(),
+                    bucketName: pg.backupBucket || defaultBucketName(eks.clusterName, "pg-wal", eks.accountId, eks.region),
                     // Never by age: see WAL_NONCURRENT_DAYS.
                     expirationDays: 0,
                     noncurrentDays: WAL_NONCURRENT_DAYS,

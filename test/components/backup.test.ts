@@ -77,9 +77,9 @@ describe("VeleroBackup (component)", () => {
             const p = await planStack("prod");
             const b = resources(p, "aws:s3/bucket:Bucket", "backup-bucket");
             assert.strictEqual(b.length, 1);
-            assert.strictEqual(b[0].inputs.bucket, "kubechat-prod-velero");
+            assert.strictEqual(b[0].inputs.bucket, "kubechat-prod-velero-123456789012-us-east-1");
             assert.ok(b[0].protect && b[0].retainOnDelete);
-            const companion = (type: string) => resources(p, type, "backup-bucket").map((r) => r.inputs).find((i) => i.bucket === "kubechat-prod-velero");
+            const companion = (type: string) => resources(p, type, "backup-bucket").map((r) => r.inputs).find((i) => i.bucket === "kubechat-prod-velero-123456789012-us-east-1");
             assert.strictEqual(companion("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
             assert.strictEqual(companion("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration.status, "Enabled");
             assert.strictEqual(companion("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").restrictPublicBuckets, true);

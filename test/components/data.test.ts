@@ -141,7 +141,7 @@ describe("PostgresHA (component)", () => {
             const bucket = resources(p, "aws:s3/bucket:Bucket", "postgres-wal");
             assert.strictEqual(bucket.length, 1);
             const name = bucket[0].inputs.bucket;
-            assert.strictEqual(name, "kubechat-prod-pg-wal");
+            assert.strictEqual(name, "kubechat-prod-pg-wal-123456789012-us-east-1");
             assert.ok(bucket[0].protect && bucket[0].retainOnDelete);
             assert.strictEqual(bucket[0].inputs.forceDestroy, false);
             const companion = (type: string) => {
@@ -186,7 +186,7 @@ describe("PostgresHA (component)", () => {
             assert.match(role[0].inputs.description, /kubechat-data\/postgres-pod/);
             assert.strictEqual(resources(p, "aws:iam/rolePolicy:RolePolicy", "postgres-wal-irsa").length, 1);
             const cm = object(p, "ConfigMap", "postgres-pod-env");
-            assert.strictEqual(cm.data.WAL_S3_BUCKET, "kubechat-prod-pg-wal");
+            assert.strictEqual(cm.data.WAL_S3_BUCKET, "kubechat-prod-pg-wal-123456789012-us-east-1");
             assert.strictEqual(cm.data.AWS_ENDPOINT, undefined);
             const v = release(p, "postgres-operator").inputs.values;
             assert.strictEqual(v.configKubernetes.pod_environment_secret, undefined);

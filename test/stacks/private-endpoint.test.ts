@@ -41,7 +41,7 @@ describe("prod deploys reach the private EKS endpoint", () => {
         assert.deepStrictEqual(prodStack.publicAccessCidrs, []);
         assert.ok(prodStack.privateAccessCidrs.length > 0, "prod names the deploy runner's network");
         assert.deepStrictEqual(privateAccessRules(["10.100.0.0/24", "10.100.0.0/24"]), [{ id: "10-100-0-0-24", cidr: "10.100.0.0/24" }]);
-        const eks = { cluster: { kind: "eks" }, eks: { clusterName: "kc", publicAccessCidrs: [], privateAccessCidrs: [] } };
+        const eks = { cluster: { kind: "eks" }, eks: { clusterName: "kc", accountId: "123456789012", publicAccessCidrs: [], privateAccessCidrs: [] } };
         assert.throws(() => parseConfig(eks, "kubechat", "t"), /kubechat:eks\.privateAccessCidrs: is required while eks\.publicAccessCidrs is empty/);
         assert.doesNotThrow(() => parseConfig({ ...eks, eks: { ...eks.eks, publicAccessCidrs: ["203.0.113.0/28"] } }, "kubechat", "t"));
     });

@@ -10,7 +10,7 @@ import { veleroIamPolicy } from "../../components/backup/velero";
 import { ROOT } from "../../scripts/lib/plan";
 
 const eks = (version: string) => ({
-    cluster: { kind: "eks" }, eks: { version, clusterName: "kc", privateAccessCidrs: ["10.100.0.0/24"] },
+    cluster: { kind: "eks" }, eks: { version, clusterName: "kc", privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012" },
 });
 
 describe("AWS coupling", () => {
@@ -51,5 +51,26 @@ describe("AWS coupling", () => {
         };
         walk(path.join(ROOT, "components"));
         assert.deepStrictEqual(offenders, []);
+    });
+});
+
+describe("default bucket names", () => {
+    it("are globally unique: account and region in the name, within S3's 63 characters", () => {
+        const { defaultBucketName } = require("../../components/aws/bucket") as typeof import("../../components/aws/bucket");
+        assert.strictEqual(defaultBucketName("kubechat-prod", "pg-wal", "123456789012", "us-east-1"), "kubechat-prod-pg-wal-123456789012-us-east-1");
+        assert.notStrictEqual(defaultBucketName("kubechat-prod", "velero", "111111111111", "us-east-1"), defaultBucketName("kubechat-prod", "velero", "222222222222", "us-east-1"));
+        assert.notStrictEqual(defaultBucketName("kubechat-prod", "velero", "111111111111", "us-east-1"), defaultBucketName("kubechat-prod", "velero", "111111111111", "eu-west-1"));
+        const long = defaultBucketName("a".repeat(63), "pg-wal", "123456789012", "ap-southeast-2");
+        assert.ok(long.length <= 63 && long.endsWith("-pg-wal-123456789012-ap-southeast-2"), long);
+    });
+
+    it("EKS needs the account: the provider is pinned to it", async function () {
+        this.timeout(120000);
+        const { planStack } = require("../harness") as typeof import("../harness");
+        const plan = await planStack("prod");
+        const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws")!;
+        // Provider inputs travel JSON-encoded.
+        assert.deepStrictEqual(JSON.parse(provider.inputs.allowedAccountIds), [plan.config.eks.accountId]);
+        assert.throws(() => parseConfig({ cluster: { kind: "eks" }, eks: { privateAccessCidrs: ["10.100.0.0/24"] } }, "kubechat", "t"), /kubechat:eks\.accountId: is required on EKS/);
     });
 });

@@ -57,9 +57,9 @@ describe("config loader", () => {
             "kubechat:backup.bucket: is required on-prem when backup.enabled is on",
             "kubechat:objectStore.credentialsSecret: is required unless kubechat:objectStoreAccessKeyId and kubechat:objectStoreSecretAccessKey are set (as secrets)",
         ]);
-        const eks = { cluster: { kind: "eks", zones: 3 }, eks: { privateAccessCidrs: ["10.100.0.0/24"], nodeGroups: { "general-purpose": { minSize: 3, maxSize: 45, desiredSize: 3 } } } };
+        const eks = { cluster: { kind: "eks", zones: 3 }, eks: { privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012", nodeGroups: { "general-purpose": { minSize: 3, maxSize: 45, desiredSize: 3 } } } };
         assert.deepStrictEqual(problems(eks), ["kubechat:eks.nodeGroups: maximum sizes add up to 55, above eks.maxNodes (50)"]);
-        assert.deepStrictEqual(problems({ ...eks, eks: { privateAccessCidrs: ["10.100.0.0/24"], nodeGroups: { "general-purpose": { minSize: 3, maxSize: 20, desiredSize: 1 } } } }), ["kubechat:eks.nodeGroups.general-purpose.desiredSize: must be between minSize and maxSize (3..20)"]);
+        assert.deepStrictEqual(problems({ ...eks, eks: { privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012", nodeGroups: { "general-purpose": { minSize: 3, maxSize: 20, desiredSize: 1 } } } }), ["kubechat:eks.nodeGroups.general-purpose.desiredSize: must be between minSize and maxSize (3..20)"]);
     });
 
     it("applies the components' own rules before anything is created", () => {

@@ -188,7 +188,7 @@ describe("eks: cluster access, kubeconfig, storage, autoscaler values", () => {
     });
 
     it("validation names the node group key", () => {
-        const eks = parseConfig({ cluster: { kind: "eks" }, eks: { nodeGroups: {}, privateAccessCidrs: ["10.100.0.0/24"] } }, "p", "s").eks;
+        const eks = parseConfig({ cluster: { kind: "eks" }, eks: { nodeGroups: {}, privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012" } }, "p", "s").eks;
         assert.deepStrictEqual(validateEksArgs({ eks: { ...eks, nodeGroups: {} } }), ["eks.nodeGroups: at least one node group is required"]);
     });
 });
@@ -196,7 +196,7 @@ describe("eks: cluster access, kubeconfig, storage, autoscaler values", () => {
 describe("eks: config cross-checks", () => {
     const problems = (eks: Record<string, unknown>): string[] => {
         try {
-            parseConfig({ cluster: { kind: "eks", zones: 3 }, eks: { privateAccessCidrs: ["10.100.0.0/24"], ...eks } }, "p", "s");
+            parseConfig({ cluster: { kind: "eks", zones: 3 }, eks: { privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012", ...eks } }, "p", "s");
             return [];
         } catch (e) {
             assert.ok(e instanceof ConfigError, String(e));
