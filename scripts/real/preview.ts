@@ -5,12 +5,12 @@
  * PULUMI_HOME, a temp passphrase, and the project + stack files (the checkout is never written).
  *
  *   node scripts/run.js scripts/real/preview.ts <stack> --kubeconfig <file> --charts <dir> --json <file>
- *        [--config-file <Pulumi.<stack>.yaml>] [--set ns:key.path=value ...] [--no-policy]
+ *        [--config-file <Pulumi.<stack>.yaml>] [--set ns:key.path=value ...] [--no-policy | --policy-pack-config <json>]
  *
  * The Node.js language host (pulumi-language-nodejs) is a separate Go module that the module proxy does
  * not serve, so the program runs through the Automation API's inline language server (the CLI connects
- * to it with --client), in this process. Policy packs then start through the CLI's
- * pulumi-analyzer-policy-nodejs launcher. See docs/real-engine.md.
+ * to it with --client), in this process; the policy pack starts through a launcher (below). See
+ * docs/real-engine.md.
  *
  * Writes JSON: { ok, error?, summary (changeSummary), urns (every resource the preview stepped on),
  * policy: [{ policy, level, urn, message }], stdout }.
@@ -37,6 +37,8 @@ interface Args {
     configFile?: string;
     set: string[];
     policy: boolean;
+    /** Policy pack config (default policies/config/<stack>.json). */
+    policyConfig?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -54,6 +56,7 @@ function parseArgs(argv: string[]): Args {
         else if (k === "--config-file") a.configFile = path.resolve(v());
         else if (k === "--set") a.set.push(v());
         else if (k === "--no-policy") a.policy = false;
+        else if (k === "--policy-pack-config") a.policyConfig = path.resolve(v());
         else if (k.startsWith("-")) throw new Error(`unknown option ${k}`);
         else a.stack = k;
     }
@@ -128,8 +131,14 @@ export async function realPreview(a: Args): Promise<PreviewResult> {
             }
             fs.cpSync(path.join(ROOT, "policies", "config"), path.join(pp, "config"), { recursive: true });
             fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pp, "node_modules"));
-            policyPacks.push(pp);
-            policyPackConfigs.push(path.join(pp, "config", `${a.stack}.json`));
+            // Without a Node.js language plugin the CLI cannot start a policy pack directory (it asks the
+            // language host to RunPlugin it). It also accepts an executable as --policy-pack, reading
+            // PulumiPolicy.yaml beside it and passing the engine address: this launcher does what the
+            // language host does for a Node.js pack, run @pulumi/pulumi/cmd/run-policy-pack in the pack.
+            const launcher = path.join(pp, "run-policy-pack");
+            fs.writeFileSync(launcher, '#!/bin/sh\ncd "$(dirname "$0")" && exec node ./node_modules/@pulumi/pulumi/cmd/run-policy-pack "$1" .\n', { mode: 0o755 });
+            policyPacks.push(launcher);
+            policyPackConfigs.push(a.policyConfig ?? path.join(pp, "config", `${a.stack}.json`));
         }
 
         const urns = new Set<string>();

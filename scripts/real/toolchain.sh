@@ -135,16 +135,6 @@ build_kubernetes_provider() {
   ln -sf "$REAL_CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_MODULE_VERSION/bin/pulumi-resource-kubernetes" "$REAL_CACHE/bin/"
 }
 
-# The Node.js policy-pack launcher the CLI looks for when no Node.js language plugin is installed
-# (pulumi-analyzer-policy-<runtime>, started in the policy pack's directory with the engine address and ".").
-# Pulumi's release archives ship the equivalent next to the CLI; it is a one-liner, so it is written here.
-write_policy_launcher() {
-  local bin="$REAL_CACHE/bin"
-  mkdir -p "$bin"
-  printf '#!/bin/sh\nexec node ./node_modules/@pulumi/pulumi/cmd/run-policy-pack "$@"\n' > "$bin/pulumi-analyzer-policy-nodejs"
-  chmod +x "$bin/pulumi-analyzer-policy-nodejs"
-}
-
 # --env: print where each tool is (KEY=path lines), without building.
 if [ "${1:-}" = "--env" ]; then
   printf 'REAL_CACHE=%s\n' "$REAL_CACHE"
@@ -162,7 +152,7 @@ if [ "${1:-}" = "--env" ]; then
 fi
 
 tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider)
-write_policy_launcher
+mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
   case "$t" in

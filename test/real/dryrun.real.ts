@@ -118,7 +118,7 @@ describe("real API server: server-side dry-run of every object (test:real a)", f
                 `      ${stack}: ${own.length} plan objects, ${rendered.length} rendered chart objects, ${r.crds} CRDs installed; ` +
                     `${r.accepted} accepted by a server-side dry run, ${r.errors.length} rejected; with a value known only after apply: ${unknown.map((o) => id(o.object)).join(", ") || "none"}`,
             );
-            if (rendered.length === 0) console.log(`      ${stack}: no rendered chart output in this plan (out/${stack}/rendered/ absent)`);
+            assert.ok(rendered.length > 0, `plan of ${stack} rendered no chart`);
             assert.deepStrictEqual(r.errors, [], `${stack}: the API server rejected objects:\n${r.errors.join("\n")}`);
             assert.strictEqual(r.code, 0, `kubectl apply exited ${r.code}`);
             assert.strictEqual(r.accepted, all.length, `${stack}: ${all.length} objects sent, ${r.accepted} accepted`);

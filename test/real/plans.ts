@@ -1,6 +1,7 @@
 /**
  * Offline plans for the real-engine tests: `npm run plan` run as a child process (the mock runtime is
- * process-global, and the preview runs the program for real) into a temp --out, once per stack.
+ * process-global, and the preview runs the program for real) into a temp --out, once per stack, with
+ * every chart rendered from ../shared/charts.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -9,6 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
+/** The pinned chart archives beside the checkout (as in CI), rendered into <out>/rendered/. */
+export const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
 
 export interface StackPlan {
     stack: string;
@@ -30,7 +33,7 @@ export function planOf(stack: string): StackPlan {
     const out = path.join(tmpRoot, stack);
     let code = 0;
     try {
-        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "plan.ts"), stack, "--out", out], {
+        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "plan.ts"), stack, "--out", out, "--charts", CHARTS], {
             cwd: ROOT,
             stdio: ["ignore", "ignore", "pipe"],
             encoding: "utf8",
