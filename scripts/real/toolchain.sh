@@ -17,6 +17,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.sh
 source "$here/versions.sh"
 
+# Go as the machine image installs it, also where a login shell's PATH is not set up.
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
 export GOTOOLCHAIN=local GOFLAGS=-mod=mod
 nice_level="${KUBECHAT_REAL_NICE:-15}"
 mkdir -p "$REAL_CACHE/src"
