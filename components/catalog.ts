@@ -39,8 +39,11 @@ export const IMAGES = {
     "istio-install-cni": { repository: "docker.io/istio/install-cni", tag: ISTIO },
     // Zalando postgres-operator, Spilo (Patroni + WAL-G), PgBouncer, logical backup.
     "postgres-operator": { repository: "ghcr.io/zalando/postgres-operator", tag: "v2.0.0" },
-    "spilo": { repository: "ghcr.io/zalando/spilo-17", tag: "4.0-p3" },
-    "pgbouncer": { repository: "registry.opensource.zalan.do/acid/pgbouncer", tag: "master-32" },
+    // Operator 2.0.0's own images: its chart's default Spilo (Patroni 4.1.0, which no longer blocks all
+    // writes when a replica dies right after rejoining the synchronous set; runs the declared major via
+    // PGVERSION) and the PgBouncer image its release publishes, which reads the `<pooler>-userlist` Secret.
+    "spilo": { repository: "ghcr.io/zalando/spilo-18", tag: "4.1-p2" },
+    "pgbouncer": { repository: "ghcr.io/zalando/postgres-operator/pgbouncer", tag: "v2.0.0" },
     "logical-backup": { repository: "ghcr.io/zalando/postgres-operator/logical-backup", tag: "v2.0.0" },
     // Argo Rollouts.
     "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },

@@ -15,6 +15,7 @@ import { KubeChat } from "./app/kubechat";
 import { PostgresHA } from "./data/postgres";
 import { VELERO_RELEASE, VeleroBackup } from "./backup/velero";
 import { backupAlertRules } from "./backup/alerts";
+import { synchronousNodeCount } from "./data/patroni";
 import { Observability } from "./observability";
 import { ArgoCdApp } from "./gitops/argocd";
 
@@ -137,6 +138,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 } : undefined,
                 velero: this.backup && this.backup.bucketName !== "" ? { namespace: this.backup.namespace, release: VELERO_RELEASE } : undefined,
             }),
+            postgresSyncStandbys: c.postgres.enabled ? synchronousNodeCount(c.postgres) : undefined,
             namespaces: ns,
         }, { parent: this });
 

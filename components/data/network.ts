@@ -55,8 +55,8 @@ export function dataNetworkPolicies(a: DataNetworkArgs): NetworkPolicyPlan[] {
                     { from: [appPods, poolers, logicalBackup], ports: tcp(POSTGRES_PORT) },
                     // Replication and the Patroni REST API between members; the operator manages both.
                     { from: [members, operator], ports: tcp(POSTGRES_PORT, PATRONI_PORT) },
-                    // Prometheus scrapes the exporter sidecar.
-                    { from: [inNamespace(a.monitoringNamespace)], ports: tcp(EXPORTER_PORT) },
+                    // Prometheus scrapes the exporter sidecar and Patroni's /metrics.
+                    { from: [inNamespace(a.monitoringNamespace)], ports: tcp(EXPORTER_PORT, PATRONI_PORT) },
                 ],
                 egress: [{ to: [members], ports: tcp(POSTGRES_PORT, PATRONI_PORT) }, API_SERVER, ...objectStore],
             },

@@ -5,6 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketArn } from "../aws/partition";
 import { ResolvedImage } from "../catalog";
+import { patroniSpec, synchronousNodeCount } from "./patroni";
+
+export { synchronousNodeCount };
 
 /**
  * The Postgres HA settings this planning reads (`kubechat:postgres` satisfies it; defaults and
@@ -117,11 +120,6 @@ export function appRoleName(appNamespace: string, user: string): string {
 /** Name of the operator-generated credentials Secret (keys `username`, `password`) in the app namespace. */
 export function credentialsSecretName(appNamespace: string, user: string, cluster: string): string {
     return `${appRoleName(appNamespace, user)}.${cluster}.credentials.postgresql.acid.zalan.do`;
-}
-
-/** Patroni synchronous replication: `min(synchronousReplicas, instances - 1)`; off with a single member. */
-export function synchronousNodeCount(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): number {
-    return Math.max(0, Math.min(pg.synchronousReplicas, pg.instances - 1));
 }
 
 const DAILY = /^\d{1,2}\s+\d{1,2}\s+\*\s+\*\s+\*$/;
@@ -428,7 +426,6 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
     const { pg } = a;
     const cluster = postgresClusterName(pg);
     const role = appRoleName(a.appNamespace, pg.user);
-    const sync = synchronousNodeCount(pg);
     return {
         teamId: pg.teamId,
         dockerImage: a.spilo.ref,
@@ -441,11 +438,8 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
                 max_connections: String(maxConnections(pg)),
             },
         },
-        // strict false: when no synchronous standby is available Patroni falls back to asynchronous
-        // replication so writes keep flowing (RPO > 0 during that window) instead of blocking.
-        patroni: sync > 0
-            ? { synchronous_mode: true, synchronous_node_count: sync, synchronous_mode_strict: false }
-            : { synchronous_mode: false },
+        // Timing, synchronous replication and failsafe mode: see patroni.ts (the failover drill reads the same).
+        patroni: patroniSpec(pg),
         volume: { size: pg.volumeSize, ...(a.storageClass ? { storageClass: a.storageClass } : {}) },
         resources: {
             requests: { cpu: pg.cpuRequest, memory: pg.memoryRequest },

@@ -37,6 +37,8 @@ export interface ObservabilityArgs {
     managedControlPlane?: boolean;
     /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
     dataNamespace?: string;
+    /** Patroni synchronous_node_count of the Postgres cluster (0 = asynchronous): sync-standby alert. */
+    postgresSyncStandbys?: number;
     /** Velero namespace when backups are on: its ServiceMonitor. */
     veleroNamespace?: string;
     /** Backup alert rules (Postgres WAL-G and logical backups, Velero) for the platform PrometheusRule. */
@@ -83,7 +85,8 @@ export class Observability extends pulumi.ComponentResource {
                 mesh: args.mesh,
                 meshTargets: args.meshTargets,
                 routing: { alerting: c.alerting, managedControlPlane: args.managedControlPlane },
-                alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules },
+                alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules,
+                    postgresSyncStandbys: args.postgresSyncStandbys },
             }, { parent: this });
         }
 

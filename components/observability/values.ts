@@ -7,6 +7,7 @@ import { ES_SNAPSHOT_REPOSITORY, EsSnapshotTarget, esSlmPolicy, esSnapshotPodSet
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
+import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
 
@@ -256,8 +257,10 @@ export function serviceMonitor(t: ScrapeTarget, namespace: string, mesh: boolean
 }
 
 /**
- * PodMonitor for the Postgres members' postgres_exporter sidecars (port `exporter`), kept in the
- * monitoring namespace and selecting the data namespace, so it needs nothing from the data layer.
+ * PodMonitor for the Postgres members: the postgres_exporter sidecars (port `exporter`) and Patroni's
+ * own `/metrics` on 8008 (`patroni_sync_standby`, `patroni_primary`...; the operator declares that
+ * container port without a name, hence `portNumber`). Kept in the monitoring namespace and selecting
+ * the data namespace, so it needs nothing from the data layer.
  */
 export function postgresPodMonitor(monitoringNamespace: string, dataNamespace: string): Record<string, unknown> {
     return {
@@ -267,7 +270,10 @@ export function postgresPodMonitor(monitoringNamespace: string, dataNamespace: s
         spec: {
             selector: { matchLabels: { application: "spilo" } },
             namespaceSelector: { matchNames: [dataNamespace] },
-            podMetricsEndpoints: [{ port: "exporter", interval: "30s" }],
+            podMetricsEndpoints: [
+                { port: "exporter", interval: "30s" },
+                { portNumber: PATRONI_METRICS_PORT, path: "/metrics", interval: "30s" },
+            ],
         },
     };
 }
@@ -336,6 +342,8 @@ export interface AlertRuleArgs {
     p99Seconds?: number;
     /** Data namespace when Postgres is deployed (replication lag rule). */
     dataNamespace?: string;
+    /** Patroni synchronous_node_count (>0: alert when fewer synchronous standbys are in the set). */
+    postgresSyncStandbys?: number;
     /** Velero namespace when backups are on (its ServiceMonitor). */
     veleroNamespace?: string;
     /** Istio namespace when the mesh runs (control-plane rule). */
@@ -384,6 +392,15 @@ export function alertRules(a: AlertRuleArgs): { name: string; rules: AlertRule[]
     if (a.dataNamespace) {
         platform.push(rule("KubeChatPostgresReplicationLag", `max by (pod) (pg_replication_lag_seconds{namespace="${a.dataNamespace}"}) > 30`, "5m", "warning",
             "Postgres replica lags behind the primary", "Replica {{ $labels.pod }} is {{ $value | humanizeDuration }} behind (postgres_exporter pg_replication_lag_seconds)."));
+        const sync = a.postgresSyncStandbys ?? 0;
+        if (sync > 0) {
+            // Non-strict synchronous mode keeps acknowledging commits with fewer (even zero) synchronous
+            // standbys; Patroni's gauge is 1 on each member that is in the synchronous set.
+            platform.push(rule("KubeChatPostgresSyncStandbysMissing",
+                `(sum(patroni_sync_standby{namespace="${a.dataNamespace}"}) or vector(0)) < ${sync}`, "5m", "critical",
+                "Fewer synchronous Postgres standbys than configured",
+                `{{ $value }} of ${sync} synchronous standbys in ${a.dataNamespace}: acknowledged commits are on fewer nodes than promised (Patroni patroni_sync_standby).`));
+        }
     }
     if (a.istioSystemNamespace) {
         platform.push(rule("KubeChatMeshControlPlaneDown", `absent(up{namespace="${a.istioSystemNamespace}", service="istiod"} == 1)`, "5m", "critical",

@@ -138,7 +138,7 @@ describe("Observability (component)", () => {
             assert.strictEqual(pm.metadata.namespace, "monitoring");
             assert.deepStrictEqual(pm.spec.namespaceSelector, { matchNames: ["kubechat-data"] });
             assert.deepStrictEqual(pm.spec.selector, { matchLabels: { application: "spilo" } });
-            assert.deepStrictEqual(pm.spec.podMetricsEndpoints, [{ port: "exporter", interval: "30s" }]);
+            assert.deepStrictEqual(pm.spec.podMetricsEndpoints, [{ port: "exporter", interval: "30s" }, { portNumber: 8008, path: "/metrics", interval: "30s" }]);
             const sidecar = object(plan, "postgresql", "kubechat-db").spec.sidecars[0];
             assert.ok(sidecar.ports.some((p: any) => p.name === "exporter"), "the port the PodMonitor names exists");
         }

@@ -93,8 +93,8 @@ describe("data: pure planning", () => {
         const v: any = operatorValues({ pg: pgDefaults(), namespace: "kubechat-data", persistent: true, backup: onprem, images: images() });
         it("images from the catalog", () => {
             assert.deepStrictEqual(v.image, { registry: "ghcr.io", repository: "zalando/postgres-operator", tag: "v2.0.0" });
-            assert.strictEqual(v.configGeneral.docker_image, "ghcr.io/zalando/spilo-17:4.0-p3");
-            assert.strictEqual(v.configConnectionPooler.connection_pooler_image, "registry.opensource.zalan.do/acid/pgbouncer:master-32");
+            assert.strictEqual(v.configGeneral.docker_image, "ghcr.io/zalando/spilo-18:4.1-p2");
+            assert.strictEqual(v.configConnectionPooler.connection_pooler_image, "ghcr.io/zalando/postgres-operator/pgbouncer:v2.0.0");
             assert.strictEqual(v.configLogicalBackup.logical_backup_docker_image, "ghcr.io/zalando/postgres-operator/logical-backup:v2.0.0");
         });
         it("anti-affinity preferred on hostname, PDBs, cross-namespace secrets, WAL-G ConfigMap and credentials Secret", () => {
@@ -181,10 +181,13 @@ describe("data: pure planning", () => {
         const spec: any = clusterSpec({ pg: pgDefaults(), appNamespace: "kubechat-system", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "gp3", zones: 3, backups: true });
         it("HA members, Patroni synchronous mode (strict off), archive_timeout", () => {
             assert.strictEqual(spec.teamId, "kubechat");
-            assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-17:4.0-p3");
+            assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-18:4.1-p2");
             assert.strictEqual(spec.numberOfInstances, 3);
             assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: String(maxConnections(pgDefaults())) } });
-            assert.deepStrictEqual(spec.patroni, { synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
+            assert.deepStrictEqual(spec.patroni, {
+                ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true,
+                synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false,
+            });
         });
         it("volume, resources, users and databases", () => {
             assert.deepStrictEqual(spec.volume, { size: "50Gi", storageClass: "gp3" });
@@ -224,7 +227,7 @@ describe("data: pure planning", () => {
         });
         it("single instance: synchronous mode off; TLS adds the secret and spiloFSGroup", () => {
             const dev: any = clusterSpec({ pg: { ...pgDefaults(), instances: 1, tls: true, tlsSecretName: "pg-tls" }, appNamespace: "a", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "", zones: 1, backups: false });
-            assert.deepStrictEqual(dev.patroni, { synchronous_mode: false });
+            assert.deepStrictEqual(dev.patroni, { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: false });
             assert.deepStrictEqual(dev.tls, { secretName: "pg-tls", caFile: "ca.crt" });
             assert.strictEqual(dev.spiloFSGroup, 103);
             assert.strictEqual(spec.tls, undefined);
@@ -256,7 +259,7 @@ describe("data: pure planning", () => {
             assert.deepStrictEqual(m.ingress[0].from[1].podSelector.matchLabels, { application: "db-connection-pooler", "connection-pooler": "kubechat-db-pooler" });
             assert.deepStrictEqual(m.ingress[1].ports, [{ protocol: "TCP", port: 5432 }, { protocol: "TCP", port: 8008 }]);
             assert.deepStrictEqual(m.ingress[1].from.map((f: any) => f.podSelector.matchLabels), [{ application: "spilo", "cluster-name": "kubechat-db" }, { "app.kubernetes.io/name": "postgres-operator" }]);
-            assert.deepStrictEqual(m.ingress[2], { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }] });
+            assert.deepStrictEqual(m.ingress[2], { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 9187 }, { protocol: "TCP", port: 8008 }] });
             // Patroni's DCS is the Kubernetes API; WAL-G reaches the object store.
             assert.deepStrictEqual(m.egress.slice(1).map((e: any) => e.ports.map((p: any) => p.port)), [[443, 6443], [9000]]);
             assert.deepStrictEqual(m.egress[1].to, [{ ipBlock: { cidr: "10.0.0.0/16" } }], "API server by its CIDR");

@@ -1,0 +1,114 @@
+import * as assert from "assert";
+import { configSchema } from "../../components/config";
+import { Catalog, IMAGES } from "../../components/catalog";
+import { clusterSpec } from "../../components/data/values";
+import { dataNetworkPolicies } from "../../components/data/network";
+import {
+    PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB, patroniSpec, poolerPodSizing,
+    spiloDefaultMaxConnections,
+} from "../../components/data/patroni";
+import { alertRules, postgresPodMonitor } from "../../components/observability/values";
+
+const pg = (over: Record<string, unknown> = {}) => configSchema.parse({ postgres: over }).postgres;
+
+describe("data: effective Patroni configuration (what the failover drill runs)", () => {
+    it("the pinned Spilo is in the release table and ships a Patroni with the sync-set rejoin fix", () => {
+        const key = `${IMAGES.spilo.repository}:${IMAGES.spilo.tag}`;
+        assert.ok(SPILO_RELEASES[key], `${key} missing from SPILO_RELEASES`);
+        assert.ok(compareVersions(SPILO_RELEASES[key].patroni, PATRONI_SYNC_REJOIN_FIX) >= 0, `${key} ships Patroni ${SPILO_RELEASES[key].patroni}`);
+        const e = effectivePatroniConfig(pg());
+        assert.strictEqual(e.spiloImage, key);
+        assert.strictEqual(e.hasSyncRejoinFix, true);
+    });
+
+    it("the old Spilo 4.0-p3 ships Patroni 4.0.4, without the fix", () => {
+        const e = effectivePatroniConfig(pg(), { repository: "ghcr.io/zalando/spilo-17", tag: "4.0-p3" });
+        assert.strictEqual(e.patroniVersion, "4.0.4");
+        assert.strictEqual(e.hasSyncRejoinFix, false);
+    });
+
+    it("refuses an image whose Patroni version nobody checked", () => {
+        assert.throws(() => effectivePatroniConfig(pg(), { repository: "ghcr.io/zalando/spilo-18", tag: "9.9-p9" }), /Patroni version unknown/);
+    });
+
+    it("is exactly the patroni section, parameters and pooler the component puts in the postgresql resource", () => {
+        const c = new Catalog();
+        for (const settings of [pg(), pg({ instances: 5, synchronousReplicas: 3, poolerInstances: 3, poolerMaxDbConnections: 90 }), pg({ instances: 1 })]) {
+            const spec: any = clusterSpec({ pg: settings, appNamespace: "a", spilo: c.image("spilo"), exporter: c.image("postgres-exporter"), storageClass: "", zones: 3, backups: true });
+            const e = effectivePatroniConfig(settings);
+            assert.deepStrictEqual(e.dcs, spec.patroni);
+            for (const [k, v] of Object.entries(spec.postgresql.parameters ?? {})) assert.strictEqual(e.postgresql.parameters[k], v, k);
+            assert.strictEqual(e.pooler.instances, spec.connectionPooler.numberOfInstances);
+            assert.strictEqual(e.pooler.perPod.pool_mode, spec.connectionPooler.mode);
+            assert.strictEqual(e.pooler.perPod.max_db_connections, Math.floor(spec.connectionPooler.maxDBConnections / spec.connectionPooler.numberOfInstances));
+            assert.strictEqual(e.members, settings.instances);
+            assert.strictEqual(e.postgresMajor, settings.version);
+        }
+    });
+
+    it("failsafe mode on, non-strict synchronous mode capped at replicas, explicit timing", () => {
+        assert.deepStrictEqual(patroniSpec({ instances: 3, synchronousReplicas: 2 }), {
+            ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true,
+            synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false,
+        });
+        assert.strictEqual(patroniSpec({ instances: 2, synchronousReplicas: 2 }).synchronous_node_count, 1);
+        const single = patroniSpec({ instances: 1, synchronousReplicas: 2 });
+        assert.strictEqual(single.synchronous_mode, false);
+        assert.strictEqual(single.synchronous_node_count, undefined);
+        // Patroni requires ttl >= loop_wait + 2 * retry_timeout.
+        const t = patroniSpec({ instances: 3, synchronousReplicas: 2 });
+        assert.ok(Number(t.ttl) >= Number(t.loop_wait) + 2 * Number(t.retry_timeout));
+    });
+
+    it("bounds are ttl + loop_wait + 5 s", () => {
+        const e = effectivePatroniConfig(pg());
+        assert.deepStrictEqual(e.bounds, { maxWriteStallSeconds: 45, maxLeaderChangeSeconds: 45 });
+    });
+
+    it("PgBouncer per pod as the operator derives it; query_wait_timeout is PgBouncer's default", () => {
+        assert.deepStrictEqual(poolerPodSizing(100, 2, "transaction"), {
+            pool_mode: "transaction", max_db_connections: 50, default_pool_size: 25, min_pool_size: 12, reserve_pool_size: 12,
+            max_client_conn: 10000, query_wait_timeout: 120, server_login_retry: 5, idle_transaction_timeout: 600,
+        });
+        assert.strictEqual(poolerPodSizing(90, 3, "session").default_pool_size, 15);
+    });
+
+    it("max_connections: Spilo's memory formula unless the stack sets it", () => {
+        assert.strictEqual(memoryMiB("4Gi"), 4096);
+        assert.strictEqual(memoryMiB("512Mi"), 512);
+        assert.strictEqual(spiloDefaultMaxConnections(4096), 136);
+        assert.strictEqual(spiloDefaultMaxConnections(1024), 100);
+        assert.strictEqual(spiloDefaultMaxConnections(65536), 1000);
+        const e = effectivePatroniConfig(pg({ memoryLimit: "8Gi" }));
+        assert.strictEqual(e.postgresql.parameters.max_connections ?? "", e.postgresql.parameters.max_connections);
+        assert.ok(Number(e.postgresql.parameters.max_connections) >= 100);
+        assert.strictEqual(e.postgresql.parameters.wal_log_hints, "on");
+    });
+
+    it("compareVersions", () => {
+        assert.strictEqual(compareVersions("4.0.4", "4.1.0"), -1);
+        assert.strictEqual(compareVersions("4.1.0", "4.1"), 0);
+        assert.strictEqual(compareVersions("4.10.0", "4.9.9"), 1);
+    });
+});
+
+describe("monitoring: synchronous standbys below the configured count", () => {
+    it("alerts on Patroni's patroni_sync_standby sum only when synchronous replication is configured", () => {
+        const rules = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", postgresSyncStandbys: 2 }).flatMap((g) => g.rules);
+        const r = rules.find((x) => x.alert === "KubeChatPostgresSyncStandbysMissing");
+        assert.ok(r);
+        assert.strictEqual(r!.expr, '(sum(patroni_sync_standby{namespace="data"}) or vector(0)) < 2');
+        assert.strictEqual(r!.labels.severity, "critical");
+        const none = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", postgresSyncStandbys: 0 }).flatMap((g) => g.rules);
+        assert.ok(!none.some((x) => x.alert === "KubeChatPostgresSyncStandbysMissing"));
+    });
+
+    it("Prometheus scrapes Patroni's /metrics on 8008 and the data NetworkPolicy admits it", () => {
+        const pm: any = postgresPodMonitor("monitoring", "data");
+        assert.deepStrictEqual(pm.spec.podMetricsEndpoints[1], { portNumber: 8008, path: "/metrics", interval: "30s" });
+        const members: any = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: [], monitoringNamespace: "monitoring" })
+            .find((p) => p.name === "members")!.spec;
+        const fromMonitoring = members.ingress.find((i: any) => JSON.stringify(i.from).includes("monitoring"));
+        assert.ok(fromMonitoring.ports.some((p: any) => p.port === 8008));
+    });
+});
