@@ -85,7 +85,6 @@ export interface PoolerPodSizing {
     pool_mode: string;
     max_db_connections: number;
     default_pool_size: number;
-    min_pool_size: number;
     reserve_pool_size: number;
     max_client_conn: number;
     query_wait_timeout: number;
@@ -93,13 +92,15 @@ export interface PoolerPodSizing {
     idle_transaction_timeout: number;
 }
 
-/** Per-pod sizing: the spec's `maxDBConnections` divided by the pod count, half of it the pool, a quarter the reserve. */
+/**
+ * Per-pod sizing: the spec's `maxDBConnections` divided by the pod count, half of it the pool, a quarter
+ * the reserve. (The operator also computes a min_pool_size, but its template leaves that line commented out.)
+ */
 export function poolerPodSizing(maxDBConnections: number, instances: number, mode: string): PoolerPodSizing {
     const maxDb = Math.floor(maxDBConnections / instances);
     const def = Math.floor(maxDb / 2);
-    const min = Math.floor(def / 2);
     return {
-        pool_mode: mode, max_db_connections: maxDb, default_pool_size: def, min_pool_size: min, reserve_pool_size: min,
+        pool_mode: mode, max_db_connections: maxDb, default_pool_size: def, reserve_pool_size: Math.floor(def / 2),
         max_client_conn: POOLER_MAX_CLIENT_CONN, ...POOLER_FIXED,
     };
 }

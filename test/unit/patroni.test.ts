@@ -67,7 +67,7 @@ describe("data: effective Patroni configuration (what the failover drill runs)",
 
     it("PgBouncer per pod as the operator derives it; query_wait_timeout is PgBouncer's default", () => {
         assert.deepStrictEqual(poolerPodSizing(100, 2, "transaction"), {
-            pool_mode: "transaction", max_db_connections: 50, default_pool_size: 25, min_pool_size: 12, reserve_pool_size: 12,
+            pool_mode: "transaction", max_db_connections: 50, default_pool_size: 25, reserve_pool_size: 12,
             max_client_conn: 10000, query_wait_timeout: 120, server_login_retry: 5, idle_transaction_timeout: 600,
         });
         assert.strictEqual(poolerPodSizing(90, 3, "session").default_pool_size, 15);
@@ -79,9 +79,11 @@ describe("data: effective Patroni configuration (what the failover drill runs)",
         assert.strictEqual(spiloDefaultMaxConnections(4096), 136);
         assert.strictEqual(spiloDefaultMaxConnections(1024), 100);
         assert.strictEqual(spiloDefaultMaxConnections(65536), 1000);
-        const e = effectivePatroniConfig(pg({ memoryLimit: "8Gi" }));
-        assert.strictEqual(e.postgresql.parameters.max_connections ?? "", e.postgresql.parameters.max_connections);
-        assert.ok(Number(e.postgresql.parameters.max_connections) >= 100);
+        const settings = pg({ memoryLimit: "8Gi" });
+        const c = new Catalog();
+        const spec: any = clusterSpec({ pg: settings, appNamespace: "a", spilo: c.image("spilo"), exporter: c.image("postgres-exporter"), storageClass: "", zones: 3, backups: true });
+        const e = effectivePatroniConfig(settings);
+        assert.strictEqual(e.postgresql.parameters.max_connections, spec.postgresql.parameters?.max_connections ?? "273");
         assert.strictEqual(e.postgresql.parameters.wal_log_hints, "on");
     });
 
