@@ -43,10 +43,14 @@ export const SPILO_RELEASES: Record<string, SpiloRelease> = {
 export const PATRONI_SYNC_REJOIN_FIX = "4.1.0";
 
 /**
- * Patroni timing. These are Spilo's own template defaults (`configure_spilo.py`: ttl 30, loop_wait 10,
- * retry_timeout 10, maximum_lag_on_failover 32 MiB), set explicitly so they no longer depend on the image.
+ * Patroni timing, set explicitly so it no longer depends on the image. Spilo's template defaults
+ * (`configure_spilo.py`: ttl 30, loop_wait 10, retry_timeout 10) gave a measured ~28 s leader failover
+ * and ~38 s of blocked writes while a synchronous standby was frozen (docs/ha.md). Halving loop_wait and
+ * retry_timeout and taking ttl to 20 s keeps Patroni's rule ttl >= loop_wait + 2 x retry_timeout and
+ * bounds both at ttl + loop_wait + 5 = 30 s; with failsafe_mode on, a slow Kubernetes API (DCS) call
+ * no longer demotes a leader that still reaches its members. maximum_lag_on_failover stays Spilo's 32 MiB.
  */
-export const PATRONI_TIMING = { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432 } as const;
+export const PATRONI_TIMING = { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432 } as const;
 
 /**
  * PgBouncer settings of the operator's pooler image (`pooler/pgbouncer.ini.tmpl`) that the operator

@@ -423,13 +423,15 @@ class Drill:
             ev = [t for t, _ in self.leader_events if t > t0]
         return ev[0] - t0 if ev else None
 
+    def gauge_sum(self):
+        return sum(x for x in (m.sync_standby_gauge() for m in self.members if not m.frozen) if x is not None)
+
     def observe(self, t0, until, min_gauge):
         """Until `until()` holds or the bound (+10 s) passes; tracks the Patroni sync-standby gauge."""
         end = t0 + self.bound + 10
         while now() < end:
             self.check_budget()
-            g = [x for x in (m.sync_standby_gauge() for m in self.members if not m.frozen) if x is not None]
-            min_gauge[0] = min(min_gauge[0], sum(g))
+            min_gauge[0] = min(min_gauge[0], self.gauge_sum())
             if until():
                 return True
             time.sleep(0.2)
@@ -591,7 +593,10 @@ class Drill:
             cur.execute("CREATE TABLE drill (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())")
         conn.close()
         self.start_bouncer(self.leader)
-        log(f"cluster up in {now() - t:.0f}s: {self.roles()}")
+        # The KubeChatPostgresSyncStandbysMissing alert sums Patroni's patroni_sync_standby gauge: a healthy
+        # cluster must report exactly the configured count, or the alert would fire (or never fire).
+        self.wait(lambda: self.gauge_sum() == self.sync_count, 15, f"patroni_sync_standby to sum to {self.sync_count}")
+        log(f"cluster up in {now() - t:.0f}s: {self.roles()}, patroni_sync_standby sum {self.gauge_sum():.0f}")
 
     def verify_no_loss(self):
         self.stop.set()

@@ -17,7 +17,7 @@ describe("PostgresHA (component)", () => {
             const p = await planStack("dev");
             const c = cr(p);
             assert.strictEqual(c.inputs.spec.numberOfInstances, 1);
-            assert.deepStrictEqual(c.inputs.spec.patroni, { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: false });
+            assert.deepStrictEqual(c.inputs.spec.patroni, { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: false });
             assert.strictEqual(c.inputs.spec.connectionPooler.numberOfInstances, 1);
             assert.strictEqual(c.inputs.spec.volume.storageClass, "local-path");
             assert.strictEqual(c.protect, false);
@@ -63,7 +63,7 @@ describe("PostgresHA (component)", () => {
             const s = c.inputs.spec;
             assert.strictEqual(s.teamId, "kubechat");
             assert.strictEqual(s.numberOfInstances, 3);
-            assert.deepStrictEqual(s.patroni, { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
+            assert.deepStrictEqual(s.patroni, { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
             // 3 pooler pods during a rollout x 68 + 10 platform clients + 3 superuser-reserved.
             assert.deepStrictEqual(s.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: "217" } });
             assert.deepStrictEqual(s.volume, { size: "20Gi", storageClass: "standard" });

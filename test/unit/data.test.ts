@@ -185,7 +185,7 @@ describe("data: pure planning", () => {
             assert.strictEqual(spec.numberOfInstances, 3);
             assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: String(maxConnections(pgDefaults())) } });
             assert.deepStrictEqual(spec.patroni, {
-                ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true,
+                ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true,
                 synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false,
             });
         });
@@ -227,7 +227,7 @@ describe("data: pure planning", () => {
         });
         it("single instance: synchronous mode off; TLS adds the secret and spiloFSGroup", () => {
             const dev: any = clusterSpec({ pg: { ...pgDefaults(), instances: 1, tls: true, tlsSecretName: "pg-tls" }, appNamespace: "a", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"), storageClass: "", zones: 1, backups: false });
-            assert.deepStrictEqual(dev.patroni, { ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: false });
+            assert.deepStrictEqual(dev.patroni, { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: false });
             assert.deepStrictEqual(dev.tls, { secretName: "pg-tls", caFile: "ca.crt" });
             assert.strictEqual(dev.spiloFSGroup, 103);
             assert.strictEqual(spec.tls, undefined);

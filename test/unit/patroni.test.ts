@@ -48,7 +48,7 @@ describe("data: effective Patroni configuration (what the failover drill runs)",
 
     it("failsafe mode on, non-strict synchronous mode capped at replicas, explicit timing", () => {
         assert.deepStrictEqual(patroniSpec({ instances: 3, synchronousReplicas: 2 }), {
-            ttl: 30, loop_wait: 10, retry_timeout: 10, maximum_lag_on_failover: 33554432, failsafe_mode: true,
+            ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true,
             synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false,
         });
         assert.strictEqual(patroniSpec({ instances: 2, synchronousReplicas: 2 }).synchronous_node_count, 1);
@@ -62,7 +62,7 @@ describe("data: effective Patroni configuration (what the failover drill runs)",
 
     it("bounds are ttl + loop_wait + 5 s", () => {
         const e = effectivePatroniConfig(pg());
-        assert.deepStrictEqual(e.bounds, { maxWriteStallSeconds: 45, maxLeaderChangeSeconds: 45 });
+        assert.deepStrictEqual(e.bounds, { maxWriteStallSeconds: 30, maxLeaderChangeSeconds: 30 });
     });
 
     it("PgBouncer per pod as the operator derives it; query_wait_timeout is PgBouncer's default", () => {
