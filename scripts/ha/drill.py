@@ -100,6 +100,26 @@ class Procs:
             except ProcessLookupError:
                 pass
 
+    def reaper(self, stop):
+        """As subreaper we inherit the postmasters Patroni detaches; reap them as soon as they exit, or
+        Patroni would wait on a zombie postmaster forever (before pg_rewind, for instance)."""
+        mine = lambda: {p.pid for p in self.started}
+        while not stop.is_set():
+            for d in os.listdir("/proc"):
+                if not d.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[0] == "Z" and int(fields[1]) == os.getpid() and int(d) not in mine():
+                    try:
+                        os.waitpid(int(d), os.WNOHANG)
+                    except ChildProcessError:
+                        pass
+            time.sleep(0.1)
+
     def reap(self):
         for p in self.started:
             p.poll()
@@ -172,8 +192,11 @@ class Member:
         while self.pids() and now() < deadline:
             self.drill.procs.reap()
             time.sleep(0.05)
-        self.drill.procs.reap()
         self.proc = None
+        # A backend forked while the kill went out is orphaned to us (subreaper): nothing of a crashed
+        # pod survives it, so neither does anything here that no live member, etcd or PgBouncer owns.
+        self.drill.kill_orphans()
+        self.drill.procs.reap()
 
     def freeze(self):
         self.frozen = self.pids()
@@ -223,6 +246,8 @@ class Drill:
         self.etcd_port, self.etcd_peer = free_port(), free_port()
         self.bouncer_port = free_port()
         self.members = [Member(self, i) for i in range(self.cfg["members"])]
+        self.reaper_stop = threading.Event()
+        threading.Thread(target=self.procs.reaper, args=(self.reaper_stop,), daemon=True).start()
         self.etcd = None
         self.bouncer = None
         self.leader = None
@@ -256,6 +281,24 @@ class Drill:
             "--initial-cluster", f"drill=http://{HOST}:{self.etcd_peer}", "--enable-v2=false",
         ], os.path.join(self.work, "etcd.log"))
         self.wait(lambda: self.http_ok(f"http://{HOST}:{self.etcd_port}/health"), 20, "etcd up")
+
+    def kill_orphans(self):
+        owned = {os.getpid()}
+        for m in self.members:
+            owned.update(m.pids())
+        for p in (self.etcd, self.bouncer):
+            if p and p.poll() is None:
+                owned.add(p.pid)
+        orphans = [p for p in Procs.descendants(os.getpid()) if p not in owned and self.is_postgres(p)]
+        Procs.signal_pids(orphans, signal.SIGKILL)
+
+    @staticmethod
+    def is_postgres(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read().split(b"\0")[0].split(b"/")[-1].startswith(b"postgres")
+        except OSError:
+            return False
 
     def kill_etcd(self):
         Procs.signal_pids([self.etcd.pid], signal.SIGKILL)
@@ -710,7 +753,12 @@ def main():
             d.table(len(d.acked), {})
         print(f"drill: 0 passed, 1 failed\ndrill: FAILED in scenario '{e.scenario}': {e}")
         for m in d.members:
-            os.system(f"tail -n 15 {m.log}")
+            print(f"--- {m.name}: processes and last log lines")
+            pids = ",".join(str(p) for p in m.pids())
+            if pids:
+                os.system(f"ps -o pid,ppid,stat,etime,wchan:20,args -p {pids}")
+            os.system(f"tail -n 40 {m.log}")
+        os.system(f"ps -o pid,ppid,stat,etime,wchan:20,args --ppid {os.getpid()}")
     except KeyboardInterrupt:
         print("drill: interrupted")
     finally:
