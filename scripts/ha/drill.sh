@@ -19,8 +19,7 @@ trap cleanup EXIT
 
 spilo_args=()
 [ -n "${HA_SPILO:-}" ] && spilo_args=(--spilo "$HA_SPILO")
-npm run -s ha:config -- "${spilo_args[@]}" "$stack" > "$work/all.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); json.dump(d[sys.argv[2]], open(sys.argv[3],"w"), indent=2)' "$work/all.json" "$stack" "$work/effective.json"
+npm run -s ha:config -- "$stack" "${spilo_args[@]}" > "$work/effective.json"
 patroni_version=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["patroniVersion"])' "$work/effective.json")
 major=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["postgresMajor"])' "$work/effective.json")
 

@@ -108,7 +108,7 @@ describe("monitoring: synchronous standbys below the configured count", () => {
     it("Prometheus scrapes Patroni's /metrics on 8008 and the data NetworkPolicy admits it", () => {
         const pm: any = postgresPodMonitor("monitoring", "data");
         assert.deepStrictEqual(pm.spec.podMetricsEndpoints[1], { portNumber: 8008, path: "/metrics", interval: "30s" });
-        const members: any = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: [], monitoringNamespace: "monitoring" })
+        const members: any = dataNetworkPolicies({ cluster: "c", appNamespace: "a", operatorLabels: {}, apiServerCidrs: ["10.0.0.0/16"], monitoringNamespace: "monitoring" })
             .find((p) => p.name === "members")!.spec;
         const fromMonitoring = members.ingress.find((i: any) => JSON.stringify(i.from).includes("monitoring"));
         assert.ok(fromMonitoring.ports.some((p: any) => p.port === 8008));
