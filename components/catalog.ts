@@ -43,7 +43,10 @@ export const IMAGES = {
     // writes when a replica dies right after rejoining the synchronous set; runs the declared major via
     // PGVERSION) and the PgBouncer image its release publishes, which reads the `<pooler>-userlist` Secret.
     "spilo": { repository: "ghcr.io/zalando/spilo-18", tag: "4.1-p2" },
-    "pgbouncer": { repository: "ghcr.io/zalando/postgres-operator/pgbouncer", tag: "v2.0.0" },
+    "pgbouncer": {
+        repository: "ghcr.io/zalando/postgres-operator/pgbouncer", tag: "v2.0.0",
+        differs: "chart 2.0.0 defaults to the moving :latest; v2.0.0 is the tag operator 2.0.0's release workflow publishes for the same pooler build",
+    },
     "logical-backup": { repository: "ghcr.io/zalando/postgres-operator/logical-backup", tag: "v2.0.0" },
     // Argo Rollouts.
     "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },

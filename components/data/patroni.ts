@@ -1,16 +1,14 @@
 /**
  * What Spilo/Patroni and the operator's PgBouncer actually run for a stack: the Patroni dynamic
  * configuration the `postgresql` resource sets, the Postgres parameters, PgBouncer sizing per pooler
- * pod, and the Patroni version the pinned Spilo image ships. Pure: the Postgres component sets its
- * `patroni` section from `patroniSpec` and the failover drill (`npm run test:ha`) reads
- * `effectivePatroniConfig`, so the drill and the deployment cannot drift apart.
+ * pod, and the Patroni version the pinned Spilo image ships. Pure: it reads the very `postgresql` spec
+ * the Postgres component creates (`clusterSpec`, whose `patroni` section is `patroniSpec`), and the
+ * failover drill (`npm run test:ha`) reads only this, so the drill and the deployment cannot drift apart.
  */
 import { Catalog, IMAGES, ImageEntry } from "../catalog";
-import type { PlatformConfig } from "../config";
-// Used only at call time: values.ts imports patroniSpec from here.
-import { clusterSpec } from "./values";
+import { PostgresSettings, clusterSpec } from "./values";
 
-type PostgresSettings = PlatformConfig["postgres"];
+export { PATRONI_TIMING, patroniSpec, synchronousNodeCount } from "./values";
 
 /** A Spilo image tag and the Patroni it ships, each row checked against Spilo's source at that tag. */
 export interface SpiloRelease {
@@ -43,46 +41,12 @@ export const SPILO_RELEASES: Record<string, SpiloRelease> = {
 export const PATRONI_SYNC_REJOIN_FIX = "4.1.0";
 
 /**
- * Patroni timing, set explicitly so it no longer depends on the image. Spilo's template defaults
- * (`configure_spilo.py`: ttl 30, loop_wait 10, retry_timeout 10) gave a measured ~28 s leader failover
- * and ~38 s of blocked writes while a synchronous standby was frozen (docs/ha.md). Halving loop_wait and
- * retry_timeout and taking ttl to 20 s keeps Patroni's rule ttl >= loop_wait + 2 x retry_timeout and
- * bounds both at ttl + loop_wait + 5 = 30 s; with failsafe_mode on, a slow Kubernetes API (DCS) call
- * no longer demotes a leader that still reaches its members. maximum_lag_on_failover stays Spilo's 32 MiB.
- */
-export const PATRONI_TIMING = { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432 } as const;
-
-/**
  * PgBouncer settings of the operator's pooler image (`pooler/pgbouncer.ini.tmpl`) that the operator
  * does not expose: `query_wait_timeout` is not in the template, so PgBouncer's default (120 s) applies.
  */
 export const POOLER_FIXED = { query_wait_timeout: 120, server_login_retry: 5, idle_transaction_timeout: 600 } as const;
 /** The operator's `constants.ConnectionPoolerMaxClientConnections`. */
 export const POOLER_MAX_CLIENT_CONN = 10000;
-
-/** Patroni synchronous replication: `min(synchronousReplicas, instances - 1)`; off with a single member. */
-export function synchronousNodeCount(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): number {
-    return Math.max(0, Math.min(pg.synchronousReplicas, pg.instances - 1));
-}
-
-/**
- * The `patroni` section of the `postgresql` resource (the operator copies it into Patroni's bootstrap
- * DCS config and syncs it to running clusters).
- * - strict off: with no synchronous standby left Patroni falls back to asynchronous replication so
- *   writes keep flowing (RPO > 0 in that window; KubeChatPostgresSyncStandbysMissing alerts).
- * - failsafe_mode: a Kubernetes API (DCS) outage longer than ttl does not demote a leader that still
- *   reaches every member over the Patroni API.
- */
-export function patroniSpec(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): Record<string, number | boolean> {
-    const sync = synchronousNodeCount(pg);
-    return {
-        ...PATRONI_TIMING,
-        failsafe_mode: true,
-        ...(sync > 0
-            ? { synchronous_mode: true, synchronous_node_count: sync, synchronous_mode_strict: false }
-            : { synchronous_mode: false }),
-    };
-}
 
 /** PgBouncer settings in each pooler pod, as the operator derives them (`getConnectionPoolerEnvVars`). */
 export interface PoolerPodSizing {

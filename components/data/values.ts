@@ -5,9 +5,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketArn } from "../aws/partition";
 import { ResolvedImage } from "../catalog";
-import { patroniSpec, synchronousNodeCount } from "./patroni";
-
-export { synchronousNodeCount };
 
 /**
  * The Postgres HA settings this planning reads (`kubechat:postgres` satisfies it; defaults and
@@ -120,6 +117,40 @@ export function appRoleName(appNamespace: string, user: string): string {
 /** Name of the operator-generated credentials Secret (keys `username`, `password`) in the app namespace. */
 export function credentialsSecretName(appNamespace: string, user: string, cluster: string): string {
     return `${appRoleName(appNamespace, user)}.${cluster}.credentials.postgresql.acid.zalan.do`;
+}
+
+/**
+ * Patroni timing, set explicitly so it no longer depends on the image. Spilo's template defaults
+ * (`configure_spilo.py`: ttl 30, loop_wait 10, retry_timeout 10) gave a measured ~28 s leader failover
+ * and ~38 s of blocked writes while a synchronous standby was frozen (docs/ha.md). Halving loop_wait and
+ * retry_timeout and taking ttl to 20 s keeps Patroni's rule ttl >= loop_wait + 2 x retry_timeout and
+ * bounds both at ttl + loop_wait + 5 = 30 s; with failsafe_mode on, a slow Kubernetes API (DCS) call
+ * no longer demotes a leader that still reaches its members. maximum_lag_on_failover stays Spilo's 32 MiB.
+ */
+export const PATRONI_TIMING = { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432 } as const;
+
+/** Patroni synchronous replication: `min(synchronousReplicas, instances - 1)`; off with a single member. */
+export function synchronousNodeCount(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): number {
+    return Math.max(0, Math.min(pg.synchronousReplicas, pg.instances - 1));
+}
+
+/**
+ * The `patroni` section of the `postgresql` resource (the operator copies it into Patroni's bootstrap
+ * DCS config and syncs it to running clusters).
+ * - strict off: with no synchronous standby left Patroni falls back to asynchronous replication so
+ *   writes keep flowing (RPO > 0 in that window; KubeChatPostgresSyncStandbysMissing alerts).
+ * - failsafe_mode: a Kubernetes API (DCS) outage longer than ttl does not demote a leader that still
+ *   reaches every member over the Patroni API.
+ */
+export function patroniSpec(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): Record<string, number | boolean> {
+    const sync = synchronousNodeCount(pg);
+    return {
+        ...PATRONI_TIMING,
+        failsafe_mode: true,
+        ...(sync > 0
+            ? { synchronous_mode: true, synchronous_node_count: sync, synchronous_mode_strict: false }
+            : { synchronous_mode: false }),
+    };
 }
 
 const DAILY = /^\d{1,2}\s+\d{1,2}\s+\*\s+\*\s+\*$/;
