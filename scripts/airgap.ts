@@ -31,7 +31,7 @@ export function mirrorPlan(airgap: { images: string[]; charts: MirrorPlan["chart
 }
 
 /** Quote a word for bash when it holds anything beyond plain path characters. */
-function shq(word: string): string {
+export function shq(word: string): string {
     return /^[A-Za-z0-9_./:@=+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

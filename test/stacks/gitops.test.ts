@@ -11,18 +11,9 @@ import { SYNC_WAVE } from "../../components/gitops/spec";
 import { checkRendered } from "../../scripts/lib/chart-checks";
 import { imageSet } from "../../scripts/lib/images";
 import { ROOT } from "../../scripts/lib/plan";
+import { appLayerResources, handoverScript } from "../../scripts/gitops-handover";
 
-const APP_COMPONENT = "kubechat:app:KubeChat";
-const VPA_CHART = "kubechat:app:VpaChart";
-
-/** Kubernetes objects the KubeChat component registers itself (not its VPA chart, not the namespace). */
-function appLayer(plan: Plan): PlanResource[] {
-    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-    return plan.resources.filter((r) => {
-        const parent = r.parent ? byUrn.get(r.parent) : undefined;
-        return r.custom && parent?.type === APP_COMPONENT && r.inputs?.kind !== "Namespace" && r.type !== VPA_CHART;
-    });
-}
+const appLayer = (plan: Plan): PlanResource[] => appLayerResources(plan);
 
 /** A GitOps manifest with what GitOps mode adds taken away again. */
 function withoutGitOps(o: any): any {
@@ -95,6 +86,21 @@ describe("GitOps mode (staging with gitops.enabled)", () => {
         const app = plan.gitops.find((m) => m.object.kind === "Rollout")!.object.spec.template.spec.containers[0].image;
         assert.ok(imageSet(checks.images).includes(app), `${app} missing from ${imageSet(checks.images).join(", ")}`);
         assert.deepStrictEqual(checks.schema.errors, []);
+    });
+
+    it("handover: Pulumi forgets exactly the objects Argo CD takes over, dependents first, nothing else", async () => {
+        const [plain, plan] = [await planStack("staging"), await gitops()];
+        const script = handoverScript("staging", appLayer(plain));
+        assert.deepStrictEqual(script.slice(0, 2), ["#!/usr/bin/env bash", "set -euo pipefail"]);
+        const urns = script.filter((l) => l.startsWith("pulumi ")).map((l) => {
+            const m = /^pulumi state delete --stack staging --yes '(urn:pulumi:staging::kubechat::[^']+)'$/.exec(l);
+            assert.ok(m, l);
+            return m![1];
+        });
+        assert.deepStrictEqual(urns.map((u) => u.split("::").pop()).sort(), plan.gitops.map((m) => m.name).sort());
+        const at = (suffix: string) => urns.findIndex((u) => u.endsWith(`::kubechat-app-api-gateway-${suffix}`));
+        assert.ok(at("binding") < at("role"), "the binding (depends on the role) goes first");
+        assert.ok(!urns.some((u) => /Namespace|VpaChart|helm\.sh/.test(u)), "the namespace and the VPA chart stay Pulumi's");
     });
 
     it("sync waves: CRD, then identity/RBAC, then guards, then Services, then workloads, then autoscalers", async () => {
