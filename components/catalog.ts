@@ -172,6 +172,8 @@ export interface CatalogOptions {
     registry?: string;
     /** `kubechat:chartRepository` — http(s) repo, `oci://` path or local directory; empty = upstream repos. */
     chartRepository?: string;
+    /** `kubechat:charts.<key>.values` — per-stack Helm values, merged over the platform's by the add-on layer. */
+    chartValues?: Partial<Record<ChartKey, { values: Record<string, unknown> }>>;
 }
 
 /** Split `host[:port]/path` into registry host and path; Docker Hub short names get `docker.io`. */
@@ -185,12 +187,14 @@ export function splitImage(repository: string): { registry: string; path: string
 export class Catalog {
     private readonly registry: string;
     private readonly chartRepository: string;
+    private readonly chartValues: CatalogOptions["chartValues"];
     private readonly usedImages = new Set<string>();
     private readonly usedCharts = new Map<string, { name: string; version: string; repo: string }>();
 
     constructor(opts: CatalogOptions = {}) {
         this.registry = (opts.registry ?? "").replace(/\/+$/, "");
         this.chartRepository = (opts.chartRepository ?? "").replace(/\/+$/, "");
+        this.chartValues = opts.chartValues ?? {};
     }
 
     /** True when every image comes from the customer's registry. */
@@ -224,6 +228,11 @@ export class Catalog {
         if (/^https?:\/\//.test(mirror)) return { chart: e.name, version: e.version, repositoryOpts: { repo: mirror } };
         // A local directory of chart archives as `helm pull` writes them.
         return { chart: `${mirror}/${e.name}-${e.version}.tgz` };
+    }
+
+    /** The stack's own values for a chart (`kubechat:charts.<key>.values`); empty when it sets none. */
+    valuesOverride(key: ChartKey): Record<string, unknown> {
+        return this.chartValues?.[key]?.values ?? {};
     }
 
     /** Registries images are allowed from: the override, or every upstream registry the catalog uses. */

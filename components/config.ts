@@ -15,7 +15,7 @@ import { kubechatProblems } from "./app/validate";
 import { validatePostgres } from "./data/values";
 import { objectStoreProblem } from "./network";
 import { alertingProblems } from "./observability/alerting";
-import { SUPPORTED_EKS_VERSIONS } from "./catalog";
+import { CHARTS, ChartKey, SUPPORTED_EKS_VERSIONS } from "./catalog";
 
 export const CONFIG_NAMESPACE = "kubechat";
 
@@ -295,6 +295,10 @@ export const configSchema = z.strictObject({
         overrides: z.array(z.string().regex(/^[a-z0-9-]+=(advisory|mandatory|disabled)$/, "must look like policy-name=advisory|mandatory|disabled")).default([]).describe("Per-policy enforcement as name=level"),
         approvedRegistries: z.array(z.string()).default([]).describe("Registries images may come from (empty = the configured registry, or the catalog's upstreams)"),
     }),
+    // Escape hatch, as cdk-eks-blueprints' add-on `values`: not declared leaf by leaf (any chart value may be set).
+    charts: z.partialRecord(z.enum(Object.keys(CHARTS) as [ChartKey, ...ChartKey[]]), z.strictObject({
+        values: z.record(z.string(), z.unknown()).default({}).describe("Helm values deep-merged over the platform's values for this chart, last (docs/addons.md)"),
+    })).default({}).describe("Per-chart overrides keyed by catalog chart key (docs/addons.md)"),
 });
 
 export type PlatformConfig = z.infer<typeof configSchema>;

@@ -50,7 +50,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         const c = args.config;
         const ns = namespaceNames(c);
         this.clusterKind = c.cluster.kind;
-        this.catalog = new Catalog({ registry: c.registry, chartRepository: c.chartRepository });
+        this.catalog = new Catalog({ registry: c.registry, chartRepository: c.chartRepository, chartValues: c.charts });
 
         this.cluster = c.cluster.kind === "eks"
             ? new EksCluster(`${name}-cluster`, {

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export interface VpaChartArgs {
     catalog: Catalog;
@@ -90,10 +90,10 @@ export class VpaChart extends pulumi.ComponentResource {
             },
         }, { parent: this, provider: args.provider });
         this.namespace = ns.metadata.name;
-        this.release = helmRelease(`${name}-release`, {
-            name: "vpa",
+        this.release = chartAddon(`${name}-release`, {
+            release: "vpa",
             namespace: ns.metadata.name,
-            ...args.catalog.chart("vpa"),
+            chart: "vpa", catalog: args.catalog,
             values: vpaValues(args.catalog),
         }, { parent: this, provider: args.provider });
         this.registerOutputs({ namespace: this.namespace, release: this.release });

@@ -11,7 +11,7 @@ import { ResolvedImage } from "../catalog";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export interface VeleroBackupArgs extends BackupStoreArgs {
     /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
@@ -278,10 +278,10 @@ export class VeleroBackup extends pulumi.ComponentResource {
             }
         }
 
-        helmRelease(`${name}-release`, {
-            name: VELERO_RELEASE,
+        chartAddon(`${name}-release`, {
+            release: VELERO_RELEASE,
             namespace: ns,
-            ...args.catalog.chart("velero"),
+            chart: "velero", catalog: args.catalog,
             values: veleroValues({
                 images: { velero: args.catalog.image("velero"), awsPlugin: args.catalog.image("velero-plugin-for-aws") },
                 storage, includedNamespaces: args.includedNamespaces, snapshotVolumes,

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { IrsaRole } from "../aws/irsa";
 import { EksInfo } from "./types";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export const AUTOSCALER_NAMESPACE = "kube-system";
 export const AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
@@ -107,10 +107,10 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
             eks: args.eks, namespace: AUTOSCALER_NAMESPACE, serviceAccount: AUTOSCALER_SERVICE_ACCOUNT, policy: autoscalerPolicy(args.eks.clusterName),
         }, { parent: this });
         this.roleArn = role.arn;
-        this.release = helmRelease(`${name}-release`, {
-            name: "cluster-autoscaler",
+        this.release = chartAddon(`${name}-release`, {
+            release: "cluster-autoscaler",
             namespace: AUTOSCALER_NAMESPACE,
-            ...args.catalog.chart("cluster-autoscaler"),
+            chart: "cluster-autoscaler", catalog: args.catalog,
             values: autoscalerValues({
                 clusterName: args.eks.clusterName, region: args.eks.region, roleArn: role.arn, image: args.catalog.image("cluster-autoscaler"),
             }),

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog, ResolvedImage } from "../catalog";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export const METRICS_SERVER_NAMESPACE = "kube-system";
 
@@ -48,10 +48,10 @@ export class MetricsServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MetricsServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:cluster:MetricsServer", name, {}, opts);
-        this.release = helmRelease(name, {
-            name: "metrics-server",
+        this.release = chartAddon(name, {
+            release: "metrics-server",
             namespace: METRICS_SERVER_NAMESPACE,
-            ...args.catalog.chart("metrics-server"),
+            chart: "metrics-server", catalog: args.catalog,
             values: metricsServerValues(args.catalog.image("metrics-server")),
         }, { parent: this, provider: args.k8sProvider });
         this.registerOutputs({ release: this.release });

@@ -13,7 +13,7 @@ import {
     BackupTarget, EXPORTER_QUERIES_CONFIGMAP, POD_SERVICE_ACCOUNT, exporterQueries, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
     credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
 } from "./values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export interface PostgresHAArgs extends BackupStoreArgs {
     /** `kubechat:postgres` settings (instances, sync replicas, volume, pooler, backups...). */
@@ -80,10 +80,10 @@ export class PostgresHA extends pulumi.ComponentResource {
         const backup = pg.backups ? this.backupTarget(name, args, inNs, backupReady) : undefined;
         this.backupBucket = backup?.bucket ?? "";
 
-        const operator = helmRelease(`${name}-operator`, {
-            name: "postgres-operator",
+        const operator = chartAddon(`${name}-operator`, {
+            release: "postgres-operator",
             namespace: ns,
-            ...catalog.chart("postgres-operator"),
+            chart: "postgres-operator", catalog,
             values: operatorValues({
                 pg, namespace: ns, persistent: args.persistent, backup,
                 images: {

@@ -11,7 +11,7 @@ import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
 import { podSecurityLabels, recommendedLabels } from "../labels";
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 /** Controller ports (chart defaults): Prometheus metrics and health. */
 export const ROLLOUTS_PORTS = { metrics: 8090, healthz: 8080 } as const;
@@ -104,8 +104,8 @@ export class ArgoRollouts extends pulumi.ComponentResource {
         }, k8sOpts);
         this.namespace = ns.metadata.name;
 
-        this.release = helmRelease(`${name}-release`, {
-            name: "argo-rollouts", namespace: this.namespace, ...args.catalog.chart("argo-rollouts"), values,
+        this.release = chartAddon(`${name}-release`, {
+            release: "argo-rollouts", namespace: this.namespace, chart: "argo-rollouts", catalog: args.catalog, values,
         }, k8sOpts);
 
         for (const p of argoRolloutsNetworkPolicies(args.namespaces, args.cluster.apiServerCidrs)) {

@@ -16,7 +16,7 @@ import {
     DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
     ExternalDependency, externalServiceEntries, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 /** Name of the Istio `Gateway` every exposed VirtualService binds to (as `<gatewayNamespace>/<name>`). */
 export const PUBLIC_GATEWAY = "kubechat-gateway";
@@ -80,17 +80,17 @@ export class IstioMesh extends pulumi.ComponentResource {
         // Each chart needs the previous one: CRDs (base) before the control plane, the CNI agent on the
         // nodes before istiod injects pods that rely on it, and the injector before the gateway pods
         // (whose `image: auto` only the injector fills in).
-        const base = helmRelease(`${name}-base`, {
-            name: "istio-base", namespace: systemNsName, ...catalog.chart("istio-base"), values: istioBaseValues(img),
+        const base = chartAddon(`${name}-base`, {
+            release: "istio-base", namespace: systemNsName, chart: "istio-base", catalog, values: istioBaseValues(img),
         }, controlPlaneOpts);
-        const cni = helmRelease(`${name}-cni`, {
-            name: "istio-cni", namespace: systemNsName, ...catalog.chart("istio-cni"), values: istioCniValues(img, mesh),
+        const cni = chartAddon(`${name}-cni`, {
+            release: "istio-cni", namespace: systemNsName, chart: "istio-cni", catalog, values: istioCniValues(img, mesh),
         }, { ...k8sOpts, dependsOn: [base] });
-        const istiod = helmRelease(`${name}-istiod`, {
-            name: "istiod", namespace: systemNsName, ...catalog.chart("istiod"), values: istiodValues(img, mesh, tracing),
+        const istiod = chartAddon(`${name}-istiod`, {
+            release: "istiod", namespace: systemNsName, chart: "istiod", catalog, values: istiodValues(img, mesh, tracing),
         }, { ...k8sOpts, dependsOn: [cni] });
-        helmRelease(`${name}-gateway`, {
-            name: INGRESS_GATEWAY_NAME, namespace: gatewayNs.metadata.name, ...catalog.chart("istio-gateway"),
+        chartAddon(`${name}-gateway`, {
+            release: INGRESS_GATEWAY_NAME, namespace: gatewayNs.metadata.name, chart: "istio-gateway", catalog,
             values: gatewayValues({ mesh, serviceType: cluster.ingressServiceType }),
         }, { ...k8sOpts, dependsOn: [istiod] });
         this.readiness = [base, istiod];

@@ -21,7 +21,7 @@ import {
     ES_NAME, ES_SETUP_SA, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
     fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
 } from "./values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
 export interface LoggingArgs {
@@ -73,10 +73,10 @@ export class Logging extends pulumi.ComponentResource {
         const backend: pulumi.Resource[] = [];
         let snapshots: EsSnapshotTarget | undefined;
         if (this.es.inCluster) {
-            const operator = helmRelease(`${name}-eck-operator`, {
-                name: RELEASES.eckOperator,
+            const operator = chartAddon(`${name}-eck-operator`, {
+                release: RELEASES.eckOperator,
                 namespace: ns.metadata.name,
-                ...catalog.chart("eck-operator"),
+                chart: "eck-operator", catalog,
                 values: eckOperatorValues(catalog, nsName),
             }, child);
             const store = args.snapshotStore ? esSnapshotStore(`${name}-es-snapshots`, args.snapshotStore, ns.metadata.name, nsName, this) : undefined;
@@ -118,16 +118,16 @@ export class Logging extends pulumi.ComponentResource {
         }, child);
 
         if (args.shipLogs) {
-            helmRelease(`${name}-fluentd`, {
-                name: RELEASES.fluentd,
+            chartAddon(`${name}-fluentd`, {
+                release: RELEASES.fluentd,
                 namespace: ns.metadata.name,
-                ...catalog.chart("fluentd"),
+                chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
             }, child);
-            helmRelease(`${name}-fluent-bit`, {
-                name: RELEASES.fluentBit,
+            chartAddon(`${name}-fluent-bit`, {
+                release: RELEASES.fluentBit,
                 namespace: ns.metadata.name,
-                ...catalog.chart("fluent-bit"),
+                chart: "fluent-bit", catalog,
                 values: fluentBitValues(catalog, args.appNamespaces, nsName),
             }, child);
         }

@@ -11,7 +11,7 @@ import {
     AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export interface MetricsArgs {
     catalog: Catalog;
@@ -54,17 +54,17 @@ export class Metrics extends pulumi.ComponentResource {
         this.namespace = ns.metadata.name;
         this.prometheusUrl = `http://${RELEASES.kubePrometheusStack}-prometheus.${nsName}.svc:9090`;
 
-        const stack = helmRelease(`${name}-kube-prometheus-stack`, {
-            name: RELEASES.kubePrometheusStack,
+        const stack = chartAddon(`${name}-kube-prometheus-stack`, {
+            release: RELEASES.kubePrometheusStack,
             namespace: ns.metadata.name,
-            ...args.catalog.chart("kube-prometheus-stack"),
+            chart: "kube-prometheus-stack", catalog: args.catalog,
             values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing),
         }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
 
-        helmRelease(`${name}-prometheus-adapter`, {
-            name: RELEASES.prometheusAdapter,
+        chartAddon(`${name}-prometheus-adapter`, {
+            release: RELEASES.prometheusAdapter,
             namespace: ns.metadata.name,
-            ...args.catalog.chart("prometheus-adapter"),
+            chart: "prometheus-adapter", catalog: args.catalog,
             values: prometheusAdapterValues(args.catalog, args.sizing.ha),
         }, child);
 

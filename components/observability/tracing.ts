@@ -14,7 +14,7 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, namespaceLabels } from "./values";
-import { helmRelease } from "../release";
+import { chartAddon } from "../release";
 
 export interface TracingArgs {
     catalog: Catalog;
@@ -64,14 +64,15 @@ export class Tracing extends pulumi.ComponentResource {
             }, child);
         }
 
-        helmRelease(`${name}-jaeger`, {
-            name: RELEASES.jaeger,
+        chartAddon(`${name}-jaeger`, {
+            release: RELEASES.jaeger,
             namespace: ns.metadata.name,
-            ...args.catalog.chart("jaeger"),
+            chart: "jaeger", catalog: args.catalog,
             values: jaegerValues(args.catalog, args.storage),
-        }, child, args.storage.kind === "elasticsearch"
-            ? { timeoutSeconds: 1200, reason: "Jaeger's pods start only once Elasticsearch answers and its credentials Secret exists" }
-            : undefined);
+            timing: args.storage.kind === "elasticsearch"
+                ? { timeoutSeconds: 1200, reason: "Jaeger's pods start only once Elasticsearch answers and its credentials Secret exists" }
+                : undefined,
+        }, child);
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
             { ...child, dependsOn: [ns] });

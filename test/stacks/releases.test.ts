@@ -3,8 +3,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../../components/config";
-import { DEFAULT_TIMEOUT_SECONDS, releasePolicy } from "../../components/release";
-import { minimalOnPremConfig, planStack } from "../harness";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_TIMEOUT_SECONDS, mergeValues, releasePolicy } from "../../components/release";
+import { minimalOnPremConfig, planStack, release } from "../harness";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -28,11 +29,40 @@ describe("Helm release policy", () => {
         }
     });
 
-    it("no component builds a release around the policy (one helper creates them all)", () => {
+    it("no component builds a release around the add-on layer (chartAddon creates them all)", () => {
         const direct = sources(path.join(ROOT, "components"))
-            .filter((f) => !f.endsWith(path.join("components", "release.ts")))
-            .filter((f) => /helm\.v3\.Release\(/.test(fs.readFileSync(f, "utf8")));
+            .filter((f) => !["release.ts", "catalog.ts"].some((own) => f.endsWith(path.join("components", own))))
+            // A Release built directly, or a chart taken from the catalog to build one.
+            .filter((f) => /helm\.v3\.Release\s*\(|\.chart\(\s*"/.test(fs.readFileSync(f, "utf8")));
         assert.deepStrictEqual(direct.map((f) => path.relative(ROOT, f)), []);
+    });
+
+    it("stack values merge over the platform's like Helm's -f files: objects key by key, anything else replaced, inputs untouched", () => {
+        const arn = pulumi.output("arn:aws:iam::123456789012:role/x");
+        const base = { resources: { limits: { cpu: "500m", memory: "512Mi" } }, args: ["--a"], sa: { annotations: { role: arn } }, replicas: 1 };
+        const merged = mergeValues(base, { resources: { limits: { memory: "1Gi" } }, args: ["--b"], sa: { annotations: { role: "fixed" } }, extra: { on: true } });
+        assert.deepStrictEqual(merged, {
+            resources: { limits: { cpu: "500m", memory: "1Gi" } }, args: ["--b"], sa: { annotations: { role: "fixed" } }, replicas: 1, extra: { on: true },
+        });
+        assert.strictEqual(base.resources.limits.memory, "512Mi");
+        assert.strictEqual(base.sa.annotations.role, arn);
+        assert.strictEqual(mergeValues(base, {}), base, "no override: the component's values as they are");
+    });
+
+    it("kubechat:charts.<key>.values reach that chart's release, merged last, and no other release", async () => {
+        const plain = await planStack("dev");
+        const tuned = await planStack("dev", { charts: { "prometheus-adapter": { values: { resources: { limits: { memory: "1Gi" } }, logLevel: 6 } } } });
+        const before = release(plain, "prometheus-adapter").inputs.values;
+        const after = release(tuned, "prometheus-adapter").inputs.values;
+        assert.deepStrictEqual(after, { ...before, resources: { ...before.resources, limits: { ...before.resources.limits, memory: "1Gi" } }, logLevel: 6 });
+        const others = (p: typeof plain) => p.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && !r.name.endsWith("prometheus-adapter"));
+        assert.deepStrictEqual(others(tuned), others(plain));
+    });
+
+    it("kubechat:charts accepts catalog chart keys only", () => {
+        assert.throws(() => parseConfig({ ...minimalOnPremConfig(), charts: { "prometheus-adaptor": { values: {} } } }, "kubechat", "s"),
+            (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.startsWith("kubechat:charts")));
+        assert.deepStrictEqual(parseConfig({ ...minimalOnPremConfig(), charts: { velero: { values: { a: 1 } } } }, "kubechat", "s").charts, { velero: { values: { a: 1 } } });
     });
 
     it("a longer timeout needs a reason; a shorter one is refused", () => {
