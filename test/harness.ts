@@ -139,3 +139,12 @@ export function renderedStack(stack: string, overrides?: Record<string, unknown>
     }
     return r;
 }
+
+/**
+ * One staging variant shared by several tests (one cached plan): an object store outside the cluster
+ * (with its CIDRs) and a second service that asks for nothing (least-privilege defaults).
+ */
+export const STAGING_VARIANT = {
+    objectStore: { endpoint: "https://s3.corp.example:9443", region: "us-east-1", credentialsSecret: "kubechat-object-store", cidrs: ["10.30.0.0/24"] },
+    services: { "api-gateway": { minReplicas: 2, maxReplicas: 3, pdbMinAvailable: 1 }, worker: { image: "registry.example/worker", tag: "1.0.0" } },
+};

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { Plan, PlanResource } from "../../scripts/lib/plan";
-import { planStack } from "../harness";
+import { STAGING_VARIANT, planStack } from "../harness";
 
 const STACKS = ["dev", "staging", "prod"];
 
@@ -83,9 +83,7 @@ describe("egress is closed: no NetworkPolicy allows egress to 0.0.0.0/0 (except 
     });
 
     it("on-prem with an external object store: egress to its CIDRs only, and a ServiceEntry for it in a REGISTRY_ONLY mesh", async () => {
-        const plan = await planStack("staging", {
-            objectStore: { endpoint: "https://s3.corp.example:9443", region: "us-east-1", credentialsSecret: "kubechat-object-store", cidrs: ["10.30.0.0/24"] },
-        });
+        const plan = await planStack("staging", STAGING_VARIANT);
         const members = plan.resources.find((r) => isNetworkPolicy(r) && r.inputs.metadata.name === "postgres-members")!.inputs.spec;
         const store = members.egress.find((e: any) => e.ports.some((p: any) => p.port === 9443));
         assert.deepStrictEqual(store.to, [{ ipBlock: { cidr: "10.30.0.0/24" } }]);

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { parseConfig } from "../../components/config";
-import { planStack } from "../harness";
+import { STAGING_VARIANT, planStack } from "../harness";
 
 const onprem = {
     cluster: { apiServerCidrs: ["10.0.0.1/32"] },
@@ -18,9 +18,7 @@ describe("least privilege by default", () => {
     });
 
     it("in a plan, the new service has no RoleBinding, no database Secret, no API or database egress and no route from the gateway", async () => {
-        const plan = await planStack("staging", {
-            services: { "api-gateway": { minReplicas: 2, maxReplicas: 3, pdbMinAvailable: 1 }, worker: { image: "registry.example/worker", tag: "1.0.0" } },
-        });
+        const plan = await planStack("staging", STAGING_VARIANT);
         const of = (name: string) => plan.resources.filter((r) => r.name.startsWith(`kubechat-app-${name}-`) || r.name === `kubechat-app-${name}`);
         const text = (name: string, type: RegExp) => JSON.stringify(of(name).filter((r) => type.test(r.type)).map((r) => r.inputs));
         // api-gateway is the control: it has each of these.
