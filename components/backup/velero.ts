@@ -101,6 +101,16 @@ const CONTAINER_SECURITY = {
     capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
 };
 const SMALL_RESOURCES = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+/**
+ * The file-system backup agent reads every pod's volume through the kubelet's directory (hostPath) as
+ * root — what it cannot do without is written down in policies/chart-exceptions.yaml; the rest is
+ * hardened here: no privilege escalation, the runtime's seccomp profile.
+ */
+export const NODE_AGENT_VALUES = {
+    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+    podSecurityContext: { runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } },
+    containerSecurityContext: { allowPrivilegeEscalation: false },
+};
 /** The CRD-upgrade Job (a Velero binary applying its CRDs). */
 export const UPGRADE_JOB_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "200m", memory: "256Mi" } };
 
@@ -146,7 +156,7 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
         // Server metrics (port http-monitoring) feed the backup-failure alerts; the ServiceMonitor is
         // created with the metrics stack, so this chart needs no Prometheus Operator CRDs.
         metrics: { enabled: true, serviceMonitor: { enabled: false } },
-        ...(fsBackup ? { nodeAgent: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } } } } : {}),
+        ...(fsBackup ? { nodeAgent: NODE_AGENT_VALUES } : {}),
         credentials,
         serviceAccount: {
             server: {
