@@ -123,8 +123,10 @@ export async function checkRendered(plan: Plan, render: RenderResult, root: stri
             applied.push({ exception: ex, release: rel.release.name });
         } else violations.push({ ...v, chart: rel.release.chart });
     }
-    const charts = new Set(render.releases.map((r) => r.release.chart));
-    const unusedExceptions = exceptions.filter((e) => charts.has(e.chart) && !used.has(e));
+    // Stale: the chart rendered the object here and the policy no longer fires on it. An object the
+    // stack's values leave out (Velero's node agent with EBS snapshots) says nothing about its entry.
+    const renderedHere = new Set(rendered.map(({ object: o, release: r }) => `${r.release.chart} ${o.kind}/${o.metadata?.name}`));
+    const unusedExceptions = exceptions.filter((e) => renderedHere.has(`${e.chart} ${e.object}`) && !used.has(e));
 
     // Images: rendered objects and our own, plus what operators are configured to pull (an operator's
     // settings and the resources it acts on may come from different releases, so all are read together).
