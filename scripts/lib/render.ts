@@ -172,15 +172,40 @@ export function crdApiVersions(text: string): string[] {
     return [...out];
 }
 
-/** API versions the platform installs: the CRDs in the charts it releases, its own CRDs, and the aggregation API. */
-export function platformApiVersions(plan: Plan, archives: string[]): string[] {
-    const set = new Set<string>(["apiregistration.k8s.io/v1"]);
-    for (const a of archives) {
-        if (!fs.existsSync(a)) continue;
-        for (const [, content] of readTgz(a, (n) => /\.ya?ml$/.test(n))) {
-            const text = content.toString("utf8");
-            if (text.includes("CustomResourceDefinition")) for (const v of crdApiVersions(text)) set.add(v);
+/** The served CRD API versions an archive ships, cached on disk by archive path, size and time (a pure function of its bytes). */
+function archiveApiVersions(archive: string, cacheFile: string | undefined, cache: Record<string, string[]>): string[] {
+    const st = fs.statSync(archive);
+    const key = `${archive}:${st.size}:${st.mtimeMs}`;
+    if (cache[key]) return cache[key];
+    const out: string[] = [];
+    for (const [, content] of readTgz(archive, (n) => /\.ya?ml$/.test(n))) {
+        const text = content.toString("utf8");
+        if (text.includes("CustomResourceDefinition")) out.push(...crdApiVersions(text));
+    }
+    cache[key] = [...new Set(out)];
+    if (cacheFile) {
+        try {
+            fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+            fs.writeFileSync(cacheFile, JSON.stringify(cache));
+        } catch {
+            // A cache that cannot be written only costs the scan next time.
         }
+    }
+    return cache[key];
+}
+
+/** API versions the platform installs: the CRDs in the charts it releases, its own CRDs, and the aggregation API. */
+export function platformApiVersions(plan: Plan, archives: string[], root?: string): string[] {
+    const set = new Set<string>(["apiregistration.k8s.io/v1"]);
+    const cacheFile = root ? path.join(root, "node_modules", ".cache", "kubechat-helm", "crd-api-versions.json") : undefined;
+    let cache: Record<string, string[]> = {};
+    try {
+        if (cacheFile) cache = JSON.parse(fs.readFileSync(cacheFile, "utf8"));
+    } catch {
+        cache = {};
+    }
+    for (const a of archives) {
+        if (fs.existsSync(a)) for (const v of archiveApiVersions(a, cacheFile, cache)) set.add(v);
     }
     for (const r of plan.resources) {
         const o = r.inputs;
@@ -223,13 +248,21 @@ export function parseRendered(stdout: string, problems: string[] = []): Rendered
     return out;
 }
 
-/** Run tasks with at most `limit` at a time, results in input order. */
-export async function pool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+/**
+ * Run tasks with at most `limit` at a time, results in input order. With `cost`, the costliest start
+ * first (the longest job started last would set the end time).
+ */
+export async function pool<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>, cost?: (t: T) => number): Promise<R[]> {
     const results: R[] = new Array(items.length);
+    const order = items.map((_, i) => i);
+    if (cost) {
+        const c = items.map(cost);
+        order.sort((a, b) => c[b] - c[a]);
+    }
     let next = 0;
     const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
+        while (next < order.length) {
+            const i = order[next++];
             results[i] = await fn(items[i]);
         }
     };
@@ -267,6 +300,15 @@ export async function renderRelease(spec: ReleaseSpec, opts: RenderOptions, tmp:
     return { release: spec, archive, objects: parseRendered(r.stdout, problems), problems };
 }
 
+/** How long a release takes to render, roughly: its archive's size (CRD-heavy charts are the big ones). */
+export function renderCost(spec: ReleaseSpec, chartDir: string): number {
+    try {
+        return fs.statSync(archivePath(chartDir, spec.chart, spec.version)).size;
+    } catch {
+        return 0;
+    }
+}
+
 /**
  * Renders already done in this process, by everything that decides Helm's output (archive, its size
  * and time, the arguments, the values): stacks and tests that ask for the same release render it once.
@@ -293,7 +335,7 @@ export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions):
             const r = await p;
             // The same render under this plan's release resource.
             return { ...r, release: s, problems: [...r.problems] };
-        });
+        }, (s) => renderCost(s, opts.chartDir));
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
@@ -303,7 +345,7 @@ export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions):
 export async function renderPlan(plan: Plan, root: string, chartDir: string, parallel?: number): Promise<RenderResult> {
     const specs = releaseSpecs(plan);
     const kubeVersion = kubeVersionOf(plan.config);
-    const apiVersions = platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version)));
+    const apiVersions = platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version)), root);
     const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions, parallel });
     // The API versions were read from the archives before rendering; what Helm rendered must agree.
     const passed = new Set(apiVersions);
