@@ -92,7 +92,6 @@ export const IMAGES = {
     // --apply`, which 1.17 does not have. AWS plugin 1.14.x is the line Velero pairs with 1.18.x.
     "velero": { repository: "docker.io/velero/velero", tag: "v1.18.0" },
     "velero-plugin-for-aws": { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.14.2" },
-    "kubectl": { repository: "docker.io/bitnamisecure/kubectl", tag: "1.33.5" },
 } as const satisfies Record<string, ImageEntry>;
 
 export type ImageKey = keyof typeof IMAGES;

@@ -128,3 +128,10 @@ describe("backup: Velero pure planning", () => {
         assert.strictEqual(veleroNamespaceLabels(false)["kubechat.ai/system"], "true");
     });
 });
+
+describe("catalog: no unpullable kubectl image", () => {
+    it("bitnamisecure/kubectl:1.33.5 (not publicly pullable, used by no chart) is not in the catalog", () => {
+        const { IMAGES } = require("../../components/catalog");
+        assert.ok(!JSON.stringify(IMAGES).includes("bitnamisecure"));
+    });
+});
