@@ -120,6 +120,7 @@ export class Observability extends pulumi.ComponentResource {
                     }
                     : { kind: "memory", retentionDays: c.traceRetentionDays },
                 esSetupNamespace: plan.tracesInEs && inClusterEs ? ns.logging : undefined,
+                storageReady: plan.tracesInEs ? this.logging!.ready : undefined,
             }, { parent: this });
         }
 

@@ -18,7 +18,7 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import {
-    ES_NAME, ES_SETUP_SA, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
+    ES_NAME, ES_SETUP_SA, awaitingReady, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
     fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
 } from "./values";
 import { chartAddon } from "../release";
@@ -52,6 +52,8 @@ export class Logging extends pulumi.ComponentResource {
     public readonly elasticsearchUrl: string;
     /** The setup Job: Jaeger waits for it (ILM policies, Jaeger credentials). */
     public readonly setupJob: k8s.batch.v1.Job;
+    /** What a writer to Elasticsearch waits for: the Ready Elasticsearch (in-cluster) and the setup Job. */
+    public readonly ready: pulumi.Resource[];
     /** Where the Elasticsearch credentials live. */
     public readonly es: EsTarget;
 
@@ -83,8 +85,8 @@ export class Logging extends pulumi.ComponentResource {
             snapshots = store?.target;
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-                elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }, snapshots) as k8s.apiextensions.CustomResourceArgs,
-                { ...child, dependsOn: [operator, ...(store?.ready ?? []), ...args.cluster.storageReady], protect: args.sizing.persistent });
+                awaitingReady(elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }, snapshots)) as k8s.apiextensions.CustomResourceArgs,
+                { ...child, dependsOn: [operator, ...(store?.ready ?? []), ...args.cluster.storageReady], protect: args.sizing.persistent, customTimeouts: { create: "30m", update: "30m" } });
             new k8s.apiextensions.CustomResource(`${name}-kibana`,
                 kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });
             backend.push(es);
@@ -117,13 +119,16 @@ export class Logging extends pulumi.ComponentResource {
             },
         }, child);
 
+        this.ready = [...backend, this.setupJob];
+
         if (args.shipLogs) {
+            // Fluentd mounts the ECK Secrets (credentials, CA): it starts once Elasticsearch is Ready.
             chartAddon(`${name}-fluentd`, {
                 release: RELEASES.fluentd,
                 namespace: ns.metadata.name,
                 chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
-            }, child);
+            }, { ...child, dependsOn: backend });
             chartAddon(`${name}-fluent-bit`, {
                 release: RELEASES.fluentBit,
                 namespace: ns.metadata.name,

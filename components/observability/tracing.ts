@@ -23,6 +23,11 @@ export interface TracingArgs {
     namespace?: string;
     /** Memory or Elasticsearch storage, retention. */
     storage: TraceStorage;
+    /**
+     * Elasticsearch storage: what must be done before Jaeger starts (the Ready Elasticsearch and the setup
+     * Job that writes the credentials Secret), so the release does not wait for them inside its timeout.
+     */
+    storageReady?: pulumi.Input<pulumi.Resource>[];
     /** Namespace of the es-setup ServiceAccount allowed to write the Jaeger credentials Secret here (in-cluster ES only). */
     esSetupNamespace?: string;
 }
@@ -69,10 +74,7 @@ export class Tracing extends pulumi.ComponentResource {
             namespace: ns.metadata.name,
             chart: "jaeger", catalog: args.catalog,
             values: jaegerValues(args.catalog, args.storage),
-            timing: args.storage.kind === "elasticsearch"
-                ? { timeoutSeconds: 1200, reason: "Jaeger's pods start only once Elasticsearch answers and its credentials Secret exists" }
-                : undefined,
-        }, child);
+        }, { ...child, ...(args.storageReady && args.storageReady.length > 0 ? { dependsOn: args.storageReady } : {}) });
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
             { ...child, dependsOn: [ns] });

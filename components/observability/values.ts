@@ -543,6 +543,19 @@ export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing, 
     return es;
 }
 
+/**
+ * Pulumi waits for the `Elasticsearch` until ECK reports it `Ready` (provider annotation
+ * `pulumi.com/waitFor`): by then ECK has created the Secrets the writers use (`<name>-es-elastic-user`,
+ * `<name>-es-http-certs-public`), so whatever depends on the resource starts against a working cluster
+ * instead of waiting for it inside its own timeout.
+ */
+export const ES_READY_AWAIT = { "pulumi.com/waitFor": "jsonpath={.status.phase}=Ready" } as const;
+
+/** `obj` with the ready-await annotation added to whatever annotations it has. */
+export function awaitingReady<T extends Record<string, any>>(obj: T): T {
+    return { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata?.annotations, ...ES_READY_AWAIT } } };
+}
+
 /** The ECK `Kibana`, bound to the Elasticsearch by `elasticsearchRef`. */
 export function kibana(catalog: Catalog, namespace: string): Record<string, unknown> {
     return eckResource(catalog, "kibana.k8s.elastic.co/v1", "Kibana", "kibana", namespace, {
@@ -810,7 +823,9 @@ export function fluentdConfig(es: EsTarget): { sources: string; outputs: string 
         "  logstash_dateformat %Y.%m.%d",
         "  include_tag_key true",
         "  reconnect_on_error true",
-        "  reload_on_failure true",
+        // Never reload the host list from the cluster: without a sniffer that keeps the configured
+        // host, a reload swaps the Service name for pod IPs, which the certificate does not name.
+        "  reload_on_failure false",
         "  reload_connections false",
         "  <buffer>",
         "    @type file",
@@ -842,7 +857,8 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
         mountDockerContainersDirectory: false,
         rbac: { create: false },
         podSecurityPolicy: { enabled: false },
-        dashboards: { enabled: "false" },
+        // A boolean: the chart tests `if .Values.dashboards.enabled`, where the string "false" is true.
+        dashboards: { enabled: false },
         // The image's `fluent` user (uid 999) owns /fluentd.
         podSecurityContext: nonRootPod(999),
         securityContext: restrictedContainer(),

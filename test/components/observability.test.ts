@@ -132,6 +132,18 @@ describe("Observability (component)", () => {
         }
     });
 
+    it("log writers wait for the Ready Elasticsearch (ECK Secrets exist); Fluentd keeps the Service host; dashboards off as a boolean", () => {
+        for (const plan of [staging, prod]) {
+            const es = byName(plan, "Elasticsearch", "kubechat");
+            assert.strictEqual(es.inputs.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.phase}=Ready");
+            const fluentd = release(plan, "fluentd");
+            assert.ok(fluentd.dependencies.includes(es.urn), "Fluentd waits for Elasticsearch");
+            assert.strictEqual(values(fluentd).dashboards.enabled, false);
+            const out = values(fluentd).fileConfigs["04_outputs.conf"];
+            assert.ok(out.includes("reload_on_failure false") && !out.includes("reload_on_failure true"));
+        }
+    });
+
     it("scrapes the Postgres exporter sidecars (the replication-lag alert's source) with a PodMonitor", () => {
         for (const plan of [dev, prod]) {
             const pm = object(plan, "PodMonitor", "postgres");
@@ -215,10 +227,12 @@ describe("Observability (component)", () => {
         const b = values(j).userconfig.extensions.jaeger_storage.backends.primary_store.elasticsearch;
         assert.deepStrictEqual(b.server_urls, ["https://kubechat-es-http.logging.svc:9200"]);
         assert.strictEqual(b.max_span_age, "168h");
-        // The release's own wait (long enough for Elasticsearch to boot and es-setup to write the
-        // credentials) replaces an ordering on the Job, so the chart installs in parallel with it.
-        assert.ok(!j.dependencies.includes(byName(prod, "Job", "es-setup").urn));
-        assert.strictEqual(j.inputs.timeout, 1200);
+        // Jaeger starts after the Ready Elasticsearch and the Job that writes its credentials Secret,
+        // not inside its own timeout.
+        const es = byName(prod, "Elasticsearch", "kubechat");
+        assert.ok(j.dependencies.includes(byName(prod, "Job", "es-setup").urn));
+        assert.ok(j.dependencies.includes(es.urn));
+        assert.strictEqual(j.inputs.timeout, 600);
         assert.strictEqual(release(dev, "jaeger").inputs.timeout, 600);
         const svc = object(prod, "Service", "jaeger-collector");
         assert.strictEqual(svc.metadata.namespace, "tracing");
