@@ -272,6 +272,7 @@ export const configSchema = z.strictObject({
         traces: z.boolean().default(true).describe("Jaeger receiving OTLP from the mesh"),
         traceStorage: z.enum(["memory", "elasticsearch"]).default("elasticsearch").describe("Jaeger storage"),
         traceRetentionDays: int(1, 365).default(7).describe("Trace retention"),
+        controlPlaneMetrics: z.boolean().default(false).describe("On-prem: scrape kube-controller-manager, kube-scheduler, etcd and kube-proxy (only where they listen beyond 127.0.0.1; kubeadm binds them to localhost); off on EKS, whose control plane is managed"),
         alerting: alertingSchema,
     }),
     backup: obj({
@@ -463,6 +464,7 @@ export function crossChecks(c: PlatformConfig): string[] {
     if (c.cluster.kind === "onprem" && c.mesh.enabled && ingressServiceType(c.cluster) === "LoadBalancer" && !c.cluster.loadBalancer) {
         k("cluster.ingressServiceType", "LoadBalancer on-prem needs a load-balancer implementation: set cluster.loadBalancer: true if the cluster runs one (MetalLB, kube-vip, k3s ServiceLB, an appliance controller), or use NodePort (or ClusterIP behind an existing load balancer); without one the gateway Service never gets an address and its release waits into its timeout");
     }
+    if (c.cluster.kind === "eks" && c.observability.controlPlaneMetrics) k("observability.controlPlaneMetrics", "must be false on EKS (a managed control plane is not scrapable)");
     const m = c.mesh;
     if (m.enabled && m.ha && m.istiodReplicas < 2) k("mesh.istiodReplicas", "must be >= 2 when mesh.ha is on (the istiod PDB keeps 1 available)");
     if (m.enabled && m.ha && m.istiodMaxReplicas < m.istiodReplicas) k("mesh.istiodMaxReplicas", `must be >= mesh.istiodReplicas (${m.istiodReplicas})`);

@@ -124,7 +124,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: c.persistent,
             appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
             meshTargets: c.mesh.enabled ? { istioSystem: ns.istioSystem, gateway: ns.gateway } : undefined,
-            managedControlPlane: c.cluster.kind === "eks",
+            controlPlaneMetrics: c.cluster.kind === "onprem" && c.observability.controlPlaneMetrics,
             dataNamespace: c.postgres.enabled ? c.postgres.namespace : undefined, veleroNamespace: this.backup?.namespace,
             // The audit trail survives cluster loss only with the backups on.
             snapshotStore: c.backup.enabled ? {

@@ -33,8 +33,8 @@ export interface ObservabilityArgs {
     mesh: boolean;
     /** Istio's namespaces when the mesh runs: istiod and the ingress gateway are scraped. */
     meshTargets?: MeshTargets;
-    /** Managed control plane (EKS): no controller-manager/scheduler/etcd/kube-proxy monitors. Default false. */
-    managedControlPlane?: boolean;
+    /** Scrape controller-manager, scheduler, etcd and kube-proxy (reachable on-prem control planes only). Default false. */
+    controlPlaneMetrics?: boolean;
     /** Data namespace when Postgres is deployed: replication-lag alert, "application" log class. */
     dataNamespace?: string;
     /** Patroni synchronous_node_count of the Postgres cluster (0 = asynchronous): sync-standby alert. */
@@ -84,7 +84,7 @@ export class Observability extends pulumi.ComponentResource {
                 appNamespaceRef: args.appNamespaceRef,
                 mesh: args.mesh,
                 meshTargets: args.meshTargets,
-                routing: { alerting: c.alerting, managedControlPlane: args.managedControlPlane },
+                routing: { alerting: c.alerting, controlPlaneMetrics: args.controlPlaneMetrics ?? false },
                 alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules,
                     postgresSyncStandbys: args.postgresSyncStandbys },
             }, { parent: this });

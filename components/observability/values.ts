@@ -9,7 +9,7 @@ import { Catalog, ImageKey } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
 import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
-import { POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
+import { PART_OF, POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -125,27 +125,30 @@ export interface MetricsRouting {
     /** `kubechat:observability.alerting`; absent = the chart's configuration (every route to "null"). */
     alerting?: AlertingSettings;
     /**
-     * Managed control plane (EKS): controller-manager, scheduler and etcd are not reachable and kube-proxy
-     * serves metrics on the node's loopback only, so their scrapes and alerts (`*Down`, firing forever)
-     * are switched off; disabling a component also drops its default rules in the chart.
+     * Scrape controller-manager, scheduler, etcd and kube-proxy. Off (the default) where they cannot be
+     * reached — a managed control plane (EKS), or kubeadm/k3s defaults that bind their metrics to
+     * 127.0.0.1 — so their scrapes and `*Down` alerts (firing forever) are switched off; disabling a
+     * component also drops its default rules in the chart.
      */
-    managedControlPlane?: boolean;
+    controlPlaneMetrics?: boolean;
 }
 
 export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, routing: MetricsRouting = {}): Record<string, unknown> {
     const prometheusImage = chartImage(catalog, "prometheus");
     const off = { enabled: false };
     return {
-        ...(routing.managedControlPlane ? { kubeControllerManager: off, kubeScheduler: off, kubeEtcd: off, kubeProxy: off } : {}),
+        ...(routing.controlPlaneMetrics ? {} : { kubeControllerManager: off, kubeScheduler: off, kubeEtcd: off, kubeProxy: off }),
         global: { imageRegistry: catalog.airgapped ? prometheusImage.registry : "" },
         crds: { enabled: true },
         prometheusOperator: {
             image: chartImage(catalog, "prometheus-operator"),
             prometheusConfigReloader: { image: chartImage(catalog, "prometheus-config-reloader") },
-            admissionWebhooks: { patch: { image: chartImage(catalog, "kps-webhook-certgen") } },
+            // The certificate create/patch hook Jobs.
+            admissionWebhooks: { patch: { image: chartImage(catalog, "kps-webhook-certgen"), resources: resources("10m", "32Mi", "100m", "64Mi") } },
             resources: resources("100m", "128Mi", "500m", "512Mi"),
         },
         prometheus: {
+            service: { labels: { "app.kubernetes.io/name": "prometheus" } },
             prometheusSpec: {
                 image: prometheusImage,
                 replicas: s.ha ? 2 : 1,
@@ -162,6 +165,7 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         alertmanager: {
             // Alerting matters where someone is paged: HA stacks only.
             enabled: s.ha,
+            service: { labels: { "app.kubernetes.io/name": "alertmanager" } },
             ...(routing.alerting ? { config: alertmanagerConfig(routing.alerting) } : {}),
             alertmanagerSpec: {
                 image: chartImage(catalog, "alertmanager"),
@@ -173,7 +177,13 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         grafana: {
             enabled: true,
             image: chartImage(catalog, "grafana"),
-            sidecar: { image: chartImage(catalog, "grafana-sidecar") },
+            // The dashboard sidecar writes only into its mounted emptyDir.
+            sidecar: {
+                image: chartImage(catalog, "grafana-sidecar"),
+                resources: resources("10m", "64Mi", "100m", "128Mi"),
+                securityContext: restrictedContainer(),
+            },
+            extraLabels: { "app.kubernetes.io/part-of": PART_OF },
             // The chart generates a random admin password into Secret kube-prometheus-stack-grafana
             // (key admin-password) and keeps it across upgrades, so no password ever enters the plan;
             // the stack default ("prom-operator") is cleared on purpose.
@@ -187,6 +197,9 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         "prometheus-node-exporter": {
             image: chartImage(catalog, "node-exporter"),
             resources: resources("50m", "32Mi", "200m", "128Mi"),
+            // Host network, host PID and the host's /proc, /sys and / stay (node metrics; see
+            // policies/chart-exceptions.yaml); everything else is hardened.
+            containerSecurityContext: restrictedContainer(),
         },
     };
 }

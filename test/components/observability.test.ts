@@ -118,7 +118,7 @@ describe("Observability (component)", () => {
         assert.ok(!noMesh.includes("istiod") && !noMesh.includes("istio-ingressgateway"), String(noMesh));
     });
 
-    it("routes alerts to receivers by Secret reference (prod: PagerDuty + Slack); EKS drops the managed control plane's monitors", () => {
+    it("routes alerts to receivers by Secret reference (prod: PagerDuty + Slack); control-plane monitors off unless reachable", () => {
         const prodV = values(release(prod, "kube-prometheus-stack"));
         const cfg = prodV.alertmanager.config;
         assert.deepStrictEqual(cfg.receivers.map((r: any) => r.name), ["null", "slack", "pagerduty"]);
@@ -128,7 +128,7 @@ describe("Observability (component)", () => {
         assert.ok(strings(cfg).every((v) => !/hooks\.slack\.com|events\.pagerduty\.com/.test(v)), "no receiver URL or key in the plan");
         for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) {
             assert.strictEqual(prodV[k]?.enabled, false, `${k} off on EKS`);
-            assert.strictEqual(values(release(staging, "kube-prometheus-stack"))[k], undefined, `${k} kept on-prem`);
+            assert.strictEqual(values(release(staging, "kube-prometheus-stack"))[k]?.enabled, false, `${k} off on-prem by default`);
         }
     });
 

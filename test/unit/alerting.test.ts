@@ -77,14 +77,15 @@ describe("alert routing (unit)", () => {
         assert.deepStrictEqual(alertingProblems(alerting({ slack: { severities: ["warning"] } })), []);
     });
 
-    it("kube-prometheus-stack: routing config and mounted Secrets; control-plane monitors off only on a managed control plane", () => {
+    it("kube-prometheus-stack: routing config and mounted Secrets; control-plane monitors only where asked for", () => {
         const sizing = { retentionDays: 30, storage: "100Gi", storageClass: "gp3", ha: true };
         const a = alerting({ pagerduty: { enabled: true, secretName: "am-receivers" } });
-        const eks: any = kubePrometheusStackValues(new Catalog(), sizing, { alerting: a, managedControlPlane: true });
+        const eks: any = kubePrometheusStackValues(new Catalog(), sizing, { alerting: a });
         assert.deepStrictEqual(eks.alertmanager.config, alertmanagerConfig(a));
         assert.deepStrictEqual(eks.alertmanager.alertmanagerSpec.secrets, ["am-receivers"]);
         for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.deepStrictEqual(eks[k], { enabled: false }, k);
-        const onPrem: any = kubePrometheusStackValues(new Catalog(), sizing, { alerting: a, managedControlPlane: false });
+        assert.ok(problems({}).length === 0);
+        const onPrem: any = kubePrometheusStackValues(new Catalog(), sizing, { alerting: a, controlPlaneMetrics: true });
         for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.strictEqual(onPrem[k], undefined, k);
     });
 });
