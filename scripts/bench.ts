@@ -12,7 +12,7 @@ import { spawnSync } from "child_process";
 import * as path from "path";
 import * as fs from "fs";
 import * as os from "os";
-import { Plan, PlanResource, ROOT, runProgram } from "./lib/plan";
+import { Plan, PlanResource, ROOT, runProgram, shortStackTraces } from "./lib/plan";
 import { archivePath } from "./lib/charts";
 import { runHelm } from "./lib/helm";
 import { kubeVersionOf, platformApiVersions, pool, releaseSpecs, renderCost, templateArgs } from "./lib/render";
@@ -153,6 +153,8 @@ async function main(): Promise<void> {
     lines.push(row(["program start-up, transpile only (what `pulumi up` does)", startupFast.toFixed(0), "", ""]));
     lines.push(row(["program start-up, type-checked (ts-node default)", startupChecked.toFixed(0), (startupChecked / startupFast).toFixed(1) + "x slower", ""]));
 
+    // In process, as the plan CLI runs the program (its short stack traces included).
+    shortStackTraces();
     const prod = await runProgram({ stack: "prod" });
     const cp = criticalPath(prod);
     lines.push("", "| modelled fresh prod deploy | minutes |", "|---|---|");

@@ -6,12 +6,11 @@
  * config or usage.
  */
 import { planCli } from "./lib/cli";
+import { shortStackTraces } from "./lib/plan";
 
 export { USAGE, planCli as run } from "./lib/cli";
 
-// The SDK captures a stack trace for every resource (its source position, which plan.json does not
-// record); short traces save about 15 % of a plan. KUBECHAT_STACK_TRACES=full keeps them whole.
 if (require.main === module) {
-    if (process.env.KUBECHAT_STACK_TRACES !== "full") Error.stackTraceLimit = 2;
+    shortStackTraces();
     planCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
 }
