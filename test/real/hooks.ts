@@ -4,7 +4,10 @@
  */
 import { toolchainEnv } from "../../scripts/real/tools";
 import { Cluster, startCluster } from "./cluster";
-import { cleanupPlans } from "./plans";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ROOT, cleanupPlans } from "./plans";
 
 let cluster: Cluster | undefined;
 let tools: Record<string, string> | undefined;
@@ -21,14 +24,19 @@ export function realTools(): Record<string, string> {
     return tools;
 }
 
-/** kubeconfig contexts of the on-prem stacks, all pointing at the one API server. */
-export const CONTEXTS = ["rancher-desktop", "staging"];
+/** The on-prem stacks the preview runs. */
+export const ONPREM_STACKS = ["dev", "staging"];
+
+/** kubeconfig contexts those stacks name (`kubechat:cluster.context`), all pointing at the one API server. */
+function contexts(): string[] {
+    return ONPREM_STACKS.map((s) => YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${s}.yaml`), "utf8")).config?.["kubechat:cluster"]?.context).filter((c): c is string => !!c);
+}
 
 export const mochaHooks = {
     async beforeAll(this: Mocha.Context) {
         this.timeout(5 * 60 * 1000);
         const started = Date.now();
-        cluster = await startCluster(realTools(), { contexts: CONTEXTS, lifetimeSeconds: 75 * 60 });
+        cluster = await startCluster(realTools(), { contexts: contexts(), lifetimeSeconds: 75 * 60 });
         console.log(`  etcd + kube-apiserver ${realTools().KUBE_VERSION} up at ${cluster.server} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     },
     async afterAll(this: Mocha.Context) {

@@ -9,14 +9,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CHARTS, ROOT, planOf } from "./plans";
-import { realCluster } from "./hooks";
+import { ONPREM_STACKS, realCluster } from "./hooks";
 import { runPreview } from "./preview";
 
 
 describe("real engine: pulumi preview of the on-prem stacks (test:real b)", function () {
     this.timeout(20 * 60 * 1000);
 
-    for (const stack of ["dev", "staging"]) {
+    for (const stack of ONPREM_STACKS) {
         it(`${stack}: preview succeeds with the policy pack and matches the offline plan resource for resource`, function () {
             const cluster = realCluster();
             const r = runPreview(stack, ["--kubeconfig", cluster.kubeconfig, "--charts", CHARTS]);
