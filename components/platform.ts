@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, ingressServiceType } from "./config";
 import { Catalog } from "./catalog";
+import { ha, replicasFor } from "./decisions";
 import { ClusterLayer } from "./cluster/types";
 import { OnPremCluster } from "./cluster/onprem";
 import { EksCluster } from "./cluster/eks";
@@ -81,7 +82,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         // A rolling update is plain Kubernetes; canary and blue/green need the controller.
         if (c.delivery.strategy !== "rolling") {
             this.delivery = new ArgoRollouts(`${name}-delivery`, {
-                catalog: this.catalog, cluster: this.cluster, namespaces: ns, replicas: c.mesh.ha ? 2 : 1,
+                catalog: this.catalog, cluster: this.cluster, namespaces: ns, replicas: replicasFor(ha(c).controllers),
             }, { parent: this });
             this.namespaces.delivery = this.delivery.namespace;
         }
@@ -121,7 +122,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         }
 
         this.observability = new Observability(`${name}-observability`, {
-            config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: c.persistent,
+            config: c.observability, catalog: this.catalog, cluster: this.cluster, ha: ha(c).observability,
             appNamespace: c.app.namespace, appNamespaceRef: this.app.namespace, services: c.services, mesh: c.mesh.enabled,
             meshTargets: c.mesh.enabled ? { istioSystem: ns.istioSystem, gateway: ns.gateway } : undefined,
             controlPlaneMetrics: c.cluster.kind === "onprem" && c.observability.controlPlaneMetrics,

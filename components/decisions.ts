@@ -1,0 +1,33 @@
+/**
+ * Cross-cutting decisions: settings of one part of the stack that another part follows. Each is named
+ * here (pure, tested) instead of being written inline where the platform is composed, so a reader
+ * finds why Argo Rollouts runs two controllers or why the observability engines are HA in one place.
+ * The first step towards one `platformArgs(config)` mapping (issue 17).
+ */
+
+/** The stack settings the decisions read (`StackConfig` satisfies it). */
+export interface DecisionInputs {
+    /** `kubechat:persistent`: a long-lived stack whose data and availability matter. */
+    persistent: boolean;
+    mesh: {
+        /** `kubechat:mesh.ha`: istiod and the gateway run replicated. */
+        ha: boolean;
+    };
+}
+
+/** Where the platform runs replicated, by area. */
+export interface HaDecision {
+    /** Platform controllers that elect a leader (Argo Rollouts) follow the mesh's HA setting. */
+    controllers: boolean;
+    /** Prometheus, Alertmanager, the log pipeline and Elasticsearch are HA in persistent stacks. */
+    observability: boolean;
+}
+
+export function ha(c: DecisionInputs): HaDecision {
+    return { controllers: c.mesh.ha, observability: c.persistent };
+}
+
+/** Replicas of a leader-elected controller: one active and one standby when HA, else one. */
+export function replicasFor(haOn: boolean): number {
+    return haOn ? 2 : 1;
+}
