@@ -3,7 +3,8 @@
  *
  * Lists values the program passes to a chart that the chart ignores: for every leaf value of every
  * release (a scalar, or a whole list), remove it, render again, and report it when the output does
- * not change although the value differs from the chart's own default. Free-form maps (annotations,
+ * not change although the value differs from the chart's own default (its values.yaml, its subcharts'
+ * values.yaml, Istio's `_internal_defaults_do_not_set`). Free-form maps (annotations,
  * labels, nodeSelector, resources, tolerations) are not leaves to test. Documents that differ between
  * two identical renders (generated certificates, random passwords) are left out of the comparison.
  * Exit 0 when nothing is ignored, 1 otherwise, 2 on bad usage or when no archive is found.
@@ -13,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT, runProgram } from "./lib/plan";
 import { findChartSource, archivePath } from "./lib/charts";
-import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, releaseSpecs, templateArgs } from "./lib/render";
+import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
 
 const jsyaml = require("js-yaml") as { load(text: string): unknown };
@@ -50,6 +51,35 @@ export function withoutPath(v: any, p: Path): any {
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** `over` laid on `base`, maps merged key by key (how Helm merges values). */
+function merge(base: unknown, over: unknown): unknown {
+    if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+    return out;
+}
+
+/**
+ * A chart's effective defaults: its values.yaml, with each bundled subchart's values.yaml under the
+ * subchart's name (Helm's own layout), and Istio's `_internal_defaults_do_not_set` lifted to the top
+ * (Istio 1.2x charts keep their defaults there and merge them in their templates).
+ */
+export function chartDefaults(archive: string): unknown {
+    const files = readTgz(archive, (n) => /^[^/]+\/(charts\/[^/]+\/)*values\.yaml$/.test(n));
+    const byDepth = [...files.keys()].sort((a, b) => b.split("/").length - a.split("/").length);
+    let out: unknown = {};
+    for (const name of byDepth) {
+        const parts = name.split("/").slice(1, -1).filter((x) => x !== "charts");
+        let v = (jsyaml.load(files.get(name)!.toString("utf8")) ?? {}) as Record<string, unknown>;
+        if (isMap(v._internal_defaults_do_not_set)) v = merge(v._internal_defaults_do_not_set, v) as Record<string, unknown>;
+        const placed = parts.reduceRight<unknown>((acc, k) => ({ [k]: acc }), v);
+        out = merge(out, placed);
+    }
+    return out;
+}
 
 /** The rendered documents by template and position; the comparison ignores the listed unstable keys. */
 function documents(stdout: string): Map<string, string> {
@@ -92,7 +122,7 @@ export async function unusedValues(stack: string, chartDir: string, only?: strin
     try {
         for (const spec of specs) {
             const archive = archivePath(chartDir, spec.chart, spec.version);
-            const defaults = jsyaml.load((await runHelm(ROOT, ["show", "values", archive])).stdout) ?? {};
+            const defaults = chartDefaults(archive);
             const [a, b] = await Promise.all([render(spec, spec.values, archive, tmp, opts, 0), render(spec, spec.values, archive, tmp, opts, 1)]);
             const base = documents(a);
             const again = documents(b);

@@ -12,7 +12,9 @@ export const METRICS_SERVER_NAMESPACE = "kube-system";
 /** Pure: chart values — catalog image, two replicas with a PDB, hardened pods, bounded resources. */
 export function metricsServerValues(image: ResolvedImage) {
     return {
-        image: { repository: image.name, tag: image.tag },
+        // The tag is the chart's own (v{appVersion}, equal to the catalog's: a rendered test compares them);
+        // only the repository is set, so the registry override applies.
+        image: { repository: image.name },
         replicas: 2,
         podDisruptionBudget: { enabled: true, minAvailable: 1 },
         // Spread the two replicas so one node loss never leaves HPAs blind.

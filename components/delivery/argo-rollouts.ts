@@ -39,7 +39,8 @@ export function argoRolloutsValues(image: ResolvedImage, replicas = 2): Record<s
         keepCRDs: true,
         controller: {
             replicas,
-            image: { registry: image.registry, repository: image.repository, tag: image.tag },
+            // The tag is the chart's appVersion (equal to the catalog's: a rendered test compares them).
+            image: { registry: image.registry, repository: image.repository },
             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             metrics: { enabled: true },
             pdb: replicas >= 2 ? { enabled: true, minAvailable: 1 } : { enabled: false },

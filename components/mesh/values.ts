@@ -61,13 +61,16 @@ const globals = (img: IstioImages) => ({ hub: img.hub, tag: img.tag, istioNamesp
 
 /** `base` chart: CRDs and the default-revision validating webhook. */
 export function istioBaseValues(img: IstioImages): Record<string, unknown> {
-    return { global: globals(img), defaultRevision: "default" };
+    // base renders no image: only the namespace of its webhook's service.
+    return { global: { istioNamespace: globals(img).istioNamespace }, defaultRevision: "default" };
 }
 
 /** `cni` chart (flattened): a chained plugin so sidecars need no NET_ADMIN init container. */
 export function istioCniValues(img: IstioImages, mesh: Pick<MeshConfig, "cniBinDir" | "cniConfDir">): Record<string, unknown> {
+    // cni 1.28.0 reads no global.istioNamespace (charts:unused finds it ignored).
+    const { istioNamespace: _unused, ...global } = globals(img);
     return {
-        global: globals(img),
+        global,
         chained: true,
         // Empty config keeps the chart's defaults (/opt/cni/bin, /etc/cni/net.d); k3s needs its own paths.
         ...(mesh.cniBinDir !== "" ? { cniBinDir: mesh.cniBinDir } : {}),
@@ -120,13 +123,11 @@ export function gatewayValues({ mesh, serviceType }: GatewayValuesInput): Record
         // The release name already yields these; stating them keeps selectors stable if it ever changes.
         labels: { ...INGRESS_GATEWAY_LABELS },
         service: { type: serviceType },
-        replicaCount: mesh.gatewayReplicas,
-        autoscaling: {
-            enabled: autoscale,
-            minReplicas: mesh.gatewayReplicas,
-            maxReplicas: autoscale ? mesh.gatewayMaxReplicas : mesh.gatewayReplicas,
-            targetCPUUtilizationPercentage: 80,
-        },
+        // With autoscaling the chart leaves replicas to the HPA (minReplicas) and ignores replicaCount.
+        ...(autoscale ? {} : { replicaCount: mesh.gatewayReplicas }),
+        autoscaling: autoscale
+            ? { enabled: true, minReplicas: mesh.gatewayReplicas, maxReplicas: mesh.gatewayMaxReplicas, targetCPUUtilizationPercentage: 80 }
+            : { enabled: false },
         // A PDB with one gateway would forbid every node drain.
         podDisruptionBudget: mesh.gatewayReplicas >= 2 ? { minAvailable: 1 } : {},
         resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },

@@ -27,10 +27,11 @@ describe("mesh values (pure)", () => {
     });
 
     it("base and cni carry global.hub/tag; cni is chained and keeps the chart's paths unless configured", () => {
-        assert.deepStrictEqual((istioBaseValues(img) as any).global, { hub: img.hub, tag: img.tag, istioNamespace: "istio-system" });
+        assert.deepStrictEqual((istioBaseValues(img) as any).global, { istioNamespace: "istio-system" }, "base renders no image");
         const cni = istioCniValues(img, { cniBinDir: "", cniConfDir: "" }) as any;
         assert.strictEqual(cni.chained, true);
         assert.strictEqual(cni.global.hub, img.hub);
+        assert.ok(!("istioNamespace" in cni.global), "cni 1.28.0 reads no global.istioNamespace");
         assert.ok(!("cniBinDir" in cni) && !("cniConfDir" in cni));
         assert.ok(cni.resources.requests && cni.resources.limits);
         const k3s = istioCniValues(img, { cniBinDir: "/var/lib/rancher/k3s/data/current/bin/", cniConfDir: "/var/lib/rancher/k3s/agent/etc/cni/net.d" }) as any;
@@ -80,6 +81,7 @@ describe("mesh values (pure)", () => {
         assert.deepStrictEqual(ha.service, { type: "LoadBalancer" });
         assert.deepStrictEqual(ha.labels, { app: "istio-ingressgateway", istio: "ingressgateway" });
         assert.deepStrictEqual(ha.autoscaling, { enabled: true, minReplicas: 3, maxReplicas: 6, targetCPUUtilizationPercentage: 80 });
+        assert.ok(!("replicaCount" in ha), "the chart ignores replicaCount when the HPA is on");
         assert.deepStrictEqual(ha.podDisruptionBudget, { minAvailable: 1 });
         assert.deepStrictEqual(ha.securityContext, {
             runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
@@ -123,7 +125,7 @@ describe("mesh values (pure)", () => {
 describe("argo rollouts values (pure)", () => {
     it("controller image from the catalog, CRDs installed and kept, no dashboard, hardened, PDB with 2 replicas", () => {
         const v = argoRolloutsValues(new Catalog({ registry: "mirror.corp" }).image("argo-rollouts"), 2) as any;
-        assert.deepStrictEqual(v.controller.image, { registry: "mirror.corp", repository: "argoproj/argo-rollouts", tag: "v1.9.0" });
+        assert.deepStrictEqual(v.controller.image, { registry: "mirror.corp", repository: "argoproj/argo-rollouts" }, "the tag is the chart's appVersion");
         assert.strictEqual(v.installCRDs, true);
         assert.strictEqual(v.keepCRDs, true);
         assert.deepStrictEqual(v.dashboard, { enabled: false });
