@@ -73,15 +73,17 @@ export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, 
 }
 
 /**
- * 1 when our own objects break a mandatory policy, when a chart fails to render from an archive that
- * exists, or when an image is pulled from outside kubechat:registry; otherwise 0. A missing archive
- * only skips that release (said in the summary).
+ * 1 when our own objects or the rendered chart objects break a mandatory policy (beyond the written
+ * chart exceptions), when a chart fails to render from an archive that exists, or when an image is
+ * pulled from outside kubechat:registry; otherwise 0. A missing archive only skips that release
+ * (said in the summary).
  */
 export function exitCode(ownMandatory: number, r?: Rendering): number {
     if (ownMandatory > 0) return 1;
     const c = r?.checks;
     if (!c) return 0;
     if (c.outsideRegistry.length > 0) return 1;
+    if (c.violations.some((v) => v.level === "mandatory")) return 1;
     if (r.render!.releases.some((rel) => rel.error && !rel.error.startsWith("no archive"))) return 1;
     return 0;
 }

@@ -50,15 +50,18 @@ describe("plan command", () => {
         for (const f of ["plan.json", "airgap.json", "graph.mmd"]) assert.ok(fs.existsSync(path.join(outDir, f)), f);
     });
 
-    it("exits 1 when an image comes from outside kubechat:registry, or a chart fails to render from its archive", () => {
-        const rendering = (outside: number, error?: string): any => ({
+    it("exits 1 when an image comes from outside kubechat:registry, a chart fails to render from its archive, or chart output breaks a mandatory policy", () => {
+        const rendering = (outside: number, error?: string, violations: { level: string }[] = []): any => ({
             source: {}, render: { releases: [{ error, problems: [] }] },
-            checks: { outsideRegistry: Array.from({ length: outside }, () => ({ image: "docker.io/x:1", object: "Deployment a/b" })) },
+            checks: { violations, outsideRegistry: Array.from({ length: outside }, () => ({ image: "docker.io/x:1", object: "Deployment a/b" })) },
         });
         assert.strictEqual(exitCode(0, rendering(0)), 0);
         assert.strictEqual(exitCode(0, rendering(1)), 1);
         assert.strictEqual(exitCode(0, rendering(0, "Error: template: x")), 1);
         assert.strictEqual(exitCode(0, rendering(0, "no archive /c/x-1.tgz")), 0);
+        // A mandatory violation in chart output that no exception covers fails like one in our objects.
+        assert.strictEqual(exitCode(0, rendering(0, undefined, [{ level: "mandatory" }])), 1);
+        assert.strictEqual(exitCode(0, rendering(0, undefined, [{ level: "advisory" }])), 0);
         assert.strictEqual(exitCode(1, undefined), 1);
     });
 
