@@ -12,6 +12,7 @@ import { UsageError, runProgram } from "./lib/plan";
 import { renderStack } from "./lib/cli";
 import { airgapOf } from "./lib/outputs";
 import * as fs from "fs";
+import { Io, consoleIo } from "./lib/io";
 
 export interface MirrorPlan {
     images: { from: string; to: string }[];
@@ -56,10 +57,9 @@ Prints a bash script (redirect it to a file) that mirrors every image and chart 
 skopeo copies each image to the same path under --registry, helm pulls each chart into --charts
 (default ./charts). Use npm run -s: without it npm prints its own banner into the script.`;
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** The command (argv in, exit code out): 0 ok, 2 usage error. */
-export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     const args: { stack?: string; registry?: string; charts?: string } = {};
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];

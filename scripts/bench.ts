@@ -16,6 +16,7 @@ import { Plan, PlanResource, ROOT, runProgram, shortStackTraces } from "./lib/pl
 import { archivePath } from "./lib/charts";
 import { runHelm } from "./lib/helm";
 import { kubeVersionOf, platformApiVersions, pool, releaseSpecs, renderCost, templateArgs } from "./lib/render";
+import { Io, consoleIo } from "./lib/io";
 
 /** The chart archives beside the checkout (see ../shared/charts/SOURCES.md). */
 const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
 export const USAGE = "usage: npm run bench";
 
 /** `--help` prints what it measures; the benchmark itself takes no arguments (BENCH_RUNS sets the repetitions). */
-export async function run(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     if (argv.includes("--help") || argv.includes("-h")) {
         io.out(`${USAGE}\n\nMeasures plan and start-up times and the modelled deploy critical path (figures in docs/performance.md).\nBENCH_RUNS=<n> sets the repetitions (default 3).`);
         return 0;

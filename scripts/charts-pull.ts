@@ -9,6 +9,7 @@ import { CHARTS } from "../components/catalog";
 import { archivePath } from "./lib/charts";
 import { runHelm } from "./lib/helm";
 import { ROOT } from "./lib/plan";
+import { Io, consoleIo } from "./lib/io";
 
 export const USAGE = "usage: npm run charts:pull -- [<dir>]";
 
@@ -25,10 +26,9 @@ export function pullCommands(dir: string): string[][] {
     return out;
 }
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** The command (argv in, exit code out): 0 all pulled, 1 a pull failed, 2 usage error. */
-export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     if (argv.includes("-h") || argv.includes("--help")) {
         io.out(`${USAGE}\n\nhelm pull of every chart pinned in components/catalog.ts into <dir> (default charts/), for offline rendering.`);
         return 0;

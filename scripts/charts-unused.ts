@@ -16,6 +16,7 @@ import { ROOT, runProgram } from "./lib/plan";
 import { findChartSource, archivePath } from "./lib/charts";
 import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
+import { Io, consoleIo } from "./lib/io";
 
 const jsyaml = require("js-yaml") as { load(text: string): unknown };
 
@@ -141,10 +142,9 @@ export async function unusedValues(stack: string, chartDir: string, only?: strin
     return found;
 }
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** The command (argv in, exit code out): 0 nothing ignored, 1 ignored values listed, 2 usage error or no archives. */
-export async function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     const args: { stack?: string; charts?: string; release?: string } = {};
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];

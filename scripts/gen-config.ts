@@ -10,6 +10,7 @@ import { configLeaves, ConfigLeaf } from "./lib/config-doc";
 import { ROOT, readStackFile } from "./lib/plan";
 import { parseConfig, CONFIG_NAMESPACE } from "../components/config";
 import { packConfig } from "./lib/verdict";
+import { Io, consoleIo } from "./lib/io";
 
 export const STACKS = ["dev", "staging", "prod"];
 
@@ -75,7 +76,7 @@ export function renderConfigDoc(current: string): string {
 export const USAGE = "usage: npm run gen:config";
 
 /** Regenerates the files; `--help` says which. */
-export function run(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): number {
+export function run(argv: string[], io: Io = consoleIo): number {
     if (argv.includes("--help") || argv.includes("-h")) {
         io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config.ts and the stack files (a test fails when they drift).`);
         return 0;

@@ -8,6 +8,7 @@
  */
 import * as path from "path";
 import { Plan, PlanResource, UsageError, runProgram } from "./lib/plan";
+import { consoleIo } from "./lib/io";
 import { Io, parseStackArgs, reportError, stackConfigFile } from "./lib/cli";
 import { shq } from "./airgap";
 
@@ -32,7 +33,7 @@ export function handoverScript(stack: string, resources: PlanResource[]): string
     ];
 }
 
-export async function run(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     try {
         const parsed = parseStackArgs(argv, USAGE, ["--config-file"]);
         if (parsed === "help") {

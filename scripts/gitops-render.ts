@@ -12,6 +12,7 @@ import { UsageError, runProgram } from "./lib/plan";
 import { writeManifests } from "./lib/outputs";
 import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
 import { checkPlan } from "./lib/verdict";
+import { consoleIo } from "./lib/io";
 import { Io, parseStackArgs, reportError, stackConfigFile } from "./lib/cli";
 
 export const USAGE = "usage: npm run gitops:render -- <stack> --out <repo-path> [--config-file <path>]";
@@ -24,7 +25,7 @@ function unrenderable(v: unknown, where: string, out: string[]): void {
     else if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) unrenderable(x, `${where}.${k}`, out);
 }
 
-export async function run(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     try {
         const parsed = parseStackArgs(argv, USAGE, ["--out", "--config-file"]);
         if (parsed === "help") {

@@ -9,7 +9,7 @@
 import * as path from "path";
 import { CONFIG_NAMESPACE, configSchema } from "../components/config";
 import { effectivePatroniConfig } from "../components/data/patroni";
-import { Io } from "./lib/cli";
+import { Io, consoleIo } from "./lib/io";
 import { ROOT, readStackFile } from "./lib/plan";
 
 export const USAGE = "usage: npm run ha:config -- <stack> [--spilo <repository:tag>]";
@@ -32,7 +32,7 @@ export function stackPostgres(stack: string) {
     return configSchema.parse(raw).postgres;
 }
 
-export function run(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
+export function run(argv: string[], io: Io = consoleIo): number {
     let stack: string | undefined;
     let spiloRef: string | undefined;
     for (let i = 0; i < argv.length; i++) {

@@ -19,6 +19,7 @@ import {
 } from "./lib/peers";
 import { ROOT } from "./lib/root";
 import { UsageError, collectFiles, loadManifests } from "./policy";
+import { Io, consoleIo } from "./lib/io";
 
 export const USAGE = "usage: npm run peers -- [<file-or-dir>...] [--stacks <a,b>] [--json]";
 
@@ -92,7 +93,7 @@ export function runPeers(files: string[], log: (s: string) => void): PeersResult
     return { results: classify(findings, classes, resources, violations), notes };
 }
 
-export function main(argv: string[], io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) }): number {
+export function main(argv: string[], io: Io = consoleIo): number {
     if (argv.includes("--help") || argv.includes("-h")) {
         io.out(`${USAGE}\n\nRuns peer linters (pinned in policies/peers.json) over the given YAML, or over fresh plans of the stacks,\nand sorts their findings against this policy pack. Exit 0 agreed or documented, 1 missed/unclassified, 2 usage.`);
         return 0;

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { PolicyResource, Violation, profiles, runPolicies } from "../policies/engine";
+import { Io, consoleIo } from "./lib/io";
 
 export class UsageError extends Error {}
 
@@ -94,10 +95,9 @@ export function formatText(violations: Violation[], files: number, objects: numb
     return lines.join("\n");
 }
 
-export interface Io { out: (s: string) => void; err: (s: string) => void }
 
 /** Runs the CLI; returns the exit code (never throws, never prints a stack trace). */
-export function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): number {
+export function main(argv: string[], io: Io = consoleIo): number {
     if (argv.includes("--help") || argv.includes("-h")) {
         io.out(`${USAGE}\n\nChecks Kubernetes YAML files (or directories of them) against the policy pack's rules.\nProfiles: ${profiles.join(", ")}. Exit 0 no mandatory violation, 1 violations, 2 bad usage or input.`);
         return 0;

@@ -11,10 +11,8 @@ import { findChartSource } from "./charts";
 import { renderPlan } from "./render";
 import { checkRendered } from "./chart-checks";
 
-export interface Io {
-    out: (line: string) => void;
-    err: (line: string) => void;
-}
+export { Io, consoleIo } from "./io";
+import { Io } from "./io";
 
 export const USAGE = "usage: npm run plan -- <stack> [--config-file <path>] [--out <dir>] [--charts <dir>]";
 
