@@ -1,6 +1,6 @@
 /**
  * The canary gate against Argo Rollouts' own evaluation (`npm run test:engines`; not part of
- * `npm test`: the first build of the Go harness takes about a minute). The harness in ./argo-analysis
+ * `npm test`; CI runs it after `npm test`: a cold build of the Go harness takes about two minutes). The harness in ./argo-analysis
  * runs the AnalysisTemplate's metric, as the plan declares it, through the pinned controller's
  * Prometheus provider (github.com/argoproj/argo-rollouts v1.9.0, the chart's appVersion) with a fake
  * Prometheus API answering each case.
