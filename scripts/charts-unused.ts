@@ -5,14 +5,15 @@
  * release (a scalar, or a whole list), remove it, render again, and report it when the output does
  * not change although the value differs from the chart's own default (its values.yaml, its subcharts'
  * values.yaml, Istio's `_internal_defaults_do_not_set`). Free-form maps (annotations,
- * labels, nodeSelector, resources, tolerations) are not leaves to test. Documents that differ between
- * two identical renders (generated certificates, random passwords) are left out of the comparison.
+ * labels, nodeSelector, resources, tolerations) are not leaves to test. Lines that differ between two
+ * identical renders (generated certificates, random passwords, checksums of them) are left out of the
+ * comparison; a document whose length differs between them is left out whole.
  * Exit 0 when nothing is ignored, 1 otherwise, 2 on bad usage or when no archive is found.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT, runProgram } from "./lib/plan";
+import { Plan, ROOT, runProgram } from "./lib/plan";
 import { findChartSource, archivePath } from "./lib/charts";
 import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
@@ -82,8 +83,8 @@ export function chartDefaults(archive: string): unknown {
     return out;
 }
 
-/** The rendered documents by template and position; the comparison ignores the listed unstable keys. */
-function documents(stdout: string): Map<string, string> {
+/** The rendered documents by template and position (`# Source:` line, numbered when a template writes several). */
+export function documents(stdout: string): Map<string, string> {
     const out = new Map<string, string>();
     stdout.split(/^---\s*$/m).forEach((doc, i) => {
         const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? `#${i}`;
@@ -94,9 +95,44 @@ function documents(stdout: string): Map<string, string> {
     return out;
 }
 
-function differs(a: Map<string, string>, b: Map<string, string>, unstable: Set<string>): boolean {
+/**
+ * What differs between two renders of the same values (generated certificates, random passwords and
+ * the checksums of Secrets holding them): per document, the line numbers that differ, or "all" when
+ * the documents differ in their number of lines. Only those lines are left out of later comparisons:
+ * leaving out whole documents would hide a value's effect on the rest of a Deployment whose checksum
+ * annotation changes on every render.
+ */
+export type Unstable = Map<string, Set<number> | "all">;
+
+export function unstableParts(a: Map<string, string>, b: Map<string, string>): Unstable {
+    const out: Unstable = new Map();
+    for (const [k, x] of a) {
+        const y = b.get(k);
+        if (y === x) continue;
+        const xl = x.split("\n");
+        const yl = y?.split("\n");
+        if (!yl || yl.length !== xl.length) {
+            out.set(k, "all");
+            continue;
+        }
+        out.set(k, new Set(xl.flatMap((l, i) => (l === yl[i] ? [] : [i]))));
+    }
+    return out;
+}
+
+/** True when `b` differs from `a` anywhere but in the unstable parts. */
+export function differs(a: Map<string, string>, b: Map<string, string>, unstable: Unstable): boolean {
     if (a.size !== b.size) return true;
-    for (const [k, v] of a) if (!unstable.has(k) && b.get(k) !== v) return true;
+    for (const [k, x] of a) {
+        const y = b.get(k);
+        if (y === x) continue;
+        const skip = unstable.get(k);
+        if (skip === "all") continue;
+        if (y === undefined || !skip) return true;
+        const xl = x.split("\n");
+        const yl = y.split("\n");
+        if (xl.length !== yl.length || xl.some((l, i) => l !== yl[i] && !skip.has(i))) return true;
+    }
     return false;
 }
 
@@ -114,10 +150,19 @@ export interface IgnoredValue {
     value: unknown;
 }
 
-export async function unusedValues(stack: string, chartDir: string, only?: string): Promise<IgnoredValue[]> {
-    const plan = await runProgram({ stack });
-    const specs = releaseSpecs(plan).filter((s) => !only || s.name === only);
-    const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version))) };
+export interface UnusedOptions {
+    /** Only this release (Helm release name). */
+    release?: string;
+    /** Only releases of these charts (published chart names, e.g. `velero`). */
+    charts?: string[];
+    /** The stack's plan when already at hand (tests share one per stack); planned here otherwise. */
+    plan?: Plan;
+}
+
+export async function unusedValues(stack: string, chartDir: string, o: UnusedOptions = {}): Promise<IgnoredValue[]> {
+    const plan = o.plan ?? await runProgram({ stack });
+    const specs = releaseSpecs(plan).filter((s) => (!o.release || s.name === o.release) && (!o.charts || o.charts.includes(s.chart)));
+    const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, releaseSpecs(plan).map((s) => archivePath(chartDir, s.chart, s.version)), ROOT) };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-unused-"));
     const found: IgnoredValue[] = [];
     try {
@@ -127,7 +172,7 @@ export async function unusedValues(stack: string, chartDir: string, only?: strin
             const [a, b] = await Promise.all([render(spec, spec.values, archive, tmp, opts, 0), render(spec, spec.values, archive, tmp, opts, 1)]);
             const base = documents(a);
             const again = documents(b);
-            const unstable = new Set([...base.keys()].filter((k) => base.get(k) !== again.get(k)));
+            const unstable = unstableParts(base, again);
             const candidates = leafPaths(spec.values).filter((p) => p.length > 0 && !same(getPath(spec.values, p), getPath(defaults, p)));
             let n = 2;
             const results = await pool(candidates, Math.max(1, os.cpus().length), async (p) => {
@@ -166,7 +211,7 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
         io.err(`error: no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
         return 2;
     }
-    const found = await unusedValues(args.stack, src.dir, args.release);
+    const found = await unusedValues(args.stack, src.dir, { release: args.release });
     for (const f of found) io.out(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
     io.out(found.length === 0 ? `${args.stack}: every value passed to a chart changes its output` : `${args.stack}: ${found.length} ignored value(s)`);
     return found.length === 0 ? 0 : 1;

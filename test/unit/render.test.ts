@@ -193,7 +193,7 @@ describe("rendering: images the cluster pulls", () => {
 });
 
 describe("rendering: ignored values and chart exceptions", () => {
-    const { leafPaths, withoutPath } = require("../../scripts/charts-unused") as typeof import("../../scripts/charts-unused");
+    const { leafPaths, withoutPath, documents, unstableParts, differs } = require("../../scripts/charts-unused") as typeof import("../../scripts/charts-unused");
     const { loadExceptions } = require("../../scripts/lib/chart-checks") as typeof import("../../scripts/lib/chart-checks");
 
     it("tests each leaf value once (whole lists are leaves, free-form maps are not tested)", () => {
@@ -201,6 +201,25 @@ describe("rendering: ignored values and chart exceptions", () => {
         assert.deepStrictEqual(leafPaths(values), [["a", "b"], ["a", "c"], ["d"], ["e"]]);
         assert.deepStrictEqual(withoutPath(values, ["a", "b"]), { a: { c: [1, 2], resources: { limits: { cpu: "1" } } }, podAnnotations: { x: "y" }, d: {}, e: "s" });
         assert.strictEqual(values.a.b, 1, "the original is not changed");
+    });
+
+    it("a value's effect on a document whose checksum changes on every render is still seen (only the changing lines are ignored)", () => {
+        // Two renders of the same values: the Secret's random password and the Deployment's checksum of it differ.
+        const render = (pw: string, readOnly: boolean) => [
+            "", "# Source: g/templates/secret.yaml", "kind: Secret", `data: {admin-password: ${pw}}`,
+            "---", "# Source: g/templates/deployment.yaml", "kind: Deployment", `annotations: {checksum/secret: sum-${pw}}`, `readOnlyRootFilesystem: ${readOnly}`,
+        ].join("\n");
+        const base = documents(render("aaa", true));
+        const unstable = unstableParts(base, documents(render("bbb", true)));
+        assert.deepStrictEqual([...unstable].map(([k, v]) => [k, v === "all" ? v : [...v]]), [["g/templates/secret.yaml", [3]], ["g/templates/deployment.yaml", [3]]]);
+        assert.strictEqual(differs(base, documents(render("ccc", true)), unstable), false, "a third random password is no change");
+        assert.strictEqual(differs(base, documents(render("ccc", false)), unstable), true, "a changed security context is");
+        const longer = documents(render("ccc", true).replace("kind: Deployment", "kind: Deployment\nreplicas: 2"));
+        assert.strictEqual(differs(base, longer, unstable), true, "an added line is");
+        // A document whose length changes between identical renders is left out whole.
+        const whole = unstableParts(base, longer);
+        assert.strictEqual(whole.get("g/templates/deployment.yaml"), "all");
+        assert.strictEqual(differs(base, documents(render("ddd", false)), whole), false);
     });
 
     it("the exceptions file names chart, Kind/name, policy and a reason for every entry", () => {
