@@ -25,8 +25,13 @@ export interface VeleroBackupArgs extends BackupStoreArgs {
 export const VELERO_NAMESPACE = "velero";
 /** Helm release name; the chart names each Schedule `<release>-<schedule>` (the `schedule` label of Velero's metrics). */
 export const VELERO_RELEASE = "velero";
-/** Velero server service account (named explicitly: the IRSA trust policy names it). */
-export const VELERO_SERVICE_ACCOUNT = "velero-server";
+/**
+ * Velero server service account: the chart's own name for it, `<fullname>-server` (the fullname is the
+ * release name when it contains the chart name). The IRSA trust policy names it; a rendered test checks
+ * that the chart creates exactly this ServiceAccount, so setting the chart's `serviceAccount.server.name`
+ * to the same string would change nothing.
+ */
+export const VELERO_SERVICE_ACCOUNT = `${VELERO_RELEASE}-server`;
 /** Secret in Velero's credentials-file format (key `cloud`). */
 export const VELERO_CREDENTIALS_SECRET = "velero-object-store";
 /** Days beyond the longest backup ttl that the bucket lifecycle keeps objects (Velero's GC deletes first). */
@@ -64,11 +69,10 @@ export function backupExclusions(): { excludedResources: string[]; labelSelector
 
 /** The chart's `schedules` value. */
 export function veleroSchedules(includedNamespaces: string[], snapshotVolumes: boolean): Record<string, unknown> {
+    // Backups must outlive the Schedule object (and a reinstall of the chart): the chart only writes
+    // owner references into backups when `useOwnerReferencesInBackup` is true, so it is left unset.
     return Object.fromEntries(SCHEDULES.map((s) => [s.name, {
-        disabled: false,
         schedule: s.schedule,
-        // Backups must outlive the Schedule object (and a reinstall of the chart).
-        useOwnerReferencesInBackup: false,
         template: { ttl: s.ttl, includedNamespaces, snapshotVolumes, storageLocation: "default", ...backupExclusions() },
     }]));
 }
@@ -148,7 +152,8 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
                     ...(s.endpoint ? { s3ForcePathStyle: String(s.forcePathStyle ?? true), s3Url: s.endpoint } : {}),
                 },
             }],
-            volumeSnapshotLocation: a.snapshotVolumes ? [{ name: "default", provider: "aws", config: { region: s.region } }] : [],
+            // Without snapshots the chart renders no VolumeSnapshotLocation at all (snapshotsEnabled: false).
+            ...(a.snapshotVolumes ? { volumeSnapshotLocation: [{ name: "default", provider: "aws", config: { region: s.region } }] } : {}),
             ...(fsBackup ? { defaultVolumesToFsBackup: true } : {}),
         },
         snapshotsEnabled: a.snapshotVolumes,
@@ -161,7 +166,6 @@ export function veleroValues(a: VeleroValuesArgs): Record<string, unknown> {
         serviceAccount: {
             server: {
                 create: true,
-                name: VELERO_SERVICE_ACCOUNT,
                 ...(s.roleArn !== undefined ? { annotations: { "eks.amazonaws.com/role-arn": s.roleArn } } : {}),
             },
         },

@@ -10,6 +10,10 @@ import { EksInfo } from "./types";
 import { chartAddon } from "../release";
 
 export const AUTOSCALER_NAMESPACE = "kube-system";
+/**
+ * The autoscaler's ServiceAccount. The chart names it after its fullname, which `fullnameOverride`
+ * sets to this; the IRSA trust policy names it, and a rendered test checks the chart creates it.
+ */
 export const AUTOSCALER_SERVICE_ACCOUNT = "cluster-autoscaler";
 
 /** Read-only calls auto-discovery and scale-up simulation need; they take no resource-level conditions. */
@@ -60,7 +64,8 @@ export interface AutoscalerValuesInput {
 /** Pure: chart values. Every image is set from the catalog so the air-gap registry override applies. */
 export function autoscalerValues(input: AutoscalerValuesInput) {
     return {
-        fullnameOverride: "cluster-autoscaler",
+        // Also the ServiceAccount's name (the chart's default for rbac.serviceAccount.name).
+        fullnameOverride: AUTOSCALER_SERVICE_ACCOUNT,
         cloudProvider: "aws",
         awsRegion: input.region,
         autoDiscovery: { clusterName: input.clusterName },
@@ -69,7 +74,6 @@ export function autoscalerValues(input: AutoscalerValuesInput) {
             create: true,
             serviceAccount: {
                 create: true,
-                name: AUTOSCALER_SERVICE_ACCOUNT,
                 annotations: { "eks.amazonaws.com/role-arn": input.roleArn },
             },
         },

@@ -30,7 +30,6 @@ describe("VeleroBackup (component)", () => {
             for (const v of Object.values(s) as any[]) {
                 assert.deepStrictEqual(v.template.includedNamespaces, ["kubechat-system", "kubechat-data"]);
                 assert.strictEqual(v.template.snapshotVolumes, false);
-                assert.strictEqual(v.useOwnerReferencesInBackup, false);
             }
         });
 

@@ -201,7 +201,7 @@ describe("EksCluster (prod plan)", function () {
         assert.strictEqual(r.inputs.version, "9.52.1");
         const v = r.inputs.values;
         assert.deepStrictEqual([v.cloudProvider, v.awsRegion, v.autoDiscovery.clusterName], ["aws", "us-east-1", "kubechat-prod"]);
-        assert.strictEqual(v.rbac.serviceAccount.name, "cluster-autoscaler");
+        assert.strictEqual(v.fullnameOverride, "cluster-autoscaler");
         assert.ok("eks.amazonaws.com/role-arn" in v.rbac.serviceAccount.annotations);
         assert.deepStrictEqual(v.image, { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2" });
         assert.strictEqual(v.extraArgs.expander, "least-waste");
