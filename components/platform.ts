@@ -12,7 +12,7 @@ import { EksCluster } from "./cluster/eks";
 import { namespaceNames } from "./namespaces";
 import { IstioMesh } from "./mesh/istio";
 import { ArgoRollouts } from "./delivery/argo-rollouts";
-import { KubeChat } from "./app/kubechat";
+import { KUBECHAT_TYPE, KubeChat } from "./app/kubechat";
 import { PostgresHA } from "./data/postgres";
 import { VELERO_RELEASE, VeleroBackup } from "./backup/velero";
 import { backupAlertRules } from "./backup/alerts";
@@ -53,10 +53,12 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         this.clusterKind = c.cluster.kind;
         this.catalog = new Catalog({ registry: c.registry, chartRepository: c.chartRepository, chartValues: c.charts });
 
+        // The VPA chart is a cluster-wide engine; it was created inside the app layer before it moved here.
+        const vpa = { namespace: ns.vpa, formerly: { name: `${name}-app-vpa`, type: "kubechat:app:VpaChart", parentUrn: pulumi.createUrn(`${name}-app`, KUBECHAT_TYPE, this) } };
         this.cluster = c.cluster.kind === "eks"
             ? new EksCluster(`${name}-cluster`, {
                 eks: c.eks, persistent: c.persistent, storageClass: c.cluster.storageClass,
-                ingressServiceType: ingressServiceType(c.cluster), catalog: this.catalog,
+                ingressServiceType: ingressServiceType(c.cluster), catalog: this.catalog, vpa,
             }, { parent: this })
             : new OnPremCluster(`${name}-cluster`, {
                 kubeconfigPath: c.kubeconfig,
@@ -66,6 +68,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 ingressServiceType: ingressServiceType(c.cluster),
                 zones: c.cluster.zones,
                 apiServerCidrs: c.cluster.apiServerCidrs,
+                catalog: this.catalog, vpa,
             }, { parent: this });
 
         if (c.mesh.enabled) {

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog, IMAGES } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { ConfigError, ServiceConfig, StackConfig } from "../config";
-import { podSecurityLabels, recommendedLabels, selectorLabels, PART_OF, SCRAPE_LABEL } from "../labels";
+import { recommendedLabels, selectorLabels, PART_OF, SCRAPE_LABEL } from "../labels";
 import { NamespaceNames } from "../namespaces";
 import { declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
 import { kubechatProblems } from "./validate";
@@ -19,7 +19,7 @@ import { apiReaderRules, serviceAccountName } from "./rbac";
 import {
     analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, principal, RoutingInput, serviceHost, virtualServiceSpec,
 } from "./routing";
-import { VpaChart } from "./vpa-chart";
+import { AddonNamespaceArgs, addonNamespace } from "../release";
 import { AppLayerOwner, AppManifest, AppObjects } from "./objects";
 import { errorRateTemplateName, metricsAnnotations, serviceNames, workloadKind, workloadSpec } from "./workload";
 
@@ -60,22 +60,16 @@ export interface KubeChatArgs {
     mesh?: MeshBinding;
     /** Resources Rollouts and AnalysisTemplates wait for (the Argo Rollouts release and its CRDs); required unless `delivery.strategy` is rolling. */
     rollouts?: pulumi.Resource[];
-    /** Namespace of the VPA chart (default "vpa"). */
-    vpaNamespace?: string;
     /**
      * Who owns the app layer's objects (default "pulumi"). "argocd" (GitOps mode): nothing but the
-     * namespace and the VPA chart is created; the objects are collected in `manifests` for Git.
+     * namespace is created; the objects are collected in `manifests` for Git.
      */
     owner?: AppLayerOwner;
 }
 
-/** Labels of the application namespace: Pod Security `restricted` enforced, and sidecar injection with the mesh. */
-export function appNamespaceLabels(meshEnabled: boolean): Record<string, string> {
-    return {
-        ...recommendedLabels("kubechat", "namespace"),
-        ...podSecurityLabels("restricted"),
-        ...(meshEnabled ? { "istio-injection": "enabled" } : {}),
-    };
+/** The application namespace: Pod Security `restricted` enforced, and sidecar injection with the mesh. */
+export function appNamespace(name: string, meshEnabled: boolean): AddonNamespaceArgs {
+    return { name, owner: "kubechat", podSecurity: "restricted", labels: meshEnabled ? { "istio-injection": "enabled" } : {} };
 }
 
 /** Every problem with the args, as `kubechat:<key>: reason`. Pure. */
@@ -105,6 +99,9 @@ export function databaseEnv(db: DatabaseConnection): k8s.types.input.core.v1.Env
     ];
 }
 
+/** Type token of the app layer component. */
+export const KUBECHAT_TYPE = "kubechat:app:KubeChat";
+
 export class KubeChat extends pulumi.ComponentResource {
     /** The app namespace. */
     public readonly namespace: pulumi.Output<string>;
@@ -118,7 +115,7 @@ export class KubeChat extends pulumi.ComponentResource {
     public readonly manifestDependencies: pulumi.Resource[];
 
     constructor(name: string, args: KubeChatArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kubechat:app:KubeChat", name, {}, opts);
+        super(KUBECHAT_TYPE, name, {}, opts);
         const problems = validateKubeChat(args);
         if (problems.length > 0) throw new ConfigError(problems);
 
@@ -130,10 +127,8 @@ export class KubeChat extends pulumi.ComponentResource {
         const kind = workloadKind(delivery.strategy);
         this.workloadKind = kind.kind;
 
-        const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: nsName, labels: appNamespaceLabels(mesh !== undefined) },
-        }, child);
-        this.namespace = ns.metadata.name;
+        const ns = addonNamespace(`${name}-namespace`, appNamespace(nsName, mesh !== undefined), child);
+        this.namespace = ns.name;
         const objects = new AppObjects(args.owner ?? "pulumi", child);
         const meta = (objName: string, service: string, component: string) => ({
             name: objName, namespace: this.namespace, labels: recommendedLabels(service, component),
@@ -154,7 +149,6 @@ export class KubeChat extends pulumi.ComponentResource {
         });
 
         const services = Object.entries(args.services);
-        const vpa = new VpaChart(`${name}-vpa`, { catalog, provider, namespace: args.vpaNamespace ?? namespaces.vpa }, { parent: this });
         const appPodLabels = { "app.kubernetes.io/part-of": PART_OF };
         const servicePorts = services.map(([, s]) => s.port);
         const meshDeps = mesh ? { dependsOn: mesh.readiness } : {};
@@ -232,7 +226,7 @@ export class KubeChat extends pulumi.ComponentResource {
             }
             objects.add(`${name}-${svc}-vpa`, {
                 apiVersion: "autoscaling.k8s.io/v1", kind: "VerticalPodAutoscaler", metadata: meta(svc, svc, "autoscaling"), spec: vpaSpec(svc, s, target),
-            }, { dependsOn: [vpa.release] });
+            }, { dependsOn: args.cluster.vpaReady });
             objects.add(`${name}-${svc}-pdb`, { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(svc, svc, "availability"), spec: pdbSpec(s, selector) });
 
             const net: ServiceNetworkInput = {
@@ -276,7 +270,7 @@ export class KubeChat extends pulumi.ComponentResource {
 
         this.manifests = objects.manifests();
         // Argo CD syncs into the namespace Pulumi created, once the charts that install the CRDs are up.
-        this.manifestDependencies = objects.owner === "argocd" ? [ns, ...objects.dependencies] : [];
+        this.manifestDependencies = objects.owner === "argocd" ? [ns.resource, ...objects.dependencies] : [];
         this.registerOutputs({ namespace: this.namespace, serviceHosts: this.serviceHosts, workloadKind: this.workloadKind });
     }
 }

@@ -8,10 +8,10 @@ import { s3BucketArn } from "../aws/partition";
 import * as k8s from "@pulumi/kubernetes";
 import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
-import { podSecurityLabels, recommendedLabels } from "../labels";
+import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
-import { chartAddon } from "../release";
+import { AddonNamespaceArgs, addonNamespace, chartAddon } from "../release";
 
 export interface VeleroBackupArgs extends BackupStoreArgs {
     /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
@@ -214,15 +214,13 @@ export function veleroCredentialsFile(accessKeyId: pulumi.Input<string>, secretA
     return pulumi.secret(pulumi.interpolate`[default]\naws_access_key_id=${accessKeyId}\naws_secret_access_key=${secretAccessKey}\n`);
 }
 
-/** Namespace labels: privileged with the node agent (hostPath to the pods' volumes), baseline otherwise. */
-export function veleroNamespaceLabels(nodeAgent: boolean): Record<string, string> {
-    const level = nodeAgent ? "privileged" : "baseline";
-    return {
-        ...recommendedLabels("velero", "namespace"),
-        // Platform namespace: exempt from the application network rules (Velero talks to the API server and the store).
-        "kubechat.ai/system": "true",
-        ...podSecurityLabels(level),
-    };
+/**
+ * The Velero namespace: privileged with the node agent (hostPath to the pods' volumes), baseline
+ * otherwise; a platform namespace, exempt from the application network rules (Velero talks to the
+ * API server and the store).
+ */
+export function veleroNamespace(name: string, nodeAgent: boolean): AddonNamespaceArgs {
+    return { name, owner: "velero", podSecurity: nodeAgent ? "privileged" : "baseline", system: true };
 }
 
 export class VeleroBackup extends pulumi.ComponentResource {
@@ -253,10 +251,8 @@ export class VeleroBackup extends pulumi.ComponentResource {
         // The node agent mounts the kubelet's pod volumes through hostPath: only `privileged` admits it.
         // Without it `baseline`: Velero also starts pods itself (repository maintenance, data movers)
         // whose security context these values do not set.
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: ns, labels: veleroNamespaceLabels(!snapshotVolumes) },
-        }, k8sOpts);
-        const inNs = { ...k8sOpts, dependsOn: [namespace] };
+        const namespace = addonNamespace(`${name}-ns`, veleroNamespace(ns, !snapshotVolumes), k8sOpts);
+        const inNs = { ...k8sOpts, dependsOn: [namespace.resource] };
 
         let storage: VeleroStorage;
         const storageReady: pulumi.Resource[] = [];
@@ -294,13 +290,13 @@ export class VeleroBackup extends pulumi.ComponentResource {
 
         chartAddon(`${name}-release`, {
             release: VELERO_RELEASE,
-            namespace: ns,
+            namespace,
             chart: "velero", catalog: args.catalog,
             values: veleroValues({
                 images: { velero: args.catalog.image("velero"), awsPlugin: args.catalog.image("velero-plugin-for-aws") },
                 storage, includedNamespaces: args.includedNamespaces, snapshotVolumes,
             }),
-        }, { ...inNs, dependsOn: [namespace, ...storageReady] });
+        }, { ...k8sOpts, dependsOn: storageReady });
 
         this.bucketName = storage.bucket;
         this.registerOutputs({ namespace: this.namespace, bucketName: this.bucketName, schedules: this.schedules });

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { IrsaRole } from "../aws/irsa";
 import { EksInfo } from "./types";
-import { chartAddon } from "../release";
+import { chartAddon, clusterNamespace } from "../release";
 
 export const AUTOSCALER_NAMESPACE = "kube-system";
 /**
@@ -113,7 +113,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
         this.roleArn = role.arn;
         this.release = chartAddon(`${name}-release`, {
             release: "cluster-autoscaler",
-            namespace: AUTOSCALER_NAMESPACE,
+            namespace: clusterNamespace(AUTOSCALER_NAMESPACE),
             chart: "cluster-autoscaler", catalog: args.catalog,
             values: autoscalerValues({
                 clusterName: args.eks.clusterName, region: args.eks.region, roleArn: role.arn, image: args.catalog.image("cluster-autoscaler"),

@@ -16,6 +16,7 @@ import { Vpc } from "./vpc";
 import { NodeGroups, nodeGroupSpec } from "./nodegroups";
 import { ClusterAutoscaler } from "./autoscaler";
 import { MetricsServer } from "./metrics-server";
+import { VpaChart, VpaChartArgs } from "./vpa";
 import { recommendedLabels } from "../labels";
 
 /** The `kubechat:eks` config section. */
@@ -161,8 +162,10 @@ export interface EksClusterArgs {
     storageClass: string;
     /** Service type for the ingress gateway. Default LoadBalancer. */
     ingressServiceType: ClusterLayer["ingressServiceType"];
-    /** Chart and image source for cluster-autoscaler. */
+    /** Chart and image source for the cluster-wide engines (cluster-autoscaler, metrics-server, VPA). */
     catalog: Catalog;
+    /** The VPA chart's namespace and, if it moved, where it was before. */
+    vpa: Pick<VpaChartArgs, "namespace" | "formerly">;
 }
 
 /** The EKS cluster layer. Type `kubechat:cluster:EksCluster`. */
@@ -177,6 +180,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
     public readonly apiServerCidrs: string[];
     public readonly eks: EksInfo;
     public readonly storageReady: pulumi.Resource[];
+    public readonly vpaReady: pulumi.Resource[];
     /** Kubeconfig for the cluster (secret). */
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
@@ -319,6 +323,8 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         this.storageReady = [gp3];
         new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
         new MetricsServer(`${name}-metrics-server`, { catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
+        const vpa = new VpaChart(`${name}-vpa`, { ...args.vpa, catalog: args.catalog, provider: this.provider }, { parent: this });
+        this.vpaReady = [vpa.release];
 
         this.registerOutputs({
             kubeconfig: this.kubeconfig, clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn,

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog, ResolvedImage } from "../catalog";
-import { chartAddon } from "../release";
+import { chartAddon, clusterNamespace } from "../release";
 
 export const METRICS_SERVER_NAMESPACE = "kube-system";
 
@@ -52,7 +52,7 @@ export class MetricsServer extends pulumi.ComponentResource {
         super("kubechat:cluster:MetricsServer", name, {}, opts);
         this.release = chartAddon(name, {
             release: "metrics-server",
-            namespace: METRICS_SERVER_NAMESPACE,
+            namespace: clusterNamespace(METRICS_SERVER_NAMESPACE),
             chart: "metrics-server", catalog: args.catalog,
             values: metricsServerValues(args.catalog.image("metrics-server")),
         }, { parent: this, provider: args.k8sProvider });

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterLayer } from "./types";
+import { Catalog } from "../catalog";
+import { VpaChart, VpaChartArgs } from "./vpa";
 
 export interface OnPremClusterArgs {
     /** Kubeconfig file path; empty = the default kubeconfig ($KUBECONFIG or ~/.kube/config). Ignored when `kubeconfigContents` is set. */
@@ -17,6 +19,10 @@ export interface OnPremClusterArgs {
     zones: number;
     /** API server CIDRs for NetworkPolicy egress; empty = any address on the API ports. */
     apiServerCidrs: string[];
+    /** Chart and image source (pinned, air-gap aware) for the cluster-wide engines (VPA). */
+    catalog: Catalog;
+    /** The VPA chart's namespace and, if it moved, where it was before. */
+    vpa: Pick<VpaChartArgs, "namespace" | "formerly">;
 }
 
 /** Provider options computed from the args: pure, so it is unit-tested without mocks. */
@@ -40,6 +46,7 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
     public readonly apiServerCidrs: string[];
     /** The customer's cluster already runs its storage driver. */
     public readonly storageReady: pulumi.Resource[] = [];
+    public readonly vpaReady: pulumi.Resource[];
 
     constructor(name: string, args: OnPremClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:cluster:OnPremCluster", name, {}, opts);
@@ -49,6 +56,8 @@ export class OnPremCluster extends pulumi.ComponentResource implements ClusterLa
         this.apiServerCidrs = args.apiServerCidrs;
         this.provider = new k8s.Provider(`${name}-k8s`, onPremProviderArgs(args), { parent: this });
         this.controlPlaneProvider = this.provider;
+        const vpa = new VpaChart(`${name}-vpa`, { ...args.vpa, catalog: args.catalog, provider: this.provider }, { parent: this });
+        this.vpaReady = [vpa.release];
         this.registerOutputs({ storageClass: this.storageClass, zones: this.zones });
     }
 }

@@ -46,6 +46,11 @@ export interface ClusterLayer {
      * before it, while everything else starts as soon as the nodes are up.
      */
     storageReady: pulumi.Resource[];
+    /**
+     * What VerticalPodAutoscaler objects wait for: the cluster's VPA release, which installs their CRD
+     * and admission webhook.
+     */
+    vpaReady: pulumi.Resource[];
     /** Present only on EKS. */
     eks?: EksInfo;
 }

@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { podSecurityLabels, recommendedLabels } from "../labels";
+import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies } from "./network";
 import { objectStoreEgress, tcp } from "../network";
@@ -13,7 +13,7 @@ import {
     BackupTarget, EXPORTER_QUERIES_CONFIGMAP, POD_SERVICE_ACCOUNT, exporterQueries, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
     credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
 } from "./values";
-import { chartAddon } from "../release";
+import { addonNamespace, chartAddon } from "../release";
 
 export interface PostgresHAArgs extends BackupStoreArgs {
     /** `kubechat:postgres` settings (instances, sync replicas, volume, pooler, backups...). */
@@ -28,11 +28,6 @@ export interface PostgresHAArgs extends BackupStoreArgs {
 export const OBJECT_STORE_SECRET = "postgres-object-store";
 /** Labels of the operator pod (set by its chart). */
 export const OPERATOR_POD_LABELS = { "app.kubernetes.io/name": "postgres-operator" };
-
-/** Pod Security for the data namespace (see the comment where it is used). */
-export function dataNamespaceLabels(): Record<string, string> {
-    return { ...recommendedLabels("kubechat-data", "namespace"), ...podSecurityLabels("baseline") };
-}
 
 export class PostgresHA extends pulumi.ComponentResource {
     /** Pooler Service host the app connects to. */
@@ -69,10 +64,8 @@ export class PostgresHA extends pulumi.ComponentResource {
         // PgBouncer Deployment itself and offers no setting for seccompProfile or dropping ALL
         // capabilities on them, which restricted requires. Spilo still runs as non-root (uid 101,
         // fsGroup 103) without privilege escalation.
-        const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: ns, labels: dataNamespaceLabels() },
-        }, k8sOpts);
-        const inNs = { ...k8sOpts, dependsOn: [namespace] };
+        const namespace = addonNamespace(`${name}-ns`, { name: ns, owner: "kubechat-data", podSecurity: "baseline" }, k8sOpts);
+        const inNs = { ...k8sOpts, dependsOn: [namespace.resource] };
 
         // Everything the members read at start (WAL-G environment, object-store credentials, the bucket
         // and its IRSA role) exists before the cluster object is created.
@@ -82,7 +75,7 @@ export class PostgresHA extends pulumi.ComponentResource {
 
         const operator = chartAddon(`${name}-operator`, {
             release: "postgres-operator",
-            namespace: ns,
+            namespace,
             chart: "postgres-operator", catalog,
             values: operatorValues({
                 pg, namespace: ns, persistent: args.persistent, backup,

@@ -9,9 +9,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog, ResolvedImage } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
-import { podSecurityLabels, recommendedLabels } from "../labels";
+import { recommendedLabels } from "../labels";
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
-import { chartAddon } from "../release";
+import { addonNamespace, chartAddon } from "../release";
 
 /** Controller ports (chart defaults): Prometheus metrics and health. */
 export const ROLLOUTS_PORTS = { metrics: 8090, healthz: 8080 } as const;
@@ -100,13 +100,11 @@ export class ArgoRollouts extends pulumi.ComponentResource {
         const values = argoRolloutsValues(args.catalog.image("argo-rollouts"), args.replicas ?? 2);
         const k8sOpts = { parent: this, provider: args.cluster.provider };
 
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: args.namespaces.delivery, labels: { ...recommendedLabels("argo-rollouts", "namespace"), ...podSecurityLabels("restricted") } },
-        }, k8sOpts);
-        this.namespace = ns.metadata.name;
+        const ns = addonNamespace(`${name}-ns`, { name: args.namespaces.delivery, owner: "argo-rollouts", podSecurity: "restricted" }, k8sOpts);
+        this.namespace = ns.name;
 
         this.release = chartAddon(`${name}-release`, {
-            release: "argo-rollouts", namespace: this.namespace, chart: "argo-rollouts", catalog: args.catalog, values,
+            release: "argo-rollouts", namespace: ns, chart: "argo-rollouts", catalog: args.catalog, values,
         }, k8sOpts);
 
         for (const p of argoRolloutsNetworkPolicies(args.namespaces, args.cluster.apiServerCidrs)) {

@@ -10,13 +10,13 @@ import { StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
-import { podSecurityLabels, recommendedLabels } from "../labels";
+import { recommendedLabels } from "../labels";
 import { NetworkPolicyPlan } from "../network";
 import {
     DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
     ExternalDependency, externalServiceEntries, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
-import { chartAddon } from "../release";
+import { addonNamespace, chartAddon } from "../release";
 
 /** Name of the Istio `Gateway` every exposed VirtualService binds to (as `<gatewayNamespace>/<name>`). */
 export const PUBLIC_GATEWAY = "kubechat-gateway";
@@ -66,31 +66,27 @@ export class IstioMesh extends pulumi.ComponentResource {
         // The CNI node agent installs into the release namespace and needs host paths, host network
         // and privileges, so istio-system (where Istio's docs install it, next to istiod) is the one
         // namespace that must allow `privileged`; the gateway namespace stays `restricted`.
-        const systemNs = new k8s.core.v1.Namespace(`${name}-istio-system-ns`, {
-            metadata: { name: ns.istioSystem, labels: { ...recommendedLabels("istio", "namespace"), ...podSecurityLabels("privileged") } },
-        }, controlPlaneOpts);
+        const systemNs = addonNamespace(`${name}-istio-system-ns`, { name: ns.istioSystem, owner: "istio", podSecurity: "privileged" }, controlPlaneOpts);
         // No `istio-injection` label: the gateway chart labels its pods `sidecar.istio.io/inject: "true"`
         // (with the `gateway` injection template), which the default injector honours in any namespace
         // not labelled `istio-injection: disabled`.
-        const gatewayNs = new k8s.core.v1.Namespace(`${name}-gateway-ns`, {
-            metadata: { name: ns.gateway, labels: { ...recommendedLabels("istio-ingress", "namespace"), ...podSecurityLabels("restricted") } },
-        }, k8sOpts);
-        const systemNsName = systemNs.metadata.name;
+        const gatewayNs = addonNamespace(`${name}-gateway-ns`, { name: ns.gateway, owner: "istio-ingress", podSecurity: "restricted" }, k8sOpts);
+        const systemNsName = systemNs.name;
 
         // Each chart needs the previous one: CRDs (base) before the control plane, the CNI agent on the
         // nodes before istiod injects pods that rely on it, and the injector before the gateway pods
         // (whose `image: auto` only the injector fills in).
         const base = chartAddon(`${name}-base`, {
-            release: "istio-base", namespace: systemNsName, chart: "istio-base", catalog, values: istioBaseValues(img),
+            release: "istio-base", namespace: systemNs, chart: "istio-base", catalog, values: istioBaseValues(img),
         }, controlPlaneOpts);
         const cni = chartAddon(`${name}-cni`, {
-            release: "istio-cni", namespace: systemNsName, chart: "istio-cni", catalog, values: istioCniValues(img, mesh),
+            release: "istio-cni", namespace: systemNs, chart: "istio-cni", catalog, values: istioCniValues(img, mesh),
         }, { ...k8sOpts, dependsOn: [base] });
         const istiod = chartAddon(`${name}-istiod`, {
-            release: "istiod", namespace: systemNsName, chart: "istiod", catalog, values: istiodValues(img, mesh, tracing),
+            release: "istiod", namespace: systemNs, chart: "istiod", catalog, values: istiodValues(img, mesh, tracing),
         }, { ...k8sOpts, dependsOn: [cni] });
         chartAddon(`${name}-gateway`, {
-            release: INGRESS_GATEWAY_NAME, namespace: gatewayNs.metadata.name, chart: "istio-gateway", catalog,
+            release: INGRESS_GATEWAY_NAME, namespace: gatewayNs, chart: "istio-gateway", catalog,
             values: gatewayValues({ mesh, serviceType: cluster.ingressServiceType }),
         }, { ...k8sOpts, dependsOn: [istiod] });
         this.readiness = [base, istiod];
@@ -110,7 +106,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         }, crOpts);
         new k8s.apiextensions.CustomResource(`${name}-public-gateway`, {
             apiVersion: "networking.istio.io/v1", kind: "Gateway",
-            metadata: meta(PUBLIC_GATEWAY, gatewayNs.metadata.name),
+            metadata: meta(PUBLIC_GATEWAY, gatewayNs.name),
             spec: {
                 selector: { istio: INGRESS_GATEWAY_LABELS.istio },
                 servers: [
@@ -138,13 +134,13 @@ export class IstioMesh extends pulumi.ComponentResource {
         const policies: NetworkPolicyPlan[] = gatewayNetworkPolicies({ namespaces: ns, backendPorts: args.backendPorts, tracing });
         for (const p of policies) {
             new k8s.networking.v1.NetworkPolicy(`${name}-gateway-netpol-${p.name}`, {
-                metadata: { name: p.name, namespace: gatewayNs.metadata.name, labels: recommendedLabels("istio-ingress", "network-policy") },
+                metadata: { name: p.name, namespace: gatewayNs.name, labels: recommendedLabels("istio-ingress", "network-policy") },
                 spec: p.spec,
             }, k8sOpts);
         }
 
         this.istioSystemNamespace = systemNsName;
-        this.gatewayNamespace = gatewayNs.metadata.name;
+        this.gatewayNamespace = gatewayNs.name;
         this.ingressServiceName = INGRESS_GATEWAY_NAME;
         this.ingressSelector = { ...INGRESS_GATEWAY_LABELS };
         this.ingressPrincipal = `cluster.local/ns/${ns.gateway}/sa/${INGRESS_GATEWAY_NAME}`;

@@ -19,9 +19,9 @@ import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import {
     ES_NAME, ES_SETUP_SA, awaitingReady, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
-    fluentBitValues, fluentdValues, indexReplicas, kibana, namespaceLabels,
+    fluentBitValues, fluentdValues, indexReplicas, kibana, observabilityNamespace,
 } from "./values";
-import { chartAddon } from "../release";
+import { addonNamespace, chartAddon } from "../release";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
 export interface LoggingArgs {
@@ -66,22 +66,20 @@ export class Logging extends pulumi.ComponentResource {
         this.elasticsearchUrl = this.es.url;
 
         // Fluent Bit mounts host log directories (hostPath): `privileged` only while it runs here.
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: nsName, labels: namespaceLabels(nsName, args.shipLogs ? "privileged" : "restricted") },
-        }, child);
-        this.namespace = ns.metadata.name;
-        const inNs = { namespace: ns.metadata.name };
+        const ns = addonNamespace(`${name}-ns`, observabilityNamespace(nsName, args.shipLogs ? "privileged" : "restricted"), child);
+        this.namespace = ns.name;
+        const inNs = { namespace: ns.name };
 
         const backend: pulumi.Resource[] = [];
         let snapshots: EsSnapshotTarget | undefined;
         if (this.es.inCluster) {
             const operator = chartAddon(`${name}-eck-operator`, {
                 release: RELEASES.eckOperator,
-                namespace: ns.metadata.name,
+                namespace: ns,
                 chart: "eck-operator", catalog,
                 values: eckOperatorValues(catalog, nsName),
             }, child);
-            const store = args.snapshotStore ? esSnapshotStore(`${name}-es-snapshots`, args.snapshotStore, ns.metadata.name, nsName, this) : undefined;
+            const store = args.snapshotStore ? esSnapshotStore(`${name}-es-snapshots`, args.snapshotStore, ns.name, nsName, this) : undefined;
             snapshots = store?.target;
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
@@ -125,13 +123,13 @@ export class Logging extends pulumi.ComponentResource {
             // Fluentd mounts the ECK Secrets (credentials, CA): it starts once Elasticsearch is Ready.
             chartAddon(`${name}-fluentd`, {
                 release: RELEASES.fluentd,
-                namespace: ns.metadata.name,
+                namespace: ns,
                 chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
             }, { ...child, dependsOn: backend });
             chartAddon(`${name}-fluent-bit`, {
                 release: RELEASES.fluentBit,
-                namespace: ns.metadata.name,
+                namespace: ns,
                 chart: "fluent-bit", catalog,
                 values: fluentBitValues(catalog, args.appNamespaces, nsName),
             }, child);

@@ -8,10 +8,10 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import {
-    AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, namespaceLabels, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
+    AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, observabilityNamespace, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
     prometheusRule, serviceMonitor,
 } from "./values";
-import { chartAddon } from "../release";
+import { addonNamespace, chartAddon } from "../release";
 
 export interface MetricsArgs {
     catalog: Catalog;
@@ -48,22 +48,20 @@ export class Metrics extends pulumi.ComponentResource {
         const child = { parent: this, provider };
 
         // node-exporter runs with hostNetwork/hostPID and host paths: only `privileged` admits it.
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: nsName, labels: namespaceLabels(nsName, "privileged") },
-        }, child);
-        this.namespace = ns.metadata.name;
+        const ns = addonNamespace(`${name}-ns`, observabilityNamespace(nsName, "privileged"), child);
+        this.namespace = ns.name;
         this.prometheusUrl = `http://${RELEASES.kubePrometheusStack}-prometheus.${nsName}.svc:9090`;
 
         const stack = chartAddon(`${name}-kube-prometheus-stack`, {
             release: RELEASES.kubePrometheusStack,
-            namespace: ns.metadata.name,
+            namespace: ns,
             chart: "kube-prometheus-stack", catalog: args.catalog,
             values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing),
         }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
 
         chartAddon(`${name}-prometheus-adapter`, {
             release: RELEASES.prometheusAdapter,
-            namespace: ns.metadata.name,
+            namespace: ns,
             chart: "prometheus-adapter", catalog: args.catalog,
             values: prometheusAdapterValues(args.catalog, args.sizing.ha),
         }, child);
@@ -76,7 +74,7 @@ export class Metrics extends pulumi.ComponentResource {
         }
         new k8s.apiextensions.CustomResource(`${name}-rules`, inApp(prometheusRule({ ...args.alerts, namespace: args.appNamespace, istioSystemNamespace: args.meshTargets?.istioSystem })), crOpts);
         // Scrape configs for the data layer's own exporters, kept here so those layers need no CRDs.
-        const inMonitoring = { ...crOpts, dependsOn: [stack, ns] };
+        const inMonitoring = { ...crOpts, dependsOn: [stack, ns.resource] };
         if (args.alerts.dataNamespace) {
             new k8s.apiextensions.CustomResource(`${name}-pm-postgres`,
                 postgresPodMonitor(nsName, args.alerts.dataNamespace) as k8s.apiextensions.CustomResourceArgs, inMonitoring);

@@ -13,8 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
-import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, namespaceLabels } from "./values";
-import { chartAddon } from "../release";
+import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, observabilityNamespace } from "./values";
+import { addonNamespace, chartAddon } from "../release";
 
 export interface TracingArgs {
     catalog: Catalog;
@@ -47,23 +47,21 @@ export class Tracing extends pulumi.ComponentResource {
         this.queryUrl = `http://${RELEASES.jaeger}.${nsName}.svc:${JAEGER_PORTS.ui}`;
 
         // Jaeger runs as a non-root user with no host access: `restricted`.
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: nsName, labels: namespaceLabels(nsName, "restricted") },
-        }, child);
-        this.namespace = ns.metadata.name;
+        const ns = addonNamespace(`${name}-ns`, observabilityNamespace(nsName, "restricted"), child);
+        this.namespace = ns.name;
 
         if (args.esSetupNamespace) {
             // es-setup (in the logging namespace) may create the credentials Secret and read only that one.
             const labels = recommendedLabels("es-setup", "tracing");
             const role = new k8s.rbac.v1.Role(`${name}-es-setup-role`, {
-                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.metadata.name, labels },
+                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.name, labels },
                 rules: [
                     { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
                     { apiGroups: [""], resources: ["secrets"], resourceNames: [JAEGER_ES_SECRET], verbs: ["get"] },
                 ],
             }, child);
             new k8s.rbac.v1.RoleBinding(`${name}-es-setup-binding`, {
-                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.metadata.name, labels },
+                metadata: { name: "es-setup-jaeger-credentials", namespace: ns.name, labels },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: ES_SETUP_SA, namespace: args.esSetupNamespace }],
             }, child);
@@ -71,13 +69,13 @@ export class Tracing extends pulumi.ComponentResource {
 
         chartAddon(`${name}-jaeger`, {
             release: RELEASES.jaeger,
-            namespace: ns.metadata.name,
+            namespace: ns,
             chart: "jaeger", catalog: args.catalog,
             values: jaegerValues(args.catalog, args.storage),
         }, { ...child, ...(args.storageReady && args.storageReady.length > 0 ? { dependsOn: args.storageReady } : {}) });
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
-            { ...child, dependsOn: [ns] });
+            { ...child, dependsOn: [ns.resource] });
 
         this.registerOutputs({ namespace: this.namespace, otlpGrpcEndpoint: this.otlpGrpcEndpoint, queryUrl: this.queryUrl });
     }

@@ -9,7 +9,8 @@ import { Catalog, ImageKey } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
 import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
-import { PART_OF, POD_TEMPLATE_HASH_LABEL, podSecurityLabels, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
+import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
+import { AddonNamespaceArgs } from "../release";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSpec = k8s.types.input.core.v1.PodSpec;
@@ -52,16 +53,12 @@ export const JAEGER_INDEX_PATTERNS = ["jaeger-span-*", "jaeger-service-*", "jaeg
 /** Pod Security level of a namespace's `enforce|audit|warn` labels. */
 export type PssLevel = PodSecurityLevel;
 
-/** Recommended labels plus Pod Security labels (`enforce` = `level`; `audit`/`warn` at `restricted` so gaps stay visible). */
-export function namespaceLabels(name: string, level: PssLevel): Record<string, string> {
-    return {
-        ...recommendedLabels(name, "namespace"),
-        ...podSecurityLabels(level, "restricted"),
-        // Platform namespace: its components need cluster-wide reach (scraping every namespace, node
-        // agents, operators talking to the API server), so the application default-deny rule does not
-        // apply; the app namespaces admit monitoring/tracing traffic through their own policies.
-        "kubechat.ai/system": "true",
-    };
+/** An observability namespace: Pod Security `enforce` = `level`; `audit`/`warn` at `restricted` so gaps stay visible. */
+export function observabilityNamespace(name: string, level: PssLevel): AddonNamespaceArgs {
+    // Platform namespace: its components need cluster-wide reach (scraping every namespace, node
+    // agents, operators talking to the API server), so the application default-deny rule does not
+    // apply; the app namespaces admit monitoring/tracing traffic through their own policies.
+    return { name, owner: name, podSecurity: level, reportPodSecurity: "restricted", system: true };
 }
 
 /** `{registry, repository, tag}` as most charts take an image. */

@@ -39,6 +39,8 @@ export interface PlanResource {
     protect: boolean;
     retainOnDelete: boolean;
     ignoreChanges: string[];
+    /** URNs the resource had before (Pulumi `aliases`): the engine moves it instead of re-creating it. Only when set. */
+    aliases?: string[];
 }
 
 export interface Plan {
@@ -80,9 +82,19 @@ export function renderValue(v: any): any {
     return v;
 }
 
-function fullUrn(parent: string, type: string, name: string): string {
+function fullUrn(parent: string, type: string, name: string, stack = settings.getStack(), project = settings.getProject()): string {
     const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
-    return `urn:pulumi:${settings.getStack()}::${settings.getProject()}::${qualified}::${name}`;
+    return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/** The URNs a registration's aliases stand for (URN aliases as they are; specs resolved against the request). */
+function aliasUrns(req: any): string[] {
+    return (req.getAliasesList?.() ?? []).map((a: any) => {
+        if (a.getUrn()) return a.getUrn();
+        const s = a.getSpec();
+        const parent = s.getNoparent() ? "" : s.getParenturn() || req.getParent();
+        return fullUrn(parent, s.getType() || req.getType(), s.getName() || req.getName(), s.getStack() || undefined, s.getProject() || undefined);
+    });
 }
 
 /** Records every registration, then lets the SDK's MockMonitor answer it. */
@@ -102,6 +114,7 @@ class RecordingMonitor extends MockMonitor {
         const parent: string = req.getParent();
         const urn = fullUrn(parent, req.getType(), req.getName());
         const provider: string = req.getProvider();
+        const aliases = aliasUrns(req);
         this.records.push({
             urn,
             type: req.getType(),
@@ -114,6 +127,7 @@ class RecordingMonitor extends MockMonitor {
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             ignoreChanges: req.getIgnorechangesList(),
+            ...(aliases.length > 0 ? { aliases } : {}),
         });
         return super.registerResource(req, callback);
     }

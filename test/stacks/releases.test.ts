@@ -37,6 +37,35 @@ describe("Helm release policy", () => {
         assert.deepStrictEqual(direct.map((f) => path.relative(ROOT, f)), []);
     });
 
+    it("no component creates a namespace around the add-on layer (addonNamespace creates them all, with their Pod Security level)", () => {
+        const direct = sources(path.join(ROOT, "components"))
+            .filter((f) => !f.endsWith(path.join("components", "release.ts")))
+            .filter((f) => /core\.v1\.Namespace\s*\(|kind:\s*"Namespace"/.test(fs.readFileSync(f, "utf8")));
+        assert.deepStrictEqual(direct.map((f) => path.relative(ROOT, f)), []);
+    });
+
+    it("every namespace of every stack enforces a Pod Security level (audit and warn set), and every release waits for the namespace the platform created for it", async () => {
+        for (const stack of ["dev", "staging", "prod"]) {
+            const plan = await planStack(stack);
+            const namespaces = plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace");
+            assert.ok(namespaces.length >= 5, `${stack}: ${namespaces.length} namespaces`);
+            for (const ns of namespaces) {
+                const labels = ns.inputs.metadata.labels;
+                for (const mode of ["enforce", "audit", "warn"]) {
+                    assert.match(labels[`pod-security.kubernetes.io/${mode}`] ?? "", /^(restricted|baseline|privileged)$/, `${stack} ${ns.name}: ${mode}`);
+                }
+                assert.strictEqual(labels["app.kubernetes.io/component"], "namespace", `${stack} ${ns.name}`);
+            }
+            const byName = new Map(namespaces.map((n) => [n.inputs.metadata.name, n.urn]));
+            for (const r of plan.resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
+                const ns = byName.get(r.inputs.namespace);
+                if (r.inputs.namespace === "kube-system") continue; // the cluster's own
+                assert.ok(ns, `${stack} ${r.name}: namespace ${r.inputs.namespace} is created by the platform`);
+                assert.ok(r.dependencies.includes(ns!), `${stack} ${r.name} waits for its namespace`);
+            }
+        }
+    });
+
     it("stack values merge over the platform's like Helm's -f files: objects key by key, anything else replaced, inputs untouched", () => {
         const arn = pulumi.output("arn:aws:iam::123456789012:role/x");
         const base = { resources: { limits: { cpu: "500m", memory: "512Mi" } }, args: ["--a"], sa: { annotations: { role: arn } }, replicas: 1 };

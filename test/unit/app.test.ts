@@ -8,7 +8,7 @@ import { defaultDenySpec, egressSpec, ingressSpec as ingressPolicy, ServiceNetwo
 import { PodSpecInput, podBuilderArgs, podSpec, tidy } from "../../components/app/podspec";
 import { apiReaderRules } from "../../components/app/rbac";
 import { analysisTemplateSpec, authorizationPolicySpec, destinationRuleSpec, ingressSpec, RoutingInput, virtualServiceSpec } from "../../components/app/routing";
-import { vpaValues } from "../../components/app/vpa-chart";
+import { vpaValues } from "../../components/cluster/vpa";
 import { DeliverySettings, canarySteps, metricsAnnotations, serviceNames, strategySpec, workloadKind, workloadSpec } from "../../components/app/workload";
 import { namespaceNames } from "../../components/namespaces";
 
@@ -337,6 +337,14 @@ describe("app: validation and VPA chart", () => {
             assert.deepStrictEqual([p.securityContext.allowPrivilegeEscalation, p.securityContext.capabilities.drop], [false, ["ALL"]]);
             assert.ok(p.resources.limits.cpu && p.resources.limits.memory);
         }
+    });
+
+    it("VPA chart 5.0.0: only values the chart reads (components' tag is its appVersion; certgen has no pull policy)", () => {
+        const v: any = vpaValues(new Catalog());
+        for (const c of [v.recommender, v.updater, v.admissionController]) {
+            assert.deepStrictEqual(Object.keys(c.image).sort(), ["pullPolicy", "repository"], "the tag defaults to the chart's appVersion");
+        }
+        assert.deepStrictEqual(Object.keys(v.admissionController.certGen.image).sort(), ["repository", "tag"], "the certgen Jobs template no imagePullPolicy");
     });
 
     it("sets every VPA chart image from the catalog (registry override applies to all)", () => {

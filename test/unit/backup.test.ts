@@ -1,8 +1,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "../../components/catalog";
+import { namespaceLabels } from "../../components/release";
 import {
-    SCHEDULES, UPGRADE_JOB_RESOURCES, veleroBucketExpirationDays, veleroCredentialsFile, veleroIamPolicy, veleroNamespaceLabels, veleroSchedules, veleroValues,
+    SCHEDULES, UPGRADE_JOB_RESOURCES, veleroBucketExpirationDays, veleroCredentialsFile, veleroIamPolicy, veleroNamespace, veleroSchedules, veleroValues,
 } from "../../components/backup/velero";
 
 const catalog = new Catalog();
@@ -120,9 +121,10 @@ describe("backup: Velero pure planning", () => {
     });
 
     it("namespace Pod Security: privileged only with the node agent; a platform namespace", () => {
-        assert.strictEqual(veleroNamespaceLabels(true)["pod-security.kubernetes.io/enforce"], "privileged");
-        assert.strictEqual(veleroNamespaceLabels(false)["pod-security.kubernetes.io/enforce"], "baseline");
-        assert.strictEqual(veleroNamespaceLabels(false)["kubechat.ai/system"], "true");
+        const labels = (nodeAgent: boolean) => namespaceLabels(veleroNamespace("velero", nodeAgent));
+        assert.strictEqual(labels(true)["pod-security.kubernetes.io/enforce"], "privileged");
+        assert.strictEqual(labels(false)["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.strictEqual(labels(false)["kubechat.ai/system"], "true");
     });
 });
 

@@ -3,10 +3,11 @@ import * as assert from "assert";
 import { Catalog, IMAGES } from "../../components/catalog";
 import { strings } from "../strings";
 import { observabilityPlan } from "../../components/observability";
+import { namespaceLabels } from "../../components/release";
 import {
     JAEGER_ES_SECRET, PROMETHEUS_URL, adapterRules, alertRules, eckOperatorValues, elasticsearch, esSetupPodSpec, esSetupScript, esTarget,
     fluentBitValues, fluentdConfig, fluentdValues, ilmPolicies, indexReplicas, indexTemplates, jaegerCollectorService, jaegerConfig,
-    jaegerValues, kibana, kubePrometheusStackValues, namespaceLabels, prometheusAdapterValues, prometheusRule, ratio, serviceMonitor,
+    jaegerValues, kibana, kubePrometheusStackValues, observabilityNamespace, prometheusAdapterValues, prometheusRule, ratio, serviceMonitor,
 } from "../../components/observability/values";
 
 const UPSTREAM = /(docker\.io|quay\.io|ghcr\.io|registry\.k8s\.io|docker\.elastic\.co|cr\.fluentbit\.io|registry\.opensource\.zalan\.do)/;
@@ -268,7 +269,7 @@ describe("observability values (unit)", () => {
     });
 
     it("labels namespaces with Pod Security levels and as platform namespaces", () => {
-        const l = namespaceLabels("monitoring", "privileged");
+        const l = namespaceLabels(observabilityNamespace("monitoring", "privileged"));
         assert.strictEqual(l["pod-security.kubernetes.io/enforce"], "privileged");
         assert.strictEqual(l["pod-security.kubernetes.io/warn"], "restricted");
         assert.strictEqual(l["kubechat.ai/system"], "true");
