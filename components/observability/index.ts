@@ -10,6 +10,7 @@ import { Logging } from "./logging";
 import { EsSnapshotStoreArgs } from "../backup/es-snapshots";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
+import { newPassword } from "./elasticsearch-auth";
 import { AlertRule, MeshTargets, indexReplicas } from "./values";
 
 export { Logging } from "./logging";
@@ -91,6 +92,8 @@ export class Observability extends pulumi.ComponentResource {
         }
 
         const inClusterEs = c.elasticsearchUrl === "";
+        // Jaeger's Elasticsearch password, in ECK's file realm (logging) and Jaeger's Secret (tracing).
+        const jaegerPassword = plan.tracesInEs && inClusterEs ? newPassword() : undefined;
         if (plan.elasticsearch) {
             this.logging = new Logging(`${name}-logging`, {
                 ...common,
@@ -104,7 +107,7 @@ export class Observability extends pulumi.ComponentResource {
                     auditDays: c.auditLogRetentionDays, traceDays: c.traceRetentionDays,
                 },
                 ha: args.ha,
-                jaegerSecretNamespace: plan.tracesInEs && inClusterEs ? ns.tracing : undefined,
+                jaeger: jaegerPassword ? { password: jaegerPassword, caNamespace: ns.tracing } : undefined,
                 snapshotStore: args.snapshotStore,
             }, { parent: this });
         }
@@ -119,7 +122,7 @@ export class Observability extends pulumi.ComponentResource {
                         replicas: indexReplicas(inClusterEs, c.elasticsearchNodes),
                     }
                     : { kind: "memory", retentionDays: c.traceRetentionDays },
-                esSetupNamespace: plan.tracesInEs && inClusterEs ? ns.logging : undefined,
+                inClusterEs: jaegerPassword ? { password: jaegerPassword, esSetupNamespace: ns.logging } : undefined,
                 storageReady: plan.tracesInEs ? this.logging!.ready : undefined,
             }, { parent: this });
         }

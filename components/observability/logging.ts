@@ -2,10 +2,15 @@
  * Logging: Fluent Bit (DaemonSet) -> Fluentd (aggregator) -> Elasticsearch -> Kibana in `logging`.
  * Elasticsearch and Kibana are ECK resources in-cluster, or an external endpoint from config.
  *
+ * Writers authenticate as their own least-privilege users, declared through ECK (roles and file-realm
+ * Secrets, elasticsearch-auth.ts): Fluentd as `kubechat-log-writer`, Jaeger as `jaeger`. Fluent Bit
+ * forwards to Fluentd over TLS with the forward protocol's shared key.
+ *
  * Retention (application 30 d, system 90 d, audit 7 y, traces 7 d by default) is enforced by ILM
- * policies. ECK cannot declare ILM policies, so the `es-setup` Job applies them (with the index templates
- * that bind each class's daily indices to its policy) once Elasticsearch is up, and its CronJob re-applies
- * them daily (idempotent) and attaches the traces policy to Jaeger's new daily indices.
+ * policies. ECK declares ILM policies only through an Enterprise-licence StackConfigPolicy, so the
+ * `es-setup` Job applies them (with the index templates that bind each class's daily indices to its
+ * policy) once Elasticsearch is up, and its CronJob re-applies them daily (idempotent) and attaches the
+ * traces policy to Jaeger's new daily indices (see `esSetupScript` for what else it does and why).
  *
  * Audit logs: Fluent Bit tails `AUDIT_LOG_PATH` on control-plane nodes where the API server writes its
  * audit log (kubeadm convention; an operator sets `--audit-log-path` there, k3s/RKE2 need the path
@@ -18,10 +23,11 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import {
-    ES_NAME, ES_SETUP_SA, awaitingReady, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
+    ES_NAME, ES_SETUP_SA, FORWARD_KEY_SECRET, LOG_INDEX_PREFIX, awaitingReady, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
     fluentBitValues, fluentdValues, indexReplicas, kibana, observabilityNamespace,
 } from "./values";
 import { addonNamespace, chartAddon } from "../release";
+import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, newPassword } from "./elasticsearch-auth";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
 export interface LoggingArgs {
@@ -40,8 +46,11 @@ export interface LoggingArgs {
     retention: Retention;
     /** HA stack: two Fluentd replicas. */
     ha: boolean;
-    /** Namespace where the `jaeger` user's credentials Secret is written (in-cluster ES with Jaeger on it). */
-    jaegerSecretNamespace?: string;
+    /**
+     * In-cluster ES with Jaeger on it: the `jaeger` user's password (a secret Output, also given to the
+     * tracing component for its copy) and the namespace es-setup copies ECK's CA into.
+     */
+    jaeger?: { password: pulumi.Input<string>; caNamespace: string };
     /** Snapshots of the in-cluster Elasticsearch to the backup object store (absent: none). */
     snapshotStore?: EsSnapshotStoreArgs;
 }
@@ -71,8 +80,24 @@ export class Logging extends pulumi.ComponentResource {
         const inNs = { namespace: ns.name };
 
         const backend: pulumi.Resource[] = [];
+        // What Fluentd needs besides a Ready Elasticsearch: its user's Secret (in-cluster) and the forward key.
+        const writerReady: pulumi.Resource[] = [];
         let snapshots: EsSnapshotTarget | undefined;
         if (this.es.inCluster) {
+            // Roles and users first: ECK reads them when it builds the nodes' file realm.
+            const jaeger = args.jaeger;
+            const users = [LOG_WRITER, ...(jaeger ? [JAEGER_USER] : [])];
+            const auth: pulumi.Resource[] = [
+                new k8s.core.v1.Secret(`${name}-es-roles`,
+                    esRolesSecret(ns.name, Object.values(LOG_INDEX_PREFIX).map((p) => `${p}-*`)) as k8s.core.v1.SecretArgs, child),
+                new k8s.core.v1.Secret(`${name}-es-log-writer`,
+                    basicAuthSecret(LOG_WRITER, LOG_WRITER.secret, ns.name, newPassword(), true, "logging") as k8s.core.v1.SecretArgs,
+                    { ...child, ...KEEP_PASSWORD }),
+                ...(jaeger ? [new k8s.core.v1.Secret(`${name}-es-jaeger`,
+                    basicAuthSecret(JAEGER_USER, JAEGER_USER.secret, ns.name, jaeger.password, true, "logging") as k8s.core.v1.SecretArgs,
+                    { ...child, ...KEEP_PASSWORD })] : []),
+            ];
+            writerReady.push(auth[1]);
             const operator = chartAddon(`${name}-eck-operator`, {
                 release: RELEASES.eckOperator,
                 namespace: ns,
@@ -83,8 +108,8 @@ export class Logging extends pulumi.ComponentResource {
             snapshots = store?.target;
             // Elastic CRs need the operator's CRDs; the data volumes are kept in persistent stacks.
             const es = new k8s.apiextensions.CustomResource(`${name}-elasticsearch`,
-                awaitingReady(elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }, snapshots)) as k8s.apiextensions.CustomResourceArgs,
-                { ...child, dependsOn: [operator, ...(store?.ready ?? []), ...args.cluster.storageReady], protect: args.sizing.persistent, customTimeouts: { create: "30m", update: "30m" } });
+                awaitingReady(elasticsearch(catalog, nsName, { ...args.sizing, zoneAware: cluster.eks !== undefined && cluster.zones > 1 }, snapshots, users)) as k8s.apiextensions.CustomResourceArgs,
+                { ...child, dependsOn: [operator, ...auth, ...(store?.ready ?? []), ...args.cluster.storageReady], protect: args.sizing.persistent, customTimeouts: { create: "30m", update: "30m" } });
             new k8s.apiextensions.CustomResource(`${name}-kibana`,
                 kibana(catalog, nsName) as k8s.apiextensions.CustomResourceArgs, { ...child, dependsOn: [operator] });
             backend.push(es);
@@ -93,7 +118,7 @@ export class Logging extends pulumi.ComponentResource {
         const setup = {
             retention: args.retention,
             replicas: indexReplicas(this.es.inCluster, args.sizing.nodes),
-            jaegerSecretNamespace: this.es.inCluster ? args.jaegerSecretNamespace : undefined,
+            jaegerCaNamespace: this.es.inCluster ? args.jaeger?.caNamespace : undefined,
             snapshots,
         };
         const labels = recommendedLabels("es-setup", "logging");
@@ -120,19 +145,25 @@ export class Logging extends pulumi.ComponentResource {
         this.ready = [...backend, this.setupJob];
 
         if (args.shipLogs) {
-            // Fluentd mounts the ECK Secrets (credentials, CA): it starts once Elasticsearch is Ready.
+            // The forward protocol's shared key, generated once (see elasticsearch-auth.ts for the trade-off).
+            const forwardKey = new k8s.core.v1.Secret(`${name}-forward-key`, {
+                metadata: { name: FORWARD_KEY_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
+                type: "Opaque",
+                stringData: { sharedKey: newPassword() },
+            }, { ...child, ignoreChanges: ["stringData.sharedKey"] });
+            // Fluentd mounts its user's Secret and the ECK CA: it starts once Elasticsearch is Ready.
             chartAddon(`${name}-fluentd`, {
                 release: RELEASES.fluentd,
                 namespace: ns,
                 chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
-            }, { ...child, dependsOn: backend });
+            }, { ...child, dependsOn: [...backend, ...writerReady, forwardKey] });
             chartAddon(`${name}-fluent-bit`, {
                 release: RELEASES.fluentBit,
                 namespace: ns,
                 chart: "fluent-bit", catalog,
                 values: fluentBitValues(catalog, args.appNamespaces, nsName),
-            }, child);
+            }, { ...child, dependsOn: [forwardKey] });
         }
 
         this.registerOutputs({ namespace: this.namespace, elasticsearchUrl: this.elasticsearchUrl, kibana: `${ES_NAME}-kb-http.${nsName}.svc:5601` });

@@ -4,17 +4,20 @@
  * the `kubechat-traces` ILM policy (applied by the logging component's es-setup) deletes daily indices
  * after the retention and `max_span_age` bounds queries to the same window.
  *
- * Elasticsearch credentials come from Secret `jaeger-elasticsearch` in this namespace: written by
- * es-setup for the in-cluster ECK (a `jaeger` user limited to `jaeger-*` indices, plus the ECK CA), or
- * created by the operator for an external Elasticsearch (keys `username`, `password`).
+ * Elasticsearch credentials come from Secret `jaeger-elasticsearch` in this namespace (keys `username`,
+ * `password`): for the in-cluster ECK created here, with the password of the `jaeger` file-realm user
+ * the logging component declares through ECK (limited to `jaeger-*` indices); for an external
+ * Elasticsearch created by the operator. The ECK CA comes from `jaeger-elasticsearch-ca`, copied here
+ * by es-setup (public certificate only).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
-import { ES_SETUP_SA, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, observabilityNamespace } from "./values";
+import { ES_SETUP_SA, JAEGER_ES_CA_SECRET, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, observabilityNamespace } from "./values";
 import { addonNamespace, chartAddon } from "../release";
+import { JAEGER_USER, KEEP_PASSWORD, basicAuthSecret } from "./elasticsearch-auth";
 
 export interface TracingArgs {
     catalog: Catalog;
@@ -28,8 +31,11 @@ export interface TracingArgs {
      * Job that writes the credentials Secret), so the release does not wait for them inside its timeout.
      */
     storageReady?: pulumi.Input<pulumi.Resource>[];
-    /** Namespace of the es-setup ServiceAccount allowed to write the Jaeger credentials Secret here (in-cluster ES only). */
-    esSetupNamespace?: string;
+    /**
+     * In-cluster ES only: the `jaeger` user's password (secret Output, the one ECK's file realm holds) and
+     * the namespace of the es-setup ServiceAccount allowed to write the CA Secret here.
+     */
+    inClusterEs?: { password: pulumi.Input<string>; esSetupNamespace: string };
 }
 
 export class Tracing extends pulumi.ComponentResource {
@@ -50,20 +56,24 @@ export class Tracing extends pulumi.ComponentResource {
         const ns = addonNamespace(`${name}-ns`, observabilityNamespace(nsName, "restricted"), child);
         this.namespace = ns.name;
 
-        if (args.esSetupNamespace) {
-            // es-setup (in the logging namespace) may create the credentials Secret and read only that one.
+        const credentials: pulumi.Resource[] = [];
+        if (args.inClusterEs) {
+            credentials.push(new k8s.core.v1.Secret(`${name}-es-credentials`,
+                basicAuthSecret(JAEGER_USER, JAEGER_ES_SECRET, ns.name, args.inClusterEs.password, false, "tracing") as k8s.core.v1.SecretArgs,
+                { ...child, ...KEEP_PASSWORD }));
+            // es-setup (in the logging namespace) may create the CA Secret and update only that one.
             const labels = recommendedLabels("es-setup", "tracing");
             const role = new k8s.rbac.v1.Role(`${name}-es-setup-role`, {
                 metadata: { name: "es-setup-jaeger-credentials", namespace: ns.name, labels },
                 rules: [
                     { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
-                    { apiGroups: [""], resources: ["secrets"], resourceNames: [JAEGER_ES_SECRET], verbs: ["get"] },
+                    { apiGroups: [""], resources: ["secrets"], resourceNames: [JAEGER_ES_CA_SECRET], verbs: ["get", "update"] },
                 ],
             }, child);
             new k8s.rbac.v1.RoleBinding(`${name}-es-setup-binding`, {
                 metadata: { name: "es-setup-jaeger-credentials", namespace: ns.name, labels },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: ES_SETUP_SA, namespace: args.esSetupNamespace }],
+                subjects: [{ kind: "ServiceAccount", name: ES_SETUP_SA, namespace: args.inClusterEs.esSetupNamespace }],
             }, child);
         }
 
@@ -72,7 +82,7 @@ export class Tracing extends pulumi.ComponentResource {
             namespace: ns,
             chart: "jaeger", catalog: args.catalog,
             values: jaegerValues(args.catalog, args.storage),
-        }, { ...child, ...(args.storageReady && args.storageReady.length > 0 ? { dependsOn: args.storageReady } : {}) });
+        }, { ...child, ...(args.storageReady && args.storageReady.length > 0 ? { dependsOn: [...args.storageReady, ...credentials] } : {}) });
 
         new k8s.core.v1.Service(`${name}-collector`, jaegerCollectorService(nsName) as k8s.core.v1.ServiceArgs,
             { ...child, dependsOn: [ns.resource] });

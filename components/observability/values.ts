@@ -8,6 +8,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import { Catalog, ImageKey } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
 import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
+import { EsUser, LOG_WRITER, esAuth } from "./elasticsearch-auth";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, PodSecurityLevel, SCRAPE_LABEL } from "../labels";
 import { AddonNamespaceArgs } from "../release";
@@ -33,12 +34,22 @@ export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitorin
 export const ES_NAME = "kubechat";
 /** Secret the operator creates in `logging` for an external Elasticsearch (keys `username`, `password`). */
 export const EXTERNAL_ES_SECRET = "elasticsearch-credentials";
-/** Secret in `tracing` with Jaeger's Elasticsearch credentials (keys `username`, `password`, and `ca.crt` in-cluster). */
+/** Secret in `tracing` with Jaeger's Elasticsearch credentials (keys `username`, `password`). */
 export const JAEGER_ES_SECRET = "jaeger-elasticsearch";
+/** Secret in `tracing` with ECK's public HTTP CA (`ca.crt`), copied there by es-setup (in-cluster only). */
+export const JAEGER_ES_CA_SECRET = "jaeger-elasticsearch-ca";
 /** ServiceAccount of the Elasticsearch setup Job/CronJob in `logging`. */
 export const ES_SETUP_SA = "es-setup";
 /** Fluentd's forward input, the target of every Fluent Bit. */
 export const FLUENTD_FORWARD_PORT = 24224;
+/** Secret in `logging` with the forward protocol's shared key (key `sharedKey`), read by Fluent Bit and Fluentd. */
+export const FORWARD_KEY_SECRET = "fluent-forward-shared-key";
+/** Environment variable both ends read the shared key from. */
+const FORWARD_KEY_ENV = "FORWARD_SHARED_KEY";
+/** The shared key as an env var from its Secret. */
+function forwardKeyEnv(): k8s.types.input.core.v1.EnvVar {
+    return { name: FORWARD_KEY_ENV, valueFrom: { secretKeyRef: { name: FORWARD_KEY_SECRET, key: "sharedKey" } } };
+}
 /** Jaeger ports: OTLP gRPC/HTTP, UI. */
 export const JAEGER_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, ui: 16686 } as const;
 /** Istio's merged Prometheus endpoint on every sidecar-injected pod (agent port, outside mTLS capture). */
@@ -443,11 +454,15 @@ export interface EsTarget {
     url: string;
     /** ECK in-cluster (CA from the ECK Secret) or external (system trust store). */
     inCluster: boolean;
-    /** Secret in `logging` with the writer's credentials. */
+    /** Secret in `logging` with the log writer's credentials (keys `usernameKey`, `passwordKey`). */
     secret: string;
-    /** Key of the user name in `secret`; undefined = the built-in `elastic` user (ECK). */
-    usernameKey?: string;
+    usernameKey: string;
     passwordKey: string;
+    /**
+     * ECK only: the built-in `elastic` user's Secret (key `elastic`), used by the es-setup Job alone for
+     * what no writer may do (ILM policies, index templates, snapshot repository and SLM policy).
+     */
+    adminSecret?: string;
     /** Secret in `logging` with the HTTP CA as `ca.crt` (ECK only). */
     caSecret?: string;
 }
@@ -459,18 +474,27 @@ export function esTarget(externalUrl: string, loggingNamespace: string): EsTarge
     return {
         url: `https://${ES_NAME}-es-http.${loggingNamespace}.svc:9200`,
         inCluster: true,
-        secret: `${ES_NAME}-es-elastic-user`,
-        passwordKey: "elastic",
+        // The log writer's file-realm user (elasticsearch-auth.ts), never the `elastic` superuser.
+        secret: LOG_WRITER.secret,
+        usernameKey: "username",
+        passwordKey: "password",
+        adminSecret: `${ES_NAME}-es-elastic-user`,
         caSecret: `${ES_NAME}-es-http-certs-public`,
     };
 }
 
-/** ES_USERNAME / ES_PASSWORD env from Secrets (never literals). */
+/** ES_USERNAME / ES_PASSWORD env of the log writer, from Secrets (never literals). */
 export function esCredentialEnv(es: EsTarget): k8s.types.input.core.v1.EnvVar[] {
-    const user = es.usernameKey
-        ? { name: "ES_USERNAME", valueFrom: { secretKeyRef: { name: es.secret, key: es.usernameKey } } }
-        : { name: "ES_USERNAME", value: "elastic" };
-    return [user, { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: es.secret, key: es.passwordKey } } }];
+    return [
+        { name: "ES_USERNAME", valueFrom: { secretKeyRef: { name: es.secret, key: es.usernameKey } } },
+        { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: es.secret, key: es.passwordKey } } },
+    ];
+}
+
+/** ES_USERNAME / ES_PASSWORD env of the es-setup Job: ECK's `elastic` user in-cluster, the operator's credentials otherwise. */
+export function esAdminEnv(es: EsTarget): k8s.types.input.core.v1.EnvVar[] {
+    if (!es.adminSecret) return esCredentialEnv(es);
+    return [{ name: "ES_USERNAME", value: "elastic" }, { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: es.adminSecret, key: "elastic" } } }];
 }
 
 export interface EsSizing {
@@ -524,7 +548,7 @@ function eckResource(catalog: Catalog, apiVersion: string, kind: string, image: 
  * The ECK `Elasticsearch`. `node.store.allow_mmap: false` avoids the privileged vm.max_map_count init
  * container; the GeoIP downloader is off (air-gap: it would call Elastic's endpoint for its databases).
  */
-export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing, snapshots?: EsSnapshotTarget): Record<string, unknown> {
+export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing, snapshots?: EsSnapshotTarget, users: EsUser[] = [LOG_WRITER]): Record<string, unknown> {
     const zone = s.zoneAware ? esZoneAwareness() : undefined;
     const snap = snapshots ? esSnapshotPodSettings(snapshots) : undefined;
     const pod: any = elasticPodTemplate("elasticsearch", resources("500m", "2Gi", "2", "2Gi"));
@@ -539,6 +563,8 @@ export function elasticsearch(catalog: Catalog, namespace: string, s: EsSizing, 
         }
     }
     const es: any = eckResource(catalog, "elasticsearch.k8s.elastic.co/v1", "Elasticsearch", "elasticsearch", namespace, {
+        // Roles and users of the writers, declared (elasticsearch-auth.ts).
+        auth: esAuth(users),
         volumeClaimDeletePolicy: s.persistent ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
         nodeSets: [{
             name: "default",
@@ -637,18 +663,23 @@ export interface EsSetupArgs {
     snapshots?: EsSnapshotTarget;
     retention: Retention;
     replicas: number;
-    /** Create the `jaeger` user and the `jaeger-elasticsearch` Secret in this namespace (in-cluster ES only). */
-    jaegerSecretNamespace?: string;
+    /** Copy ECK's HTTP CA into Secret `JAEGER_ES_CA_SECRET` in this namespace (in-cluster ES with Jaeger on it). */
+    jaegerCaNamespace?: string;
 }
 
 /**
- * The idempotent setup script run by the `es-setup` Job and, daily, by its CronJob (Elasticsearch ILM
- * policies cannot be declared by an ECK resource):
- * 1. ILM policies and index templates per log class;
- * 2. the traces policy attached to Jaeger's existing daily indices (Jaeger owns their templates, so the
- *    daily run attaches it to each new index);
- * 3. in-cluster: a `jaeger` user limited to `jaeger-*` and its credentials Secret in `tracing` (Secrets
- *    cannot be read across namespaces); the password is generated once, in the cluster, and reused.
+ * The idempotent setup script run by the `es-setup` Job and, daily, by its CronJob. Users and roles are
+ * not here (ECK declares them, elasticsearch-auth.ts); what stays is what neither ECK nor the writers
+ * can declare without more privilege than they should have:
+ * 1. ILM policies and index templates per log class — ECK declares these only through
+ *    StackConfigPolicy, an Enterprise-licence feature; Fluentd could install them at start only with
+ *    `manage_ilm` and `manage_index_templates`, which the log writer deliberately lacks;
+ * 2. the traces policy attached to Jaeger's daily indices (Jaeger owns their templates and has no
+ *    ILM setting without its alias/rollover mode, so the daily run attaches it to each new index);
+ * 3. the snapshot repository and SLM policy (same licence limit as 1.);
+ * 4. in-cluster with Jaeger: ECK's public HTTP CA copied into the tracing namespace (Secrets cannot be
+ *    mounted across namespaces), refreshed daily because ECK rotates its CA. Only the public
+ *    certificate moves: the Job's API access is to create and update that one Secret.
  */
 export function esSetupScript(a: EsSetupArgs): string {
     const put = (path: string, body: unknown) => `es -X PUT "$ES_URL/${path}" -d '${JSON.stringify(body)}' >/dev/null`;
@@ -665,23 +696,15 @@ export function esSetupScript(a: EsSetupArgs): string {
             put("_slm/policy/daily-snapshots", esSlmPolicy()),
         ] : []),
     ];
-    if (a.jaegerSecretNamespace) {
-        const role = { cluster: ["monitor", "manage_index_templates", "manage_ilm"], indices: [{ names: ["jaeger-*"], privileges: ["all"] }] };
+    if (a.jaegerCaNamespace) {
         const labels = JSON.stringify(recommendedLabels("jaeger", "tracing", { "app.kubernetes.io/managed-by": "es-setup" }));
         lines.push(
             "SA=/var/run/secrets/kubernetes.io/serviceaccount",
-            `API="https://kubernetes.default.svc/api/v1/namespaces/${a.jaegerSecretNamespace}/secrets"`,
-            'kube() { curl -sS --cacert "$SA/ca.crt" -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" "$@"; }',
-            `PW=$(kube "$API/${JAEGER_ES_SECRET}" | grep -o '"password": *"[^"]*"' | cut -d'"' -f4 | base64 -d || true)`,
-            'NEW=false',
-            'if [ -z "$PW" ]; then PW=$(set +o pipefail; head -c 512 /dev/urandom | base64 -w0 | tr -dc "A-Za-z0-9" | head -c 32); NEW=true; fi',
-            put("_security/role/kubechat-jaeger", role),
-            `es -X PUT "$ES_URL/_security/user/jaeger" -d "{\\"password\\":\\"$PW\\",\\"roles\\":[\\"kubechat-jaeger\\"]}" >/dev/null`,
-            'if [ "$NEW" = true ]; then',
-            `  BODY="{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Secret\\",\\"metadata\\":{\\"name\\":\\"${JAEGER_ES_SECRET}\\",\\"labels\\":${labels.replace(/"/g, '\\"')}},\\"type\\":\\"Opaque\\",\\"data\\":{\\"username\\":\\"$(printf jaeger | base64 -w0)\\",\\"password\\":\\"$(printf %s "$PW" | base64 -w0)\\",\\"ca.crt\\":\\"$(base64 -w0 < /es-ca/ca.crt)\\"}}"`,
+            `API="https://kubernetes.default.svc/api/v1/namespaces/${a.jaegerCaNamespace}/secrets"`,
+            'kube() { curl -sSf --cacert "$SA/ca.crt" -H "Authorization: Bearer $(cat "$SA/token")" -H "Content-Type: application/json" "$@"; }',
+            `BODY="{\\"apiVersion\\":\\"v1\\",\\"kind\\":\\"Secret\\",\\"metadata\\":{\\"name\\":\\"${JAEGER_ES_CA_SECRET}\\",\\"labels\\":${labels.replace(/"/g, '\\"')}},\\"type\\":\\"Opaque\\",\\"data\\":{\\"ca.crt\\":\\"$(base64 -w0 < /es-ca/ca.crt)\\"}}"`,
             // The tracing namespace and its Role may still be on their way: retry until the Secret is written.
-            '  until kube -f -X POST "$API" -d "$BODY" >/dev/null; do echo "waiting to write the Jaeger credentials"; sleep 10; done',
-            "fi",
+            `until kube -X PUT "$API/${JAEGER_ES_CA_SECRET}" -d "$BODY" >/dev/null 2>&1 || kube -X POST "$API" -d "$BODY" >/dev/null; do echo "waiting to write the Elasticsearch CA for Jaeger"; sleep 10; done`,
         );
     }
     lines.push('echo "Elasticsearch setup done"');
@@ -697,14 +720,14 @@ export function esSetupPodSpec(catalog: Catalog, es: EsTarget, a: EsSetupArgs): 
         name: "es-setup",
         image: catalog.image("elasticsearch").ref,
         command: ["/bin/bash", "-c", esSetupScript(a)],
-        env: [{ name: "ES_URL", value: es.url }, ...esCredentialEnv(es)],
+        env: [{ name: "ES_URL", value: es.url }, ...esAdminEnv(es)],
         resources: resources("50m", "64Mi", "200m", "128Mi"),
         securityContext: restrictedContainer() as Container["securityContext"],
         volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : [])],
     };
     return {
         serviceAccountName: ES_SETUP_SA,
-        automountServiceAccountToken: a.jaegerSecretNamespace !== undefined,
+        automountServiceAccountToken: a.jaegerCaNamespace !== undefined,
         restartPolicy: "OnFailure",
         securityContext: nonRootPod(1000) as PodSpec["securityContext"],
         containers: [container],
@@ -776,6 +799,7 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         "    Match kube.*",
         `    Rule $kubernetes['namespace_name'] ^(${appNamespaces.map(rx).join("|")})$ app.$TAG false`,
     ].join("\n");
+    // TLS and the forward protocol's shared-key handshake (see fluentdConfig for what is verified).
     const outputs = [
         "[OUTPUT]",
         "    Name forward",
@@ -783,6 +807,10 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         `    Host ${RELEASES.fluentd}.${loggingNamespace}.svc`,
         `    Port ${FLUENTD_FORWARD_PORT}`,
         "    Retry_Limit no_limits",
+        "    tls On",
+        "    tls.verify Off",
+        `    Self_Hostname ${RELEASES.fluentBit}`,
+        `    Shared_Key \${${FORWARD_KEY_ENV}}`,
     ].join("\n");
     return {
         image: { ...fullImage(catalog, "fluent-bit"), pullPolicy: "IfNotPresent" },
@@ -790,6 +818,7 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         // Reads root-owned host log files: runs as root without extra capabilities (the namespace is privileged for the hostPath).
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
         resources: resources("50m", "64Mi", "500m", "256Mi"),
+        env: [forwardKeyEnv()],
         // Control-plane nodes hold the audit log.
         tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
         config: { service, inputs, filters, outputs },
@@ -798,7 +827,19 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
 
 /**
  * Fluentd (aggregator Deployment): receives forward traffic and writes one daily index family per
- * class. TLS is verified against the ECK CA; credentials come from Secrets via env.
+ * class. TLS to Elasticsearch is verified against the ECK CA; credentials come from Secrets via env.
+ *
+ * Forward input: TLS and the shared key. What each part gives (read in Fluentd's server plugin helper
+ * and cert_option.rb, and Fluent Bit's forward output):
+ * - `<transport tls>` with `insecure true`: Fluentd generates a self-signed RSA certificate in memory at
+ *   each start (`cert_option_generate_server_pair_self_signed`), so no key material is stored or
+ *   mirrored; traffic is encrypted. Fluent Bit cannot verify such a certificate (`tls.verify Off`): the
+ *   certificate authenticates nothing.
+ * - `<security> shared_key`: the forward protocol's handshake, in which each side proves knowledge of
+ *   the key (SHA-512 digests over per-connection nonces), so only holders of the Secret can send logs
+ *   and a client talks only to a server that holds it. Not covered: an active attacker inside the
+ *   cluster network who relays the handshake between both ends could read the stream, because the
+ *   unverified TLS session is not bound to it.
  */
 export function fluentdConfig(es: EsTarget): { sources: string; outputs: string } {
     const sources = [
@@ -807,6 +848,14 @@ export function fluentdConfig(es: EsTarget): { sources: string; outputs: string 
         "  @id in_forward",
         `  port ${FLUENTD_FORWARD_PORT}`,
         "  bind 0.0.0.0",
+        "  <transport tls>",
+        "    insecure true",
+        `    generate_cert_common_name ${RELEASES.fluentd}`,
+        "  </transport>",
+        "  <security>",
+        `    self_hostname ${RELEASES.fluentd}`,
+        `    shared_key "#{ENV['${FORWARD_KEY_ENV}']}"`,
+        "  </security>",
         "</source>",
         "",
         "<source>",
@@ -873,7 +922,7 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
         podSecurityContext: nonRootPod(999),
         securityContext: restrictedContainer(),
         resources: resources("100m", "256Mi", "1", "1Gi"),
-        env: esCredentialEnv(es),
+        env: [...esCredentialEnv(es), forwardKeyEnv()],
         volumes: [
             { name: "buffers", emptyDir: {} },
             { name: "tmp", emptyDir: {} },
@@ -903,7 +952,7 @@ export interface TraceStorage {
     kind: "memory" | "elasticsearch";
     /** Elasticsearch URL (elasticsearch only). */
     esUrl?: string;
-    /** Mount the CA from the Jaeger credentials Secret (in-cluster ECK). */
+    /** Mount the ECK CA from `JAEGER_ES_CA_SECRET` (in-cluster ECK). */
     esCa?: boolean;
     /** Trace retention in days (Elasticsearch: ILM via es-setup; query lookback). */
     retentionDays: number;
@@ -958,7 +1007,7 @@ export function jaegerValues(catalog: Catalog, s: TraceStorage): Record<string, 
             podSecurityContext: nonRootPod(10001),
             securityContext: restrictedContainer(),
             extraEnv: es ? [secretEnv("ES_USERNAME", "username"), secretEnv("ES_PASSWORD", "password")] : [],
-            extraVolumes: es && s.esCa ? [{ name: "es-ca", secret: { secretName: JAEGER_ES_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
+            extraVolumes: es && s.esCa ? [{ name: "es-ca", secret: { secretName: JAEGER_ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
             extraVolumeMounts: es && s.esCa ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : [],
         },
     };

@@ -6,6 +6,7 @@
  * packages (Istio, Argo Rollouts, Argo CD, Prometheus Operator).
  */
 import { validateStructural } from "./crd-schema";
+import { SECRET } from "./plan";
 
 const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
 
@@ -56,11 +57,24 @@ export interface ValidateOptions {
     crds?: any[];
 }
 
+/**
+ * A Secret as the plan shows it, made checkable: the Kubernetes SDK marks a Secret's whole `data` and
+ * `stringData` secret, so the plan holds "[secret]" where the API server gets a map; its keys are not
+ * known to the plan, so the map is checked as an empty one.
+ */
+export function secretPlaceholdersAsMaps(o: any): any {
+    if (o?.apiVersion !== "v1" || o?.kind !== "Secret") return o;
+    const out = { ...o };
+    for (const k of ["data", "stringData"]) if (out[k] === SECRET) out[k] = {};
+    return out;
+}
+
 export async function validateObjects(objects: any[], opts: ValidateOptions = {}): Promise<SchemaResult> {
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
     const byCrd = crdSchemas(opts.crds ?? []);
-    for (const o of objects) {
+    for (const planned of objects) {
+        const o = secretPlaceholdersAsMaps(planned);
         const crdSchema = byCrd.get(`${o.apiVersion}/${o.kind}`);
         if (crdSchema) {
             const msgs = [...new Set(validateStructural(crdSchema, o))];

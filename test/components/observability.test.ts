@@ -207,8 +207,15 @@ describe("Observability (component)", () => {
         const fd = values(release(staging, "fluentd"));
         assert.match(fd.fileConfigs["04_outputs.conf"], /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
         assert.match(fd.fileConfigs["04_outputs.conf"], /suppress_type_name true/);
-        assert.deepStrictEqual(fd.env[1].valueFrom.secretKeyRef, { name: "kubechat-es-elastic-user", key: "elastic" });
+        assert.deepStrictEqual(fd.env[1].valueFrom.secretKeyRef, { name: "kubechat-es-log-writer", key: "password" });
         assert.strictEqual(release(staging, "fluentd").inputs.namespace, "logging");
+        // Fluent Bit -> Fluentd: TLS plus the shared key from a generated Secret both releases wait for.
+        assert.match(fd.fileConfigs["01_sources.conf"], /<transport tls>/);
+        assert.match(fb.config.outputs, /tls On/);
+        const key = byName(staging, "Secret", "fluent-forward-shared-key");
+        assert.strictEqual(key.inputs.stringData, "[secret]");
+        assert.deepStrictEqual(key.ignoreChanges, ["stringData.sharedKey"]);
+        for (const chart of ["fluentd", "fluent-bit"]) assert.ok(release(staging, chart).dependencies.includes(key.urn), chart);
         const job = object(staging, "Job", "es-setup");
         const c = job.spec.template.spec.containers[0];
         assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
@@ -216,6 +223,37 @@ describe("Observability (component)", () => {
         assert.match(c.command[2], /"min_age":"2555d"/);
         assert.ok(byName(staging, "Job", "es-setup").dependencies.includes(byName(staging, "Elasticsearch", "kubechat").urn));
         assert.strictEqual(object(staging, "CronJob", "es-maintenance").spec.schedule, "15 0 * * *");
+    });
+
+    it("declares the writers' users and roles through ECK: no superuser for Fluentd, no script for Jaeger's user", () => {
+        for (const plan of [staging, prod]) {
+            const es = byName(plan, "Elasticsearch", "kubechat");
+            assert.deepStrictEqual(es.inputs.spec.auth, {
+                roles: [{ secretName: "kubechat-es-roles" }],
+                fileRealm: [{ secretName: "kubechat-es-log-writer" }, { secretName: "kubechat-es-jaeger" }],
+            });
+            // The SDK marks all Secret data secret, roles included (their content: test/unit/elasticsearch-auth.test.ts).
+            assert.ok(es.dependencies.includes(byName(plan, "Secret", "kubechat-es-roles").urn));
+            for (const [secret, ns] of [["kubechat-es-log-writer", "logging"], ["kubechat-es-jaeger", "logging"], ["jaeger-elasticsearch", "tracing"]]) {
+                const r = byName(plan, "Secret", secret);
+                assert.strictEqual(r.inputs.type, "kubernetes.io/basic-auth", secret);
+                assert.strictEqual(r.inputs.metadata.namespace, ns, secret);
+                // Generated, secret in the plan and state, and never regenerated.
+                assert.strictEqual(r.inputs.stringData, "[secret]", secret);
+                assert.deepStrictEqual(r.ignoreChanges, ["stringData.password"], secret);
+                if (ns === "logging") assert.ok(es.dependencies.includes(r.urn), `Elasticsearch waits for ${secret}`);
+            }
+            // Fluentd writes as its own user and starts after the Ready Elasticsearch and that user's Secret.
+            const fd = release(plan, "fluentd");
+            assert.ok(!JSON.stringify(values(fd)).includes("kubechat-es-elastic-user"));
+            assert.ok(fd.dependencies.includes(es.urn) && fd.dependencies.includes(byName(plan, "Secret", "kubechat-es-log-writer").urn));
+            // es-setup no longer manages users or holds Jaeger's password.
+            const script = object(plan, "Job", "es-setup").spec.template.spec.containers[0].command[2];
+            assert.doesNotMatch(script, /_security\//);
+            assert.ok(release(plan, "jaeger").dependencies.includes(byName(plan, "Secret", "jaeger-elasticsearch").urn));
+        }
+        assert.strictEqual(objects(external, "Secret", "kubechat-es-log-writer").length, 0, "external Elasticsearch: the operator's credentials");
+        assert.strictEqual(objects(external, "Secret", "jaeger-elasticsearch").length, 0);
     });
 
     it("runs Jaeger v2: memory in dev, Elasticsearch with its own credentials in HA stacks", () => {

@@ -152,6 +152,9 @@ describe("GitOps mode (staging with gitops.enabled)", () => {
         assert.strictEqual(patch.length, 1);
         assert.deepStrictEqual(Object.keys(patch[0].inputs).sort(), ["apiVersion", "kind", "metadata"]);
         assert.deepStrictEqual(patch[0].inputs.metadata, { name: "deploy-repo", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "repository" } });
-        assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && (o.data || o.stringData)));
+        // No Secret value reaches Argo CD's namespace; the only Secret values anywhere are ones the
+        // program generates (observability credentials), secret in the plan.
+        assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && o.metadata?.namespace === "argocd" && (o.data || o.stringData)));
+        assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && [o.data, o.stringData].some((d) => d !== undefined && d !== "[secret]")));
     });
 });

@@ -34,5 +34,32 @@ for (const stack of ["dev", "staging", "prod"]) {
                 if (spec) assert.strictEqual(spec.containers[0].securityContext.allowPrivilegeEscalation, false, job);
             }
         });
+
+        it("log pipeline as rendered: Fluentd as the log writer, Fluent Bit -> Fluentd over TLS with the shared key, Jaeger with its own user", async () => {
+            const { render } = await renderedStack(stack);
+            const objs: any[] = render.releases.flatMap((r) => r.objects.map((o) => o.object));
+            const find = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+            const env = (c: any, name: string) => c.env?.find((e: any) => e.name === name)?.valueFrom?.secretKeyRef;
+            const fluentd = find("Deployment", "fluentd");
+            if (!fluentd) {
+                assert.strictEqual(stack, "dev", "only dev ships no logs");
+                return;
+            }
+            const fd = fluentd.spec.template.spec.containers[0];
+            assert.deepStrictEqual(env(fd, "ES_USERNAME"), { name: "kubechat-es-log-writer", key: "username" });
+            assert.deepStrictEqual(env(fd, "ES_PASSWORD"), { name: "kubechat-es-log-writer", key: "password" });
+            assert.deepStrictEqual(env(fd, "FORWARD_SHARED_KEY"), { name: "fluent-forward-shared-key", key: "sharedKey" });
+            assert.ok(!JSON.stringify(fluentd).includes("kubechat-es-elastic-user"), "Fluentd never uses the elastic superuser");
+            const fdConfig = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("fluentd")).map((o) => Object.values(o.data ?? {}).join("\n")).join("\n");
+            assert.match(fdConfig, /@type forward[\s\S]*<transport tls>[\s\S]*<security>[\s\S]*shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"/);
+            const fb = find("DaemonSet", "fluent-bit").spec.template.spec.containers[0];
+            assert.deepStrictEqual(env(fb, "FORWARD_SHARED_KEY"), { name: "fluent-forward-shared-key", key: "sharedKey" });
+            const fbConfig = Object.values(find("ConfigMap", "fluent-bit").data).join("\n");
+            assert.match(fbConfig, /Name forward[\s\S]*tls On[\s\S]*Shared_Key \$\{FORWARD_SHARED_KEY\}/);
+            // staging and prod keep traces in the in-cluster Elasticsearch.
+            const jaeger = find("Deployment", "jaeger").spec.template.spec;
+            assert.deepStrictEqual(env(jaeger.containers[0], "ES_PASSWORD"), { name: "jaeger-elasticsearch", key: "password" });
+            assert.deepStrictEqual(jaeger.volumes.find((v: any) => v.name === "es-ca").secret.secretName, "jaeger-elasticsearch-ca");
+        });
     });
 }

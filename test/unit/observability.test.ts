@@ -132,9 +132,10 @@ describe("observability values (unit)", () => {
 
     describe("Elasticsearch", () => {
         it("targets ECK in-cluster or an external URL, credentials only by Secret reference", () => {
+            // The writer is the log writer's file-realm user; `elastic` is only the setup Job's admin.
             assert.deepStrictEqual(esTarget("", "logging"), {
-                url: "https://kubechat-es-http.logging.svc:9200", inCluster: true, secret: "kubechat-es-elastic-user",
-                passwordKey: "elastic", caSecret: "kubechat-es-http-certs-public",
+                url: "https://kubechat-es-http.logging.svc:9200", inCluster: true, secret: "kubechat-es-log-writer",
+                usernameKey: "username", passwordKey: "password", adminSecret: "kubechat-es-elastic-user", caSecret: "kubechat-es-http-certs-public",
             });
             const ext = esTarget("https://es.corp:9200/", "logging");
             assert.strictEqual(ext.url, "https://es.corp:9200");
@@ -181,11 +182,16 @@ describe("observability values (unit)", () => {
             assert.match(script, /_index_template\/kubechat-system/);
             assert.match(script, /jaeger-span-\*.*_settings/);
             assert.doesNotMatch(script, /_security\/user\/jaeger/);
-            assert.match(esSetupScript({ retention, replicas: 1, jaegerSecretNamespace: "tracing" }), /namespaces\/tracing\/secrets/);
+            // Users and roles are declared through ECK: the script never touches the security API, with or without Jaeger.
+            const withJaeger = esSetupScript({ retention, replicas: 1, jaegerCaNamespace: "tracing" });
+            assert.doesNotMatch(withJaeger, /_security\//);
+            assert.match(withJaeger, /namespaces\/tracing\/secrets/);
+            assert.match(withJaeger, /jaeger-elasticsearch-ca/);
+            assert.doesNotMatch(withJaeger, /PW=|password/);
         });
 
         it("runs the setup pod hardened, with credentials from Secrets only", () => {
-            const spec: any = esSetupPodSpec(catalog(), esTarget("", "logging"), { retention, replicas: 1, jaegerSecretNamespace: "tracing" });
+            const spec: any = esSetupPodSpec(catalog(), esTarget("", "logging"), { retention, replicas: 1, jaegerCaNamespace: "tracing" });
             const c = spec.containers[0];
             assert.strictEqual(c.image, "docker.elastic.co/elasticsearch/elasticsearch:8.19.6");
             assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] });
@@ -208,11 +214,18 @@ describe("observability values (unit)", () => {
             assert.match(v.config.filters, /Name kubernetes/);
             assert.match(v.config.filters, /\^\(kubechat-system\|kubechat-data\)\$ app\.\$TAG false/);
             assert.match(v.config.outputs, /Name forward\n\s+Match \*\n\s+Host fluentd\.logging\.svc\n\s+Port 24224/);
+            // TLS and the shared key, read from the Secret through the environment.
+            assert.match(v.config.outputs, /\n\s+tls On\n/);
+            assert.match(v.config.outputs, /\n\s+Shared_Key \$\{FORWARD_SHARED_KEY\}/);
+            assert.deepStrictEqual(v.env, [{ name: "FORWARD_SHARED_KEY", valueFrom: { secretKeyRef: { name: "fluent-forward-shared-key", key: "sharedKey" } } }]);
         });
 
         it("Fluentd writes app/audit/system indices over verified TLS, password from env", () => {
             const { sources, outputs } = fluentdConfig(esTarget("", "logging"));
             assert.match(sources, /@type forward[\s\S]*port 24224/);
+            // The forward input takes TLS only, and only from holders of the shared key.
+            assert.match(sources, /<transport tls>\n\s+insecure true\n[\s\S]*<\/transport>/);
+            assert.match(sources, /<security>\n\s+self_hostname fluentd\n\s+shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"\n\s+<\/security>/);
             for (const cls of ["app", "audit", "system"]) assert.match(outputs, new RegExp(`logstash_prefix kubechat-${cls}\\n`));
             assert.match(outputs, /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
             assert.match(outputs, /suppress_type_name true/);
@@ -223,7 +236,13 @@ describe("observability values (unit)", () => {
             const v: any = fluentdValues(catalog(), esTarget("", "logging"), true);
             assert.strictEqual(v.kind, "Deployment");
             assert.deepStrictEqual(v.image, { repository: "docker.io/fluent/fluentd-kubernetes-daemonset", tag: "v1.19.0-debian-elasticsearch8-1.0", pullPolicy: "IfNotPresent" });
-            assert.deepStrictEqual(v.env[1], { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: "kubechat-es-elastic-user", key: "elastic" } } });
+            // Fluentd is the log writer, never `elastic`.
+            assert.deepStrictEqual(v.env.slice(0, 2), [
+                { name: "ES_USERNAME", valueFrom: { secretKeyRef: { name: "kubechat-es-log-writer", key: "username" } } },
+                { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: "kubechat-es-log-writer", key: "password" } } },
+            ]);
+            assert.ok(!JSON.stringify(v).includes("elastic-user"));
+            assert.deepStrictEqual(v.env[2].valueFrom.secretKeyRef, { name: "fluent-forward-shared-key", key: "sharedKey" });
             assert.deepStrictEqual(v.service.ports, [{ name: "forwarder", protocol: "TCP", containerPort: 24224 }]);
             const ext = fluentdConfig(esTarget("https://es.corp:9200", "logging")).outputs;
             assert.match(ext, /hosts https:\/\/es\.corp:9200/);
