@@ -80,7 +80,7 @@ export function esAuth(users: EsUser[]): { roles: { secretName: string }[]; file
 }
 
 /** Keep the first password: later runs generate another one, which must not replace it. */
-export const KEEP_PASSWORD = { ignoreChanges: ["stringData.password"] } as const;
+export const KEEP_PASSWORD: pulumi.CustomResourceOptions = { ignoreChanges: ["stringData.password"] };
 
 /** A random credential (32 URL-safe characters, 192 bits), secret from the start. */
 export function newPassword(): pulumi.Output<string> {

@@ -51,7 +51,7 @@ describe("Elasticsearch users and roles (ECK auth)", () => {
 
     it("generates distinct 32-character passwords, secret from the start", async () => {
         const [a, b] = [newPassword(), newPassword()];
-        assert.strictEqual(await a.isSecret, true);
+        assert.strictEqual(await (a as any).isSecret, true);
         const [va, vb] = [await unwrap(a), await unwrap(b)];
         assert.match(va, /^[A-Za-z0-9_-]{32}$/);
         assert.notStrictEqual(va, vb);
