@@ -3,10 +3,14 @@
  * of the CRD that serves them (the CRDs the rendered charts ship, and our own), with unknown fields
  * that the API server would prune reported as errors; built-in kinds (and custom kinds no CRD at hand
  * defines) against the official schemas shipped by kubernetes-models and the @kubernetes-models/* CRD
- * packages (Istio, Argo Rollouts, Argo CD, Prometheus Operator).
+ * packages (Istio, Argo Rollouts, Argo CD, Prometheus Operator). Built-in kinds are also checked for
+ * fields their Kubernetes schema does not have (scripts/lib/builtin-fields.ts), which the packaged
+ * validators let through and the API server would prune.
  */
+import * as path from "path";
 import { validateStructural } from "./crd-schema";
 import { SECRET } from "./plan";
+import { unknownFields } from "./builtin-fields";
 
 const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
 
@@ -19,26 +23,32 @@ export interface SchemaResult {
     errors: string[];
 }
 
-const cache = new Map<string, any>();
+const cache = new Map<string, { model: any; pkg: string } | null>();
 
 // The model packages are ESM-only; this keeps a real dynamic import() under CommonJS output.
 const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
 
-async function modelFor(apiVersion: string, kind: string): Promise<any> {
+async function modelFor(apiVersion: string, kind: string): Promise<{ model: any; pkg: string } | null> {
     const key = `${apiVersion}/${kind}`;
-    if (cache.has(key)) return cache.get(key);
-    let model: any = null;
+    if (cache.has(key)) return cache.get(key)!;
+    let found: { model: any; pkg: string } | null = null;
     for (const pkg of PACKAGES) {
         try {
-            model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
-            if (model) break;
+            const model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
+            if (model) {
+                found = { model, pkg };
+                break;
+            }
         } catch {
-            model = null;
+            // Not in this package.
         }
     }
-    cache.set(key, model);
-    return model;
+    cache.set(key, found);
+    return found;
 }
+
+/** Where the built-in kinds' declarations are (the package's own directory). */
+const BUILTIN_DIR = path.dirname(require.resolve("kubernetes-models/package.json"));
 
 /** The served schema of each `apiVersion/Kind` the given CRDs define. */
 export function crdSchemas(crds: any[]): Map<string, any> {
@@ -69,6 +79,12 @@ export function secretPlaceholdersAsMaps(o: any): any {
     return out;
 }
 
+/** Count an object as validated, or record its first five problems. */
+function record(res: SchemaResult, o: any, msgs: string[]): void {
+    if (msgs.length === 0) res.validated++;
+    else res.errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${msgs.slice(0, 5).join("; ")}${msgs.length > 5 ? ` (+${msgs.length - 5} more)` : ""}`);
+}
+
 export async function validateObjects(objects: any[], opts: ValidateOptions = {}): Promise<SchemaResult> {
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
@@ -77,24 +93,22 @@ export async function validateObjects(objects: any[], opts: ValidateOptions = {}
         const o = secretPlaceholdersAsMaps(planned);
         const crdSchema = byCrd.get(`${o.apiVersion}/${o.kind}`);
         if (crdSchema) {
-            const msgs = [...new Set(validateStructural(crdSchema, o))];
-            if (msgs.length === 0) res.validated++;
-            else {
-                res.errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${msgs.slice(0, 5).join("; ")}${msgs.length > 5 ? ` (+${msgs.length - 5} more)` : ""}`);
-            }
+            record(res, o, [...new Set(validateStructural(crdSchema, o))]);
             continue;
         }
-        const model = await modelFor(o.apiVersion, o.kind);
-        if (!model) {
+        const found = await modelFor(o.apiVersion, o.kind);
+        if (!found) {
             missing.add(`${o.apiVersion}/${o.kind}`);
             continue;
         }
+        const msgs: string[] = [];
         try {
-            new model(o).validate();
-            res.validated++;
+            new found.model(o).validate();
         } catch (e) {
-            res.errors.push(`${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}: ${(e as Error).message}`);
+            msgs.push((e as Error).message);
         }
+        if (found.pkg === "kubernetes-models") msgs.push(...(unknownFields(BUILTIN_DIR, o) ?? []));
+        record(res, o, msgs);
     }
     res.unvalidatedKinds = [...missing].sort();
     return res;

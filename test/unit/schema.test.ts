@@ -20,4 +20,38 @@ describe("schema validation", () => {
         assert.strictEqual(res.errors.length, 1);
         assert.deepStrictEqual(res.unvalidatedKinds, ["acid.zalan.do/v1/postgresql"]);
     });
+
+    it("built-in kinds: a field the Kubernetes schema does not have is an error (the API server would prune it), at any depth", async () => {
+        const withField = (at: (d: any) => any) => {
+            const d: any = deployment({ replicas: 2 });
+            at(d).foo = "bar";
+            return d;
+        };
+        const bad = await validateObjects([withField((d) => d.spec.template.spec.containers[0])]);
+        assert.deepStrictEqual(bad.errors, ["Deployment app/web: /spec/template/spec/containers/0/foo: unknown field (the API server would prune it)"]);
+        for (const at of [(d: any) => d, (d: any) => d.metadata, (d: any) => d.spec, (d: any) => d.spec.template.spec]) {
+            assert.strictEqual((await validateObjects([withField(at)])).errors.length, 1);
+        }
+        // Another group, a list of objects inside a list, and a misspelt field.
+        const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "r" }, rules: [{ apiGroups: [""], resources: ["pods"], verb: ["get"] }] };
+        assert.match((await validateObjects([role])).errors.join(), /\/rules\/0\/verb: unknown field/);
+    });
+
+    it("built-in kinds: maps (labels, resources, ConfigMap data) and schema-free fields (a CRD's defaults) take any key", async () => {
+        const d: any = deployment({ replicas: 2 });
+        Object.assign(d.spec.template.spec.containers[0], { resources: { limits: { cpu: "1", "nvidia.com/gpu": 1 } }, env: [{ name: "A", value: "b" }] });
+        d.metadata.annotations = { "any/key": "v" };
+        const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { anything: "x" } };
+        const crd = {
+            apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition", metadata: { name: "xs.example.com" },
+            spec: {
+                group: "example.com", scope: "Namespaced", names: { kind: "X", plural: "xs" },
+                versions: [{
+                    name: "v1", served: true, storage: true,
+                    schema: { openAPIV3Schema: { type: "object", properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true, default: { free: { form: 1 } } } } } },
+                }],
+            },
+        };
+        assert.deepStrictEqual(await validateObjects([d, cm, crd]), { validated: 3, unvalidatedKinds: [], errors: [] });
+    });
 });
