@@ -1,13 +1,13 @@
 /**
- * Composition root: load and validate the stack config, build the platform, export its outputs.
+ * Composition root: load and validate the stack config, map it to the components' args, build the platform, export its outputs.
  * Invalid config stops here, before any resource is registered.
  */
 import { loadStackConfig } from "./components/config";
+import { platformArgs } from "./components/platform-args";
 import { KubeChatPlatform } from "./components/platform";
 import { EksCluster } from "./components/cluster/eks";
 
-const config = loadStackConfig();
-const platform = new KubeChatPlatform("kubechat", { config });
+const platform = new KubeChatPlatform("kubechat", platformArgs(loadStackConfig()));
 
 export const clusterKind = platform.clusterKind;
 export const namespaces = platform.namespaces;

@@ -16,6 +16,7 @@ import { validatePostgres } from "./data/values";
 import { objectStoreProblem } from "./network";
 import { alertingProblems } from "./observability/alerting";
 import { CHARTS, ChartKey, SUPPORTED_EKS_VERSIONS } from "./catalog";
+import { ConfigError } from "./errors";
 
 export const CONFIG_NAMESPACE = "kubechat";
 
@@ -23,13 +24,7 @@ export const CONFIG_NAMESPACE = "kubechat";
 // marked internal in the typings, hence the typed require.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
-/** Thrown for invalid stack config: lists every `kubechat:<path>: <reason>`; shown without a stack trace. */
-export class ConfigError extends pulumi.RunError {
-    constructor(public readonly problems: string[]) {
-        super(`invalid stack configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
-        this.name = "ConfigError";
-    }
-}
+export { ConfigError };
 
 const quantity = (what: string) =>
     z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G)?$/, `must be a Kubernetes ${what} quantity such as 100m or 128Mi`);

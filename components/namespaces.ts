@@ -4,7 +4,6 @@
  * its namespace; others refer to it by these names (NetworkPolicies select them by
  * `kubernetes.io/metadata.name`).
  */
-import { StackConfig } from "./config";
 
 export interface NamespaceNames {
     app: string;
@@ -20,7 +19,14 @@ export interface NamespaceNames {
     kubeSystem: string;
 }
 
-export function namespaceNames(c: Pick<StackConfig, "app" | "postgres" | "mesh">): NamespaceNames {
+/** The configurable names: app and data namespaces, the gateway's namespace. */
+export interface NamespaceSettings {
+    app: { namespace: string };
+    postgres: { namespace: string };
+    mesh: { gatewayNamespace: string };
+}
+
+export function namespaceNames(c: NamespaceSettings): NamespaceNames {
     return {
         app: c.app.namespace,
         data: c.postgres.namespace,

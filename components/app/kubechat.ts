@@ -7,10 +7,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog, IMAGES } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
-import { ConfigError, ServiceConfig, StackConfig } from "../config";
+import { ConfigError } from "../errors";
 import { recommendedLabels, selectorLabels, PART_OF, SCRAPE_LABEL } from "../labels";
 import { NamespaceNames } from "../namespaces";
-import { declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
+import { ServiceScaling, declaredReplicas, hpaSpec, pdbSpec, vpaSpec } from "./autoscaling";
 import { kubechatProblems } from "./validate";
 import { chatSessionCrdSpec } from "./crd";
 import { defaultDenySpec, egressSpec, ingressSpec as ingressPolicySpec, ServiceNetworkInput } from "./network";
@@ -21,7 +21,7 @@ import {
 } from "./routing";
 import { AddonNamespaceArgs, addonNamespace } from "../release";
 import { AppLayerOwner, AppManifest, AppObjects } from "./objects";
-import { errorRateTemplateName, metricsAnnotations, serviceNames, workloadKind, workloadSpec } from "./workload";
+import { DeliverySettings, errorRateTemplateName, metricsAnnotations, serviceNames, workloadKind, workloadSpec } from "./workload";
 
 /** Connection to the Postgres pooler; credentials come from a Secret in the app namespace. */
 export interface DatabaseConnection {
@@ -43,13 +43,57 @@ export interface MeshBinding {
     publicGateway: string;
 }
 
+/** Where the app lives and how it is reached (`kubechat:app`). */
+export interface AppSettings {
+    /** The app namespace (created here). */
+    namespace: string;
+    /** External host name of the API. */
+    host: string;
+    /** TLS Secret for the host (gateway namespace with the mesh, app namespace for the Ingress). */
+    tlsSecretName: string;
+}
+
+/** One KubeChat service (`kubechat:services.<name>`): image, port, resources, probes, scaling and what it may reach. */
+export interface ServiceSettings extends ServiceScaling {
+    /** Image repository without tag ("" = the catalog image; api-gateway only). */
+    image: string;
+    /** Image tag ("" = the catalog's pinned tag; api-gateway only). */
+    tag: string;
+    /** Container port, exposed as the Service port named http. */
+    port: number;
+    cpuRequest: string;
+    memoryRequest: string;
+    cpuLimit: string;
+    memoryLimit: string;
+    /** HTTP probe paths on `port`. */
+    readinessPath: string;
+    livenessPath: string;
+    /** Prometheus metrics path on `port`. */
+    metricsPath: string;
+    /** Bind the read-only ClusterRole and allow egress to the API server. */
+    readsKubernetesApi: boolean;
+    /** Inject the Postgres connection (`database`). */
+    usesDatabase: boolean;
+    /** Route external traffic to it (at most one service). */
+    exposed: boolean;
+    terminationGraceSeconds: number;
+    /** preStop pause (0 = none). */
+    preStopSleepSeconds: number;
+}
+
+/** Delivery settings plus the canary analysis threshold. */
+export interface KubeChatDelivery extends DeliverySettings {
+    /** Abort a canary when the 5xx ratio reaches this many basis points. */
+    maxErrorBasisPoints: number;
+}
+
 export interface KubeChatArgs {
-    /** `kubechat:app` — namespace (default kubechat-system), external host, TLS Secret, API server CIDRs. */
-    app: StackConfig["app"];
-    /** `kubechat:services` — one entry per workload; api-gateway is the first. At most one may be `exposed`. */
-    services: Record<string, ServiceConfig>;
-    /** `kubechat:delivery` — rolling (Deployment), canary or blueGreen (Argo Rollout). canary needs `mesh`. */
-    delivery: StackConfig["delivery"];
+    /** Namespace, external host, TLS Secret. */
+    app: AppSettings;
+    /** One entry per workload; api-gateway is the first. At most one may be `exposed`. */
+    services: Record<string, ServiceSettings>;
+    /** rolling (Deployment), canary or blueGreen (Argo Rollout). canary needs `mesh`. */
+    delivery: KubeChatDelivery;
     /** Namespace names by role (gateway, monitoring, data, istio-system, tracing, kube-system). */
     namespaces: NamespaceNames;
     catalog: Catalog;
@@ -78,7 +122,7 @@ export function validateKubeChat(a: Pick<KubeChatArgs, "services" | "delivery" |
 }
 
 /** The image of a service: api-gateway defaults to the catalog image, others name theirs in config. */
-export function serviceImage(catalog: Catalog, name: string, s: ServiceConfig): string {
+export function serviceImage(catalog: Catalog, name: string, s: ServiceSettings): string {
     if (name === "api-gateway") {
         if (s.image === "" && s.tag === "") return catalog.image("kubechat-api-gateway").ref;
         const pinned = IMAGES["kubechat-api-gateway"];

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { PlatformConfig, StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { ClusterLayer, EksInfo } from "../cluster/types";
 import { IrsaRole } from "./irsa";
@@ -146,14 +145,34 @@ export class SecureBucket extends pulumi.ComponentResource {
     }
 }
 
+/** An on-prem S3-compatible object store (`kubechat:objectStore`). */
+export interface ObjectStoreSettings {
+    /** Endpoint URL ("" = none; on EKS, S3 itself is used). */
+    endpoint: string;
+    /** Region name the store expects. */
+    region: string;
+    /** Path-style bucket addressing. */
+    forcePathStyle: boolean;
+    /** Existing Secret with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, used when no keys are given. */
+    credentialsSecret: string;
+    /** Addresses (CIDRs) of the store when its endpoint is a host name outside the cluster. */
+    cidrs: string[];
+}
+
+/** Object-store keys; always Pulumi secrets. */
+export interface ObjectStoreCredentials {
+    accessKeyId: pulumi.Output<string>;
+    secretAccessKey: pulumi.Output<string>;
+}
+
 /** Arguments shared by the components that write backups to S3 (EKS) or an S3-compatible store (on-prem). */
 export interface BackupStoreArgs {
     /** Persistent stack: protect + retain the bucket. */
     persistent: boolean;
     /** On-prem object store (endpoint, region, path style, existing credentials Secret). */
-    objectStore: PlatformConfig["objectStore"];
+    objectStore: ObjectStoreSettings;
     /** On-prem object-store keys (Pulumi secrets); when set a Secret is created from them. */
-    objectStoreCredentials?: StackConfig["objectStoreCredentials"];
+    objectStoreCredentials?: ObjectStoreCredentials;
     catalog: Catalog;
     cluster: ClusterLayer;
 }

@@ -6,16 +6,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { s3BucketArn } from "../aws/partition";
 import * as k8s from "@pulumi/kubernetes";
-import { PlatformConfig } from "../config";
 import { ResolvedImage } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
 import { AddonNamespaceArgs, addonNamespace, chartAddon } from "../release";
 
+/** Velero's settings (`kubechat:backup`). */
+export interface BackupSettings {
+    /** Velero installed with the schedules (the component is created only when true). */
+    enabled: boolean;
+    /** Bucket name ("" on EKS: one is created and named here; on-prem: required, on the object store). */
+    bucket: string;
+    /** Volume snapshots (EKS); otherwise file-system backup through the node agent. */
+    snapshotVolumes: boolean;
+}
+
 export interface VeleroBackupArgs extends BackupStoreArgs {
-    /** `kubechat:backup` (enabled, bucket, snapshotVolumes). */
-    config: PlatformConfig["backup"];
+    /** Bucket and snapshot mode. */
+    config: BackupSettings;
     /** Namespaces every schedule backs up (app and data). */
     includedNamespaces: string[];
     /** Velero's own namespace. Default `velero`. */

@@ -7,20 +7,44 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { PlatformConfig } from "../config";
 import { Catalog, EksAddon, eksAddons } from "../catalog";
 import { partitionOf } from "../aws/partition";
 import { IrsaRole } from "../aws/irsa";
 import { ClusterLayer, EksInfo } from "./types";
 import { Vpc } from "./vpc";
-import { NodeGroups, nodeGroupSpec } from "./nodegroups";
+import { NodeGroupConfig, NodeGroups, nodeGroupSpec } from "./nodegroups";
 import { ClusterAutoscaler } from "./autoscaler";
 import { MetricsServer } from "./metrics-server";
 import { VpaChart, VpaChartArgs } from "./vpa";
 import { recommendedLabels } from "../labels";
 
-/** The `kubechat:eks` config section. */
-export type EksSettings = PlatformConfig["eks"];
+/** The EKS cluster's settings (`kubechat:eks`, validated there). */
+export interface EksSettings {
+    /** Cluster name (also in subnet, ASG and IAM condition tags). */
+    clusterName: string;
+    /** AWS region. */
+    region: string;
+    /** AWS account the stack deploys into: the AWS provider refuses any other. */
+    accountId: string;
+    /** Kubernetes version (node groups and the pinned add-on versions follow it). */
+    version: string;
+    /** VPC CIDR, split into a public and a private subnet per AZ. */
+    vpcCidr: string;
+    /** Availability zones (one public and one private subnet each). */
+    availabilityZones: string[];
+    /** One NAT gateway for all AZs (cheaper, not zone-redundant). */
+    singleNatGateway: boolean;
+    /** ECR and STS interface endpoints, so private nodes pull without NAT. */
+    interfaceEndpoints: boolean;
+    /** CIDRs allowed to the public API endpoint (empty = private endpoint only). */
+    publicAccessCidrs: string[];
+    /** Networks allowed to the private API endpoint on 443. */
+    privateAccessCidrs: string[];
+    /** IAM roles granted cluster admin through access entries. */
+    adminRoleArns: string[];
+    /** Managed node groups by name. */
+    nodeGroups: Record<string, NodeGroupConfig>;
+}
 
 export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 /** Managed policies of the node role (kubelet, VPC CNI, image pulls, SSM access instead of SSH). */
@@ -154,7 +178,7 @@ export function validateEksArgs(args: Pick<EksClusterArgs, "eks">): string[] {
 }
 
 export interface EksClusterArgs {
-    /** The `kubechat:eks` section: region, version, network, access and node groups (see config.ts for defaults). */
+    /** Region, version, network, access and node groups. */
     eks: EksSettings;
     /** Persistent stack: protect the cluster and its KMS key, retain volumes. Default false. */
     persistent: boolean;

@@ -5,7 +5,24 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { NodeGroupConfig } from "../config";
+
+/** One managed node group (`kubechat:eks.nodeGroups.<name>`). */
+export interface NodeGroupConfig {
+    /** EC2 instance types (at least one). */
+    instanceTypes: string[];
+    /** Minimum size (may be 0: scale from zero). */
+    minSize: number;
+    /** Maximum size. */
+    maxSize: number;
+    /** Initial desired size, within [minSize, maxSize]; ignored after creation (the autoscaler owns it). */
+    desiredSize: number;
+    /** Encrypted gp3 root volume size in GiB. */
+    diskSizeGiB: number;
+    /** Taints as `key=value:Effect`. */
+    taints: string[];
+    /** Node labels as `key=value`. */
+    labels: string[];
+}
 
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 

@@ -11,15 +11,28 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { StackConfig } from "../config";
 import { AppManifest } from "../app/objects";
 import { GitOpsTarget, RESOURCES_FINALIZER, appProjectSpec, applicationSpec, gitopsLabels, gitopsManifest } from "./spec";
 
 export const ARGOCD_APP_TYPE = "kubechat:gitops:ArgoCdApp";
 
+/** Where Argo CD is and what it syncs (`kubechat:gitops`). */
+export interface GitOpsSettings {
+    /** Namespace of the Argo CD installation (installed outside this program). */
+    argocdNamespace: string;
+    /** Git repository Argo CD syncs from. */
+    repoURL: string;
+    /** Directory in the repository holding this stack's app layer. */
+    path: string;
+    /** Branch, tag or commit to sync. */
+    targetRevision: string;
+    /** Existing Secret in the Argo CD namespace with the repository credentials ("" = public repository). */
+    repoCredentialsSecret: string;
+}
+
 export interface ArgoCdAppArgs {
-    /** `kubechat:gitops` — Argo CD namespace, repository, path, revision, credentials Secret name. */
-    gitops: StackConfig["gitops"];
+    /** Argo CD namespace, repository, path, revision, credentials Secret name. */
+    gitops: GitOpsSettings;
     /** The stack name: the AppProject and Application are `kubechat-<stack>`. */
     stack: string;
     /** The app namespace (created by Pulumi): the Application's only destination. */

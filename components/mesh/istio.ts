@@ -6,7 +6,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { NamespaceNames } from "../namespaces";
@@ -25,7 +24,7 @@ export interface IstioMeshArgs {
     /** `kubechat:mesh` (validated: with `ha`, istiodReplicas >= 2 and the maxima >= the floors). */
     mesh: MeshConfig;
     /** `kubechat:app`: `host` is served by the public Gateway with the TLS Secret `tlsSecretName`, which must exist in the gateway namespace. */
-    app: Pick<StackConfig["app"], "host" | "tlsSecretName">;
+    app: { host: string; tlsSecretName: string };
     /** Chart and image catalog (registry and chart-mirror overrides applied). */
     catalog: Catalog;
     /** Cluster layer: provider and the ingress Service type. */

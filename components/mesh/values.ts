@@ -6,11 +6,32 @@
  * charts are "flattened" (their settings are top-level keys, plus `global.*` and, for istiod,
  * `meshConfig`), so e.g. istiod's CNI switch is the top-level `cni.enabled`, not `pilot.cni.enabled`.
  */
-import { StackConfig } from "../config";
 import { Catalog } from "../catalog";
 import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace, tcp } from "../network";
 
-export type MeshConfig = StackConfig["mesh"];
+/** The mesh's settings (`kubechat:mesh` maps onto them one to one; validated there). */
+export interface MeshConfig {
+    /** Istio installed and traffic routed through it (off: plain Service + Ingress, no IstioMesh). */
+    enabled: boolean;
+    /** istiod and the gateway replicated, with PDBs and autoscaling. */
+    ha: boolean;
+    /** istiod replicas when HA (>= 2). */
+    istiodReplicas: number;
+    /** istiod autoscaling ceiling when HA (>= istiodReplicas). */
+    istiodMaxReplicas: number;
+    /** Namespace of the ingress gateway. */
+    gatewayNamespace: string;
+    /** Ingress gateway replica floor. */
+    gatewayReplicas: number;
+    /** Ingress gateway autoscaling ceiling when HA (>= gatewayReplicas). */
+    gatewayMaxReplicas: number;
+    /** Share of requests traced, in percent. */
+    traceSamplingPercent: number;
+    /** Istio CNI: node directory of CNI binaries ("" = the chart's default). */
+    cniBinDir: string;
+    /** Istio CNI: node directory of CNI network configs ("" = the chart's default). */
+    cniConfDir: string;
+}
 
 /** The hub/tag pair every Istio chart takes; the sidecar and gateway images follow istiod's. */
 export interface IstioImages {

@@ -37,3 +37,32 @@ describe("import cycles", () => {
         }
     });
 });
+
+describe("components own their inputs", () => {
+    /** Still importing the schema while their owner gives them Args of their own (issue 17, observability work). */
+    const PENDING = ["backup/es-snapshots.ts", "observability/index.ts"];
+
+    /** Files under `dir` that import config.ts, type-only imports included. */
+    const schemaImporters = (dir: string) => [...importGraph(dir)].filter(([f, deps]) => f !== "config.ts" && deps.includes("config.ts")).map(([f]) => f).sort();
+
+    it("no component imports the config schema: only platform-args.ts maps it to their Args", () => {
+        const importers = schemaImporters(path.join(ROOT, "components"));
+        assert.deepStrictEqual(importers.filter((f) => f !== "platform-args.ts" && !PENDING.includes(f)), []);
+        assert.ok(importers.includes("platform-args.ts"), "the mapping reads the schema");
+        // A pending entry that no longer imports the schema must leave the list.
+        assert.deepStrictEqual(PENDING.filter((f) => !importers.includes(f)), []);
+    });
+
+    it("sees type-only and multi-line imports of the schema", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "imports-"));
+        try {
+            fs.writeFileSync(path.join(dir, "config.ts"), "export type C = { a: number };\n");
+            fs.mkdirSync(path.join(dir, "app"));
+            fs.writeFileSync(path.join(dir, "app", "a.ts"), 'import type {\n    C,\n} from "../config";\nexport const a: C = { a: 1 };\n');
+            fs.writeFileSync(path.join(dir, "app", "b.ts"), 'export const b = 1;\n');
+            assert.deepStrictEqual(schemaImporters(dir), ["app/a.ts"]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
