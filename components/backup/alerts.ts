@@ -4,7 +4,7 @@
  * Every threshold is derived from the schedule it watches plus a margin, so a changed schedule moves
  * its alert with it. The rules join the platform's PrometheusRule (observability).
  */
-import type { AlertRule } from "../observability/values";
+import type { AlertRule } from "../observability/prometheus";
 import { BASE_BACKUP_METRIC } from "../data/values";
 import { SCHEDULES } from "./velero";
 

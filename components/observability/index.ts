@@ -11,7 +11,8 @@ import { EsSnapshotStoreArgs } from "../backup/es-snapshots";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
 import { newPassword } from "./elasticsearch-auth";
-import { AlertRule, MeshTargets, indexReplicas } from "./values";
+import { indexReplicas } from "./elasticsearch";
+import { AlertRule, MeshTargets } from "./prometheus";
 
 export { Logging } from "./logging";
 export { Metrics } from "./metrics";

@@ -22,10 +22,10 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
-import {
-    ES_NAME, ES_SETUP_SA, FORWARD_KEY_SECRET, LOG_INDEX_PREFIX, awaitingReady, EsSizing, EsTarget, RELEASES, Retention, eckOperatorValues, elasticsearch, esSetupPodSpec, esTarget,
-    fluentBitValues, fluentdValues, indexReplicas, kibana, observabilityNamespace,
-} from "./values";
+import { RELEASES, observabilityNamespace } from "./common";
+import { ES_NAME, LOG_INDEX_PREFIX, awaitingReady, EsSizing, EsTarget, eckOperatorValues, elasticsearch, esTarget, indexReplicas, kibana } from "./elasticsearch";
+import { ES_SETUP_SA, Retention, esSetupPodSpec } from "./elasticsearch-setup";
+import { FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
 import { addonNamespace, chartAddon } from "../release";
 import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, newPassword } from "./elasticsearch-auth";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";

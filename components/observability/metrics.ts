@@ -7,10 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
-import {
-    AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, RELEASES, ScrapeTarget, kubePrometheusStackValues, observabilityNamespace, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor,
-    prometheusRule, serviceMonitor,
-} from "./values";
+import { RELEASES, observabilityNamespace } from "./common";
+import { AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, ScrapeTarget, kubePrometheusStackValues, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor, prometheusRule, serviceMonitor } from "./prometheus";
 import { addonNamespace, chartAddon } from "../release";
 
 export interface MetricsArgs {

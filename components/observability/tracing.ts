@@ -15,7 +15,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
-import { ES_SETUP_SA, JAEGER_ES_CA_SECRET, JAEGER_ES_SECRET, JAEGER_PORTS, RELEASES, TraceStorage, jaegerCollectorService, jaegerValues, observabilityNamespace } from "./values";
+import { RELEASES, observabilityNamespace } from "./common";
+import { ES_SETUP_SA } from "./elasticsearch-setup";
+import { JAEGER_ES_CA_SECRET, JAEGER_ES_SECRET, JAEGER_PORTS, TraceStorage, jaegerCollectorService, jaegerValues } from "./jaeger";
 import { addonNamespace, chartAddon } from "../release";
 import { JAEGER_USER, KEEP_PASSWORD, basicAuthSecret } from "./elasticsearch-auth";
 

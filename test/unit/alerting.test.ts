@@ -3,7 +3,7 @@ import * as assert from "assert";
 import { Catalog } from "../../components/catalog";
 import { ConfigError, parseConfig } from "../../components/config";
 import { AlertingSettings, alertingProblems, alertmanagerConfig, receiverSecrets } from "../../components/observability/alerting";
-import { kubePrometheusStackValues } from "../../components/observability/values";
+import { kubePrometheusStackValues } from "../../components/observability/prometheus";
 
 import { minimalOnPremConfig as base } from "../harness";
 const alerting = (a: Record<string, unknown> = {}): AlertingSettings => parseConfig({ ...base(), observability: { alerting: a } }, "p", "s").observability.alerting;

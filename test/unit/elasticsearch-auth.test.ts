@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { JAEGER_USER, LOG_WRITER, basicAuthSecret, esAuth, esRoles, esRolesSecret, newPassword } from "../../components/observability/elasticsearch-auth";
-import { LOG_INDEX_PREFIX, elasticsearch } from "../../components/observability/values";
+import { LOG_INDEX_PREFIX, elasticsearch } from "../../components/observability/elasticsearch";
 import { Catalog } from "../../components/catalog";
 
 const LOG_PATTERNS = Object.values(LOG_INDEX_PREFIX).map((p) => `${p}-*`);

@@ -1,7 +1,7 @@
 /** The Elasticsearch parts of "data and backups": zone awareness on EKS, no GeoIP downloads (air-gap). */
 import * as assert from "assert";
 import { Catalog } from "../../components/catalog";
-import { ZONE_LABEL, elasticsearch } from "../../components/observability/values";
+import { ZONE_LABEL, elasticsearch } from "../../components/observability/elasticsearch";
 
 const sizing = { nodes: 3, storage: "50Gi", storageClass: "gp3", persistent: true };
 

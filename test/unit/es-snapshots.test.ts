@@ -3,7 +3,8 @@ import {
     ES_SERVICE_ACCOUNT, ES_SNAPSHOT_BASE_PATH, ES_SNAPSHOT_REPOSITORY, ES_WEB_IDENTITY_TOKEN, esSlmPolicy, esSnapshotIamPolicy, esSnapshotPodSettings, esSnapshotRepository,
 } from "../../components/backup/es-snapshots";
 import { Catalog } from "../../components/catalog";
-import { elasticsearch, esSetupScript } from "../../components/observability/values";
+import { elasticsearch } from "../../components/observability/elasticsearch";
+import { esSetupScript } from "../../components/observability/elasticsearch-setup";
 
 const eks = { bucket: "kubechat-prod-es-snapshots", roleArn: "arn:aws:iam::1:role/es" };
 const onprem = { bucket: "kubechat-staging-pg-wal", endpoint: "https://minio.storage.svc.cluster.local:9000", pathStyle: true, keystore: { secretName: "s" } };

@@ -4,11 +4,12 @@ import { Catalog, IMAGES } from "../../components/catalog";
 import { strings } from "../strings";
 import { observabilityPlan } from "../../components/observability";
 import { namespaceLabels } from "../../components/release";
-import {
-    JAEGER_ES_SECRET, PROMETHEUS_URL, adapterRules, alertRules, eckOperatorValues, elasticsearch, esSetupPodSpec, esSetupScript, esTarget,
-    fluentBitValues, fluentdConfig, fluentdValues, ilmPolicies, indexReplicas, indexTemplates, jaegerCollectorService, jaegerConfig,
-    jaegerValues, kibana, kubePrometheusStackValues, observabilityNamespace, prometheusAdapterValues, prometheusRule, ratio, serviceMonitor,
-} from "../../components/observability/values";
+import { observabilityNamespace } from "../../components/observability/common";
+import { eckOperatorValues, elasticsearch, esTarget, indexReplicas, kibana } from "../../components/observability/elasticsearch";
+import { esSetupPodSpec, esSetupScript, ilmPolicies, indexTemplates } from "../../components/observability/elasticsearch-setup";
+import { fluentBitValues, fluentdConfig, fluentdValues } from "../../components/observability/fluent";
+import { JAEGER_ES_SECRET, jaegerCollectorService, jaegerConfig, jaegerValues } from "../../components/observability/jaeger";
+import { PROMETHEUS_URL, adapterRules, alertRules, kubePrometheusStackValues, prometheusAdapterValues, prometheusRule, ratio, serviceMonitor } from "../../components/observability/prometheus";
 
 const UPSTREAM = /(docker\.io|quay\.io|ghcr\.io|registry\.k8s\.io|docker\.elastic\.co|cr\.fluentbit\.io|registry\.opensource\.zalan\.do)/;
 const catalog = () => new Catalog();

@@ -7,7 +7,7 @@ import {
     PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB, patroniSpec, poolerPodSizing,
     spiloDefaultMaxConnections,
 } from "../../components/data/patroni";
-import { alertRules, postgresPodMonitor } from "../../components/observability/values";
+import { alertRules, postgresPodMonitor } from "../../components/observability/prometheus";
 
 const pg = (over: Record<string, unknown> = {}) => configSchema.parse({ postgres: over }).postgres;
 

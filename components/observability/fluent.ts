@@ -1,0 +1,218 @@
+/**
+ * Log shipping (pure): Fluent Bit (DaemonSet) values and Fluentd (aggregator) configuration and values.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { Catalog } from "../catalog";
+import { RELEASES, fullImage, nonRootPod, resources, restrictedContainer } from "./common";
+import { EsTarget, LOG_INDEX_PREFIX, LogClass, esCredentialEnv } from "./elasticsearch";
+
+/** Fluentd's forward input, the target of every Fluent Bit. */
+export const FLUENTD_FORWARD_PORT = 24224;
+/** Secret in `logging` with the forward protocol's shared key (key `sharedKey`), read by Fluent Bit and Fluentd. */
+export const FORWARD_KEY_SECRET = "fluent-forward-shared-key";
+/** Environment variable both ends read the shared key from. */
+const FORWARD_KEY_ENV = "FORWARD_SHARED_KEY";
+/** The shared key as an env var from its Secret. */
+function forwardKeyEnv(): k8s.types.input.core.v1.EnvVar {
+    return { name: FORWARD_KEY_ENV, valueFrom: { secretKeyRef: { name: FORWARD_KEY_SECRET, key: "sharedKey" } } };
+}
+/** Kubernetes audit log on control-plane nodes (kubeadm `--audit-log-path` convention). */
+export const AUDIT_LOG_PATH = "/var/log/kubernetes/audit/*.log";
+
+/** Escape a namespace for a Fluent Bit regex. */
+const rx = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Fluent Bit (DaemonSet): tails container logs (CRI/Docker) and the API server audit log, enriches
+ * with Kubernetes metadata, re-tags application namespaces `app.*`, forwards everything to Fluentd.
+ */
+export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggingNamespace: string): Record<string, unknown> {
+    const service = [
+        "[SERVICE]",
+        "    Daemon Off",
+        "    Flush 5",
+        "    Log_Level info",
+        "    Parsers_File /fluent-bit/etc/parsers.conf",
+        "    HTTP_Server On",
+        "    HTTP_Listen 0.0.0.0",
+        "    HTTP_Port 2020",
+        "    Health_Check On",
+    ].join("\n");
+    const inputs = [
+        "[INPUT]",
+        "    Name tail",
+        "    Tag kube.*",
+        "    Path /var/log/containers/*.log",
+        "    multiline.parser cri, docker",
+        "    DB /var/log/flb_kube.db",
+        "    Mem_Buf_Limit 50MB",
+        "    Skip_Long_Lines On",
+        "    Refresh_Interval 10",
+        "",
+        "[INPUT]",
+        "    Name tail",
+        "    Tag audit.*",
+        `    Path ${AUDIT_LOG_PATH}`,
+        "    Parser json",
+        "    DB /var/log/flb_audit.db",
+        "    Mem_Buf_Limit 50MB",
+        "    Skip_Long_Lines On",
+    ].join("\n");
+    const filters = [
+        "[FILTER]",
+        "    Name kubernetes",
+        "    Match kube.*",
+        "    Kube_Tag_Prefix kube.var.log.containers.",
+        "    Merge_Log On",
+        "    Keep_Log Off",
+        "    K8S-Logging.Parser On",
+        "    K8S-Logging.Exclude On",
+        "",
+        "[FILTER]",
+        "    Name rewrite_tag",
+        "    Match kube.*",
+        `    Rule $kubernetes['namespace_name'] ^(${appNamespaces.map(rx).join("|")})$ app.$TAG false`,
+    ].join("\n");
+    // TLS and the forward protocol's shared-key handshake (see fluentdConfig for what is verified).
+    const outputs = [
+        "[OUTPUT]",
+        "    Name forward",
+        "    Match *",
+        `    Host ${RELEASES.fluentd}.${loggingNamespace}.svc`,
+        `    Port ${FLUENTD_FORWARD_PORT}`,
+        "    Retry_Limit no_limits",
+        "    tls On",
+        "    tls.verify Off",
+        `    Self_Hostname ${RELEASES.fluentBit}`,
+        `    Shared_Key \${${FORWARD_KEY_ENV}}`,
+    ].join("\n");
+    return {
+        image: { ...fullImage(catalog, "fluent-bit"), pullPolicy: "IfNotPresent" },
+        testFramework: { enabled: false },
+        // Reads root-owned host log files: runs as root without extra capabilities (the namespace is privileged for the hostPath).
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+        resources: resources("50m", "64Mi", "500m", "256Mi"),
+        env: [forwardKeyEnv()],
+        // Control-plane nodes hold the audit log.
+        tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+        config: { service, inputs, filters, outputs },
+    };
+}
+
+/**
+ * Fluentd (aggregator Deployment): receives forward traffic and writes one daily index family per
+ * class. TLS to Elasticsearch is verified against the ECK CA; credentials come from Secrets via env.
+ *
+ * Forward input: TLS and the shared key. What each part gives (read in Fluentd's server plugin helper
+ * and cert_option.rb, and Fluent Bit's forward output):
+ * - `<transport tls>` with `insecure true`: Fluentd generates a self-signed RSA certificate in memory at
+ *   each start (`cert_option_generate_server_pair_self_signed`), so no key material is stored or
+ *   mirrored; traffic is encrypted. Fluent Bit cannot verify such a certificate (`tls.verify Off`): the
+ *   certificate authenticates nothing.
+ * - `<security> shared_key`: the forward protocol's handshake, in which each side proves knowledge of
+ *   the key (SHA-512 digests over per-connection nonces), so only holders of the Secret can send logs
+ *   and a client talks only to a server that holds it. Not covered: an active attacker inside the
+ *   cluster network who relays the handshake between both ends could read the stream, because the
+ *   unverified TLS session is not bound to it.
+ */
+export function fluentdConfig(es: EsTarget): { sources: string; outputs: string } {
+    const sources = [
+        "<source>",
+        "  @type forward",
+        "  @id in_forward",
+        `  port ${FLUENTD_FORWARD_PORT}`,
+        "  bind 0.0.0.0",
+        "  <transport tls>",
+        "    insecure true",
+        `    generate_cert_common_name ${RELEASES.fluentd}`,
+        "  </transport>",
+        "  <security>",
+        `    self_hostname ${RELEASES.fluentd}`,
+        `    shared_key "#{ENV['${FORWARD_KEY_ENV}']}"`,
+        "  </security>",
+        "</source>",
+        "",
+        "<source>",
+        "  @type prometheus",
+        "  bind 0.0.0.0",
+        "  port 24231",
+        "  metrics_path /metrics",
+        "</source>",
+    ].join("\n");
+    const match = (pattern: string, cls: LogClass) => [
+        `<match ${pattern}>`,
+        "  @type elasticsearch",
+        `  @id out_es_${cls}`,
+        `  hosts ${es.url}`,
+        "  user \"#{ENV['ES_USERNAME']}\"",
+        "  password \"#{ENV['ES_PASSWORD']}\"",
+        "  ssl_verify true",
+        ...(es.caSecret ? ["  ca_file /es-ca/ca.crt"] : []),
+        "  suppress_type_name true",
+        "  default_elasticsearch_version 8",
+        "  verify_es_version_at_startup false",
+        "  logstash_format true",
+        `  logstash_prefix ${LOG_INDEX_PREFIX[cls]}`,
+        "  logstash_dateformat %Y.%m.%d",
+        "  include_tag_key true",
+        "  reconnect_on_error true",
+        // Never reload the host list from the cluster: without a sniffer that keeps the configured
+        // host, a reload swaps the Service name for pod IPs, which the certificate does not name.
+        "  reload_on_failure false",
+        "  reload_connections false",
+        "  <buffer>",
+        "    @type file",
+        `    path /var/log/fluentd-buffers/${cls}`,
+        "    flush_interval 5s",
+        "    flush_thread_count 2",
+        "    chunk_limit_size 8MB",
+        "    total_limit_size 1GB",
+        "    overflow_action block",
+        "    retry_type exponential_backoff",
+        "    retry_max_interval 60s",
+        "    retry_forever true",
+        "  </buffer>",
+        "</match>",
+    ].join("\n");
+    // Order matters: the first match wins; everything not app or audit is system.
+    const outputs = [match("app.**", "app"), match("audit.**", "audit"), match("**", "system")].join("\n\n");
+    return { sources, outputs };
+}
+
+export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Record<string, unknown> {
+    const cfg = fluentdConfig(es);
+    return {
+        kind: "Deployment",
+        replicaCount: ha ? 2 : 1,
+        image: { ...fullImage(catalog, "fluentd"), pullPolicy: "IfNotPresent" },
+        // An aggregator reads nothing from the host.
+        mountVarLogDirectory: false,
+        mountDockerContainersDirectory: false,
+        rbac: { create: false },
+        podSecurityPolicy: { enabled: false },
+        // A boolean: the chart tests `if .Values.dashboards.enabled`, where the string "false" is true.
+        dashboards: { enabled: false },
+        // The image's `fluent` user (uid 999) owns /fluentd.
+        podSecurityContext: nonRootPod(999),
+        securityContext: restrictedContainer(),
+        resources: resources("100m", "256Mi", "1", "1Gi"),
+        env: [...esCredentialEnv(es), forwardKeyEnv()],
+        volumes: [
+            { name: "buffers", emptyDir: {} },
+            { name: "tmp", emptyDir: {} },
+            ...(es.caSecret ? [{ name: "es-ca", secret: { secretName: es.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+        ],
+        volumeMounts: [
+            { name: "buffers", mountPath: "/var/log/fluentd-buffers" },
+            { name: "tmp", mountPath: "/tmp" },
+            ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : []),
+        ],
+        service: { type: "ClusterIP", ports: [{ name: "forwarder", protocol: "TCP", containerPort: FLUENTD_FORWARD_PORT }] },
+        fileConfigs: {
+            "01_sources.conf": cfg.sources,
+            "02_filters.conf": "",
+            "03_dispatch.conf": "",
+            "04_outputs.conf": cfg.outputs,
+        },
+    };
+}

@@ -1,0 +1,99 @@
+/**
+ * Traces (pure): the Jaeger v2 configuration, chart values and the collector Service.
+ */
+import { Catalog } from "../catalog";
+import { recommendedLabels } from "../labels";
+import { RELEASES, chartImage, nonRootPod, resources, restrictedContainer } from "./common";
+
+/** Secret in `tracing` with Jaeger's Elasticsearch credentials (keys `username`, `password`). */
+export const JAEGER_ES_SECRET = "jaeger-elasticsearch";
+/** Secret in `tracing` with ECK's public HTTP CA (`ca.crt`), copied there by es-setup (in-cluster only). */
+export const JAEGER_ES_CA_SECRET = "jaeger-elasticsearch-ca";
+/** Jaeger ports: OTLP gRPC/HTTP, UI. */
+export const JAEGER_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, ui: 16686 } as const;
+export interface TraceStorage {
+    /** `memory` (single replica, lost on restart) or `elasticsearch`. */
+    kind: "memory" | "elasticsearch";
+    /** Elasticsearch URL (elasticsearch only). */
+    esUrl?: string;
+    /** Mount the ECK CA from `JAEGER_ES_CA_SECRET` (in-cluster ECK). */
+    esCa?: boolean;
+    /** Trace retention in days (Elasticsearch: ILM via es-setup; query lookback). */
+    retentionDays: number;
+    /** Elasticsearch index replicas. */
+    replicas?: number;
+}
+
+/** The Jaeger v2 (OpenTelemetry Collector style) configuration: OTLP in, memory or Elasticsearch store, UI 16686. */
+export function jaegerConfig(s: TraceStorage): Record<string, unknown> {
+    const daily = { date_layout: "2006-01-02", rollover_frequency: "day", shards: 1, replicas: s.replicas ?? 1 };
+    const backend = s.kind === "memory"
+        ? { memory: { max_traces: 100000 } }
+        : {
+            elasticsearch: {
+                server_urls: [s.esUrl],
+                auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
+                ...(s.esCa ? { tls: { ca_file: "/es-ca/ca.crt" } } : {}),
+                max_span_age: `${s.retentionDays * 24}h`,
+                indices: { spans: daily, services: daily, dependencies: daily, sampling: daily },
+            },
+        };
+    return {
+        service: {
+            extensions: ["jaeger_storage", "jaeger_query", "healthcheckv2"],
+            pipelines: { traces: { receivers: ["otlp"], processors: ["batch"], exporters: ["jaeger_storage_exporter"] } },
+            telemetry: { metrics: { level: "detailed", readers: [{ pull: { exporter: { prometheus: { host: "0.0.0.0", port: 8888 } } } }] } },
+        },
+        extensions: {
+            healthcheckv2: { use_v2: true, http: { endpoint: "0.0.0.0:13133" } },
+            jaeger_query: { storage: { traces: "primary_store" }, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.ui}` } },
+            jaeger_storage: { backends: { primary_store: backend } },
+        },
+        receivers: {
+            otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpGrpc}` }, http: { endpoint: `0.0.0.0:${JAEGER_PORTS.otlpHttp}` } } },
+        },
+        processors: { batch: {} },
+        exporters: { jaeger_storage_exporter: { trace_storage: "primary_store" } },
+    };
+}
+
+/** Jaeger chart (4.x, Jaeger v2) values: one all-in-one Deployment, image from the catalog, hardened. */
+export function jaegerValues(catalog: Catalog, s: TraceStorage): Record<string, unknown> {
+    const es = s.kind === "elasticsearch";
+    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: JAEGER_ES_SECRET, key } } });
+    return {
+        userconfig: jaegerConfig(s),
+        jaeger: {
+            image: chartImage(catalog, "jaeger"),
+            // In-memory storage lives in one process; Elasticsearch-backed Jaeger is stateless.
+            replicas: es ? 2 : 1,
+            resources: es ? resources("200m", "512Mi", "1", "1Gi") : resources("100m", "256Mi", "500m", "512Mi"),
+            podSecurityContext: nonRootPod(10001),
+            securityContext: restrictedContainer(),
+            extraEnv: es ? [secretEnv("ES_USERNAME", "username"), secretEnv("ES_PASSWORD", "password")] : [],
+            extraVolumes: es && s.esCa ? [{ name: "es-ca", secret: { secretName: JAEGER_ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
+            extraVolumeMounts: es && s.esCa ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : [],
+        },
+    };
+}
+
+/**
+ * The collector address other components use: `jaeger-collector.<ns>.svc.cluster.local:4317`. The v2
+ * chart names its only Service after the release (`jaeger`), so this Service selects the same pods
+ * and exposes just the OTLP ports.
+ */
+export function jaegerCollectorService(namespace: string): Record<string, unknown> {
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "jaeger-collector", namespace, labels: recommendedLabels("jaeger-collector", "tracing") },
+        spec: {
+            type: "ClusterIP",
+            selector: { "app.kubernetes.io/name": "jaeger", "app.kubernetes.io/instance": RELEASES.jaeger, "app.kubernetes.io/component": "all-in-one" },
+            ports: [
+                { name: "grpc-otlp", port: JAEGER_PORTS.otlpGrpc, targetPort: JAEGER_PORTS.otlpGrpc, protocol: "TCP", appProtocol: "grpc" },
+                { name: "http-otlp", port: JAEGER_PORTS.otlpHttp, targetPort: JAEGER_PORTS.otlpHttp, protocol: "TCP", appProtocol: "http" },
+            ],
+        },
+    };
+}
