@@ -7,9 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { PlatformConfig, StackConfig } from "../config";
 import { ClusterLayer } from "../cluster/types";
-import { irsaBucket } from "../aws/bucket";
+import { ObjectStoreCredentials, ObjectStoreSettings, irsaBucket } from "../aws/bucket";
 import { s3BucketArn } from "../aws/partition";
 import { recommendedLabels } from "../labels";
 
@@ -112,9 +111,12 @@ export function esSnapshotPodSettings(t: EsSnapshotTarget): {
 
 export interface EsSnapshotStoreArgs {
     cluster: ClusterLayer;
+    /** Persistent stack: the EKS bucket is protected. */
     persistent: boolean;
-    objectStore: PlatformConfig["objectStore"];
-    objectStoreCredentials?: StackConfig["objectStoreCredentials"];
+    /** On-prem S3-compatible store (endpoint "" = no snapshots on-prem). */
+    objectStore: ObjectStoreSettings;
+    /** On-prem store keys (Pulumi secrets): written into the Elasticsearch keystore Secret; else `objectStore.credentialsSecret`. */
+    objectStoreCredentials?: ObjectStoreCredentials;
     /** On-prem bucket (the Postgres backup bucket); "" = no snapshots on-prem. */
     onPremBucket: string;
 }

@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
-import { PlatformConfig } from "../config";
+import { AlertingSettings } from "./alerting";
 import { Logging } from "./logging";
 import { EsSnapshotStoreArgs } from "../backup/es-snapshots";
 import { Metrics } from "./metrics";
@@ -18,9 +18,41 @@ export { Logging } from "./logging";
 export { Metrics } from "./metrics";
 export { Tracing } from "./tracing";
 
+/** What runs and how it is sized and kept (`kubechat:observability` satisfies it; defaults and bounds live there). */
+export interface ObservabilitySettings {
+    /** kube-prometheus-stack, prometheus-adapter, ServiceMonitors and alerts. */
+    metrics: boolean;
+    /** Prometheus retention in days. */
+    metricsRetentionDays: number;
+    /** Prometheus volume size (a Kubernetes quantity). */
+    metricsStorage: string;
+    /** KubeChatHighErrorRate threshold: 5xx share of requests, in percent. */
+    errorRateAlertPercent: number;
+    /** Fluent Bit -> Fluentd -> Elasticsearch -> Kibana. */
+    logs: boolean;
+    /** External Elasticsearch `https://host:port`; "" = ECK in-cluster. */
+    elasticsearchUrl: string;
+    /** ECK Elasticsearch nodes. */
+    elasticsearchNodes: number;
+    /** ECK volume per node (a Kubernetes quantity). */
+    elasticsearchStorage: string;
+    /** Retention of application, system and audit logs, in days. */
+    appLogRetentionDays: number;
+    systemLogRetentionDays: number;
+    auditLogRetentionDays: number;
+    /** Jaeger receiving OTLP from the mesh. */
+    traces: boolean;
+    /** Jaeger storage: in memory (one replica) or the Elasticsearch above. */
+    traceStorage: "memory" | "elasticsearch";
+    /** Trace retention in days. */
+    traceRetentionDays: number;
+    /** Alert receivers and routes. */
+    alerting: AlertingSettings;
+}
+
 export interface ObservabilityArgs {
-    /** The `kubechat:observability` section. */
-    config: PlatformConfig["observability"];
+    /** What runs, sizes and retention. */
+    config: ObservabilitySettings;
     catalog: Catalog;
     cluster: ClusterLayer;
     /** HA stack (persistent): more replicas, Alertmanager, kept Elasticsearch volumes. */
@@ -52,7 +84,7 @@ export interface ObservabilityArgs {
 }
 
 /** Which parts run, and whether Elasticsearch is needed (logs, or traces stored in it). */
-export function observabilityPlan(c: PlatformConfig["observability"]): { metrics: boolean; logs: boolean; traces: boolean; elasticsearch: boolean; tracesInEs: boolean } {
+export function observabilityPlan(c: ObservabilitySettings): { metrics: boolean; logs: boolean; traces: boolean; elasticsearch: boolean; tracesInEs: boolean } {
     const tracesInEs = c.traces && c.traceStorage === "elasticsearch";
     return { metrics: c.metrics, logs: c.logs, traces: c.traces, elasticsearch: c.logs || tracesInEs, tracesInEs };
 }
