@@ -13,7 +13,7 @@ import { z } from "zod";
 import { subnetPlanProblems } from "./cluster/vpc";
 import { kubechatProblems } from "./app/validate";
 import { validatePostgres } from "./data/values";
-import { objectStoreProblem } from "./network";
+import { endpointProblem, objectStoreProblem } from "./network";
 import { alertingProblems } from "./observability/alerting";
 import { CHARTS, ChartKey, SUPPORTED_EKS_VERSIONS } from "./catalog";
 import { ConfigError } from "./errors";
@@ -152,6 +152,7 @@ const alertingSchema = obj({
         username: z.string().default("").describe("SMTP user (empty = no authentication)"),
         ...receiverSecret("smtp-password", "the SMTP password"),
     }),
+    egressCidrs: z.array(cidr).default([]).describe("Addresses (CIDRs) Alertmanager may reach for the enabled receivers (their published ranges or an egress proxy); empty = any public address on the receivers' ports (HTTPS 443, the SMTP port)"),
 });
 
 export const configSchema = z.strictObject({
@@ -171,7 +172,8 @@ export const configSchema = z.strictObject({
         loadBalancer: z.boolean().default(false).describe("On-prem: the cluster gives LoadBalancer Services an address (MetalLB, kube-vip, k3s ServiceLB, an appliance controller); otherwise use NodePort or ClusterIP behind an existing load balancer"),
         zones: int(1, 16).default(3).describe("Failure zones the nodes span (EKS: the number of availability zones)"),
         kubernetesVersion: z.string().regex(/^1\.\d{2}$/, "must be a Kubernetes minor version such as 1.33").default("1.33").describe("On-prem: the cluster's Kubernetes minor version, which the charts are rendered for (EKS: eks.version)"),
-        apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses (CIDRs) for NetworkPolicy egress on 443/6443; required when Postgres, Argo Rollouts or a service that reads the API runs (EKS: the VPC CIDR)"),
+        apiServerCidrs: z.array(cidr).default([]).describe("On-prem: Kubernetes API server addresses (CIDRs) for NetworkPolicy egress on 443/6443; required on-prem, where the VPA controllers always read the API (EKS: the VPC CIDR)"),
+        nodeCidrs: z.array(cidr).default([]).describe("On-prem: the nodes' addresses (CIDRs), where Prometheus scrapes the kubelets (10250) and node-exporter (9100); required when observability.metrics is on (EKS: the VPC CIDR)"),
     }),
     eks: obj({
         clusterName: z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be lower-case letters, digits and '-' (2-63 characters)").default("kubechat").describe("EKS cluster name (also in subnet, ASG and IAM condition tags; unique per account and region)"),
@@ -259,6 +261,7 @@ export const configSchema = z.strictObject({
         errorRateAlertPercent: int(1, 100).default(5).describe("KubeChatHighErrorRate threshold (5xx share of requests)"),
         logs: z.boolean().default(true).describe("Fluent Bit -> Fluentd -> Elasticsearch -> Kibana"),
         elasticsearchUrl: z.string().regex(/^$|^https?:\/\/\S+$/, "must be an http(s) URL").default("").describe("External Elasticsearch (empty = ECK in-cluster)"),
+        elasticsearchCidrs: z.array(cidr).default([]).describe("Addresses (CIDRs) of the external Elasticsearch when elasticsearchUrl names a host outside the cluster; log and trace egress goes there only"),
         elasticsearchNodes: int(1, 99).default(3).describe("ECK Elasticsearch nodes"),
         elasticsearchStorage: quantity("storage").default("100Gi").describe("ECK volume per node"),
         appLogRetentionDays: int(1, 3650).default(30).describe("Application log retention"),
@@ -428,13 +431,23 @@ export function crossChecks(c: PlatformConfig): string[] {
         if (e.maxNodes < e.minNodes) k("eks.maxNodes", `must be >= eks.minNodes (${e.minNodes})`);
     } else {
         // Egress stays closed on-prem: whatever reads the Kubernetes API reaches it at known addresses only.
+        const o = c.observability;
         const apiReaders = [
+            "the VPA controllers",
+            ...(c.mesh.enabled ? ["istiod"] : []),
+            ...(o.metrics ? ["Prometheus"] : []),
+            ...(o.logs ? ["Fluent Bit"] : []),
+            ...((o.logs || (o.traces && o.traceStorage === "elasticsearch")) && o.elasticsearchUrl === "" ? ["the ECK operator"] : []),
+            ...(c.backup.enabled ? ["Velero"] : []),
             ...(c.postgres.enabled ? ["Postgres (Patroni)"] : []),
             ...(c.delivery.strategy !== "rolling" ? ["Argo Rollouts"] : []),
             ...Object.entries(c.services).filter(([, s]) => s.readsKubernetesApi).map(([n]) => `services.${n}`),
         ];
         if (apiReaders.length > 0 && c.cluster.apiServerCidrs.length === 0) {
             k("cluster.apiServerCidrs", `is required on-prem: ${apiReaders.join(", ")} reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)`);
+        }
+        if (o.metrics && c.cluster.nodeCidrs.length === 0) {
+            k("cluster.nodeCidrs", "is required on-prem when observability.metrics is on: Prometheus scrapes the kubelets (10250) and node-exporter (9100) at the nodes' addresses, and NetworkPolicies allow it only there (kubectl get nodes -o wide)");
         }
         const needsStore = (c.postgres.enabled && c.postgres.backups) || c.backup.enabled;
         if (needsStore) {
@@ -458,6 +471,16 @@ export function crossChecks(c: PlatformConfig): string[] {
     }
     if (c.cluster.kind === "onprem" && c.mesh.enabled && ingressServiceType(c.cluster) === "LoadBalancer" && !c.cluster.loadBalancer) {
         k("cluster.ingressServiceType", "LoadBalancer on-prem needs a load-balancer implementation: set cluster.loadBalancer: true if the cluster runs one (MetalLB, kube-vip, k3s ServiceLB, an appliance controller), or use NodePort (or ClusterIP behind an existing load balancer); without one the gateway Service never gets an address and its release waits into its timeout");
+    }
+    const obs = c.observability;
+    if (obs.elasticsearchUrl !== "" && (obs.logs || (obs.traces && obs.traceStorage === "elasticsearch"))) {
+        let problem: string | undefined;
+        try {
+            problem = endpointProblem(obs.elasticsearchUrl, obs.elasticsearchCidrs, "observability.elasticsearchUrl");
+        } catch {
+            problem = undefined; // not a URL: reported by the URL's own rule
+        }
+        if (problem) k("observability.elasticsearchCidrs", problem);
     }
     if (c.cluster.kind === "eks" && c.observability.controlPlaneMetrics) k("observability.controlPlaneMetrics", "must be false on EKS (a managed control plane is not scrapable)");
     const m = c.mesh;

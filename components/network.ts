@@ -57,22 +57,45 @@ export function inClusterNamespace(host: string): string | undefined {
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 
 /**
- * Why an S3-compatible endpoint cannot be turned into NetworkPolicy peers, or undefined when it
- * can: an IP address or an in-cluster Service needs nothing more; any other host name needs its
- * addresses as CIDRs (`kubechat:objectStore.cidrs`), since NetworkPolicies match addresses, not names.
+ * Why a service URL outside the pod network (an S3-compatible object store, an external
+ * Elasticsearch) cannot be turned into NetworkPolicy peers, or undefined when it can: an IP address or
+ * an in-cluster Service needs nothing more; any other host name needs its addresses as CIDRs, since
+ * NetworkPolicies match addresses, not names. `what` names the URL's config key in the message.
  */
-export function objectStoreProblem(endpoint: string, cidrs: string[]): string | undefined {
+export function endpointProblem(endpoint: string, cidrs: string[], what = "objectStore.endpoint"): string | undefined {
     const { host } = endpointAddress(endpoint);
     if (IPV4.test(host) || inClusterNamespace(host) !== undefined || cidrs.length > 0) return undefined;
-    return `is required when objectStore.endpoint names a host outside the cluster (${host}): NetworkPolicies match addresses, not names`;
+    return `is required when ${what} names a host outside the cluster (${host}): NetworkPolicies match addresses, not names`;
 }
 
-/** Egress to an S3-compatible endpoint: its port only, at its address, Service namespace or CIDRs. */
-export function objectStoreEgress(endpoint: string, cidrs: string[]) {
-    const problem = objectStoreProblem(endpoint, cidrs);
-    if (problem) throw new Error(`objectStoreEgress: kubechat:objectStore.cidrs ${problem}`);
+/** `endpointProblem` for `kubechat:objectStore.endpoint`. */
+export function objectStoreProblem(endpoint: string, cidrs: string[]): string | undefined {
+    return endpointProblem(endpoint, cidrs);
+}
+
+/**
+ * Egress to a service URL: its port only, at its IP address, its Service's namespace or `cidrs`.
+ * `cidrsKey` is the config key of `cidrs`, named when they are missing.
+ */
+export function endpointEgress(endpoint: string, cidrs: string[], cidrsKey = "objectStore.cidrs", what = "objectStore.endpoint") {
+    const problem = endpointProblem(endpoint, cidrs, what);
+    if (problem) throw new Error(`endpointEgress: kubechat:${cidrsKey} ${problem}`);
     const { host, port } = endpointAddress(endpoint);
     const ns = inClusterNamespace(host);
     const to = IPV4.test(host) ? [{ ipBlock: { cidr: `${host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : cidrs.map((cidr) => ({ ipBlock: { cidr } }));
     return { to, ports: tcp(port) };
+}
+
+/** Egress to an S3-compatible endpoint: its port only, at its address, Service namespace or CIDRs. */
+export function objectStoreEgress(endpoint: string, cidrs: string[]) {
+    return endpointEgress(endpoint, cidrs);
+}
+
+/**
+ * Egress of a backup writer (WAL-G, pg_dump, Velero, Elasticsearch snapshots): the S3-compatible
+ * endpoint's address and port on-prem; without an endpoint (AWS S3 through IRSA), HTTPS on 443 to any
+ * address — S3, STS and EC2 have no fixed addresses, and IAM limits what the pod may do there.
+ */
+export function backupStoreEgress(endpoint: string | undefined, cidrs: string[]) {
+    return endpoint ? objectStoreEgress(endpoint, cidrs) : { ports: tcp(443) };
 }

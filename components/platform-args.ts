@@ -24,6 +24,12 @@ import type { ArgoCdAppArgs } from "./gitops/argocd";
 import type { VeleroBackupArgs } from "./backup/velero";
 import type { EsSnapshotStoreArgs } from "./backup/es-snapshots";
 import type { ObservabilityArgs } from "./observability";
+import { ElasticsearchEgress, SYSTEM_PORTS, ScrapeTarget, SystemEgressInput, alertReceiverEgress } from "./system-egress";
+import { backupStoreEgress, endpointEgress } from "./network";
+import { SIDECAR_METRICS_PORTS } from "./app/network";
+import { EXPORTER_PORT, PATRONI_PORT } from "./data/values";
+import { GATEWAY_PORTS } from "./mesh/values";
+import { observabilityPlan } from "./observability";
 
 /** Args filled by the platform from other resources (the catalog instance, the cluster layer, namespace names). */
 type Wired = "catalog" | "cluster" | "namespaces";
@@ -54,6 +60,8 @@ export interface PlatformArgs {
     observability: Omit<ObservabilityArgs, "catalog" | "cluster" | "appNamespaceRef" | "backupRules" | "snapshotStore" | "veleroNamespace">;
     /** Elasticsearch snapshots to the backup store; absent without backups. */
     esSnapshots?: Omit<EsSnapshotStoreArgs, "cluster">;
+    /** Egress of the system namespaces (the API server's addresses come from the cluster layer). */
+    systemEgress: Omit<SystemEgressInput, "apiServerCidrs">;
 }
 
 /** Who owns the app layer's objects: Argo CD in GitOps mode, else Pulumi. */
@@ -88,6 +96,49 @@ export function scrapeControlPlane(c: Pick<StackConfig, "cluster" | "observabili
 /** The audit trail (Elasticsearch snapshots) survives cluster loss only with the backups on: it shares their store. */
 export function snapshotsAuditTrail(c: Pick<StackConfig, "backup">): boolean {
     return c.backup.enabled;
+}
+
+/**
+ * What the stack runs, as `systemEgressPolicies` needs it (pure): the namespaces and ports Prometheus
+ * scrapes, where Elasticsearch and the object store are, which receivers Alertmanager notifies.
+ * `apiServerCidrs` comes from the cluster layer (on EKS the VPC, which also holds the nodes).
+ */
+export function systemEgressArgs(c: StackConfig): Omit<SystemEgressInput, "apiServerCidrs"> {
+    const ns = namespaceNames(c);
+    const o = c.observability;
+    const plan = observabilityPlan(o);
+    const onPremStore = c.cluster.kind === "onprem" ? c.objectStore.endpoint : undefined;
+    const store = () => backupStoreEgress(onPremStore, c.objectStore.cidrs);
+    const es: ElasticsearchEgress = o.elasticsearchUrl === ""
+        ? { inCluster: true }
+        : { inCluster: false, rule: endpointEgress(o.elasticsearchUrl, o.elasticsearchCidrs, "observability.elasticsearchCidrs", "observability.elasticsearchUrl") };
+    const scrapeTargets: ScrapeTarget[] = [
+        { namespace: ns.app, ports: [...Object.values(c.services).map((s) => s.port), ...(c.mesh.enabled ? SIDECAR_METRICS_PORTS : [])] },
+        // CoreDNS's metrics (the chart's coredns ServiceMonitor selects k8s-app=kube-dns).
+        { namespace: ns.kubeSystem, ports: [SYSTEM_PORTS.coreDnsMetrics], podLabels: { "k8s-app": "kube-dns" } },
+        ...(c.postgres.enabled ? [{ namespace: ns.data, ports: [EXPORTER_PORT, PATRONI_PORT] }] : []),
+        ...(c.mesh.enabled ? [
+            { namespace: ns.istioSystem, ports: [SYSTEM_PORTS.istiodMonitoring], podLabels: { app: "istiod" } },
+            { namespace: ns.gateway, ports: [GATEWAY_PORTS.envoyMetrics, GATEWAY_PORTS.mergedMetrics] },
+        ] : []),
+        ...(c.backup.enabled ? [{ namespace: ns.velero, ports: [SYSTEM_PORTS.veleroMetrics] }] : []),
+    ];
+    return {
+        namespaces: ns,
+        nodeCidrs: c.cluster.kind === "eks" ? [c.eks.vpcCidr] : c.cluster.nodeCidrs,
+        mesh: c.mesh.enabled,
+        vpa: true,
+        metrics: plan.metrics ? {
+            scrapeTargets,
+            controlPlaneMetrics: scrapeControlPlane(c),
+            // Alertmanager runs in HA stacks only.
+            receivers: ha(c).observability ? alertReceiverEgress(o.alerting) : [],
+        } : undefined,
+        // The Elasticsearch snapshots go to the backup object store when backups are on.
+        logging: plan.elasticsearch ? { elasticsearch: es, snapshotStore: snapshotsAuditTrail(c) && es.inCluster ? store() : undefined } : undefined,
+        tracing: plan.traces ? { elasticsearch: plan.tracesInEs ? es : undefined } : undefined,
+        velero: c.backup.enabled ? { store: store() } : undefined,
+    };
 }
 
 export function platformArgs(c: StackConfig): PlatformArgs {
@@ -126,5 +177,6 @@ export function platformArgs(c: StackConfig): PlatformArgs {
             namespaces: ns,
         },
         esSnapshots: snapshotsAuditTrail(c) ? { ...store, onPremBucket: c.postgres.backupBucket } : undefined,
+        systemEgress: systemEgressArgs(c),
     };
 }

@@ -18,6 +18,7 @@ import { backupAlertRules } from "./backup/alerts";
 import { Observability } from "./observability";
 import { ArgoCdApp } from "./gitops/argocd";
 import { PlatformArgs } from "./platform-args";
+import { SystemEgress, systemEgressPolicies } from "./system-egress";
 
 export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly clusterKind: string;
@@ -39,6 +40,8 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly backup?: VeleroBackup;
     /** Metrics, logs and traces (each part switchable). */
     public readonly observability: Observability;
+    /** Default-deny egress and explicit allows in the system namespaces (vpa, istio-system, monitoring, logging, tracing, velero). */
+    public readonly systemEgress: SystemEgress;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:platform:KubeChatPlatform", name, {}, opts);
@@ -99,6 +102,21 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 } : undefined,
                 velero: this.backup && this.backup.bucketName !== "" ? { namespace: this.backup.namespace, release: VELERO_RELEASE } : undefined,
             }),
+        }, { parent: this });
+
+        // Each namespace's policies wait for the component that creates the namespace.
+        const obs = this.observability;
+        this.systemEgress = new SystemEgress(`${name}-system-egress`, {
+            plans: systemEgressPolicies({ ...args.systemEgress, apiServerCidrs: this.cluster.apiServerCidrs }),
+            provider: this.cluster.provider,
+            after: {
+                [ns.vpa]: this.cluster.vpaReady,
+                ...(this.mesh ? { [ns.istioSystem]: [this.mesh] } : {}),
+                ...(obs.metrics ? { [ns.monitoring]: [obs.metrics] } : {}),
+                ...(obs.logging ? { [ns.logging]: [obs.logging] } : {}),
+                ...(obs.tracing ? { [ns.tracing]: [obs.tracing] } : {}),
+                ...(this.backup ? { [ns.velero]: [this.backup] } : {}),
+            },
         }, { parent: this });
 
         this.registerOutputs({ clusterKind: this.clusterKind, namespaces: this.namespaces });

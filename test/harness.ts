@@ -29,7 +29,7 @@ export function planStack(stack: string, overrides?: Record<string, unknown>, ex
 /** Minimal valid on-prem `kubechat:` config (API server and object store addresses for the default backups). */
 export function minimalOnPremConfig() {
     return {
-        cluster: { apiServerCidrs: ["10.0.0.1/32"] },
+        cluster: { apiServerCidrs: ["10.0.0.1/32"], nodeCidrs: ["10.0.0.0/24"] },
         objectStore: { endpoint: "https://minio.example:9000", credentialsSecret: "store-creds", cidrs: ["10.9.0.0/24"] },
         postgres: { backupBucket: "pg" },
         backup: { bucket: "velero" },

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies } from "./network";
-import { objectStoreEgress, tcp } from "../network";
+import { backupStoreEgress } from "../network";
 import {
     BackupTarget, EXPORTER_QUERIES_CONFIGMAP, POD_SERVICE_ACCOUNT, exporterQueries, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
     credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
@@ -113,7 +113,7 @@ export class PostgresHA extends pulumi.ComponentResource {
         this.clusterUid = clusterObject.metadata.uid;
 
         // On-prem: the configured endpoint only. AWS S3 has no fixed addresses: HTTPS to any (exempt, see the egress test).
-        const objectStore = backup === undefined ? undefined : backup.endpoint ? objectStoreEgress(backup.endpoint, args.objectStore?.cidrs ?? []) : { ports: tcp(443) };
+        const objectStore = backup === undefined ? undefined : backupStoreEgress(backup.endpoint, args.objectStore?.cidrs ?? []);
         for (const np of dataNetworkPolicies({ cluster, appNamespace: args.appNamespace, operatorLabels: OPERATOR_POD_LABELS, objectStore, apiServerCidrs: args.cluster.apiServerCidrs, monitoringNamespace: args.monitoringNamespace ?? "monitoring" })) {
             new k8s.networking.v1.NetworkPolicy(`${name}-np-${np.name}`, {
                 metadata: { name: `postgres-${np.name}`, namespace: ns, labels: labels("network-policy") },

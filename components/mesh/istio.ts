@@ -126,10 +126,10 @@ export class IstioMesh extends pulumi.ComponentResource {
         // identity, so a deny-by-default there would refuse all public traffic. Access is enforced at
         // each backend, whose policy admits only `ingressPrincipal`.
 
-        // NetworkPolicies: the gateway namespace is default-deny plus the gateway's own allows. None in
-        // istio-system (a system namespace): istiod's webhooks are called by the API server from
-        // control-plane or node addresses no namespace selector matches, and a wrong guess there would
-        // break injection and validation for the whole cluster.
+        // NetworkPolicies: the gateway namespace is default-deny plus the gateway's own allows. In
+        // istio-system only egress is confined (components/system-egress.ts): istiod's webhooks are
+        // called by the API server from control-plane or node addresses no namespace selector matches,
+        // and a wrong guess at ingress there would break injection and validation for the whole cluster.
         const policies: NetworkPolicyPlan[] = gatewayNetworkPolicies({ namespaces: ns, backendPorts: args.backendPorts, tracing });
         for (const p of policies) {
             new k8s.networking.v1.NetworkPolicy(`${name}-gateway-netpol-${p.name}`, {

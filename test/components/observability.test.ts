@@ -23,7 +23,7 @@ describe("Observability (component)", () => {
         mirrored = await planStack("staging", { registry: "mirror.local:5000/kubechat" });
         planNoMesh = await planStack("dev", { mesh: { enabled: false } });
         external = await planStack("staging", {
-            observability: { ...stagingDoc.config["kubechat:observability"], elasticsearchUrl: "https://es.corp.example:9200" },
+            observability: { ...stagingDoc.config["kubechat:observability"], elasticsearchUrl: "https://es.corp.example:9200", elasticsearchCidrs: ["10.40.0.0/24"] },
         });
     });
 

@@ -3,7 +3,7 @@ import { parseConfig } from "../../components/config";
 import { STAGING_VARIANT, planStack } from "../harness";
 
 const onprem = {
-    cluster: { apiServerCidrs: ["10.0.0.1/32"] },
+    cluster: { apiServerCidrs: ["10.0.0.1/32"], nodeCidrs: ["10.0.0.0/24"] },
     objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "s" },
     postgres: { backupBucket: "pg" }, backup: { bucket: "v" },
 };

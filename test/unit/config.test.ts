@@ -35,17 +35,30 @@ describe("config loader", () => {
         ]);
     });
 
-    it("keeps on-prem egress closed: the API server and an external object store need their addresses", () => {
+    it("keeps on-prem egress closed: the API server, the nodes and an external object store need their addresses", () => {
         const b = base();
         assert.deepStrictEqual(problems({ ...b, cluster: {}, objectStore: { ...b.objectStore, cidrs: [] } }), [
-            "kubechat:cluster.apiServerCidrs: is required on-prem: Postgres (Patroni), Argo Rollouts, services.api-gateway reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
+            "kubechat:cluster.apiServerCidrs: is required on-prem: the VPA controllers, istiod, Prometheus, Fluent Bit, the ECK operator, Velero, Postgres (Patroni), Argo Rollouts, services.api-gateway reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
+            "kubechat:cluster.nodeCidrs: is required on-prem when observability.metrics is on: Prometheus scrapes the kubelets (10250) and node-exporter (9100) at the nodes' addresses, and NetworkPolicies allow it only there (kubectl get nodes -o wide)",
             "kubechat:objectStore.cidrs: is required when objectStore.endpoint names a host outside the cluster (minio.example): NetworkPolicies match addresses, not names",
         ]);
-        // Nothing reads the API and the store is an in-cluster Service: nothing more to give.
-        assert.deepStrictEqual(problems({
+        // The fewest API readers (the VPA controllers always run), no metrics, an in-cluster store:
+        // only the API server's addresses are needed.
+        const minimal = {
             ...b, cluster: {}, postgres: { enabled: false }, delivery: { strategy: "rolling" }, services: { "api-gateway": { readsKubernetesApi: false } },
+            mesh: { enabled: false }, observability: { metrics: false, logs: false, traces: false }, backup: { enabled: false },
             objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "s" },
-        }), []);
+        };
+        assert.deepStrictEqual(problems(minimal), [
+            "kubechat:cluster.apiServerCidrs: is required on-prem: the VPA controllers reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
+        ]);
+        assert.deepStrictEqual(problems({ ...minimal, cluster: { apiServerCidrs: ["10.0.0.1/32"] } }), []);
+        // An external Elasticsearch named by host needs its addresses, on any cluster kind.
+        const es = { ...b, observability: { elasticsearchUrl: "https://es.corp.example:9200" } };
+        assert.deepStrictEqual(problems(es), [
+            "kubechat:observability.elasticsearchCidrs: is required when observability.elasticsearchUrl names a host outside the cluster (es.corp.example): NetworkPolicies match addresses, not names",
+        ]);
+        assert.deepStrictEqual(problems({ ...es, observability: { ...es.observability, elasticsearchCidrs: ["10.40.0.0/24"] } }), []);
     });
 
     it("checks rules across keys", () => {

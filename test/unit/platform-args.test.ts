@@ -28,9 +28,9 @@ describe("platformArgs: the stack config mapped to every component's args", () =
         const base = minimalOnPremConfig();
         assert.deepStrictEqual(meshExternalDependencies(parse()).map((d) => d.name), ["object-store"]);
         assert.deepStrictEqual(meshExternalDependencies(parse({ backup: { ...base.backup, enabled: false }, postgres: { ...base.postgres, backups: false } })), []);
-        assert.deepStrictEqual(meshExternalDependencies(parse({ observability: { elasticsearchUrl: "https://es.example:9200" } })).map((d) => d.url),
+        assert.deepStrictEqual(meshExternalDependencies(parse({ observability: { elasticsearchUrl: "https://es.example:9200", elasticsearchCidrs: ["10.40.0.0/24"] } })).map((d) => d.url),
             ["https://minio.example:9000", "https://es.example:9200"]);
-        assert.deepStrictEqual(meshExternalDependencies(parse({ observability: { logs: false, elasticsearchUrl: "https://es.example:9200" } })).map((d) => d.name), ["object-store"]);
+        assert.deepStrictEqual(meshExternalDependencies(parse({ observability: { logs: false, elasticsearchUrl: "https://es.example:9200", elasticsearchCidrs: ["10.40.0.0/24"] } })).map((d) => d.name), ["object-store"]);
     });
 
     it("gateway backends, backup scope and control-plane scraping", () => {

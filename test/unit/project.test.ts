@@ -74,7 +74,7 @@ describe("project files", () => {
     it("every declared key is read by the loader: Pulumi's defaults applied to a stack reach the typed config", () => {
         // A minimal valid on-prem stack; everything else comes from the declared defaults, applied as the CLI does.
         const stack = {
-            [`${project.name}:cluster`]: JSON.stringify({ apiServerCidrs: ["10.0.0.1/32"] }),
+            [`${project.name}:cluster`]: JSON.stringify({ apiServerCidrs: ["10.0.0.1/32"], nodeCidrs: ["10.0.0.0/24"] }),
             [`${project.name}:objectStore`]: JSON.stringify({ endpoint: "https://s3.example:9000", credentialsSecret: "creds", cidrs: ["10.9.0.0/24"] }),
             [`${project.name}:postgres`]: JSON.stringify({ backupBucket: "pg" }),
             [`${project.name}:backup`]: JSON.stringify({ bucket: "velero" }),
@@ -96,7 +96,7 @@ describe("project files", () => {
         };
         const c = load(project.config);
         const at = (o: any, path: string) => path.split(".").reduce((x, p) => x?.[p], o);
-        const set = ["cluster.apiServerCidrs", "objectStore.endpoint", "objectStore.credentialsSecret", "objectStore.cidrs", "postgres.backupBucket", "backup.bucket"];
+        const set = ["cluster.apiServerCidrs", "cluster.nodeCidrs", "objectStore.endpoint", "objectStore.credentialsSecret", "objectStore.cidrs", "postgres.backupBucket", "backup.bucket"];
         for (const [key, decl] of Object.entries<any>(project.config)) {
             if (!set.includes(key)) assert.deepStrictEqual(at(c, key), decl.default, `${key}: the loaded value is not the declared default`);
         }
@@ -127,7 +127,7 @@ describe("project files", () => {
     });
 
     it("the loader turns path-set numbers back into strings where the schema wants a string", () => {
-        const c = parseConfig({ cluster: { apiServerCidrs: ["10.0.0.1/32"] }, objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "c" }, postgres: { backupBucket: "pg", version: 16, cpuLimit: 2 }, backup: { bucket: "v" } }, "kubechat", "t");
+        const c = parseConfig({ cluster: { apiServerCidrs: ["10.0.0.1/32"], nodeCidrs: ["10.0.0.0/24"] }, objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "c" }, postgres: { backupBucket: "pg", version: 16, cpuLimit: 2 }, backup: { bucket: "v" } }, "kubechat", "t");
         assert.strictEqual(c.postgres.version, "16");
         assert.strictEqual(c.postgres.cpuLimit, "2");
     });

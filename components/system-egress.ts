@@ -1,0 +1,310 @@
+/**
+ * Egress of the platform's system namespaces (`vpa`, `monitoring`, `logging`, `tracing`, `velero`,
+ * `istio-system`): each starts from a default-deny *egress* policy, then every pod gets DNS, the
+ * controllers the API server, and each component exactly the in-cluster flows (namespace/pod selectors
+ * and ports) or configured addresses it needs. Ingress is left to each chart: the API server calls the
+ * admission webhooks (istiod, VPA, prometheus-operator, ECK) from addresses no selector can name.
+ *
+ * Ports were read from the pinned charts and operators: kube-prometheus-stack 88.0.0 (Prometheus 9090,
+ * Alertmanager 9093 and cluster peering 9094, config-reloader 8080, Grafana 3000, kube-state-metrics
+ * 8080, operator 10250, CoreDNS metrics 9153, node-exporter 9100, kubelet 10250, etcd 2381,
+ * controller-manager 10257, scheduler 10259, kube-proxy 10249), eck-operator 3.2.0's own
+ * soft-multi-tenancy policies (operator -> Elasticsearch 9200; Elasticsearch <-> Elasticsearch 9300;
+ * Kibana -> Elasticsearch 9200), velero 12.0.0 (metrics 8085), istiod 1.28.0 (monitoring 15014).
+ *
+ * Pure: `systemEgressPolicies` plans, `SystemEgress` creates. kube-system is not touched: it belongs to
+ * the cluster (CoreDNS forwards to upstream resolvers, cloud add-ons call cloud APIs).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import { NamespaceNames } from "./namespaces";
+import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, endpointAddress, inClusterNamespace, inNamespace, tcp } from "./network";
+import { recommendedLabels } from "./labels";
+
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
+
+/** Ports other components scrape or call in the system namespaces (verified against the pinned charts). */
+export const SYSTEM_PORTS = {
+    prometheus: 9090,
+    alertmanager: 9093,
+    alertmanagerCluster: 9094,
+    configReloader: 8080,
+    grafana: 3000,
+    kubeStateMetrics: 8080,
+    prometheusOperator: 10250,
+    coreDnsMetrics: 9153,
+    nodeExporter: 9100,
+    kubelet: 10250,
+    etcdMetrics: 2381,
+    controllerManager: 10257,
+    scheduler: 10259,
+    kubeProxyMetrics: 10249,
+    elasticsearchHttp: 9200,
+    elasticsearchTransport: 9300,
+    fluentdForward: 24224,
+    veleroMetrics: 8085,
+    istiodMonitoring: 15014,
+} as const;
+
+/** Pod labels the operators and charts set (the selectors below rely on them). */
+export const SYSTEM_POD_LABELS = {
+    /** prometheus-operator: `app.kubernetes.io/name` + `prometheus: <Prometheus name>`. */
+    prometheus: { "app.kubernetes.io/name": "prometheus" },
+    /** prometheus-operator: `app.kubernetes.io/name` + `alertmanager: <Alertmanager name>`. */
+    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
+    grafana: { "app.kubernetes.io/name": "grafana" },
+    prometheusAdapter: { "app.kubernetes.io/name": "prometheus-adapter" },
+    eckOperator: { "app.kubernetes.io/name": "elastic-operator" },
+    /** ECK sets `elasticsearch.k8s.elastic.co/cluster-name` and `common.k8s.elastic.co/type` on every node. */
+    elasticsearch: { "common.k8s.elastic.co/type": "elasticsearch" },
+    kibana: { "common.k8s.elastic.co/type": "kibana" },
+    fluentBit: { "app.kubernetes.io/name": "fluent-bit" },
+    fluentd: { "app.kubernetes.io/name": "fluentd" },
+    /** The es-setup Job and the es-maintenance CronJob (components/observability/logging.ts). */
+    esSetup: { "app.kubernetes.io/name": "es-setup" },
+    jaeger: { "app.kubernetes.io/name": "jaeger" },
+    /** Velero server and node agent (velero chart). */
+    velero: { "app.kubernetes.io/name": "velero" },
+} as const;
+
+/** Addresses no external receiver may be: private networks (the cluster, the site) and link-local (instance metadata). */
+export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
+
+/** Prometheus's in-cluster scrape targets: a namespace and its metrics ports. */
+export interface ScrapeTarget {
+    namespace: string;
+    ports: number[];
+    /** Only these pods (default: every pod of the namespace). */
+    podLabels?: Record<string, string>;
+}
+
+export interface MetricsEgressInput {
+    /** In-cluster scrape targets besides the monitoring namespace itself. */
+    scrapeTargets: ScrapeTarget[];
+    /** Scrape the control plane on the nodes (etcd, controller-manager, scheduler, kube-proxy). */
+    controlPlaneMetrics: boolean;
+    /** Egress rules of the enabled alert receivers (`alertReceiverEgress`); empty = none enabled. */
+    receivers: EgressRule[];
+}
+
+/** Where Elasticsearch is: the in-cluster ECK cluster, or an external URL's egress rule. */
+export type ElasticsearchEgress = { inCluster: true } | { inCluster: false; rule: EgressRule };
+
+export interface LoggingEgressInput {
+    elasticsearch: ElasticsearchEgress;
+    /** Egress of the Elasticsearch nodes to the snapshot repository (`backupStoreEgress`); absent = no snapshots. */
+    snapshotStore?: EgressRule;
+}
+
+export interface SystemEgressInput {
+    namespaces: NamespaceNames;
+    /** API server CIDRs (`kubechat:cluster.apiServerCidrs`, the VPC on EKS). */
+    apiServerCidrs: string[];
+    /** Node addresses: kubelet and node-exporter scrapes (`kubechat:cluster.nodeCidrs`, the VPC on EKS). */
+    nodeCidrs: string[];
+    /** Istio runs: confine istio-system. */
+    mesh: boolean;
+    /** The VPA chart runs (always, with the app layer). */
+    vpa: boolean;
+    metrics?: MetricsEgressInput;
+    logging?: LoggingEgressInput;
+    /** Jaeger's storage: Elasticsearch (in-cluster or external) or none (in memory). */
+    tracing?: { elasticsearch?: ElasticsearchEgress };
+    /** Velero's object store egress (`backupStoreEgress`). */
+    velero?: { store: EgressRule };
+}
+
+/** The policies of one namespace. */
+export interface NamespaceEgressPlan {
+    namespace: string;
+    policies: NetworkPolicyPlan[];
+}
+
+const selector = (labels: Record<string, string>): LabelSelector => ({ matchLabels: { ...labels } });
+const egressOnly = (podSelector: LabelSelector, egress: EgressRule[]): NetworkPolicySpec => ({ podSelector, policyTypes: ["Egress"], egress });
+
+/** Deny all egress of every pod of the namespace (ingress untouched). */
+export const DEFAULT_DENY_EGRESS: NetworkPolicyPlan = { name: "default-deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } };
+
+/** Default-deny egress, DNS for every pod, the API server for `apiReaders` (none: no rule). */
+function baseline(ns: NamespaceNames, apiServerCidrs: string[], apiReaders: LabelSelector | undefined): NetworkPolicyPlan[] {
+    return [
+        DEFAULT_DENY_EGRESS,
+        { name: "allow-dns", spec: egressOnly({}, [dnsEgress(ns.kubeSystem)]) },
+        ...(apiReaders ? [{ name: "allow-api-server", spec: egressOnly(apiReaders, [apiServerEgress(apiServerCidrs)]) }] : []),
+    ];
+}
+
+const esPeer = (ns: string) => ({ ...inNamespace(ns), podSelector: selector(SYSTEM_POD_LABELS.elasticsearch) });
+/** Egress to Elasticsearch's HTTP port (in-cluster) or the external URL's rule. */
+const toElasticsearch = (es: ElasticsearchEgress, loggingNs: string): EgressRule =>
+    es.inCluster ? { to: [esPeer(loggingNs)], ports: tcp(SYSTEM_PORTS.elasticsearchHttp) } : es.rule;
+
+/** Merge scrape targets by namespace and pod selector; ports sorted and unique. */
+function mergeTargets(targets: ScrapeTarget[]): ScrapeTarget[] {
+    const byKey = new Map<string, ScrapeTarget>();
+    for (const t of targets) {
+        const key = JSON.stringify([t.namespace, t.podLabels ?? {}]);
+        const cur = byKey.get(key);
+        byKey.set(key, { ...t, ports: [...new Set([...(cur?.ports ?? []), ...t.ports])].sort((a, b) => a - b) });
+    }
+    return [...byKey.values()];
+}
+
+function monitoringPolicies(i: SystemEgressInput, m: MetricsEgressInput): NetworkPolicyPlan[] {
+    const ns = i.namespaces;
+    const P = SYSTEM_PORTS;
+    const self = mergeTargets([
+        // Prometheus and Alertmanager (and their config reloaders), Grafana, kube-state-metrics, the operator.
+        { namespace: ns.monitoring, ports: [P.prometheus, P.alertmanager, P.configReloader, P.grafana, P.kubeStateMetrics, P.prometheusOperator] },
+        ...m.scrapeTargets,
+    ]);
+    const nodePorts = [P.kubelet, P.nodeExporter, ...(m.controlPlaneMetrics ? [P.etcdMetrics, P.controllerManager, P.scheduler, P.kubeProxyMetrics] : [])];
+    const prometheusPods = selector({ ...SYSTEM_POD_LABELS.prometheus });
+    const inMonitoring = (labels: Record<string, string>) => ({ podSelector: selector(labels) });
+    return [
+        // Alertmanager is the one pod here that never reads the API.
+        ...baseline(ns, i.apiServerCidrs, { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "NotIn", values: [SYSTEM_POD_LABELS.alertmanager["app.kubernetes.io/name"]] }] }),
+        {
+            name: "prometheus",
+            spec: egressOnly(prometheusPods, [
+                ...self.map((t) => ({ to: [{ ...inNamespace(t.namespace), podSelector: t.podLabels ? selector(t.podLabels) : {} }], ports: tcp(...t.ports) })),
+                // kubelet/cAdvisor and node-exporter (host network) listen on the nodes' addresses.
+                { to: i.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...nodePorts) },
+            ]),
+        },
+        {
+            name: "alertmanager",
+            spec: egressOnly(selector(SYSTEM_POD_LABELS.alertmanager), [
+                // Gossip between the replicas (TCP and UDP).
+                { to: [inMonitoring(SYSTEM_POD_LABELS.alertmanager)], ports: [{ protocol: "TCP", port: P.alertmanagerCluster }, { protocol: "UDP", port: P.alertmanagerCluster }] },
+            ]),
+        },
+        // Only when a receiver is enabled: its own policy, so the exemption (if any) names exactly it.
+        ...(m.receivers.length > 0 ? [{ name: "alertmanager-receivers", spec: egressOnly(selector(SYSTEM_POD_LABELS.alertmanager), m.receivers) }] : []),
+        {
+            name: "grafana",
+            // Its Prometheus and Alertmanager data sources.
+            spec: egressOnly(selector(SYSTEM_POD_LABELS.grafana), [{ to: [inMonitoring(SYSTEM_POD_LABELS.prometheus), inMonitoring(SYSTEM_POD_LABELS.alertmanager)], ports: tcp(P.prometheus, P.alertmanager) }]),
+        },
+        {
+            name: "prometheus-adapter",
+            spec: egressOnly(selector(SYSTEM_POD_LABELS.prometheusAdapter), [{ to: [inMonitoring(SYSTEM_POD_LABELS.prometheus)], ports: tcp(P.prometheus) }]),
+        },
+    ];
+}
+
+function loggingPolicies(i: SystemEgressInput, l: LoggingEgressInput): NetworkPolicyPlan[] {
+    const ns = i.namespaces;
+    const L = SYSTEM_POD_LABELS;
+    const es = toElasticsearch(l.elasticsearch, ns.logging);
+    const apiReaders = [L.eckOperator, L.fluentBit, L.esSetup].map((s) => s["app.kubernetes.io/name"]);
+    return [
+        ...baseline(ns, i.apiServerCidrs, { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: apiReaders }] }),
+        ...(l.elasticsearch.inCluster ? [
+            { name: "eck-operator", spec: egressOnly(selector(L.eckOperator), [es]) },
+            { name: "elasticsearch", spec: egressOnly(selector(L.elasticsearch), [{ to: [{ podSelector: selector(L.elasticsearch) }], ports: tcp(SYSTEM_PORTS.elasticsearchTransport) }]) },
+            // Its own policy, so an exemption (AWS S3 has no fixed addresses) names exactly it.
+            ...(l.snapshotStore ? [{ name: "elasticsearch-snapshots", spec: egressOnly(selector(L.elasticsearch), [l.snapshotStore]) }] : []),
+            { name: "kibana", spec: egressOnly(selector(L.kibana), [es]) },
+        ] : []),
+        { name: "fluent-bit", spec: egressOnly(selector(L.fluentBit), [{ to: [{ podSelector: selector(L.fluentd) }], ports: tcp(SYSTEM_PORTS.fluentdForward) }]) },
+        { name: "fluentd", spec: egressOnly(selector(L.fluentd), [es]) },
+        { name: "es-setup", spec: egressOnly(selector(L.esSetup), [es]) },
+    ];
+}
+
+/** Every system namespace's egress policies (pure). */
+export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[] {
+    const ns = i.namespaces;
+    const all: LabelSelector = {};
+    const out: NamespaceEgressPlan[] = [];
+    // VPA recommender, updater, admission controller and certgen Jobs talk to the API server only.
+    if (i.vpa) out.push({ namespace: ns.vpa, policies: baseline(ns, i.apiServerCidrs, all) });
+    // istiod and the CNI node agent watch the API; sidecars come to istiod (ingress), not the reverse.
+    if (i.mesh) out.push({ namespace: ns.istioSystem, policies: baseline(ns, i.apiServerCidrs, all) });
+    if (i.metrics) out.push({ namespace: ns.monitoring, policies: monitoringPolicies(i, i.metrics) });
+    if (i.logging) out.push({ namespace: ns.logging, policies: loggingPolicies(i, i.logging) });
+    if (i.tracing) {
+        const es = i.tracing.elasticsearch;
+        out.push({
+            namespace: ns.tracing,
+            policies: [
+                ...baseline(ns, i.apiServerCidrs, undefined),
+                ...(es ? [{ name: "jaeger", spec: egressOnly(selector(SYSTEM_POD_LABELS.jaeger), [toElasticsearch(es, ns.logging)]) }] : []),
+            ],
+        });
+    }
+    if (i.velero) {
+        out.push({
+            namespace: ns.velero,
+            policies: [
+                ...baseline(ns, i.apiServerCidrs, all),
+                { name: "velero-object-store", spec: egressOnly(selector(SYSTEM_POD_LABELS.velero), [i.velero.store]) },
+            ],
+        });
+    }
+    return out;
+}
+
+/** The alert receivers that are enabled (the subset of `kubechat:observability.alerting` this needs). */
+export interface ReceiverEgressInput {
+    webhook: { enabled: boolean };
+    slack: { enabled: boolean };
+    pagerduty: { enabled: boolean };
+    email: { enabled: boolean; smarthost: string };
+    /** Addresses the receivers may be reached at (`kubechat:observability.alerting.egressCidrs`). */
+    egressCidrs: string[];
+}
+
+/**
+ * Alertmanager's egress to the enabled receivers. Webhook, Slack and PagerDuty URLs live in Secrets
+ * the program never reads, and the SaaS endpoints have no fixed addresses: HTTPS (443) to
+ * `egressCidrs`, or — when none are configured — to any public address (private and link-local
+ * ranges excluded; an exemption the egress test names). E-mail goes to the smarthost's port, at its
+ * address when it is an IP or an in-cluster Service, otherwise like the others.
+ */
+export function alertReceiverEgress(r: ReceiverEgressInput): EgressRule[] {
+    const anyPublic = r.egressCidrs.length > 0
+        ? r.egressCidrs.map((cidr) => ({ ipBlock: { cidr } }))
+        : [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }];
+    const rules: EgressRule[] = [];
+    if (r.webhook.enabled || r.slack.enabled || r.pagerduty.enabled) rules.push({ to: anyPublic, ports: tcp(443) });
+    if (r.email.enabled && r.email.smarthost !== "") {
+        const { host, port } = endpointAddress(`smtp://${r.email.smarthost}`);
+        const ns = inClusterNamespace(host);
+        const to = /^(\d{1,3}\.){3}\d{1,3}$/.test(host) ? [{ ipBlock: { cidr: `${host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : anyPublic;
+        rules.push({ to, ports: tcp(port) });
+    }
+    return rules;
+}
+
+export interface SystemEgressArgs {
+    /** The planned policies (`systemEgressPolicies`). */
+    plans: NamespaceEgressPlan[];
+    provider: k8s.Provider;
+    /** Per namespace: what must exist first (the component that creates the namespace). */
+    after?: Record<string, pulumi.Input<pulumi.Resource>[]>;
+}
+
+/** Creates the planned NetworkPolicies; child names `${name}-<namespace>-<policy>` are stable. */
+export class SystemEgress extends pulumi.ComponentResource {
+    /** Names of the created policies, `<namespace>/<name>`. */
+    public readonly policyNames: string[];
+
+    constructor(name: string, args: SystemEgressArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kubechat:network:SystemEgress", name, {}, opts);
+        this.policyNames = [];
+        for (const { namespace, policies } of args.plans) {
+            for (const p of policies) {
+                new k8s.networking.v1.NetworkPolicy(`${name}-${namespace}-${p.name}`, {
+                    metadata: { name: p.name, namespace, labels: recommendedLabels("system-egress", "network-policy") },
+                    spec: p.spec,
+                }, { parent: this, provider: args.provider, dependsOn: args.after?.[namespace] ?? [] });
+                this.policyNames.push(`${namespace}/${p.name}`);
+            }
+        }
+        this.registerOutputs({ policyNames: this.policyNames });
+    }
+}
