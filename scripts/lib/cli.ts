@@ -8,7 +8,7 @@ import { ROOT, UsageError, runProgram } from "./plan";
 import { outDirProblem } from "./outdir";
 import { Rendering, summarize, writePlanOutputs } from "./outputs";
 import { findChartSource } from "./charts";
-import { renderPlan } from "./render";
+import { EarlyRenders, renderPlan } from "./render";
 import { checkRendered } from "./chart-checks";
 
 export { Io, consoleIo } from "./io";
@@ -70,6 +70,12 @@ export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, 
     return { source, render, checks: await checkRendered(plan, render, ROOT) };
 }
 
+/** Early renders from the chart directory `--charts` or the checkout's `charts/` names (a stack's local chartRepository is known only later). */
+function earlyRenders(configFile: string, charts?: string): EarlyRenders | undefined {
+    const dir = findChartSource(ROOT, { charts }).dir;
+    return dir ? new EarlyRenders(ROOT, dir, configFile) : undefined;
+}
+
 /**
  * 1 when our own objects or the rendered chart objects break a mandatory policy (beyond the written
  * chart exceptions), when a chart fails to render from an archive that exists, or when an image is
@@ -100,8 +106,11 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
         if (outProblem) throw new UsageError(outProblem);
         const started = Date.now();
         if (args.charts && !fs.existsSync(args.charts)) throw new UsageError(`--charts ${args.charts}: no such directory`);
-        const plan = await runProgram({ stack: args.stack, configFile });
+        // Charts render beside the program when the chart directory is known before it runs.
+        const early = earlyRenders(configFile, args.charts);
+        const plan = await runProgram({ stack: args.stack, configFile, onResource: early?.onResource });
         const rendering = await renderStack(plan, args.charts);
+        if (early && rendering.render && rendering.source.dir === early.chartDir) early.remember(rendering.render);
         const result = writePlanOutputs(plan, out, rendering);
         io.out(summarize(plan, result, Date.now() - started, out));
         return exitCode(result.mandatoryViolations, rendering);

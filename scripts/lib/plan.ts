@@ -103,7 +103,7 @@ class RecordingMonitor extends MockMonitor {
     /** Registered outputs of components, by URN. */
     readonly componentOutputs = new Map<string, any>();
 
-    constructor(m: pulumi.runtime.Mocks) {
+    constructor(m: pulumi.runtime.Mocks, private readonly onResource?: (r: PlanResource) => void) {
         super(m);
         // URNs as the engine builds them (the parent's full type chain, not only its last type).
         // MockMonitor.newUrn is private in its typings, so it is replaced on the instance.
@@ -129,6 +129,7 @@ class RecordingMonitor extends MockMonitor {
             ignoreChanges: req.getIgnorechangesList(),
             ...(aliases.length > 0 ? { aliases } : {}),
         });
+        this.onResource?.(this.records[this.records.length - 1]);
         return super.registerResource(req, callback);
     }
 
@@ -213,6 +214,8 @@ export interface PlanOptions {
     overrides?: Record<string, unknown>;
     /** Keys (without namespace) of `overrides` to mark secret. */
     secretOverrides?: string[];
+    /** Called with each resource as it registers (its inputs final), before the program ends. */
+    onResource?: (r: PlanResource) => void;
 }
 
 /**
@@ -241,7 +244,7 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     // setMocks installs a MockMonitor and turns on the features it supports (secrets among them);
     // only the monitor is swapped for the recording one, so those features stay on.
     await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
-    const monitor = new RecordingMonitor(mocks);
+    const monitor = new RecordingMonitor(mocks, opts.onResource);
     getStore().settings.monitor = monitor;
     pulumi.runtime.setAllConfig(config, secretKeys);
 

@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
+import * as crypto from "crypto";
 // js-yaml parses Helm's multi-megabyte output (CRDs) about four times faster than `yaml`.
 const jsyaml = require("js-yaml") as { load(text: string, opts?: { json?: boolean }): unknown; dump(v: unknown): string };
 import { CHARTS } from "../../components/catalog";
@@ -16,6 +17,7 @@ import { StackConfig } from "../../components/config";
 import { Plan, PlanResource } from "./plan";
 import { archivePath } from "./charts";
 import { runHelm } from "./helm";
+import { ROOT } from "./root";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
@@ -71,15 +73,18 @@ export function chartOf(inputs: any): { chart: string; version: string } {
     return { chart: base, version: String(inputs.version ?? "") };
 }
 
+/** A Helm Release resource as a render request. */
+export function releaseSpec(r: PlanResource): ReleaseSpec {
+    const { chart, version } = chartOf(r.inputs);
+    return {
+        resource: r.name, name: String(r.inputs.name ?? r.name), namespace: String(r.inputs.namespace ?? "default"),
+        chart, version, values: r.inputs.values ?? {}, skipCrds: r.inputs.skipCrds === true,
+    };
+}
+
 /** Every Helm Release of a plan as a render request. */
 export function releaseSpecs(plan: Plan): ReleaseSpec[] {
-    return plan.resources.filter((r: PlanResource) => r.type === RELEASE_TYPE).map((r) => {
-        const { chart, version } = chartOf(r.inputs);
-        return {
-            resource: r.name, name: String(r.inputs.name ?? r.name), namespace: String(r.inputs.namespace ?? "default"),
-            chart, version, values: r.inputs.values ?? {}, skipCrds: r.inputs.skipCrds === true,
-        };
-    });
+    return plan.resources.filter((r: PlanResource) => r.type === RELEASE_TYPE).map(releaseSpec);
 }
 
 /** The Kubernetes minor version a stack runs: the EKS version, or the on-prem cluster's declared version. */
@@ -218,6 +223,46 @@ export function platformApiVersions(plan: Plan, archives: string[], root?: strin
 
 /** Parsed documents by their text: the same CRDs come out of every render of a chart. Never mutated. */
 const parsedDocs = new Map<string, unknown>();
+/** Documents this long (CRDs, mostly) are worth keeping, in memory and on disk. */
+const KEEP_PARSED = 20000;
+const PARSED_DIR = path.join(ROOT, "node_modules", ".cache", "kubechat-helm", "parsed");
+
+/** True when JSON gives the value back unchanged (YAML timestamps are Dates, `.inf` is no JSON number). */
+export function jsonSafe(v: unknown): boolean {
+    if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+    if (typeof v === "number") return Number.isFinite(v);
+    if (Array.isArray(v)) return v.every(jsonSafe);
+    if (typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) return Object.values(v as object).every(jsonSafe);
+    return false;
+}
+
+/**
+ * A large document parsed, from memory, from the disk cache (JSON of an earlier parse of the same
+ * text, named by the text's SHA-256: reading JSON is several times faster than parsing YAML), or
+ * parsed now and kept in both. Undefined when it is not valid YAML (the caller handles that).
+ */
+function parseKept(doc: string): unknown {
+    const hit = parsedDocs.get(doc);
+    if (hit !== undefined) return hit;
+    const file = path.join(PARSED_DIR, `${crypto.createHash("sha256").update(doc).digest("hex")}.json`);
+    let object: unknown;
+    try {
+        object = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch {
+        object = jsyaml.load(doc);
+        // Only what JSON gives back unchanged (YAML timestamps become Dates, .inf is not JSON).
+        if (jsonSafe(object)) try {
+            fs.mkdirSync(PARSED_DIR, { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            fs.writeFileSync(tmp, JSON.stringify(object));
+            fs.renameSync(tmp, file);
+        } catch {
+            // Only costs parsing the YAML again next time.
+        }
+    }
+    parsedDocs.set(doc, object);
+    return object;
+}
 
 /**
  * Parse `helm template` output into objects with their template source. A document with a duplicated
@@ -227,13 +272,9 @@ const parsedDocs = new Map<string, unknown>();
 export function parseRendered(stdout: string, problems: string[] = []): RenderedObject[] {
     const out: RenderedObject[] = [];
     for (const doc of stdout.split(/^---\s*$/m)) {
-        let object: any = parsedDocs.get(doc);
+        let object: any;
         try {
-            if (object === undefined) {
-                object = jsyaml.load(doc);
-                // Only large documents (CRDs) recur often enough across renders to be worth keeping.
-                if (doc.length > 20000) parsedDocs.set(doc, object);
-            }
+            object = doc.length > KEEP_PARSED ? parseKept(doc) : jsyaml.load(doc);
         } catch (e) {
             object = jsyaml.load(doc, { json: true });
             const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? "";
@@ -276,8 +317,6 @@ export interface RenderOptions {
     chartDir: string;
     kubeVersion: string;
     apiVersions: string[];
-    /** Parallel helm processes (default: the number of cores). */
-    parallel?: number;
 }
 
 /** The `helm template` arguments for one release (values come from a file). */
@@ -289,12 +328,48 @@ export function templateArgs(spec: ReleaseSpec, archive: string, valuesFile: str
     ];
 }
 
-export async function renderRelease(spec: ReleaseSpec, opts: RenderOptions, tmp: string): Promise<RenderedRelease> {
+/**
+ * At most one Helm process per core in this process, whoever asks (a plan's renders, renders started
+ * while the program still runs): a free slot goes to the costliest waiting render, since the longest
+ * job started last would set the end time.
+ */
+const helmSlots = { free: Math.max(1, os.cpus().length), waiting: [] as { cost: number; go: () => void }[] };
+
+/** Helm processes started and the most that ran at once (tests and the benchmark read these). */
+export const helmStats = { started: 0, running: 0, maxRunning: 0 };
+
+async function withHelmSlot<T>(cost: number, fn: () => Promise<T>): Promise<T> {
+    if (helmSlots.free > 0) helmSlots.free--;
+    else {
+        await new Promise<void>((go) => {
+            helmSlots.waiting.push({ cost, go });
+            helmSlots.waiting.sort((a, b) => b.cost - a.cost);
+        });
+    }
+    helmStats.started++;
+    helmStats.maxRunning = Math.max(helmStats.maxRunning, ++helmStats.running);
+    try {
+        return await fn();
+    } finally {
+        helmStats.running--;
+        const next = helmSlots.waiting.shift();
+        if (next) next.go();
+        else helmSlots.free++;
+    }
+}
+
+export async function renderRelease(spec: ReleaseSpec, opts: RenderOptions): Promise<RenderedRelease> {
     const archive = archivePath(opts.chartDir, spec.chart, spec.version);
     if (!fs.existsSync(archive)) return { release: spec, archive, objects: [], error: `no archive ${archive}`, problems: [] };
-    const valuesFile = path.join(tmp, `${spec.resource}.values.json`);
-    fs.writeFileSync(valuesFile, JSON.stringify(spec.values));
-    const r = await runHelm(opts.root, templateArgs(spec, archive, valuesFile, opts));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-render-"));
+    let r: Awaited<ReturnType<typeof runHelm>>;
+    try {
+        const valuesFile = path.join(tmp, "values.json");
+        fs.writeFileSync(valuesFile, JSON.stringify(spec.values));
+        r = await withHelmSlot(renderCost(spec, opts.chartDir), () => runHelm(opts.root, templateArgs(spec, archive, valuesFile, opts)));
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
     if (r.code !== 0) return { release: spec, archive, objects: [], error: r.stderr.trim() || `helm exited ${r.code}`, problems: [] };
     const problems: string[] = [];
     return { release: spec, archive, objects: parseRendered(r.stdout, problems), problems };
@@ -310,8 +385,9 @@ export function renderCost(spec: ReleaseSpec, chartDir: string): number {
 }
 
 /**
- * Renders already done in this process, by everything that decides Helm's output (archive, its size
- * and time, the arguments, the values): stacks and tests that ask for the same release render it once.
+ * Renders already done or under way in this process, by everything that decides Helm's output
+ * (archive, its size and time, the arguments, the values): stacks and tests that ask for the same
+ * release render it once, and a render started early (`startRender`) is picked up by the plan's.
  */
 const memo = new Map<string, Promise<RenderedRelease>>();
 
@@ -321,32 +397,85 @@ function memoKey(spec: ReleaseSpec, opts: RenderOptions): string {
     return JSON.stringify([archive, st?.size, st?.mtimeMs, templateArgs(spec, archive, "", opts), spec.values]);
 }
 
-/** Render the given releases in parallel. */
+/** Start rendering one release (or join the render already under way for the same input). */
+export function startRender(spec: ReleaseSpec, opts: RenderOptions): Promise<RenderedRelease> {
+    const key = memoKey(spec, opts);
+    let p = memo.get(key);
+    if (!p) {
+        p = renderRelease(spec, opts);
+        memo.set(key, p);
+    }
+    return p;
+}
+
+/** Render the given releases, one Helm process per core, the costliest first. */
 export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions): Promise<RenderedRelease[]> {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-render-"));
-    try {
-        return await pool(specs, opts.parallel ?? Math.max(1, os.cpus().length), async (s) => {
-            const key = memoKey(s, opts);
-            let p = memo.get(key);
-            if (!p) {
-                p = renderRelease(s, opts, tmp);
-                memo.set(key, p);
+    // Ask for the costliest first: with free slots, the order of asking is the order of starting.
+    const order = specs.map((s, i) => ({ i, c: renderCost(s, opts.chartDir) })).sort((a, b) => b.c - a.c);
+    const started = new Map(order.map(({ i }) => [i, startRender(specs[i], opts)]));
+    return Promise.all(specs.map(async (s, i) => {
+        const r = await started.get(i)!;
+        // The same render under this plan's release resource.
+        return { ...r, release: s, problems: [...r.problems] };
+    }));
+}
+
+/**
+ * Rendering while the program still runs. Helm's arguments include the API versions the whole plan
+ * installs, known only when the program ends; the last plan of the same stack from the same chart
+ * directory left them in node_modules/.cache/kubechat-helm. With them, each release starts rendering
+ * as soon as it registers (its values are final then), in Helm processes beside the program. The
+ * plan's own render (`renderPlan`) asks again with the real settings: a render started with the same
+ * settings is reused, any other is done anew. So a wrong or missing guess costs time, never accuracy.
+ */
+export class EarlyRenders {
+    private readonly file: string;
+    private readonly key: string;
+    private readonly guess?: { kubeVersion: string; apiVersions: string[] };
+
+    constructor(private readonly root: string, readonly chartDir: string, stackFile: string,
+        file = path.join(root, "node_modules", ".cache", "kubechat-helm", "last-render.json")) {
+        this.file = file;
+        this.key = JSON.stringify([path.resolve(stackFile), path.resolve(chartDir)]);
+        try {
+            this.guess = JSON.parse(fs.readFileSync(this.file, "utf8"))[this.key];
+        } catch {
+            this.guess = undefined;
+        }
+    }
+
+    /** For `runProgram`'s onResource: start a Release's render with the remembered settings. */
+    readonly onResource = (r: PlanResource): void => {
+        if (r.type !== RELEASE_TYPE || !this.guess) return;
+        startRender(releaseSpec(r), { root: this.root, chartDir: this.chartDir, ...this.guess })
+            // Errors surface in the plan's own render.
+            .catch(() => undefined);
+    };
+
+    /** Keep this plan's settings for the next plan of the stack. */
+    remember(result: RenderResult): void {
+        try {
+            let all: Record<string, unknown> = {};
+            try {
+                all = JSON.parse(fs.readFileSync(this.file, "utf8"));
+            } catch {
+                all = {};
             }
-            const r = await p;
-            // The same render under this plan's release resource.
-            return { ...r, release: s, problems: [...r.problems] };
-        }, (s) => renderCost(s, opts.chartDir));
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
+            all[this.key] = { kubeVersion: result.kubeVersion, apiVersions: result.apiVersions };
+            fs.mkdirSync(path.dirname(this.file), { recursive: true });
+            fs.writeFileSync(this.file, JSON.stringify(all));
+        } catch {
+            // Only the next plan's head start is lost.
+        }
     }
 }
 
 /** Render every release of a plan from a chart directory. */
-export async function renderPlan(plan: Plan, root: string, chartDir: string, parallel?: number): Promise<RenderResult> {
+export async function renderPlan(plan: Plan, root: string, chartDir: string): Promise<RenderResult> {
     const specs = releaseSpecs(plan);
     const kubeVersion = kubeVersionOf(plan.config);
     const apiVersions = platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version)), root);
-    const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions, parallel });
+    const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions });
     // The API versions were read from the archives before rendering; what Helm rendered must agree.
     const passed = new Set(apiVersions);
     for (const r of releases) {
