@@ -35,6 +35,21 @@ export function chartImage(catalog: Catalog, key: ImageKey): { registry: string;
     return { registry: i.registry, repository: i.repository, tag: i.tag };
 }
 
+/**
+ * `chartImage` without the tag, for images whose chart renders the catalog's tag by itself (its own
+ * default; test/stacks/rendered.test.ts holds every chart image to it): setting the tag would change
+ * nothing (`npm run charts:unused`), while registry and repository carry the mirror override.
+ */
+export function chartImageDefaultTag(catalog: Catalog, key: ImageKey): { registry: string; repository: string } {
+    const { registry, repository } = chartImage(catalog, key);
+    return { registry, repository };
+}
+
+/** `fullImage` without the tag, for images whose chart renders the catalog's tag by itself (see `chartImageDefaultTag`). */
+export function fullImageDefaultTag(catalog: Catalog, key: ImageKey): { repository: string } {
+    return { repository: catalog.image(key).name };
+}
+
 /** `{repository: registry/path, tag}` for charts whose repository carries the registry. */
 export function fullImage(catalog: Catalog, key: ImageKey): { repository: string; tag: string } {
     const i = catalog.image(key);

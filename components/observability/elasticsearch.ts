@@ -8,7 +8,7 @@ import { EsSnapshotTarget, esSnapshotPodSettings } from "../backup/es-snapshots"
 import { Catalog } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { EsUser, LOG_WRITER, esAuth } from "./elasticsearch-auth";
-import { Resources, fullImage, nonRootPod, resources, restrictedContainer, rwoClaim } from "./common";
+import { Resources, fullImageDefaultTag, nonRootPod, resources, restrictedContainer, rwoClaim } from "./common";
 
 /** Name of the ECK `Elasticsearch` and `Kibana`; ECK derives Services and Secrets from it. */
 export const ES_NAME = "kubechat";
@@ -173,7 +173,7 @@ export function kibana(catalog: Catalog, namespace: string): Record<string, unkn
 /** eck-operator values: operator image and the registry Elastic images come from; manages `logging` only. */
 export function eckOperatorValues(catalog: Catalog, namespace: string): Record<string, unknown> {
     return {
-        image: fullImage(catalog, "eck-operator"),
+        image: fullImageDefaultTag(catalog, "eck-operator"),
         installCRDs: true,
         managedNamespaces: [namespace],
         config: { containerRegistry: catalog.image("elasticsearch").registry },

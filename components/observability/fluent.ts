@@ -3,7 +3,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
-import { RELEASES, fullImage, nonRootPod, resources, restrictedContainer } from "./common";
+import { RELEASES, fullImage, fullImageDefaultTag, nonRootPod, resources, restrictedContainer } from "./common";
 import { EsTarget, LOG_INDEX_PREFIX, LogClass, esCredentialEnv } from "./elasticsearch";
 
 /** Fluentd's forward input, the target of every Fluent Bit. */
@@ -87,8 +87,7 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         `    Shared_Key \${${FORWARD_KEY_ENV}}`,
     ].join("\n");
     return {
-        image: { ...fullImage(catalog, "fluent-bit"), pullPolicy: "IfNotPresent" },
-        testFramework: { enabled: false },
+        image: { ...fullImageDefaultTag(catalog, "fluent-bit"), pullPolicy: "IfNotPresent" },
         // Reads root-owned host log files: runs as root without extra capabilities (the namespace is privileged for the hostPath).
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
         resources: resources("50m", "64Mi", "500m", "256Mi"),
@@ -189,7 +188,6 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
         mountVarLogDirectory: false,
         mountDockerContainersDirectory: false,
         rbac: { create: false },
-        podSecurityPolicy: { enabled: false },
         // A boolean: the chart tests `if .Values.dashboards.enabled`, where the string "false" is true.
         dashboards: { enabled: false },
         // The image's `fluent` user (uid 999) owns /fluentd.

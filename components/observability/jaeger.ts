@@ -3,7 +3,7 @@
  */
 import { Catalog } from "../catalog";
 import { recommendedLabels } from "../labels";
-import { RELEASES, chartImage, nonRootPod, resources, restrictedContainer } from "./common";
+import { RELEASES, chartImageDefaultTag, nonRootPod, resources, restrictedContainer } from "./common";
 
 /** Secret in `tracing` with Jaeger's Elasticsearch credentials (keys `username`, `password`). */
 export const JAEGER_ES_SECRET = "jaeger-elasticsearch";
@@ -64,7 +64,7 @@ export function jaegerValues(catalog: Catalog, s: TraceStorage): Record<string, 
     return {
         userconfig: jaegerConfig(s),
         jaeger: {
-            image: chartImage(catalog, "jaeger"),
+            image: chartImageDefaultTag(catalog, "jaeger"),
             // In-memory storage lives in one process; Elasticsearch-backed Jaeger is stateless.
             replicas: es ? 2 : 1,
             resources: es ? resources("200m", "512Mi", "1", "1Gi") : resources("100m", "256Mi", "500m", "512Mi"),

@@ -7,7 +7,7 @@ import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alertin
 import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, SCRAPE_LABEL } from "../labels";
-import { chartImage, fullImage, resources, restrictedContainer, rwoClaim } from "./common";
+import { chartImage, chartImageDefaultTag, fullImageDefaultTag, resources, restrictedContainer, rwoClaim } from "./common";
 
 /** Prometheus as the AnalysisTemplate and the adapter reach it (release `kube-prometheus-stack` in `monitoring`). */
 export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
@@ -51,8 +51,8 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         global: { imageRegistry: catalog.airgapped ? prometheusImage.registry : "" },
         crds: { enabled: true },
         prometheusOperator: {
-            image: chartImage(catalog, "prometheus-operator"),
-            prometheusConfigReloader: { image: chartImage(catalog, "prometheus-config-reloader") },
+            image: chartImageDefaultTag(catalog, "prometheus-operator"),
+            prometheusConfigReloader: { image: chartImageDefaultTag(catalog, "prometheus-config-reloader") },
             // The certificate create/patch hook Jobs.
             admissionWebhooks: { patch: { image: chartImage(catalog, "kps-webhook-certgen"), resources: resources("10m", "32Mi", "100m", "64Mi") } },
             resources: resources("100m", "128Mi", "500m", "512Mi"),
@@ -76,17 +76,18 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
             // Alerting matters where someone is paged: HA stacks only.
             enabled: s.ha,
             service: { labels: { "app.kubernetes.io/name": "alertmanager" } },
-            ...(routing.alerting ? { config: alertmanagerConfig(routing.alerting) } : {}),
+            // Routing only where Alertmanager runs (the chart ignores it otherwise).
+            ...(routing.alerting && s.ha ? { config: alertmanagerConfig(routing.alerting) } : {}),
             alertmanagerSpec: {
                 image: chartImage(catalog, "alertmanager"),
-                ...(routing.alerting ? { secrets: receiverSecrets(routing.alerting) } : {}),
+                ...(routing.alerting && s.ha ? { secrets: receiverSecrets(routing.alerting) } : {}),
                 replicas: s.ha ? 3 : 1,
                 resources: resources("50m", "64Mi", "200m", "256Mi"),
             },
         },
         grafana: {
             enabled: true,
-            image: chartImage(catalog, "grafana"),
+            image: chartImageDefaultTag(catalog, "grafana"),
             // The dashboard sidecar writes only into its mounted emptyDir.
             sidecar: {
                 image: chartImage(catalog, "grafana-sidecar"),
@@ -94,18 +95,17 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
                 securityContext: restrictedContainer(),
             },
             extraLabels: { "app.kubernetes.io/part-of": PART_OF },
-            // The chart generates a random admin password into Secret kube-prometheus-stack-grafana
-            // (key admin-password) and keeps it across upgrades, so no password ever enters the plan;
-            // the stack default ("prom-operator") is cleared on purpose.
-            adminPassword: "",
+            // No adminPassword (kube-prometheus-stack 88 sets none): the Grafana chart generates a random
+            // one into Secret kube-prometheus-stack-grafana (key admin-password) and keeps it across
+            // upgrades (`lookup`), so no password ever enters the plan.
             resources: resources("100m", "128Mi", "500m", "512Mi"),
         },
         "kube-state-metrics": {
-            image: chartImage(catalog, "kube-state-metrics"),
+            image: chartImageDefaultTag(catalog, "kube-state-metrics"),
             resources: resources("50m", "64Mi", "200m", "256Mi"),
         },
         "prometheus-node-exporter": {
-            image: chartImage(catalog, "node-exporter"),
+            image: chartImageDefaultTag(catalog, "node-exporter"),
             resources: resources("50m", "32Mi", "200m", "128Mi"),
             // Host network, host PID and the host's /proc, /sys and / stay (node metrics; see
             // policies/chart-exceptions.yaml); everything else is hardened.
@@ -131,7 +131,7 @@ export function adapterRules(): Record<string, unknown>[] {
  */
 export function prometheusAdapterValues(catalog: Catalog, ha: boolean): Record<string, unknown> {
     return {
-        image: fullImage(catalog, "prometheus-adapter"),
+        image: fullImageDefaultTag(catalog, "prometheus-adapter"),
         replicas: ha ? 2 : 1,
         prometheus: { url: "http://kube-prometheus-stack-prometheus.monitoring.svc", port: 9090 },
         rules: { default: false, custom: adapterRules() },

@@ -29,6 +29,9 @@ for (const stack of ["dev", "staging", "prod"]) {
             }
             const ne = pod("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter").containers[0].securityContext;
             assert.deepStrictEqual([ne.allowPrivilegeEscalation, ne.capabilities.drop, ne.readOnlyRootFilesystem], [false, ["ALL"], true]);
+            // Grafana's admin password is the chart's generated one, never the well-known "prom-operator".
+            const adminPassword = Buffer.from(objs.find((o: any) => o.kind === "Secret" && o.metadata?.name === "kube-prometheus-stack-grafana").data["admin-password"], "base64").toString();
+            assert.ok(adminPassword.length >= 32 && adminPassword !== "prom-operator");
             for (const job of ["vpa-admission-certgen", "vpa-admission-certgen-patch"]) {
                 const spec = pod("Job", job);
                 if (spec) assert.strictEqual(spec.containers[0].securityContext.allowPrivilegeEscalation, false, job);

@@ -87,5 +87,8 @@ describe("alert routing (unit)", () => {
         assert.ok(problems({}).length === 0);
         const onPrem: any = kubePrometheusStackValues(new Catalog(), sizing, { alerting: a, controlPlaneMetrics: true });
         for (const k of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"]) assert.strictEqual(onPrem[k], undefined, k);
+        // Without Alertmanager (non-HA stacks) the chart ignores routing: none is passed.
+        const single: any = kubePrometheusStackValues(new Catalog(), { ...sizing, ha: false }, { alerting: a });
+        assert.deepStrictEqual([single.alertmanager.enabled, single.alertmanager.config, single.alertmanager.alertmanagerSpec.secrets], [false, undefined, undefined]);
     });
 });
