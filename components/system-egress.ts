@@ -64,8 +64,6 @@ export const SYSTEM_POD_LABELS = {
     /** The es-setup Job and the es-maintenance CronJob (components/observability/logging.ts). */
     esSetup: { "app.kubernetes.io/name": "es-setup" },
     jaeger: { "app.kubernetes.io/name": "jaeger" },
-    /** Velero server and node agent (velero chart). */
-    velero: { "app.kubernetes.io/name": "velero" },
 } as const;
 
 /** Addresses no external receiver may be: private networks (the cluster, the site) and link-local (instance metadata). */
@@ -241,7 +239,9 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
             namespace: ns.velero,
             policies: [
                 ...baseline(ns, i.apiServerCidrs, all),
-                { name: "velero-object-store", spec: egressOnly(selector(SYSTEM_POD_LABELS.velero), [i.velero.store]) },
+                // Every pod here but the CRD-upgrade hook writes to the store: the server, the node agent, and
+                // the repository-maintenance Jobs Velero creates at run time (labelled `velero.io/repo-name` only).
+                { name: "velero-object-store", spec: egressOnly(all, [i.velero.store]) },
             ],
         });
     }

@@ -338,6 +338,9 @@ describe("system namespaces: default-deny egress, then each component's flows (c
             assert.ok(rules(ns, name).some((r) => isDeepStrictEqual(r, store)), `${name} -> minio`);
             assert.deepStrictEqual(openRules({ egress: rules(ns, name) }), [], name);
         }
+        // Velero's repository-maintenance Jobs, created at run time with only this label (velero pkg/repository/maintenance).
+        const maintenance: Pod = { namespace: "velero", name: "repo-maintenance", labels: { "velero.io/repo-name": "kubechat-data-default-kopia" }, hostNetwork: false, ports: {} };
+        assert.ok(egressOf(policies((await renderedStack("staging")).plan), maintenance)!.some((r) => isDeepStrictEqual(r, store)), "maintenance Job -> minio");
         const es = pods.find((p) => p.labels["common.k8s.elastic.co/type"] === "elasticsearch")!;
         assert.ok(egressOf(policies((await renderedStack("staging")).plan), es)!.some((r) => isDeepStrictEqual(r, store)), "snapshots -> minio");
     });
