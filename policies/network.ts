@@ -3,15 +3,18 @@
  * namespace unless it is a system namespace (SYSTEM_NAMESPACES) or labelled kubechat.ai/system: "true".
  */
 import { isSystem } from "./rbac";
-import { KubechatStackPolicy, StackResource, asArray, isEmptySelector, isK8s, isUnknown, kindOf, namespaceOf, objectName, stackPolicy } from "./rule";
+import { KubechatStackPolicy, StackResource, asArray, groupBy, isEmptySelector, isK8s, isUnknown, kindOf, namespaceOf, objectName, perStack, stackPolicy } from "./rule";
 
 export const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default", "istio-system"];
 
 export const isKind = (r: StackResource, kind: string): boolean => isK8s(r.type) && kindOf(r.type) === kind;
 
 /** NetworkPolicies of a namespace. One whose namespace is unknown until apply matches no namespace. */
+const networkPoliciesByNamespace = perStack((resources: StackResource[]) =>
+    groupBy(resources.filter((r) => isKind(r, "NetworkPolicy") && !isUnknown(r.props?.metadata?.namespace)), (r) => namespaceOf(r.props)));
+
 export function networkPoliciesIn(resources: StackResource[], ns: string): StackResource[] {
-    return resources.filter((r) => isKind(r, "NetworkPolicy") && !isUnknown(r.props?.metadata?.namespace) && namespaceOf(r.props) === ns);
+    return networkPoliciesByNamespace(resources).get(ns) ?? [];
 }
 
 /**

@@ -194,3 +194,32 @@ export function isEmptySelector(selector: any): boolean {
     return !!selector && typeof selector === "object"
         && Object.keys(selector.matchLabels ?? {}).length === 0 && asArray(selector.matchExpressions).length === 0;
 }
+
+/**
+ * `compute(resources)` once per resource list (stack policies get the same list; CrossGuard and the
+ * offline engine never change it), so indexes over the stack are built once per run instead of once per
+ * policy or per workload: stack checks stay linear in the number of resources.
+ */
+export function perStack<T>(compute: (resources: StackResource[]) => T): (resources: StackResource[]) => T {
+    const cache = new WeakMap<StackResource[], T>();
+    return (resources) => {
+        let v = cache.get(resources);
+        if (v === undefined) {
+            v = compute(resources);
+            cache.set(resources, v);
+        }
+        return v;
+    };
+}
+
+/** Items grouped by a key (pure). */
+export function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+    const m = new Map<string, T[]>();
+    for (const t of items) {
+        const k = key(t);
+        const list = m.get(k);
+        if (list) list.push(t);
+        else m.set(k, [t]);
+    }
+    return m;
+}

@@ -4,11 +4,11 @@
  * namespace + kind + name, and pods by label selectors, as Kubernetes does.
  */
 import { EKS_CLUSTER, KMS_KEY, S3_BUCKETS } from "./aws";
-import { exemptNamespaces, isKind, networkPoliciesIn, policyTypes } from "./network";
+import { exemptNamespaces, networkPoliciesIn, policyTypes } from "./network";
 import { PodTemplate, podTemplate } from "./podspec";
 import {
-    KubechatStackPolicy, Level, Profile, StackCheck, StackResource, asArray, isK8s, isUnknown, kindOf, namespaceOf, objectName, objectRef,
-    resourcePolicy, selects, stackPolicy,
+    KubechatStackPolicy, Level, Profile, StackCheck, StackResource, asArray, groupBy, isK8s, isUnknown, kindOf, namespaceOf, objectName, objectRef,
+    perStack, resourcePolicy, selects, stackPolicy,
 } from "./rule";
 
 interface Workload {
@@ -21,7 +21,7 @@ interface Workload {
     ref: string;
 }
 
-function workloads(resources: StackResource[]): Workload[] {
+const workloads = perStack((resources: StackResource[]): Workload[] => {
     const out: Workload[] = [];
     for (const r of resources) {
         const pod = podTemplate(r.type, r.props);
@@ -29,17 +29,24 @@ function workloads(resources: StackResource[]): Workload[] {
         out.push({ r, kind: kindOf(r.type), ns: namespaceOf(r.props), name: objectName(r.props, r.name), pod, ref: objectRef(r.type, r.props, r.name) });
     }
     return out;
-}
+});
 
-const ofKind = (resources: StackResource[], kind: string) => resources.filter((r) => isKind(r, kind));
+/** Kubernetes resources by kind. */
+const byKind = perStack((resources: StackResource[]) => groupBy(resources.filter((r) => isK8s(r.type)), (r) => kindOf(r.type)));
+const ofKind = (resources: StackResource[], kind: string): StackResource[] => byKind(resources).get(kind) ?? [];
 
-/** The autoscaler (HPA or VPA; `refField` scaleTargetRef or targetRef) aimed at a workload. */
-function autoscalersOf(resources: StackResource[], kind: string, refField: string, w: Workload): StackResource[] {
-    return ofKind(resources, kind).filter((a) => namespaceOf(a.props) === w.ns
-        && a.props?.spec?.[refField]?.kind === w.kind && a.props?.spec?.[refField]?.name === w.name);
+/** Autoscalers by kind, reference field and the namespace/kind/name they target. */
+const AUTOSCALER_REF: Record<string, string> = { HorizontalPodAutoscaler: "scaleTargetRef", VerticalPodAutoscaler: "targetRef" };
+const targetKey = (ns: unknown, kind: unknown, name: unknown) => JSON.stringify([ns, kind, name]);
+const autoscalerIndex = perStack((resources: StackResource[]) => new Map(Object.entries(AUTOSCALER_REF).map(([kind, refField]) =>
+    [kind, groupBy(ofKind(resources, kind), (a) => targetKey(namespaceOf(a.props), a.props?.spec?.[refField]?.kind, a.props?.spec?.[refField]?.name))])));
+
+/** The autoscalers (HPA or VPA) aimed at a workload. */
+function autoscalersOf(resources: StackResource[], kind: "HorizontalPodAutoscaler" | "VerticalPodAutoscaler", w: Workload): StackResource[] {
+    return autoscalerIndex(resources).get(kind)?.get(targetKey(w.ns, w.kind, w.name)) ?? [];
 }
 const hpaOf = (resources: StackResource[], w: Workload): StackResource | undefined =>
-    autoscalersOf(resources, "HorizontalPodAutoscaler", "scaleTargetRef", w)[0];
+    autoscalersOf(resources, "HorizontalPodAutoscaler", w)[0];
 
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
 /** Lowest replica count: the HPA's minReplicas (default 1) or spec.replicas (default 1); undefined when unknown. */
@@ -89,7 +96,7 @@ export const vpaHpaConflict = stack("vpa-hpa-conflict", "hygiene",
         const hpa = hpaOf(resources, w);
         if (!hpa) return [];
         const scaled = hpaResources(hpa.props);
-        return autoscalersOf(resources, "VerticalPodAutoscaler", "targetRef", w).flatMap((vpa) => {
+        return autoscalersOf(resources, "VerticalPodAutoscaler", w).flatMap((vpa) => {
             const both = [...new Set(vpaResources(vpa.props).filter((r) => scaled.includes(r)))];
             return both.length ? [{
                 resource: vpa,

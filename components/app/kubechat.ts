@@ -173,9 +173,9 @@ export class KubeChat extends pulumi.ComponentResource {
 
         const ns = addonNamespace(`${name}-namespace`, appNamespace(nsName, mesh !== undefined), child);
         this.namespace = ns.name;
-        const objects = new AppObjects(args.owner ?? "pulumi", child);
+        const objects = new AppObjects(args.owner ?? "pulumi", child, { name: nsName, resource: ns.resource });
         const meta = (objName: string, service: string, component: string) => ({
-            name: objName, namespace: this.namespace, labels: recommendedLabels(service, component),
+            name: objName, namespace: nsName, labels: recommendedLabels(service, component),
         });
 
         objects.add(`${name}-chatsessions-crd`, {
@@ -222,8 +222,8 @@ export class KubeChat extends pulumi.ComponentResource {
                     kind: "ClusterRoleBinding",
                     metadata: { name: sa, labels: labels("rbac") },
                     roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: sa },
-                    subjects: [{ kind: "ServiceAccount", name: sa, namespace: this.namespace }],
-                }, { dependsOn: role ? [role] : [] });
+                    subjects: [{ kind: "ServiceAccount", name: sa, namespace: nsName }],
+                }, { dependsOn: [ns.resource, ...(role ? [role] : [])] });
             }
 
             const env = s.usesDatabase && args.database ? databaseEnv(args.database) : [];
@@ -314,7 +314,7 @@ export class KubeChat extends pulumi.ComponentResource {
 
         this.manifests = objects.manifests();
         // Argo CD syncs into the namespace Pulumi created, once the charts that install the CRDs are up.
-        this.manifestDependencies = objects.owner === "argocd" ? [ns.resource, ...objects.dependencies] : [];
+        this.manifestDependencies = objects.owner === "argocd" ? [ns.resource, ...objects.dependencies.filter((d) => d !== ns.resource)] : [];
         this.registerOutputs({ namespace: this.namespace, serviceHosts: this.serviceHosts, workloadKind: this.workloadKind });
     }
 }

@@ -42,19 +42,27 @@ export class AppObjects {
     /** GitOps mode: everything the collected objects wait for. */
     readonly dependencies: pulumi.Resource[] = [];
 
-    /** `opts`: parent and provider of every created resource. */
-    constructor(readonly owner: AppLayerOwner, private readonly opts: pulumi.CustomResourceOptions) {}
+    /**
+     * `opts`: parent and provider of every created resource. `namespace`: the namespace the objects
+     * live in, by plain name, and its resource: an object placed in it waits for it (as it would
+     * through an output of the resource), without an Output in every object's inputs to resolve.
+     */
+    constructor(readonly owner: AppLayerOwner, private readonly opts: pulumi.CustomResourceOptions,
+        private readonly namespace?: { name: string; resource: pulumi.Resource }) {}
 
     /** Create the object (Pulumi mode, returning the resource) or collect it (GitOps mode, undefined). */
     add(name: string, object: pulumi.Input<Record<string, any>> & { apiVersion: string; kind: string }, o: AppObjectOptions = {}): pulumi.CustomResource | undefined {
+        const ns = this.namespace;
+        const inNamespace = ns !== undefined && (object as { metadata?: { namespace?: unknown } }).metadata?.namespace === ns.name;
+        const dependsOn = inNamespace && !(o.dependsOn ?? []).includes(ns.resource) ? [ns.resource, ...(o.dependsOn ?? [])] : o.dependsOn ?? [];
         if (this.owner === "argocd") {
             this.collected.push({ name, object });
-            for (const d of o.dependsOn ?? []) if (!this.dependencies.includes(d)) this.dependencies.push(d);
+            for (const d of dependsOn) if (!this.dependencies.includes(d)) this.dependencies.push(d);
             return undefined;
         }
         const opts: pulumi.CustomResourceOptions = {
             ...this.opts,
-            ...(o.dependsOn && o.dependsOn.length > 0 ? { dependsOn: o.dependsOn } : {}),
+            ...(dependsOn.length > 0 ? { dependsOn } : {}),
             ...(o.ignoreChanges ? { ignoreChanges: o.ignoreChanges } : {}),
         };
         const Ctor = TYPED[`${object.apiVersion}/${object.kind}`];

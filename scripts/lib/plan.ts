@@ -10,6 +10,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
@@ -97,7 +98,7 @@ function aliasUrns(req: any): string[] {
     });
 }
 
-/** Records every registration, then lets the SDK's MockMonitor answer it. */
+/** Records every registration and answers it as the SDK's MockMonitor would. */
 class RecordingMonitor extends MockMonitor {
     readonly records: PlanResource[] = [];
     /** Registered outputs of components, by URN. */
@@ -110,11 +111,19 @@ class RecordingMonitor extends MockMonitor {
         (this as unknown as { newUrn: typeof fullUrn }).newUrn = fullUrn;
     }
 
+    /**
+     * Records the registration and answers it as the SDK's MockMonitor does with `mocks.newResource`
+     * (no id; state = the inputs), but without its round trip (deserialise the inputs, serialise them
+     * again, rebuild the protobuf Struct): the request's own Struct already is that state. One decode
+     * per registration instead of three; the SDK decodes the answer as it would the engine's.
+     */
     async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         const parent: string = req.getParent();
         const urn = fullUrn(parent, req.getType(), req.getName());
         const provider: string = req.getProvider();
         const aliases = aliasUrns(req);
+        const object = req.getObject();
+        const state = object?.toJavaScript() ?? {};
         this.records.push({
             urn,
             type: req.getType(),
@@ -123,14 +132,20 @@ class RecordingMonitor extends MockMonitor {
             custom: req.getCustom(),
             provider: provider ? provider.split("::").slice(0, -1).join("::") : null,
             dependencies: req.getDependenciesList(),
-            inputs: renderValue(req.getObject()?.toJavaScript() ?? {}),
+            inputs: renderValue(state),
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             ignoreChanges: req.getIgnorechangesList(),
             ...(aliases.length > 0 ? { aliases } : {}),
         });
         this.onResource?.(this.records[this.records.length - 1]);
-        return super.registerResource(req, callback);
+        // What MockMonitor keeps for reads of registered resources (`get`, `exists`).
+        (this as unknown as { resources: Map<string, unknown> }).resources.set(urn, { urn, id: null, state });
+        const response = new resproto.RegisterResourceResponse();
+        response.setUrn(urn);
+        response.setId("");
+        if (object) response.setObject(object);
+        callback(null, response);
     }
 
     async registerResourceOutputs(req: any, callback: (err: any, resp: any) => void): Promise<void> {
@@ -219,13 +234,25 @@ export interface PlanOptions {
 }
 
 /**
- * The SDK captures a stack trace for every resource and every pending promise (source positions and
- * leak reports, which plan.json does not record); short traces save about 15 % of a plan and more
- * per added service. The plan CLI and the benchmark both call this, so `npm run bench` measures what
- * `npm run plan` runs. KUBECHAT_STACK_TRACES=full keeps them whole (debugging a plan failure).
+ * How a plan formats stack traces. The SDK reads the `stack` of a message-less `new Error()` for every
+ * resource (its source position, from the whole stack) and several per resource for its promise-leak
+ * report — neither of which plan.json records — and formatting those frames was a large share of the
+ * time each added service costs. Such errors get no frames; every other error keeps its message and
+ * two frames.
+ */
+export function planStackTrace(err: Error, frames: NodeJS.CallSite[]): string {
+    return err.message === "" ? err.name : [String(err), ...frames.slice(0, Error.stackTraceLimit).map((f) => `    at ${f}`)].join("\n");
+}
+
+/**
+ * Short stack traces for plans (see `planStackTrace`): about a third of the time per added service.
+ * The plan CLI and the benchmark both call this, so `npm run bench` measures what `npm run plan` runs.
+ * KUBECHAT_STACK_TRACES=full keeps them whole (debugging a plan failure).
  */
 export function shortStackTraces(env: NodeJS.ProcessEnv = process.env): void {
-    if (env.KUBECHAT_STACK_TRACES !== "full") Error.stackTraceLimit = 2;
+    if (env.KUBECHAT_STACK_TRACES === "full") return;
+    Error.stackTraceLimit = 2;
+    Error.prepareStackTrace = planStackTrace;
 }
 
 /** Run the program under mocks and return every registration. Throws ConfigError / UsageError for bad input. */
