@@ -138,6 +138,7 @@ export function systemEgressArgs(c: StackConfig): Omit<SystemEgressInput, "apiSe
         logging: plan.elasticsearch ? { elasticsearch: es, snapshotStore: snapshotsAuditTrail(c) && es.inCluster ? store() : undefined } : undefined,
         tracing: plan.traces ? { elasticsearch: plan.tracesInEs ? es : undefined } : undefined,
         velero: c.backup.enabled ? { store: store() } : undefined,
+        eksAddons: c.cluster.kind === "eks",
     };
 }
 

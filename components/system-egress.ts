@@ -12,8 +12,10 @@
  * soft-multi-tenancy policies (operator -> Elasticsearch 9200; Elasticsearch <-> Elasticsearch 9300;
  * Kibana -> Elasticsearch 9200), velero 12.0.0 (metrics 8085), istiod 1.28.0 (monitoring 15014).
  *
- * Pure: `systemEgressPolicies` plans, `SystemEgress` creates. kube-system is not touched: it belongs to
- * the cluster (CoreDNS forwards to upstream resolvers, cloud add-ons call cloud APIs).
+ * Pure: `systemEgressPolicies` plans, `SystemEgress` creates. kube-system gets no default-deny: it
+ * belongs to the cluster (CoreDNS forwards to upstream resolvers, cloud add-ons call cloud APIs); only
+ * the add-ons this program installs there on EKS (metrics-server, cluster-autoscaler) are confined, by
+ * policies that select their pods alone.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -64,6 +66,10 @@ export const SYSTEM_POD_LABELS = {
     /** The es-setup Job and the es-maintenance CronJob (components/observability/logging.ts). */
     esSetup: { "app.kubernetes.io/name": "es-setup" },
     jaeger: { "app.kubernetes.io/name": "jaeger" },
+    /** metrics-server chart 3.13.0. */
+    metricsServer: { "app.kubernetes.io/name": "metrics-server" },
+    /** cluster-autoscaler chart 9.52.1 (aws cloud provider). */
+    clusterAutoscaler: { "app.kubernetes.io/name": "aws-cluster-autoscaler" },
 } as const;
 
 /** Addresses no external receiver may be: private networks (the cluster, the site) and link-local (instance metadata). */
@@ -111,6 +117,8 @@ export interface SystemEgressInput {
     tracing?: { elasticsearch?: ElasticsearchEgress };
     /** Velero's object store egress (`backupStoreEgress`). */
     velero?: { store: EgressRule };
+    /** The EKS add-ons installed in kube-system (metrics-server, cluster-autoscaler). */
+    eksAddons?: boolean;
 }
 
 /** The policies of one namespace. */
@@ -231,6 +239,18 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
             policies: [
                 ...baseline(ns, i.apiServerCidrs, undefined),
                 ...(es ? [{ name: "jaeger", spec: egressOnly(selector(SYSTEM_POD_LABELS.jaeger), [toElasticsearch(es, ns.logging)]) }] : []),
+            ],
+        });
+    }
+    if (i.eksAddons) {
+        const dnsAndApi = [dnsEgress(ns.kubeSystem), apiServerEgress(i.apiServerCidrs)];
+        out.push({
+            namespace: ns.kubeSystem,
+            policies: [
+                // Every kubelet, at the address and port the node reports (--kubelet-use-node-status-port).
+                { name: "metrics-server", spec: egressOnly(selector(SYSTEM_POD_LABELS.metricsServer), [...dnsAndApi, { to: i.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(SYSTEM_PORTS.kubelet) }]) },
+                // The Auto Scaling, EC2, EKS and STS APIs: HTTPS to AWS, which has no fixed addresses (STS may be a VPC endpoint).
+                { name: "cluster-autoscaler", spec: egressOnly(selector(SYSTEM_POD_LABELS.clusterAutoscaler), [...dnsAndApi, { ports: tcp(443) }]) },
             ],
         });
     }

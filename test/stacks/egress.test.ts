@@ -16,6 +16,7 @@ const EXEMPT_POLICIES: { clusterKind: "eks" | "onprem" | "any"; namespace: strin
     { clusterKind: "eks", namespace: "kubechat-data", name: "postgres-logical-backup", reason: "pg_dump uploads to AWS S3, which has no fixed addresses: HTTPS (443) only; IRSA limits it to the backup bucket" },
     { clusterKind: "eks", namespace: "velero", name: "velero-object-store", reason: "Velero calls AWS S3, EC2 (EBS snapshots) and STS, which have no fixed addresses: HTTPS (443) only; IRSA limits it to the backup bucket and snapshots" },
     { clusterKind: "eks", namespace: "logging", name: "elasticsearch-snapshots", reason: "the snapshot repository is AWS S3 (and STS for IRSA), which has no fixed addresses: HTTPS (443) only; IRSA limits it to the snapshot bucket" },
+    { clusterKind: "eks", namespace: "kube-system", name: "cluster-autoscaler", reason: "the Auto Scaling, EC2, EKS and STS APIs have no fixed addresses: HTTPS (443) only; IRSA limits it to the cluster's node groups" },
     {
         clusterKind: "any", namespace: "monitoring", name: "alertmanager-receivers",
         reason: "only when a webhook, Slack or PagerDuty receiver is enabled and kubechat:observability.alerting.egressCidrs is empty: their URLs live in Secrets and the SaaS endpoints have no fixed addresses; Alertmanager pods only, HTTPS (443) only, private and link-local ranges excluded",
@@ -27,11 +28,6 @@ const EXEMPT_POLICIES: { clusterKind: "eks" | "onprem" | "any"; namespace: strin
  * in any namespace, kube-system included — must be selected by an Egress NetworkPolicy.
  */
 const UNCONFINED_WORKLOADS: { namespace: string; name: string; reason: string }[] = [
-    {
-        namespace: "kube-system", name: "cluster-autoscaler",
-        reason: "EKS, cluster-owned namespace (a default-deny there would also cut CoreDNS from its upstream resolvers and the EKS add-ons from AWS): it calls the Auto Scaling and EC2 APIs, which have no fixed addresses",
-    },
-    { namespace: "kube-system", name: "metrics-server", reason: "EKS, cluster-owned namespace (see cluster-autoscaler): it reaches every kubelet and the API server" },
     { namespace: "monitoring", name: "kube-prometheus-stack-prometheus-node-exporter", reason: "host network: NetworkPolicies do not apply to host-network pods; it only listens (9100) and reads the host's /proc and /sys" },
 ];
 
@@ -216,7 +212,9 @@ describe("egress is closed: no NetworkPolicy allows egress to 0.0.0.0/0 (except 
             const listed = new Set(UNCONFINED_WORKLOADS.map((w) => `${w.namespace}/${w.name}`));
             assert.deepStrictEqual(unconfined.filter((u) => !listed.has(u)), [], "pods whose egress no NetworkPolicy confines");
             for (const u of unconfined) seenUnconfined.add(u);
-            // Every namespace but the cluster's own starts from default-deny egress.
+            // Every namespace but the cluster's own starts from default-deny egress (kube-system: a default-deny there
+            // would cut CoreDNS from its upstream resolvers and the cloud's add-ons from their APIs; the add-ons
+            // this program installs there are confined by policies of their own).
             const denied = new Set(nps.filter((p) => JSON.stringify(p.spec.podSelector) === "{}" && !p.spec.egress && (p.spec.policyTypes ?? []).includes("Egress")).map((p) => p.namespace));
             const namespaces = [...new Set(pods.map((p) => p.namespace))].filter((n) => n !== "kube-system").sort();
             assert.deepStrictEqual(namespaces.filter((n) => !denied.has(n)), [], "namespaces without default-deny egress");
@@ -330,6 +328,15 @@ describe("system namespaces: default-deny egress, then each component's flows (c
             for (const name of ["fluent-bit", "fluentd", "kubechat-kb"]) assert.deepStrictEqual(openRules({ egress: rules("logging", name) }), [], name);
         });
     }
+
+    it("EKS: the add-ons installed in kube-system are confined by their own policies; kube-system gets no default-deny", async () => {
+        const { plan, nps, rules, api } = await setup("prod");
+        const ms = rules("kube-system", "metrics-server");
+        assert.ok(DNS(ms) && allowsCidrs(ms, api, 443) && allowsCidrs(ms, [plan.config.eks.vpcCidr], 10250), "metrics-server: DNS, API server, kubelets");
+        assert.deepStrictEqual(openRules({ egress: ms }), []);
+        assert.deepStrictEqual(openRules({ egress: rules("kube-system", "cluster-autoscaler") }), [{ ports: [{ protocol: "TCP", port: 443 }] }]);
+        assert.ok(nps.filter((p) => p.namespace === "kube-system").every((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length > 0), "pod-scoped only");
+    });
 
     it("on-prem: Velero and the Elasticsearch snapshots reach the object store at its endpoint only", async () => {
         const { pods, rules } = await setup("staging");
