@@ -10,6 +10,7 @@ import { Rendering, summarize, writePlanOutputs } from "./outputs";
 import { findChartSource } from "./charts";
 import { EarlyRenders, renderPlan } from "./render";
 import { checkRendered } from "./chart-checks";
+import { preloadSchemas } from "./schema";
 
 export { Io, consoleIo } from "./io";
 import { Io } from "./io";
@@ -66,7 +67,9 @@ function parseArgs(argv: string[]): Args | "help" {
 export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, charts?: string): Promise<Rendering> {
     const source = findChartSource(ROOT, { charts, chartRepository: plan.config.chartRepository });
     if (!source.dir) return { source };
-    const render = await renderPlan(plan, ROOT, source.dir);
+    // While Helm renders, the schemas of what is already there load (the main thread is idle then).
+    preloadSchemas(plan.resources.map((r) => r.inputs));
+    const render = await renderPlan(plan, ROOT, source.dir, (r) => preloadSchemas(r.objects.map((o) => o.object)));
     return { source, render, checks: await checkRendered(plan, render, ROOT) };
 }
 

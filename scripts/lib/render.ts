@@ -409,14 +409,16 @@ export function startRender(spec: ReleaseSpec, opts: RenderOptions): Promise<Ren
 }
 
 /** Render the given releases, one Helm process per core, the costliest first. */
-export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions): Promise<RenderedRelease[]> {
+export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions, onRendered?: (r: RenderedRelease) => void): Promise<RenderedRelease[]> {
     // Ask for the costliest first: with free slots, the order of asking is the order of starting.
     const order = specs.map((s, i) => ({ i, c: renderCost(s, opts.chartDir) })).sort((a, b) => b.c - a.c);
     const started = new Map(order.map(({ i }) => [i, startRender(specs[i], opts)]));
     return Promise.all(specs.map(async (s, i) => {
         const r = await started.get(i)!;
         // The same render under this plan's release resource.
-        return { ...r, release: s, problems: [...r.problems] };
+        const mine = { ...r, release: s, problems: [...r.problems] };
+        onRendered?.(mine);
+        return mine;
     }));
 }
 
@@ -470,12 +472,12 @@ export class EarlyRenders {
     }
 }
 
-/** Render every release of a plan from a chart directory. */
-export async function renderPlan(plan: Plan, root: string, chartDir: string): Promise<RenderResult> {
+/** Render every release of a plan from a chart directory; `onRendered` sees each release as it is done. */
+export async function renderPlan(plan: Plan, root: string, chartDir: string, onRendered?: (r: RenderedRelease) => void): Promise<RenderResult> {
     const specs = releaseSpecs(plan);
     const kubeVersion = kubeVersionOf(plan.config);
     const apiVersions = platformApiVersions(plan, specs.map((s) => archivePath(chartDir, s.chart, s.version)), root);
-    const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions });
+    const releases = await renderReleases(specs, { root, chartDir, kubeVersion, apiVersions }, onRendered);
     // The API versions were read from the archives before rendering; what Helm rendered must agree.
     const passed = new Set(apiVersions);
     for (const r of releases) {

@@ -23,28 +23,39 @@ export interface SchemaResult {
     errors: string[];
 }
 
-const cache = new Map<string, { model: any; pkg: string } | null>();
+type Found = { model: any; pkg: string } | null;
+/** Models by `apiVersion/Kind`, loading or loaded (each ESM module chain is imported once). */
+const cache = new Map<string, Promise<Found>>();
 
 // The model packages are ESM-only; this keeps a real dynamic import() under CommonJS output.
 const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
 
-async function modelFor(apiVersion: string, kind: string): Promise<{ model: any; pkg: string } | null> {
+function modelFor(apiVersion: string, kind: string): Promise<Found> {
     const key = `${apiVersion}/${kind}`;
-    if (cache.has(key)) return cache.get(key)!;
-    let found: { model: any; pkg: string } | null = null;
-    for (const pkg of PACKAGES) {
-        try {
-            const model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
-            if (model) {
-                found = { model, pkg };
-                break;
+    let p = cache.get(key);
+    if (!p) {
+        p = (async () => {
+            for (const pkg of PACKAGES) {
+                try {
+                    const model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
+                    if (model) return { model, pkg };
+                } catch {
+                    // Not in this package.
+                }
             }
-        } catch {
-            // Not in this package.
-        }
+            return null;
+        })();
+        cache.set(key, p);
     }
-    cache.set(key, found);
-    return found;
+    return p;
+}
+
+/**
+ * Start loading the schemas of these objects' kinds without waiting: loading them is most of a first
+ * validation's time, and the plan does it while Helm still renders other charts.
+ */
+export function preloadSchemas(objects: any[]): void {
+    for (const o of objects) if (typeof o?.apiVersion === "string" && typeof o?.kind === "string") modelFor(o.apiVersion, o.kind).catch(() => undefined);
 }
 
 /** Where the built-in kinds' declarations are (the package's own directory). */
