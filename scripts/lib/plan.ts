@@ -66,16 +66,30 @@ export class UsageError extends Error {
     }
 }
 
+/**
+ * A secret for humans: every value "[secret]". A map keeps its keys (names, not values — a Secret's
+ * `data`/`stringData`, which the Kubernetes SDK marks secret as a whole, stays a map of its keys, so the
+ * object keeps the shape the API server and the schemas expect); anything else is "[secret]" itself.
+ */
+function maskSecret(v: any): any {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return SECRET;
+    const sig = v[rpc.specialSigKey];
+    if (sig === rpc.specialSecretSig) return maskSecret(v.value);
+    if (sig === rpc.specialOutputValueSig) return "value" in v ? maskSecret(v.value) : SECRET;
+    if (sig !== undefined) return SECRET;
+    return Object.fromEntries(Object.keys(v).map((k) => [k, maskSecret(v[k])]));
+}
+
 /** Render a serialized Pulumi value for humans: unknowns, secrets and resource references made plain. */
 export function renderValue(v: any): any {
     if (v === rpc.unknownValue) return UNKNOWN;
     if (Array.isArray(v)) return v.map(renderValue);
     if (v !== null && typeof v === "object") {
         const sig = v[rpc.specialSigKey];
-        if (sig === rpc.specialSecretSig) return SECRET;
+        if (sig === rpc.specialSecretSig) return maskSecret(v.value);
         if (sig === rpc.specialResourceSig) return v.urn ?? UNKNOWN;
         if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) return "[asset]";
-        if (sig === rpc.specialOutputValueSig) return "value" in v ? (v.secret ? SECRET : renderValue(v.value)) : UNKNOWN;
+        if (sig === rpc.specialOutputValueSig) return "value" in v ? (v.secret ? maskSecret(v.value) : renderValue(v.value)) : UNKNOWN;
         const out: Record<string, any> = {};
         for (const [k, val] of Object.entries(v)) out[k] = renderValue(val);
         return out;

@@ -9,7 +9,6 @@
  */
 import * as path from "path";
 import { validateStructural } from "./crd-schema";
-import { SECRET } from "./plan";
 import { unknownFields } from "./builtin-fields";
 
 const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
@@ -78,18 +77,6 @@ export interface ValidateOptions {
     crds?: any[];
 }
 
-/**
- * A Secret as the plan shows it, made checkable: the Kubernetes SDK marks a Secret's whole `data` and
- * `stringData` secret, so the plan holds "[secret]" where the API server gets a map; its keys are not
- * known to the plan, so the map is checked as an empty one.
- */
-export function secretPlaceholdersAsMaps(o: any): any {
-    if (o?.apiVersion !== "v1" || o?.kind !== "Secret") return o;
-    const out = { ...o };
-    for (const k of ["data", "stringData"]) if (out[k] === SECRET) out[k] = {};
-    return out;
-}
-
 /** Count an object as validated, or record its first five problems. */
 function record(res: SchemaResult, o: any, msgs: string[]): void {
     if (msgs.length === 0) res.validated++;
@@ -100,8 +87,7 @@ export async function validateObjects(objects: any[], opts: ValidateOptions = {}
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
     const byCrd = crdSchemas(opts.crds ?? []);
-    for (const planned of objects) {
-        const o = secretPlaceholdersAsMaps(planned);
+    for (const o of objects) {
         const crdSchema = byCrd.get(`${o.apiVersion}/${o.kind}`);
         if (crdSchema) {
             record(res, o, [...new Set(validateStructural(crdSchema, o))]);

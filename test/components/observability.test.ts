@@ -213,7 +213,7 @@ describe("Observability (component)", () => {
         assert.match(fd.fileConfigs["01_sources.conf"], /<transport tls>/);
         assert.match(fb.config.outputs, /tls On/);
         const key = byName(staging, "Secret", "fluent-forward-shared-key");
-        assert.strictEqual(key.inputs.stringData, "[secret]");
+        assert.deepStrictEqual(key.inputs.stringData, { sharedKey: "[secret]" });
         assert.deepStrictEqual(key.ignoreChanges, ["stringData.sharedKey"]);
         for (const chart of ["fluentd", "fluent-bit"]) assert.ok(release(staging, chart).dependencies.includes(key.urn), chart);
         const job = object(staging, "Job", "es-setup");
@@ -233,13 +233,15 @@ describe("Observability (component)", () => {
                 fileRealm: [{ secretName: "kubechat-es-log-writer" }, { secretName: "kubechat-es-jaeger" }],
             });
             // The SDK marks all Secret data secret, roles included (their content: test/unit/elasticsearch-auth.test.ts).
+            assert.deepStrictEqual(byName(plan, "Secret", "kubechat-es-roles").inputs.stringData, { "roles.yml": "[secret]" });
             assert.ok(es.dependencies.includes(byName(plan, "Secret", "kubechat-es-roles").urn));
             for (const [secret, ns] of [["kubechat-es-log-writer", "logging"], ["kubechat-es-jaeger", "logging"], ["jaeger-elasticsearch", "tracing"]]) {
                 const r = byName(plan, "Secret", secret);
                 assert.strictEqual(r.inputs.type, "kubernetes.io/basic-auth", secret);
                 assert.strictEqual(r.inputs.metadata.namespace, ns, secret);
                 // Generated, secret in the plan and state, and never regenerated.
-                assert.strictEqual(r.inputs.stringData, "[secret]", secret);
+                assert.deepStrictEqual(Object.keys(r.inputs.stringData), ns === "logging" ? ["password", "roles", "username"] : ["password", "username"], secret);
+                assert.ok(Object.values(r.inputs.stringData).every((v) => v === "[secret]"), secret);
                 assert.deepStrictEqual(r.ignoreChanges, ["stringData.password"], secret);
                 if (ns === "logging") assert.ok(es.dependencies.includes(r.urn), `Elasticsearch waits for ${secret}`);
             }

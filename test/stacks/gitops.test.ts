@@ -155,6 +155,6 @@ describe("GitOps mode (staging with gitops.enabled)", () => {
         // No Secret value reaches Argo CD's namespace; the only Secret values anywhere are ones the
         // program generates (observability credentials), secret in the plan.
         assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && o.metadata?.namespace === "argocd" && (o.data || o.stringData)));
-        assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && [o.data, o.stringData].some((d) => d !== undefined && d !== "[secret]")));
+        assert.ok(!k8sObjects(plan).some((o) => o.kind === "Secret" && [o.data, o.stringData].some((d) => d !== undefined && Object.values(d).some((v) => v !== "[secret]"))));
     });
 });
