@@ -61,7 +61,8 @@ describe("VeleroBackup (component)", () => {
             const p = await planWithSecrets();
             const s = object(p, "Secret", "velero-object-store");
             assert.strictEqual(s.metadata.namespace, "velero");
-            assert.strictEqual(s.stringData, "[secret]");
+            // Secret: the plan shows the key (Velero's `cloud` file), never its value.
+            assert.deepStrictEqual(s.stringData, { cloud: "[secret]" });
             assert.deepStrictEqual(release(p, "velero").inputs.values.credentials, { useSecret: true, existingSecret: "velero-object-store" });
         });
         it("the literal keys appear nowhere in the plan", async () => {
