@@ -58,9 +58,20 @@ export function writeManifests(dir: string, objects: { name: string; object: any
     return objects.length;
 }
 
+/** Resources by URN, built once per resource list (the summary and the graph ask for every resource). */
+const urnIndexes = new WeakMap<PlanResource[], Map<string, PlanResource>>();
+function byUrnOf(plan: Plan): Map<string, PlanResource> {
+    let m = urnIndexes.get(plan.resources);
+    if (!m) {
+        m = new Map(plan.resources.map((x) => [x.urn, x]));
+        urnIndexes.set(plan.resources, m);
+    }
+    return m;
+}
+
 /** The component a resource belongs to: its ancestor directly below the root component. */
 export function componentOf(plan: Plan, r: PlanResource): string {
-    const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
+    const byUrn = byUrnOf(plan);
     let cur: PlanResource | undefined = r;
     let child: PlanResource = r;
     while (cur && cur.parent) {
@@ -72,13 +83,16 @@ export function componentOf(plan: Plan, r: PlanResource): string {
 
 /** A Mermaid flowchart: one node per component (type and name), one edge per component dependency. */
 export function mermaidGraph(plan: Plan): string {
-    const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
+    const byUrn = byUrnOf(plan);
     const group = new Map<string, string>();
     for (const r of plan.resources) group.set(r.urn, componentOf(plan, r));
+    // The first component resource of each name (what labels its node).
+    const components = new Map<string, PlanResource>();
+    for (const x of plan.resources) if (!x.custom && !components.has(x.name)) components.set(x.name, x);
     const nodes = new Map<string, string>();
     for (const r of plan.resources) {
         const g = group.get(r.urn)!;
-        const top = plan.resources.find((x) => x.name === g && !x.custom);
+        const top = components.get(g);
         if (r.parent === null) continue;
         nodes.set(g, top ? `${g}<br/><small>${top.type.split(":").pop()}</small>` : g);
     }
