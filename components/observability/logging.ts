@@ -87,17 +87,15 @@ export class Logging extends pulumi.ComponentResource {
             // Roles and users first: ECK reads them when it builds the nodes' file realm.
             const jaeger = args.jaeger;
             const users = [LOG_WRITER, ...(jaeger ? [JAEGER_USER] : [])];
-            const auth: pulumi.Resource[] = [
-                new k8s.core.v1.Secret(`${name}-es-roles`,
-                    esRolesSecret(ns.name, Object.values(LOG_INDEX_PREFIX).map((p) => `${p}-*`)) as k8s.core.v1.SecretArgs, child),
-                new k8s.core.v1.Secret(`${name}-es-log-writer`,
-                    basicAuthSecret(LOG_WRITER, LOG_WRITER.secret, ns.name, newPassword(), true, "logging") as k8s.core.v1.SecretArgs,
-                    { ...child, ...KEEP_PASSWORD }),
-                ...(jaeger ? [new k8s.core.v1.Secret(`${name}-es-jaeger`,
-                    basicAuthSecret(JAEGER_USER, JAEGER_USER.secret, ns.name, jaeger.password, true, "logging") as k8s.core.v1.SecretArgs,
-                    { ...child, ...KEEP_PASSWORD })] : []),
-            ];
-            writerReady.push(auth[1]);
+            const roles = new k8s.core.v1.Secret(`${name}-es-roles`,
+                esRolesSecret(ns.name, Object.values(LOG_INDEX_PREFIX).map((p) => `${p}-*`)) as k8s.core.v1.SecretArgs, child);
+            const writer = new k8s.core.v1.Secret(`${name}-es-log-writer`,
+                basicAuthSecret(LOG_WRITER, LOG_WRITER.secret, ns.name, newPassword(), true, "logging") as k8s.core.v1.SecretArgs,
+                { ...child, ...KEEP_PASSWORD });
+            const auth: pulumi.Resource[] = [roles, writer, ...(jaeger ? [new k8s.core.v1.Secret(`${name}-es-jaeger`,
+                basicAuthSecret(JAEGER_USER, JAEGER_USER.secret, ns.name, jaeger.password, true, "logging") as k8s.core.v1.SecretArgs,
+                { ...child, ...KEEP_PASSWORD })] : [])];
+            writerReady.push(writer);
             const operator = chartAddon(`${name}-eck-operator`, {
                 release: RELEASES.eckOperator,
                 namespace: ns,

@@ -277,6 +277,11 @@ describe("Observability (component)", () => {
         const svc = object(prod, "Service", "jaeger-collector");
         assert.strictEqual(svc.metadata.namespace, "tracing");
         assert.deepStrictEqual(svc.spec.ports.map((p: any) => p.port), [4317, 4318]);
+        // es-setup may write the public CA into tracing and touch no other Secret there (no credentials).
+        assert.deepStrictEqual(object(prod, "Role", "es-setup-jaeger-credentials").rules, [
+            { apiGroups: [""], resources: ["secrets"], verbs: ["create"] },
+            { apiGroups: [""], resources: ["secrets"], resourceNames: ["jaeger-elasticsearch-ca"], verbs: ["get", "update"] },
+        ]);
         const binding = object(prod, "RoleBinding", "es-setup-jaeger-credentials");
         assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "es-setup", namespace: "logging" }]);
     });
