@@ -239,7 +239,7 @@ export function jsonSafe(v: unknown): boolean {
 /**
  * A large document parsed, from memory, from the disk cache (JSON of an earlier parse of the same
  * text, named by the text's SHA-256: reading JSON is several times faster than parsing YAML), or
- * parsed now and kept in both. Undefined when it is not valid YAML (the caller handles that).
+ * parsed now and kept in both. Throws as js-yaml does on a document it rejects (the caller handles that).
  */
 function parseKept(doc: string): unknown {
     const hit = parsedDocs.get(doc);
@@ -335,7 +335,7 @@ export function templateArgs(spec: ReleaseSpec, archive: string, valuesFile: str
  */
 const helmSlots = { free: Math.max(1, os.cpus().length), waiting: [] as { cost: number; go: () => void }[] };
 
-/** Helm processes started and the most that ran at once (tests and the benchmark read these). */
+/** Helm processes started and the most that ran at once (the tests read these). */
 export const helmStats = { started: 0, running: 0, maxRunning: 0 };
 
 async function withHelmSlot<T>(cost: number, fn: () => Promise<T>): Promise<T> {
