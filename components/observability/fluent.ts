@@ -16,6 +16,10 @@ const FORWARD_KEY_ENV = "FORWARD_SHARED_KEY";
 function forwardKeyEnv(): k8s.types.input.core.v1.EnvVar {
     return { name: FORWARD_KEY_ENV, valueFrom: { secretKeyRef: { name: FORWARD_KEY_SECRET, key: "sharedKey" } } };
 }
+/** Secret in `logging` with the forward link's private CA (`ca.crt`, `ca.key`; forward-ca.ts): Fluentd signs with it, Fluent Bit trusts it. */
+export const FORWARD_CA_SECRET = "fluent-forward-ca";
+/** Where both ends mount it (Fluent Bit: `ca.crt` only). */
+const FORWARD_CA_DIR = "/forward-ca";
 /** Kubernetes audit log on control-plane nodes (kubeadm `--audit-log-path` convention). */
 export const AUDIT_LOG_PATH = "/var/log/kubernetes/audit/*.log";
 
@@ -73,7 +77,7 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         "    Match kube.*",
         `    Rule $kubernetes['namespace_name'] ^(${appNamespaces.map(rx).join("|")})$ app.$TAG false`,
     ].join("\n");
-    // TLS and the forward protocol's shared-key handshake (see fluentdConfig for what is verified).
+    // TLS verified against the forward CA, and the forward protocol's shared-key handshake (see fluentdConfig).
     const outputs = [
         "[OUTPUT]",
         "    Name forward",
@@ -82,7 +86,8 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         `    Port ${FLUENTD_FORWARD_PORT}`,
         "    Retry_Limit no_limits",
         "    tls On",
-        "    tls.verify Off",
+        "    tls.verify On",
+        `    tls.ca_file ${FORWARD_CA_DIR}/ca.crt`,
         `    Self_Hostname ${RELEASES.fluentBit}`,
         `    Shared_Key \${${FORWARD_KEY_ENV}}`,
     ].join("\n");
@@ -92,6 +97,8 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
         resources: resources("50m", "64Mi", "500m", "256Mi"),
         env: [forwardKeyEnv()],
+        extraVolumes: [{ name: "forward-ca", secret: { secretName: FORWARD_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }],
+        extraVolumeMounts: [{ name: "forward-ca", mountPath: FORWARD_CA_DIR, readOnly: true }],
         // Control-plane nodes hold the audit log.
         tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
         config: { service, inputs, filters, outputs },
@@ -104,15 +111,14 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
  *
  * Forward input: TLS and the shared key. What each part gives (read in Fluentd's server plugin helper
  * and cert_option.rb, and Fluent Bit's forward output):
- * - `<transport tls>` with `insecure true`: Fluentd generates a self-signed RSA certificate in memory at
- *   each start (`cert_option_generate_server_pair_self_signed`), so no key material is stored or
- *   mirrored; traffic is encrypted. Fluent Bit cannot verify such a certificate (`tls.verify Off`): the
- *   certificate authenticates nothing.
+ * - `<transport tls>` with `ca_cert_path`/`ca_private_key_path`: at each start Fluentd signs a fresh
+ *   RSA server certificate with the forward CA (`cert_option_generate_server_pair_by_ca`); Fluent Bit
+ *   verifies the chain against the CA certificate (`tls.verify On`, `tls.ca_file`), so it talks only
+ *   to a holder of the CA key. The host name is not checked (the generated certificate names
+ *   `generate_cert_common_name` only; Fluent Bit checks the host name only with
+ *   `tls.verify_hostname`, src/tls/openssl.c `tls_net_handshake`, which is not set).
  * - `<security> shared_key`: the forward protocol's handshake, in which each side proves knowledge of
- *   the key (SHA-512 digests over per-connection nonces), so only holders of the Secret can send logs
- *   and a client talks only to a server that holds it. Not covered: an active attacker inside the
- *   cluster network who relays the handshake between both ends could read the stream, because the
- *   unverified TLS session is not bound to it.
+ *   the key (SHA-512 digests over per-connection nonces): only holders of that Secret can send logs.
  */
 export function fluentdConfig(es: EsTarget): { sources: string; outputs: string } {
     const sources = [
@@ -122,7 +128,8 @@ export function fluentdConfig(es: EsTarget): { sources: string; outputs: string 
         `  port ${FLUENTD_FORWARD_PORT}`,
         "  bind 0.0.0.0",
         "  <transport tls>",
-        "    insecure true",
+        `    ca_cert_path ${FORWARD_CA_DIR}/ca.crt`,
+        `    ca_private_key_path ${FORWARD_CA_DIR}/ca.key`,
         `    generate_cert_common_name ${RELEASES.fluentd}`,
         "  </transport>",
         "  <security>",
@@ -199,11 +206,14 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
             { name: "buffers", emptyDir: {} },
             { name: "tmp", emptyDir: {} },
             ...(es.caSecret ? [{ name: "es-ca", secret: { secretName: es.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+            // The CA key is readable by the fluent group only (fsGroup 999).
+            { name: "forward-ca", secret: { secretName: FORWARD_CA_SECRET, defaultMode: 0o440 } },
         ],
         volumeMounts: [
             { name: "buffers", mountPath: "/var/log/fluentd-buffers" },
             { name: "tmp", mountPath: "/tmp" },
             ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : []),
+            { name: "forward-ca", mountPath: FORWARD_CA_DIR, readOnly: true },
         ],
         service: { type: "ClusterIP", ports: [{ name: "forwarder", protocol: "TCP", containerPort: FLUENTD_FORWARD_PORT }] },
         fileConfigs: {

@@ -25,8 +25,9 @@ import { recommendedLabels } from "../labels";
 import { RELEASES, observabilityNamespace } from "./common";
 import { ES_NAME, LOG_INDEX_PREFIX, awaitingReady, EsSizing, EsTarget, eckOperatorValues, elasticsearch, esTarget, indexReplicas, kibana } from "./elasticsearch";
 import { ES_SETUP_SA, Retention, esSetupPodSpec } from "./elasticsearch-setup";
-import { FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
+import { FORWARD_CA_SECRET, FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
 import { addonNamespace, chartAddon } from "../release";
+import { newForwardCa } from "./forward-ca";
 import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, newPassword } from "./elasticsearch-auth";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
@@ -149,19 +150,26 @@ export class Logging extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: { sharedKey: newPassword() },
             }, { ...child, ignoreChanges: ["stringData.sharedKey"] });
+            // The forward link's CA, generated once like the passwords (its key: secret in state and here).
+            const ca = newForwardCa(`${RELEASES.fluentd}-forward-ca`);
+            const forwardCa = new k8s.core.v1.Secret(`${name}-forward-ca`, {
+                metadata: { name: FORWARD_CA_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
+                type: "Opaque",
+                stringData: { "ca.crt": ca.cert, "ca.key": pulumi.secret(ca.key) },
+            }, { ...child, ignoreChanges: ["stringData"] });
             // Fluentd mounts its user's Secret and the ECK CA: it starts once Elasticsearch is Ready.
             chartAddon(`${name}-fluentd`, {
                 release: RELEASES.fluentd,
                 namespace: ns,
                 chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
-            }, { ...child, dependsOn: [...backend, ...writerReady, forwardKey] });
+            }, { ...child, dependsOn: [...backend, ...writerReady, forwardKey, forwardCa] });
             chartAddon(`${name}-fluent-bit`, {
                 release: RELEASES.fluentBit,
                 namespace: ns,
                 chart: "fluent-bit", catalog,
                 values: fluentBitValues(catalog, args.appNamespaces, nsName),
-            }, { ...child, dependsOn: [forwardKey] });
+            }, { ...child, dependsOn: [forwardKey, forwardCa] });
         }
 
         this.registerOutputs({ namespace: this.namespace, elasticsearchUrl: this.elasticsearchUrl, kibana: `${ES_NAME}-kb-http.${nsName}.svc:5601` });

@@ -215,7 +215,13 @@ describe("Observability (component)", () => {
         const key = byName(staging, "Secret", "fluent-forward-shared-key");
         assert.deepStrictEqual(key.inputs.stringData, { sharedKey: "[secret]" });
         assert.deepStrictEqual(key.ignoreChanges, ["stringData.sharedKey"]);
-        for (const chart of ["fluentd", "fluent-bit"]) assert.ok(release(staging, chart).dependencies.includes(key.urn), chart);
+        const ca = byName(staging, "Secret", "fluent-forward-ca");
+        assert.deepStrictEqual(ca.inputs.stringData, { "ca.crt": "[secret]", "ca.key": "[secret]" });
+        assert.deepStrictEqual(ca.ignoreChanges, ["stringData"]);
+        for (const chart of ["fluentd", "fluent-bit"]) {
+            assert.ok(release(staging, chart).dependencies.includes(key.urn), chart);
+            assert.ok(release(staging, chart).dependencies.includes(ca.urn), chart);
+        }
         const job = object(staging, "Job", "es-setup");
         const c = job.spec.template.spec.containers[0];
         assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);

@@ -54,11 +54,15 @@ for (const stack of ["dev", "staging", "prod"]) {
             assert.deepStrictEqual(env(fd, "FORWARD_SHARED_KEY"), { name: "fluent-forward-shared-key", key: "sharedKey" });
             assert.ok(!JSON.stringify(fluentd).includes("kubechat-es-elastic-user"), "Fluentd never uses the elastic superuser");
             const fdConfig = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("fluentd")).map((o) => Object.values(o.data ?? {}).join("\n")).join("\n");
-            assert.match(fdConfig, /@type forward[\s\S]*<transport tls>[\s\S]*<security>[\s\S]*shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"/);
+            assert.match(fdConfig, /@type forward[\s\S]*<transport tls>\s+ca_cert_path \/forward-ca\/ca\.crt\s+ca_private_key_path \/forward-ca\/ca\.key[\s\S]*<security>[\s\S]*shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"/);
+            const mounted = (spec: any, c: any) => c.volumeMounts.filter((m: any) => m.mountPath === "/forward-ca").map((m: any) => spec.volumes.find((v: any) => v.name === m.name).secret);
+            assert.deepStrictEqual(mounted(fluentd.spec.template.spec, fd), [{ secretName: "fluent-forward-ca", defaultMode: 0o440 }]);
             const fb = find("DaemonSet", "fluent-bit").spec.template.spec.containers[0];
             assert.deepStrictEqual(env(fb, "FORWARD_SHARED_KEY"), { name: "fluent-forward-shared-key", key: "sharedKey" });
             const fbConfig = Object.values(find("ConfigMap", "fluent-bit").data).join("\n");
-            assert.match(fbConfig, /Name forward[\s\S]*tls On[\s\S]*Shared_Key \$\{FORWARD_SHARED_KEY\}/);
+            assert.match(fbConfig, /Name forward[\s\S]*tls On\s+tls\.verify On\s+tls\.ca_file \/forward-ca\/ca\.crt[\s\S]*Shared_Key \$\{FORWARD_SHARED_KEY\}/);
+            const fbSpec = find("DaemonSet", "fluent-bit").spec.template.spec;
+            assert.deepStrictEqual(mounted(fbSpec, fb), [{ secretName: "fluent-forward-ca", items: [{ key: "ca.crt", path: "ca.crt" }] }]);
             // staging and prod keep traces in the in-cluster Elasticsearch.
             const jaeger = find("Deployment", "jaeger").spec.template.spec;
             assert.deepStrictEqual(env(jaeger.containers[0], "ES_PASSWORD"), { name: "jaeger-elasticsearch", key: "password" });

@@ -219,7 +219,10 @@ describe("observability values (unit)", () => {
             assert.match(v.config.filters, /\^\(kubechat-system\|kubechat-data\)\$ app\.\$TAG false/);
             assert.match(v.config.outputs, /Name forward\n\s+Match \*\n\s+Host fluentd\.logging\.svc\n\s+Port 24224/);
             // TLS and the shared key, read from the Secret through the environment.
-            assert.match(v.config.outputs, /\n\s+tls On\n/);
+            assert.match(v.config.outputs, /\n\s+tls On\n\s+tls\.verify On\n\s+tls\.ca_file \/forward-ca\/ca\.crt\n/);
+            // Only the CA certificate is mounted into Fluent Bit, never the CA key.
+            assert.deepStrictEqual(v.extraVolumes, [{ name: "forward-ca", secret: { secretName: "fluent-forward-ca", items: [{ key: "ca.crt", path: "ca.crt" }] } }]);
+            assert.deepStrictEqual(v.extraVolumeMounts, [{ name: "forward-ca", mountPath: "/forward-ca", readOnly: true }]);
             assert.match(v.config.outputs, /\n\s+Shared_Key \$\{FORWARD_SHARED_KEY\}/);
             assert.deepStrictEqual(v.env, [{ name: "FORWARD_SHARED_KEY", valueFrom: { secretKeyRef: { name: "fluent-forward-shared-key", key: "sharedKey" } } }]);
         });
@@ -228,7 +231,8 @@ describe("observability values (unit)", () => {
             const { sources, outputs } = fluentdConfig(esTarget("", "logging"));
             assert.match(sources, /@type forward[\s\S]*port 24224/);
             // The forward input takes TLS only, and only from holders of the shared key.
-            assert.match(sources, /<transport tls>\n\s+insecure true\n[\s\S]*<\/transport>/);
+            assert.match(sources, /<transport tls>\n\s+ca_cert_path \/forward-ca\/ca\.crt\n\s+ca_private_key_path \/forward-ca\/ca\.key\n[\s\S]*<\/transport>/);
+            assert.doesNotMatch(sources, /insecure/);
             assert.match(sources, /<security>\n\s+self_hostname fluentd\n\s+shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"\n\s+<\/security>/);
             for (const cls of ["app", "audit", "system"]) assert.match(outputs, new RegExp(`logstash_prefix kubechat-${cls}\\n`));
             assert.match(outputs, /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
