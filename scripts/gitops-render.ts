@@ -9,6 +9,7 @@
  */
 import * as path from "path";
 import { UsageError, runProgram } from "./lib/plan";
+import { FileBatch } from "./lib/files";
 import { writeManifests } from "./lib/outputs";
 import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
 import { checkPlan } from "./lib/verdict";
@@ -53,7 +54,9 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
             return 1;
         }
         prepareOutDir(args.out, GITOPS_OUT);
-        const n = writeManifests(args.out, plan.gitops);
+        const files = new FileBatch();
+        const n = writeManifests(args.out, plan.gitops, files);
+        await files.write();
         io.out(`${verdict.summary}\nWrote ${n} app-layer objects of ${plan.project}/${plan.stack} to ${args.out} — review, commit and push; Argo CD syncs ${plan.config.gitops.repoURL} ${plan.config.gitops.targetRevision}:${plan.config.gitops.path}`);
         return 0;
     } catch (e) {

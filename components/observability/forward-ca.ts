@@ -12,7 +12,8 @@
  * v3, RFC 5280): a small DER writer, the TBSCertificate, and an RSA-SHA256 signature by node's crypto.
  * The unit test parses it back with node's X509Certificate and has OpenSSL verify a leaf it signs.
  */
-import { createHash, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign } from "crypto";
+import { createHash, createPublicKey, generateKeyPair, KeyObject, randomBytes, sign } from "crypto";
+import { promisify } from "util";
 
 /** DER: tag, length, content. */
 function der(tag: number, content: Buffer): Buffer {
@@ -86,9 +87,13 @@ export function selfSignedCaCertificate(commonName: string, key: KeyObject, notB
     return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
-/** A new CA: RSA 2048 key (PKCS#1 PEM, as `OpenSSL::PKey::RSA.new` reads it) and its certificate, valid 100 years. */
-export function newForwardCa(commonName: string, now = new Date()): { cert: string; key: string } {
-    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+/**
+ * A new CA: RSA 2048 key (PKCS#1 PEM, as `OpenSSL::PKey::RSA.new` reads it) and its certificate, valid
+ * 100 years. The key is generated on libuv's thread pool (about 0.3 s of CPU), so every plan and
+ * `pulumi up` goes on registering resources meanwhile instead of waiting for it.
+ */
+export async function newForwardCa(commonName: string, now = new Date()): Promise<{ cert: string; key: string }> {
+    const { privateKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
     const notBefore = new Date(now.getTime() - 3600_000);
     const notAfter = new Date(Date.UTC(now.getUTCFullYear() + 100, now.getUTCMonth(), now.getUTCDate()));
     return {

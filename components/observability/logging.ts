@@ -151,7 +151,7 @@ export class Logging extends pulumi.ComponentResource {
                 stringData: { sharedKey: newPassword() },
             }, { ...child, ignoreChanges: ["stringData.sharedKey"] });
             // The forward link's CA, generated once like the passwords (its key: secret in state and here).
-            const ca = newForwardCa(`${RELEASES.fluentd}-forward-ca`);
+            const ca = pulumi.output(newForwardCa(`${RELEASES.fluentd}-forward-ca`));
             const forwardCa = new k8s.core.v1.Secret(`${name}-forward-ca`, {
                 metadata: { name: FORWARD_CA_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
                 type: "Opaque",

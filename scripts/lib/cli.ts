@@ -114,7 +114,7 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
         const plan = await runProgram({ stack: args.stack, configFile, onResource: early?.onResource });
         const rendering = await renderStack(plan, args.charts);
         if (early && rendering.render && rendering.source.dir === early.chartDir) early.remember(rendering.render);
-        const result = writePlanOutputs(plan, out, rendering);
+        const result = await writePlanOutputs(plan, out, rendering);
         io.out(summarize(plan, result, Date.now() - started, out));
         return exitCode(result.mandatoryViolations, rendering);
     } catch (e) {

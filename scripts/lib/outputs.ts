@@ -9,6 +9,7 @@ import { RenderResult, writeRendered } from "./render";
 import { ChartCheckResult } from "./chart-checks";
 import { imageSet } from "./images";
 import { ChartSource } from "./charts";
+import { FileBatch, safeName as safe } from "./files";
 
 /** What rendering the releases produced (absent when no chart archive was found). */
 export interface Rendering {
@@ -38,7 +39,6 @@ export function isK8sObject(r: PlanResource): boolean {
     return r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && typeof r.inputs?.kind === "string";
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 /** Where an object's YAML goes below a manifest directory: `<namespace or _cluster>/<Kind>-<name>.yaml`. */
 export function manifestPath(o: any, fallbackName = "object"): string {
@@ -49,12 +49,8 @@ export function manifestPath(o: any, fallbackName = "object"): string {
  * Write Kubernetes objects one file each (in the given order). YAML 1.1 output quotes strings such as
  * Off/yes/on, which kubectl's YAML 1.1 parser would otherwise read as booleans.
  */
-export function writeManifests(dir: string, objects: { name: string; object: any }[]): number {
-    for (const { name, object } of objects) {
-        const file = path.join(dir, manifestPath(object, name));
-        fs.mkdirSync(path.dirname(file), { recursive: true });
-        fs.writeFileSync(file, YAML.stringify(object, { version: "1.1" }));
-    }
+export function writeManifests(dir: string, objects: { name: string; object: any }[], batch: FileBatch): number {
+    for (const { name, object } of objects) batch.add(path.join(dir, manifestPath(object, name)), YAML.stringify(object, { version: "1.1" }));
     return objects.length;
 }
 
@@ -124,10 +120,11 @@ export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[];
     return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
 }
 
-export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
+export async function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): Promise<PlanWriteResult> {
     prepareOutDir(outDir);
     const manifestsDir = path.join(outDir, "manifests");
     fs.mkdirSync(manifestsDir, { recursive: true });
+    const batch = new FileBatch();
 
     // airgap is written as its own file; plan.json keeps the other outputs.
     const outputs: Record<string, unknown> = { ...plan.outputs };
@@ -136,11 +133,14 @@ export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Renderi
     fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
     fs.writeFileSync(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
 
-    const manifests = writeManifests(manifestsDir, plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })));
+    const manifests = writeManifests(manifestsDir, plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })), batch);
     // GitOps mode: the app layer Argo CD syncs, exactly as `gitops:render` writes it.
-    if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops);
+    if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops, batch);
+    const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered"), batch) : 0;
+    // The files go to disk while the policies check the plan.
+    const written = batch.write();
     const verdict = checkPlan(plan);
-    const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered")) : 0;
+    await written;
     return {
         rendering,
         renderedObjects,

@@ -18,6 +18,7 @@ import { Plan, PlanResource } from "./plan";
 import { archivePath } from "./charts";
 import { runHelm } from "./helm";
 import { ROOT } from "./root";
+import { FileBatch, safeName as safe } from "./files";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
@@ -493,14 +494,12 @@ export async function renderPlan(plan: Plan, root: string, chartDir: string, onR
     return { releases, kubeVersion, apiVersions };
 }
 
-const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, "_");
 
 /** Write `<dir>/<release>/<Kind>-<name>.yaml` for every rendered object (namespace added on a clash). */
-export function writeRendered(result: RenderResult, dir: string): number {
+export function writeRendered(result: RenderResult, dir: string, batch: FileBatch): number {
     let n = 0;
     for (const r of result.releases) {
         const rdir = path.join(dir, safe(r.release.name));
-        fs.mkdirSync(rdir, { recursive: true });
         const used = new Set<string>();
         for (const { object, text } of r.objects) {
             let file = `${safe(object.kind)}-${safe(String(object.metadata?.name ?? "unnamed"))}`;
@@ -508,7 +507,7 @@ export function writeRendered(result: RenderResult, dir: string): number {
             const base = file;
             for (let i = 2; used.has(file); i++) file = `${base}-${i}`;
             used.add(file);
-            fs.writeFileSync(path.join(rdir, `${file}.yaml`), text);
+            batch.add(path.join(rdir, `${file}.yaml`), text);
             n++;
         }
     }

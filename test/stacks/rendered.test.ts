@@ -59,7 +59,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             const { plan, render, checks } = await renderedStack(stack);
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));
             try {
-                writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
+                await writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
                 const airgap = JSON.parse(fs.readFileSync(path.join(out, "airgap.json"), "utf8"));
                 assert.deepStrictEqual(airgap.images, imageSet(checks.images));
                 const pods = new Set<string>();

@@ -9,7 +9,8 @@ import { newForwardCa } from "../../components/observability/forward-ca";
 
 describe("forward CA", () => {
     const now = new Date(Date.UTC(2026, 10, 29, 12, 0, 0));
-    const ca = newForwardCa("fluentd-forward-ca", now);
+    let ca: { cert: string; key: string };
+    before(async () => { ca = await newForwardCa("fluentd-forward-ca", now); });
 
     it("is a self-signed v3 CA certificate for its own RSA key, valid for 100 years", () => {
         const x = new X509Certificate(ca.cert);
@@ -24,7 +25,7 @@ describe("forward CA", () => {
         assert.match(ca.key, /^-----BEGIN RSA PRIVATE KEY-----\n/);
     });
 
-    it("is a CA OpenSSL accepts: a server certificate it signs (as Fluentd does at start) verifies against it", () => {
+    it("is a CA OpenSSL accepts: a server certificate it signs (as Fluentd does at start) verifies against it", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "forward-ca-"));
         try {
             const f = (n: string) => path.join(dir, n);
@@ -36,7 +37,7 @@ describe("forward CA", () => {
             openssl("x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-set_serial", "2", "-days", "1", "-sha256", "-extfile", f("ext.cnf"), "-out", f("server.crt"));
             assert.match(openssl("verify", "-x509_strict", "-CAfile", f("ca.crt"), f("server.crt")), /server\.crt: OK/);
             // A certificate from another CA does not verify.
-            const other = newForwardCa("other");
+            const other = await newForwardCa("other");
             fs.writeFileSync(f("other.crt"), other.cert);
             assert.throws(() => openssl("verify", "-CAfile", f("other.crt"), f("server.crt")));
         } finally {
@@ -44,7 +45,7 @@ describe("forward CA", () => {
         }
     });
 
-    it("is new each time (one CA per stack, kept by the Secret's ignoreChanges)", () => {
-        assert.notStrictEqual(newForwardCa("x").key, ca.key);
+    it("is new each time (one CA per stack, kept by the Secret's ignoreChanges)", async () => {
+        assert.notStrictEqual((await newForwardCa("x")).key, ca.key);
     });
 });
