@@ -5,7 +5,7 @@
  * through values reaches the rendered objects.
  */
 import * as assert from "assert";
-import { renderedStack } from "../harness";
+import { objects, renderedStack } from "../harness";
 
 const CHARTS = new Set(["kube-prometheus-stack", "prometheus-adapter", "fluent-bit", "fluentd", "eck-operator", "jaeger", "vpa"]);
 
@@ -36,6 +36,16 @@ for (const stack of ["dev", "staging", "prod"]) {
                 const spec = pod("Job", job);
                 if (spec) assert.strictEqual(spec.containers[0].securityContext.allowPrivilegeEscalation, false, job);
             }
+        });
+
+        it("with egress closed nothing phones home: Grafana's rendered grafana.ini and our Kibana turn off reports, update checks and news", async () => {
+            const { plan, render } = await renderedStack(stack);
+            const objs: any[] = render.releases.flatMap((r) => r.objects.map((o) => o.object));
+            const ini: string = objs.find((o) => o.kind === "ConfigMap" && o.metadata?.name === "kube-prometheus-stack-grafana").data["grafana.ini"];
+            const analytics = ini.split(/\n(?=\[)/).find((section) => section.startsWith("[analytics]")) ?? "";
+            for (const key of ["reporting_enabled", "check_for_updates", "check_for_plugin_updates"]) assert.match(analytics, new RegExp(`^${key} = false$`, "m"), key);
+            const kibana = objects(plan, "Kibana")[0];
+            if (kibana) assert.deepStrictEqual([kibana.spec.config["telemetry.optIn"], kibana.spec.config["newsfeed.enabled"]], [false, false]);
         });
 
         it("log pipeline as rendered: Fluentd as the log writer, Fluent Bit -> Fluentd over TLS with the shared key, Jaeger with its own user", async () => {
