@@ -9,7 +9,7 @@
 import { splitImage } from "../components/catalog";
 import { REGISTRY_PATTERN } from "../components/config";
 import { UsageError, runProgram } from "./lib/plan";
-import { renderStack } from "./lib/cli";
+import { parseStackArgs, renderStack } from "./lib/cli";
 import { airgapOf } from "./lib/outputs";
 import * as fs from "fs";
 import { Io, consoleIo } from "./lib/io";
@@ -60,26 +60,19 @@ skopeo copies each image to the same path under --registry, helm pulls each char
 
 /** The command (argv in, exit code out): 0 ok, 2 usage error. */
 export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
-    const args: { stack?: string; registry?: string; charts?: string } = {};
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "-h" || a === "--help") {
-            io.out(HELP);
-            return 0;
-        } else if (a === "--registry" || a === "--charts") {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) return usage(io, `${a} needs a value`);
-            if (a === "--registry") args.registry = v;
-            else args.charts = v;
-        } else if (a.startsWith("-")) {
-            return usage(io, `unknown option ${a}`);
-        } else if (args.stack === undefined) {
-            args.stack = a;
-        } else {
-            return usage(io, `unexpected argument ${a}`);
-        }
+    let parsed: ReturnType<typeof parseStackArgs>;
+    try {
+        parsed = parseStackArgs(argv, USAGE, ["--registry", "--charts"]);
+    } catch (e) {
+        if (e instanceof UsageError) return usage(io, e.message, false);
+        throw e;
     }
-    if (!args.stack || !args.registry) return usage(io, "a stack and --registry are required");
+    if (parsed === "help") {
+        io.out(HELP);
+        return 0;
+    }
+    const args = { stack: parsed.stack, registry: parsed.values["--registry"], charts: parsed.values["--charts"] };
+    if (!args.registry) return usage(io, "a stack and --registry are required");
     if (!REGISTRY_PATTERN.test(args.registry)) {
         return usage(io, `--registry ${args.registry}: must be host[:port][/path] without a scheme (e.g. registry.corp:5000/kubechat)`);
     }

@@ -13,7 +13,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Plan, ROOT, runProgram } from "./lib/plan";
+import { Plan, ROOT, UsageError, runProgram } from "./lib/plan";
+import { parseStackArgs } from "./lib/cli";
 import { findChartSource, archivePath } from "./lib/charts";
 import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
@@ -190,22 +191,19 @@ export async function unusedValues(stack: string, chartDir: string, o: UnusedOpt
 
 /** The command (argv in, exit code out): 0 nothing ignored, 1 ignored values listed, 2 usage error or no archives. */
 export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
-    const args: { stack?: string; charts?: string; release?: string } = {};
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "-h" || a === "--help") {
-            io.out(`${USAGE}\n\nRemoves each leaf value passed to a chart, re-renders, and lists values whose removal changes nothing.`);
-            return 0;
-        } else if (a === "--charts" || a === "--release") {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) return usage(io, `${a} needs a value`);
-            if (a === "--charts") args.charts = v;
-            else args.release = v;
-        } else if (a.startsWith("-")) return usage(io, `unknown option ${a}`);
-        else if (args.stack === undefined) args.stack = a;
-        else return usage(io, `unexpected argument ${a}`);
+    let parsed: ReturnType<typeof parseStackArgs>;
+    try {
+        parsed = parseStackArgs(argv, USAGE, ["--charts", "--release"]);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        io.err(`error: ${e.message}`);
+        return 2;
     }
-    if (!args.stack) return usage(io, "a stack is required");
+    if (parsed === "help") {
+        io.out(`${USAGE}\n\nRemoves each leaf value passed to a chart, re-renders, and lists values whose removal changes nothing.`);
+        return 0;
+    }
+    const args = { stack: parsed.stack, charts: parsed.values["--charts"], release: parsed.values["--release"] };
     const src = findChartSource(ROOT, { charts: args.charts });
     if (!src.dir) {
         io.err(`error: no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
@@ -215,11 +213,6 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     for (const f of found) io.out(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
     io.out(found.length === 0 ? `${args.stack}: every value passed to a chart changes its output` : `${args.stack}: ${found.length} ignored value(s)`);
     return found.length === 0 ? 0 : 1;
-}
-
-function usage(io: Io, message: string): number {
-    io.err(`error: ${message}\n${USAGE}`);
-    return 2;
 }
 
 if (require.main === module) run(process.argv.slice(2)).then((c) => process.exit(c));
