@@ -148,3 +148,19 @@ export const STAGING_VARIANT = {
     objectStore: { endpoint: "https://s3.corp.example:9443", region: "us-east-1", credentialsSecret: "kubechat-object-store", cidrs: ["10.30.0.0/24"] },
     services: { "api-gateway": { minReplicas: 2, maxReplicas: 3, pdbMinAvailable: 1 }, worker: { image: "registry.example/worker", tag: "1.0.0" } },
 };
+
+/**
+ * Container images (containers, init and ephemeral containers) of every pod and pod template anywhere
+ * inside a value, collected independently of scripts/lib/images.ts so the tests can check it.
+ */
+export function podImagesIn(v: unknown, out: string[] = []): string[] {
+    if (Array.isArray(v)) v.forEach((x) => podImagesIn(x, out));
+    else if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        for (const key of ["containers", "initContainers", "ephemeralContainers"]) {
+            if (Array.isArray(o[key])) for (const c of o[key] as any[]) if (typeof c?.image === "string") out.push(c.image);
+        }
+        Object.values(o).forEach((x) => podImagesIn(x, out));
+    }
+    return out;
+}

@@ -5,24 +5,12 @@
  */
 import * as assert from "assert";
 import { IMAGES, splitImage } from "../../components/catalog";
-import { AIRGAP, planStack, k8sObjects } from "../harness";
+import { AIRGAP, planStack, k8sObjects, podImagesIn } from "../harness";
 import { stringsWithPaths } from "../strings";
 
 const REGISTRY = AIRGAP.registry;
 const MIRROR = AIRGAP.chartRepository;
 const UPSTREAM_HOSTS = [...new Set([...Object.values(IMAGES).map((i) => splitImage(i.repository).registry), "gcr.io", "public.ecr.aws", "mcr.microsoft.com", "registry-1.docker.io"])];
-
-/** Container images of every pod template / pod in an object. */
-function podImages(v: unknown, out: string[]): void {
-    if (Array.isArray(v)) v.forEach((x) => podImages(x, out));
-    else if (v !== null && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        for (const key of ["containers", "initContainers", "ephemeralContainers"]) {
-            if (Array.isArray(o[key])) for (const c of o[key] as any[]) if (typeof c?.image === "string") out.push(c.image);
-        }
-        Object.values(o).forEach((x) => podImages(x, out));
-    }
-}
 
 for (const stack of ["dev", "staging", "prod"]) {
     describe(`air-gap: ${stack} with a private registry and chart mirror`, () => {
@@ -44,8 +32,7 @@ for (const stack of ["dev", "staging", "prod"]) {
 
         it("every pod image comes from the registry and is listed in airgap.json with every chart", async () => {
             const p = await plan();
-            const images: string[] = [];
-            podImages(k8sObjects(p), images);
+            const images = podImagesIn(k8sObjects(p));
             const airgap = p.outputs.airgap as { images: string[]; charts: { name: string; version: string; repo: string }[] };
             for (const img of images) {
                 assert.ok(img.startsWith(`${REGISTRY}/`), img);
