@@ -9,7 +9,8 @@
 import { splitImage } from "../components/catalog";
 import { REGISTRY_PATTERN } from "../components/config";
 import { UsageError, runProgram } from "./lib/plan";
-import { parseStackArgs, renderStack } from "./lib/cli";
+import { renderStack } from "./lib/cli";
+import { parseStackArgs } from "./lib/args";
 import { airgapOf } from "./lib/outputs";
 import * as fs from "fs";
 import { Io, consoleIo } from "./lib/io";

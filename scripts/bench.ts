@@ -38,7 +38,7 @@ async function bareHelm(plan: Plan): Promise<number> {
             const t = process.hrtime.bigint();
             // The same schedule as the plan: one process per core, the costliest first.
             await pool(specs.map((s, j) => [s, files[j]] as const), os.cpus().length,
-                ([s, f]) => runHelm(ROOT, templateArgs(s, archivePath(SHARED_CHARTS, s.chart, s.version), f, opts)), ([s]) => renderCost(s, SHARED_CHARTS));
+                ([s, f]) => runHelm(ROOT, [...templateArgs(s, archivePath(SHARED_CHARTS, s.chart, s.version), opts), "--values", f]), ([s]) => renderCost(s, SHARED_CHARTS));
             times.push(Number(process.hrtime.bigint() - t) / 1e6);
         }
     } finally {

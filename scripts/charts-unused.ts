@@ -14,7 +14,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Plan, ROOT, UsageError, runProgram } from "./lib/plan";
-import { parseStackArgs } from "./lib/cli";
+import { parseStackArgs } from "./lib/args";
 import { findChartSource, archivePath } from "./lib/charts";
 import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
@@ -140,7 +140,7 @@ export function differs(a: Map<string, string>, b: Map<string, string>, unstable
 async function render(spec: ReleaseSpec, values: unknown, archive: string, tmp: string, opts: { kubeVersion: string; apiVersions: string[] }, n: number): Promise<string> {
     const file = path.join(tmp, `${spec.resource}-${n}.json`);
     fs.writeFileSync(file, JSON.stringify(values ?? {}));
-    const r = await runHelm(ROOT, templateArgs(spec, archive, file, opts));
+    const r = await runHelm(ROOT, [...templateArgs(spec, archive, opts), "--values", file]);
     if (r.code !== 0) return `ERROR ${r.stderr}`;
     return r.stdout;
 }

@@ -9,7 +9,8 @@
 import * as path from "path";
 import { Plan, PlanResource, UsageError, runProgram } from "./lib/plan";
 import { consoleIo } from "./lib/io";
-import { Io, parseStackArgs, reportError, stackConfigFile } from "./lib/cli";
+import { Io, reportError, stackConfigFile } from "./lib/cli";
+import { parseStackArgs } from "./lib/args";
 import { shq } from "./airgap";
 
 export const USAGE = "usage: npm run -s gitops:handover -- <stack> [--config-file <path>]";

@@ -14,7 +14,8 @@ import { writeManifests } from "./lib/outputs";
 import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
 import { checkPlan } from "./lib/verdict";
 import { consoleIo } from "./lib/io";
-import { Io, parseStackArgs, reportError, stackConfigFile } from "./lib/cli";
+import { Io, reportError, stackConfigFile } from "./lib/cli";
+import { parseStackArgs } from "./lib/args";
 
 export const USAGE = "usage: npm run gitops:render -- <stack> --out <repo-path> [--config-file <path>]";
 export const GITOPS_OUT: OutDirOwner = { command: "npm run gitops:render", marker: ".kubechat-gitops" };
@@ -56,7 +57,7 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
         prepareOutDir(args.out, GITOPS_OUT);
         const files = new FileBatch();
         const n = writeManifests(args.out, plan.gitops, files);
-        await files.write();
+        files.writeInto(args.out, [GITOPS_OUT.marker]);
         io.out(`${verdict.summary}\nWrote ${n} app-layer objects of ${plan.project}/${plan.stack} to ${args.out} — review, commit and push; Argo CD syncs ${plan.config.gitops.repoURL} ${plan.config.gitops.targetRevision}:${plan.config.gitops.path}`);
         return 0;
     } catch (e) {

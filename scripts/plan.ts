@@ -1,16 +1,39 @@
 /**
- * npm run plan -- <stack> [--config-file <path>] [--out <dir>]
+ * npm run plan -- <stack> [--config-file <path>] [--out <dir>] [--charts <dir>]
  *
  * Plans a stack offline and writes plan.json, manifests/, airgap.json and graph.mmd under
  * out/<stack>/ (see README.md). Exit codes: 0 ok; 1 mandatory policy violations; 2 invalid
  * config or usage.
+ *
+ * Before the command loads the SDKs (about half a second), the Helm renders the stack's last plan
+ * needed start on the other core (scripts/lib/helm-runs.ts); the plan uses them only where its own
+ * input is identical. So this module imports nothing heavy and loads the command itself afterwards.
  */
-import { planCli } from "./lib/cli";
-import { shortStackTraces } from "./lib/plan";
+import type * as Cli from "./lib/cli";
+import { PLAN_USAGE, configFileOf, parsePlanArgs } from "./lib/args";
+import { aheadKey, startAhead } from "./lib/helm-runs";
+import { ROOT } from "./lib/root";
+import { consoleIo } from "./lib/io";
 
-export { USAGE, planCli as run } from "./lib/cli";
+export const USAGE = PLAN_USAGE;
+
+const cli = (): typeof Cli => require("./lib/cli");
+
+export const run: typeof Cli.planCli = (argv, io) => cli().planCli(argv, io);
+
+/** Start the renders the last plan with the same stack file and chart directory needed; bad arguments start none (the command reports them). */
+export function startRendersAhead(argv: string[]): void {
+    try {
+        const args = parsePlanArgs(argv);
+        if (args !== "help") startAhead(ROOT, aheadKey(configFileOf(ROOT, args.stack, args.configFile), args.charts));
+    } catch {
+        // The command itself reports bad usage.
+    }
+}
 
 if (require.main === module) {
+    startRendersAhead(process.argv.slice(2));
+    const { planCli, shortStackTraces } = { ...cli(), ...(require("./lib/plan") as typeof import("./lib/plan")) };
     shortStackTraces();
-    planCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then((code) => process.exit(code));
+    planCli(process.argv.slice(2), consoleIo).then((code) => process.exit(code));
 }

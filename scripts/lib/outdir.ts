@@ -1,7 +1,9 @@
 /**
- * The plan's output directory is cleared before each plan — but only when `plan` created it. A
- * marker file written by `plan` proves that; any other non-empty directory, a file, the working
- * directory, the checkout root or one of their parents is refused (UsageError: exit 2, no stack trace).
+ * The plan's output directory is replaced on each plan — but only when `plan` created it. A marker
+ * file written by `plan` proves that; any other non-empty directory, a file, the working directory,
+ * the checkout root or one of their parents is refused (UsageError: exit 2, no stack trace). The
+ * files themselves are written by FileBatch.writeInto (scripts/lib/files.ts), which leaves the
+ * directory holding exactly the new run's files.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -60,15 +62,14 @@ export function outDirProblem(dir: string, cwd = process.cwd(), owner: OutDirOwn
     return undefined;
 }
 
-/** Make `dir` an empty output directory carrying the marker; refuses what outDirProblem refuses. */
+/**
+ * Make `dir` an output directory carrying the marker; refuses what outDirProblem refuses. What an
+ * earlier run wrote stays until the new run's FileBatch.writeInto(dir, [marker]) replaces it.
+ */
 export function prepareOutDir(dir: string, owner: OutDirOwner = PLAN_OUT): void {
     const problem = outDirProblem(dir, process.cwd(), owner);
     if (problem) throw new UsageError(problem);
     const abs = path.resolve(dir);
-    // Only a directory with our marker (or an empty one) reaches this point.
-    if (fs.existsSync(abs)) {
-        for (const e of fs.readdirSync(abs)) fs.rmSync(path.join(abs, e), { recursive: true, force: true });
-    }
     fs.mkdirSync(abs, { recursive: true });
     fs.writeFileSync(path.join(abs, owner.marker), `Written by \`${owner.command}\`: this directory is cleared and rewritten by the next run.\n`);
 }

@@ -1,10 +1,9 @@
 /** Writes what a plan produces (plan.json, manifests/, airgap.json, graph.mmd) and its summary. */
-import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Plan, PlanResource, UNKNOWN } from "./plan";
 import { PolicyVerdict, checkPlan } from "./verdict";
-import { prepareOutDir } from "./outdir";
+import { MARKER, prepareOutDir } from "./outdir";
 import { RenderResult, writeRendered } from "./render";
 import { ChartCheckResult } from "./chart-checks";
 import { imageSet } from "./images";
@@ -120,27 +119,23 @@ export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[];
     return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
 }
 
-export async function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): Promise<PlanWriteResult> {
+export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
     prepareOutDir(outDir);
-    const manifestsDir = path.join(outDir, "manifests");
-    fs.mkdirSync(manifestsDir, { recursive: true });
     const batch = new FileBatch();
 
     // airgap is written as its own file; plan.json keeps the other outputs.
     const outputs: Record<string, unknown> = { ...plan.outputs };
     delete outputs.airgap;
-    fs.writeFileSync(path.join(outDir, "plan.json"), JSON.stringify({ project: plan.project, stack: plan.stack, resources: plan.resources, outputs }, null, 2) + "\n");
-    fs.writeFileSync(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
-    fs.writeFileSync(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
+    batch.add(path.join(outDir, "plan.json"), JSON.stringify({ project: plan.project, stack: plan.stack, resources: plan.resources, outputs }, null, 2) + "\n");
+    batch.add(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
+    batch.add(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
 
-    const manifests = writeManifests(manifestsDir, plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })), batch);
+    const manifests = writeManifests(path.join(outDir, "manifests"), plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })), batch);
     // GitOps mode: the app layer Argo CD syncs, exactly as `gitops:render` writes it.
     if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops, batch);
     const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered"), batch) : 0;
-    // The files go to disk while the policies check the plan.
-    const written = batch.write();
+    batch.writeInto(outDir, [MARKER]);
     const verdict = checkPlan(plan);
-    await written;
     return {
         rendering,
         renderedObjects,

@@ -17,6 +17,7 @@ import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components
 import { applyProjectConfig } from "./project-config";
 import { ARGOCD_APP_TYPE } from "../../components/gitops/argocd";
 import { ROOT } from "./root";
+import { UsageError } from "./args";
 
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
@@ -58,13 +59,7 @@ export interface Plan {
     gitops: { name: string; object: any }[];
 }
 
-/** Bad usage or unreadable input: the CLI exits 2 with this message and no stack trace. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+export { UsageError };
 
 /**
  * A secret for humans: every value "[secret]". A map keeps its keys (names, not values — a Secret's
@@ -118,7 +113,7 @@ class RecordingMonitor extends MockMonitor {
     /** Registered outputs of components, by URN. */
     readonly componentOutputs = new Map<string, any>();
 
-    constructor(m: pulumi.runtime.Mocks, private readonly onResource?: (r: PlanResource) => void) {
+    constructor(m: pulumi.runtime.Mocks) {
         super(m);
         // URNs as the engine builds them (the parent's full type chain, not only its last type).
         // MockMonitor.newUrn is private in its typings, so it is replaced on the instance.
@@ -152,7 +147,6 @@ class RecordingMonitor extends MockMonitor {
             ignoreChanges: req.getIgnorechangesList(),
             ...(aliases.length > 0 ? { aliases } : {}),
         });
-        this.onResource?.(this.records[this.records.length - 1]);
         // What MockMonitor keeps for reads of registered resources (`get`, `exists`).
         (this as unknown as { resources: Map<string, unknown> }).resources.set(urn, { urn, id: null, state });
         const response = new resproto.RegisterResourceResponse();
@@ -243,8 +237,6 @@ export interface PlanOptions {
     overrides?: Record<string, unknown>;
     /** Keys (without namespace) of `overrides` to mark secret. */
     secretOverrides?: string[];
-    /** Called with each resource as it registers (its inputs final), before the program ends. */
-    onResource?: (r: PlanResource) => void;
 }
 
 /**
@@ -285,7 +277,7 @@ export async function runProgram(opts: PlanOptions): Promise<Plan> {
     // setMocks installs a MockMonitor and turns on the features it supports (secrets among them);
     // only the monitor is swapped for the recording one, so those features stay on.
     await pulumi.runtime.setMocks(mocks, project, opts.stack, true);
-    const monitor = new RecordingMonitor(mocks, opts.onResource);
+    const monitor = new RecordingMonitor(mocks);
     getStore().settings.monitor = monitor;
     pulumi.runtime.setAllConfig(config, secretKeys);
 

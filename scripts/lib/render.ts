@@ -6,7 +6,6 @@
  * Releases render in parallel, one helm process per core.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as crypto from "crypto";
@@ -16,7 +15,7 @@ import { CHARTS } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
 import { Plan, PlanResource } from "./plan";
 import { archivePath } from "./charts";
-import { runHelm } from "./helm";
+import { TemplateRun, archiveCost, helmTemplate, stopUnasked } from "./helm-runs";
 import { ROOT } from "./root";
 import { FileBatch, safeName as safe } from "./files";
 
@@ -49,6 +48,8 @@ export interface RenderedRelease {
     release: ReleaseSpec;
     archive: string;
     objects: RenderedObject[];
+    /** The Helm run that rendered it (absent when there was no archive to render). */
+    run?: TemplateRun;
     /** Helm's error output when the render failed. */
     error?: string;
     /** Defects in the rendered YAML that Kubernetes tolerates (duplicated keys). */
@@ -222,11 +223,15 @@ export function platformApiVersions(plan: Plan, archives: string[], root?: strin
     return [...set].sort();
 }
 
-/** Parsed documents by their text: the same CRDs come out of every render of a chart. Never mutated. */
+/** Large parsed documents by their text: the same CRDs come out of every render of a chart. Never mutated. */
 const parsedDocs = new Map<string, unknown>();
-/** Documents this long (CRDs, mostly) are worth keeping, in memory and on disk. */
+/** Documents this long (CRDs, mostly) are also kept in memory. */
 const KEEP_PARSED = 20000;
+/** Documents shorter than this are parsed directly (a file read would cost more). */
+const CACHE_FROM = 400;
 const PARSED_DIR = path.join(ROOT, "node_modules", ".cache", "kubechat-helm", "parsed");
+/** The disk cache is trimmed to the newest half when it holds more files than this. */
+const PARSED_FILES_MAX = 6000;
 
 /** True when JSON gives the value back unchanged (YAML timestamps are Dates, `.inf` is no JSON number). */
 export function jsonSafe(v: unknown): boolean {
@@ -238,11 +243,11 @@ export function jsonSafe(v: unknown): boolean {
 }
 
 /**
- * A large document parsed, from memory, from the disk cache (JSON of an earlier parse of the same
- * text, named by the text's SHA-256: reading JSON is several times faster than parsing YAML), or
- * parsed now and kept in both. Throws as js-yaml does on a document it rejects (the caller handles that).
+ * A document parsed: from memory (large ones), from the disk cache (JSON of an earlier parse of the
+ * same text, named by the text's SHA-256: reading JSON is many times faster than parsing YAML), or
+ * parsed now and kept. Throws as js-yaml does on a document it rejects (the caller handles that).
  */
-function parseKept(doc: string): unknown {
+function parseCached(doc: string): unknown {
     const hit = parsedDocs.get(doc);
     if (hit !== undefined) return hit;
     const file = path.join(PARSED_DIR, `${crypto.createHash("sha256").update(doc).digest("hex")}.json`);
@@ -257,12 +262,33 @@ function parseKept(doc: string): unknown {
             const tmp = `${file}.${process.pid}.tmp`;
             fs.writeFileSync(tmp, JSON.stringify(object));
             fs.renameSync(tmp, file);
+            parsedWritten++;
         } catch {
             // Only costs parsing the YAML again next time.
         }
     }
-    parsedDocs.set(doc, object);
+    if (doc.length > KEEP_PARSED) parsedDocs.set(doc, object);
     return object;
+}
+
+let parsedWritten = 0;
+
+/**
+ * Keep the parse cache bounded: documents with generated content (a chart's random password) add a
+ * file per render. Past PARSED_FILES_MAX files the older half goes (a removed entry costs one parse).
+ * Checked only after a render that added files.
+ */
+export function trimParseCache(dir = PARSED_DIR, max = PARSED_FILES_MAX): void {
+    if (parsedWritten === 0 && dir === PARSED_DIR) return;
+    parsedWritten = 0;
+    try {
+        const names = fs.readdirSync(dir);
+        if (names.length <= max) return;
+        const files = names.map((n) => ({ file: path.join(dir, n), t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
+        for (const f of files.slice(0, files.length - Math.floor(max / 2))) fs.rmSync(f.file, { force: true });
+    } catch {
+        // A cache that cannot be trimmed only takes space.
+    }
 }
 
 /**
@@ -275,7 +301,7 @@ export function parseRendered(stdout: string, problems: string[] = []): Rendered
     for (const doc of stdout.split(/^---\s*$/m)) {
         let object: any;
         try {
-            object = doc.length > KEEP_PARSED ? parseKept(doc) : jsyaml.load(doc);
+            object = doc.length >= CACHE_FROM ? parseCached(doc) : jsyaml.load(doc);
         } catch (e) {
             object = jsyaml.load(doc, { json: true });
             const src = /^#\s*Source:\s*(\S+)/m.exec(doc)?.[1] ?? "";
@@ -320,157 +346,49 @@ export interface RenderOptions {
     apiVersions: string[];
 }
 
-/** The `helm template` arguments for one release (values come from a file). */
-export function templateArgs(spec: ReleaseSpec, archive: string, valuesFile: string, opts: Pick<RenderOptions, "kubeVersion" | "apiVersions">): string[] {
+/** The `helm template` arguments for one release (the values file is added by whoever runs it). */
+export function templateArgs(spec: ReleaseSpec, archive: string, opts: Pick<RenderOptions, "kubeVersion" | "apiVersions">): string[] {
     return [
-        "template", spec.name, archive, "--namespace", spec.namespace, "--values", valuesFile,
+        "template", spec.name, archive, "--namespace", spec.namespace,
         "--kube-version", opts.kubeVersion, "--api-versions", opts.apiVersions.join(","),
         ...(spec.skipCrds ? ["--skip-crds"] : ["--include-crds"]), "--skip-tests",
     ];
 }
 
-/**
- * At most one Helm process per core in this process, whoever asks (a plan's renders, renders started
- * while the program still runs): a free slot goes to the costliest waiting render, since the longest
- * job started last would set the end time.
- */
-const helmSlots = { free: Math.max(1, os.cpus().length), waiting: [] as { cost: number; go: () => void }[] };
-
-/** Helm processes started and the most that ran at once (the tests read these). */
-export const helmStats = { started: 0, running: 0, maxRunning: 0 };
-
-async function withHelmSlot<T>(cost: number, fn: () => Promise<T>): Promise<T> {
-    if (helmSlots.free > 0) helmSlots.free--;
-    else {
-        await new Promise<void>((go) => {
-            helmSlots.waiting.push({ cost, go });
-            helmSlots.waiting.sort((a, b) => b.cost - a.cost);
-        });
-    }
-    helmStats.started++;
-    helmStats.maxRunning = Math.max(helmStats.maxRunning, ++helmStats.running);
-    try {
-        return await fn();
-    } finally {
-        helmStats.running--;
-        const next = helmSlots.waiting.shift();
-        if (next) next.go();
-        else helmSlots.free++;
-    }
+/** The Helm run that renders one release. */
+export function templateRun(spec: ReleaseSpec, opts: Pick<RenderOptions, "chartDir" | "kubeVersion" | "apiVersions">): TemplateRun {
+    const archive = archivePath(opts.chartDir, spec.chart, spec.version);
+    return { args: templateArgs(spec, archive, opts), values: spec.values, archive };
 }
 
 export async function renderRelease(spec: ReleaseSpec, opts: RenderOptions): Promise<RenderedRelease> {
-    const archive = archivePath(opts.chartDir, spec.chart, spec.version);
-    if (!fs.existsSync(archive)) return { release: spec, archive, objects: [], error: `no archive ${archive}`, problems: [] };
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-render-"));
-    let r: Awaited<ReturnType<typeof runHelm>>;
-    try {
-        const valuesFile = path.join(tmp, "values.json");
-        fs.writeFileSync(valuesFile, JSON.stringify(spec.values));
-        r = await withHelmSlot(renderCost(spec, opts.chartDir), () => runHelm(opts.root, templateArgs(spec, archive, valuesFile, opts)));
-    } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-    }
-    if (r.code !== 0) return { release: spec, archive, objects: [], error: r.stderr.trim() || `helm exited ${r.code}`, problems: [] };
+    const run = templateRun(spec, opts);
+    if (!fs.existsSync(run.archive)) return { release: spec, archive: run.archive, objects: [], error: `no archive ${run.archive}`, problems: [] };
+    const r = await helmTemplate(opts.root, run);
+    if (r.code !== 0) return { release: spec, archive: run.archive, run, objects: [], error: r.stderr.trim() || `helm exited ${r.code}`, problems: [] };
     const problems: string[] = [];
-    return { release: spec, archive, objects: parseRendered(r.stdout, problems), problems };
+    return { release: spec, archive: run.archive, run, objects: parseRendered(r.stdout, problems), problems };
 }
 
 /** How long a release takes to render, roughly: its archive's size (CRD-heavy charts are the big ones). */
 export function renderCost(spec: ReleaseSpec, chartDir: string): number {
-    try {
-        return fs.statSync(archivePath(chartDir, spec.chart, spec.version)).size;
-    } catch {
-        return 0;
-    }
+    return archiveCost(archivePath(chartDir, spec.chart, spec.version));
 }
 
 /**
- * Renders already done or under way in this process, by everything that decides Helm's output
- * (archive, its size and time, the arguments, the values): stacks and tests that ask for the same
- * release render it once, and a render started early (`startRender`) is picked up by the plan's.
+ * Render the given releases, one Helm process per core, the costliest first. Runs started ahead
+ * (scripts/lib/helm-runs.ts) with the same input are used; the others started ahead are stopped.
  */
-const memo = new Map<string, Promise<RenderedRelease>>();
-
-function memoKey(spec: ReleaseSpec, opts: RenderOptions): string {
-    const archive = archivePath(opts.chartDir, spec.chart, spec.version);
-    const st = fs.existsSync(archive) ? fs.statSync(archive) : undefined;
-    return JSON.stringify([archive, st?.size, st?.mtimeMs, templateArgs(spec, archive, "", opts), spec.values]);
-}
-
-/** Start rendering one release (or join the render already under way for the same input). */
-export function startRender(spec: ReleaseSpec, opts: RenderOptions): Promise<RenderedRelease> {
-    const key = memoKey(spec, opts);
-    let p = memo.get(key);
-    if (!p) {
-        p = renderRelease(spec, opts);
-        memo.set(key, p);
-    }
-    return p;
-}
-
-/** Render the given releases, one Helm process per core, the costliest first. */
 export async function renderReleases(specs: ReleaseSpec[], opts: RenderOptions, onRendered?: (r: RenderedRelease) => void): Promise<RenderedRelease[]> {
     // Ask for the costliest first: with free slots, the order of asking is the order of starting.
     const order = specs.map((s, i) => ({ i, c: renderCost(s, opts.chartDir) })).sort((a, b) => b.c - a.c);
-    const started = new Map(order.map(({ i }) => [i, startRender(specs[i], opts)]));
-    return Promise.all(specs.map(async (s, i) => {
+    const started = new Map(order.map(({ i }) => [i, renderRelease(specs[i], opts)]));
+    stopUnasked();
+    return Promise.all(specs.map(async (_, i) => {
         const r = await started.get(i)!;
-        // The same render under this plan's release resource.
-        const mine = { ...r, release: s, problems: [...r.problems] };
-        onRendered?.(mine);
-        return mine;
+        onRendered?.(r);
+        return r;
     }));
-}
-
-/**
- * Rendering while the program still runs. Helm's arguments include the API versions the whole plan
- * installs, known only when the program ends; the last plan of the same stack from the same chart
- * directory left them in node_modules/.cache/kubechat-helm. With them, each release starts rendering
- * as soon as it registers (its values are final then), in Helm processes beside the program. The
- * plan's own render (`renderPlan`) asks again with the real settings: a render started with the same
- * settings is reused, any other is done anew. So a wrong or missing guess costs time, never accuracy.
- */
-export class EarlyRenders {
-    private readonly file: string;
-    private readonly key: string;
-    private readonly guess?: { kubeVersion: string; apiVersions: string[] };
-
-    constructor(private readonly root: string, readonly chartDir: string, stackFile: string,
-        file = path.join(root, "node_modules", ".cache", "kubechat-helm", "last-render.json")) {
-        this.file = file;
-        this.key = JSON.stringify([path.resolve(stackFile), path.resolve(chartDir)]);
-        try {
-            this.guess = JSON.parse(fs.readFileSync(this.file, "utf8"))[this.key];
-        } catch {
-            this.guess = undefined;
-        }
-    }
-
-    /** For `runProgram`'s onResource: start a Release's render with the remembered settings. */
-    readonly onResource = (r: PlanResource): void => {
-        if (r.type !== RELEASE_TYPE || !this.guess) return;
-        startRender(releaseSpec(r), { root: this.root, chartDir: this.chartDir, ...this.guess })
-            // Errors surface in the plan's own render.
-            .catch(() => undefined);
-    };
-
-    /** Keep this plan's settings for the next plan of the stack. */
-    remember(result: RenderResult): void {
-        try {
-            let all: Record<string, unknown> = {};
-            try {
-                all = JSON.parse(fs.readFileSync(this.file, "utf8"));
-            } catch {
-                all = {};
-            }
-            all[this.key] = { kubeVersion: result.kubeVersion, apiVersions: result.apiVersions };
-            fs.mkdirSync(path.dirname(this.file), { recursive: true });
-            fs.writeFileSync(this.file, JSON.stringify(all));
-        } catch {
-            // Only the next plan's head start is lost.
-        }
-    }
 }
 
 /** Render every release of a plan from a chart directory; `onRendered` sees each release as it is done. */
@@ -491,6 +409,7 @@ export async function renderPlan(plan: Plan, root: string, chartDir: string, onR
             }
         }
     }
+    trimParseCache();
     return { releases, kubeVersion, apiVersions };
 }
 

@@ -10,6 +10,7 @@
 import * as path from "path";
 import { validateStructural } from "./crd-schema";
 import { unknownFields } from "./builtin-fields";
+import { isBuiltIn } from "./images";
 
 const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
 
@@ -50,11 +51,15 @@ function modelFor(apiVersion: string, kind: string): Promise<Found> {
 }
 
 /**
- * Start loading the schemas of these objects' kinds without waiting: loading them is most of a first
- * validation's time, and the plan does it while Helm still renders other charts.
+ * Start loading the packaged schemas of these objects' built-in kinds without waiting: loading them is
+ * most of a first validation's time, and the plan does it while Helm still renders other charts.
+ * Custom kinds are left out: the CRDs the charts render serve them (a kind no CRD serves loads its
+ * package when it is validated).
  */
 export function preloadSchemas(objects: any[]): void {
-    for (const o of objects) if (typeof o?.apiVersion === "string" && typeof o?.kind === "string") modelFor(o.apiVersion, o.kind).catch(() => undefined);
+    for (const o of objects) {
+        if (typeof o?.apiVersion === "string" && typeof o?.kind === "string" && isBuiltIn(o.apiVersion)) modelFor(o.apiVersion, o.kind).catch(() => undefined);
+    }
 }
 
 /** Where the built-in kinds' declarations are (the package's own directory). */

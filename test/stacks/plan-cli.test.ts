@@ -101,7 +101,7 @@ describe("plan command", () => {
     it("never writes a secret in plain text: secret config shows as [secret] in plan.json and manifests", async () => {
         const plan = await planWithSecrets();
         const outDir = path.join(tmp, "out-secrets");
-        await writePlanOutputs(plan, outDir);
+        writePlanOutputs(plan, outDir);
         const files = [path.join(outDir, "plan.json"), ...fs.readdirSync(path.join(outDir, "manifests"), { recursive: true }).map(String).map((f) => path.join(outDir, "manifests", f)).filter((f) => fs.statSync(f).isFile())];
         for (const f of files) {
             const text = fs.readFileSync(f, "utf8");

@@ -73,16 +73,20 @@ describe("plan --out: never deletes what plan did not create", () => {
         assert.strictEqual(fs.readFileSync(file, "utf8"), "not a directory");
     });
 
-    it("creates a new directory with a marker, and clears only such a directory on the next plan", async () => {
+    it("creates a new directory with a marker, and replaces only such a directory's contents on the next plan", async () => {
         const dir = path.join(tmp, "new", "plan");
         assert.strictEqual((await run(["dev", "--out", dir])).code, 0);
         assert.ok(fs.existsSync(path.join(dir, MARKER)));
         assert.ok(fs.existsSync(path.join(dir, "plan.json")));
+        const first = listing(dir);
         fs.writeFileSync(path.join(dir, "stale.yaml"), "from an older plan");
-        prepareOutDir(dir); // what the next plan does first
-        assert.deepStrictEqual(listing(dir), [MARKER]);
-        assert.ok(!fs.existsSync(path.join(dir, "stale.yaml")), "the plan's own directory is rewritten");
-        assert.ok(fs.existsSync(path.join(dir, MARKER)));
+        fs.mkdirSync(path.join(dir, "manifests", "old-namespace"));
+        fs.writeFileSync(path.join(dir, "manifests", "old-namespace", "Pod-x.yaml"), "from an older plan");
+        const inode = fs.statSync(path.join(dir, "plan.json")).ino;
+        assert.strictEqual((await run(["dev", "--out", dir])).code, 0);
+        assert.deepStrictEqual(listing(dir), first, "what the older plan left is gone");
+        assert.ok(!fs.existsSync(path.join(dir, "manifests", "old-namespace")));
+        assert.strictEqual(fs.statSync(path.join(dir, "plan.json")).ino, inode, "a file both plans write is rewritten in place");
     });
 
     it("uses an existing empty directory", () => {

@@ -48,7 +48,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             const { plan, render, checks } = await renderedStack(stack);
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));
             try {
-                await writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
+                writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
                 const airgap = JSON.parse(fs.readFileSync(path.join(out, "airgap.json"), "utf8"));
                 assert.deepStrictEqual(airgap.images, imageSet(checks.images));
                 // "auto": Istio's gateway chart placeholder, replaced by the injected proxy's image.

@@ -83,10 +83,10 @@ describe("rendering: Helm and chart archives", () => {
 
     it("renders like Pulumi installs: release namespace, stack Kubernetes version, API versions, CRDs, no test hooks", () => {
         const spec = { resource: "r", name: "istiod", namespace: "istio-system", chart: "istiod", version: "1.28.0", values: {}, skipCrds: false };
-        const args = templateArgs(spec, "/c/istiod-1.28.0.tgz", "/tmp/v.json", { kubeVersion: "1.33", apiVersions: ["a/v1", "b/v1"] });
-        assert.deepStrictEqual(args, ["template", "istiod", "/c/istiod-1.28.0.tgz", "--namespace", "istio-system", "--values", "/tmp/v.json",
+        const args = templateArgs(spec, "/c/istiod-1.28.0.tgz", { kubeVersion: "1.33", apiVersions: ["a/v1", "b/v1"] });
+        assert.deepStrictEqual(args, ["template", "istiod", "/c/istiod-1.28.0.tgz", "--namespace", "istio-system",
             "--kube-version", "1.33", "--api-versions", "a/v1,b/v1", "--include-crds", "--skip-tests"]);
-        assert.ok(templateArgs({ ...spec, skipCrds: true }, "a", "v", { kubeVersion: "1.33", apiVersions: [] }).includes("--skip-crds"));
+        assert.ok(templateArgs({ ...spec, skipCrds: true }, "a", { kubeVersion: "1.33", apiVersions: [] }).includes("--skip-crds"));
     });
 
     it("reads the served API versions of CRDs from chart sources, template lines and all", () => {

@@ -1,0 +1,63 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { FileBatch } from "../../scripts/lib/files";
+
+/** Every file below `dir` with its content, by relative path. */
+function tree(dir: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else out[path.relative(dir, p)] = fs.readFileSync(p, "utf8");
+        }
+    };
+    walk(dir);
+    return out;
+}
+
+describe("FileBatch.writeInto", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-files-"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("leaves the directory holding exactly the new files and the kept entries, whatever was there", () => {
+        const put = (rel: string, text = "old") => {
+            fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+            fs.writeFileSync(path.join(dir, rel), text);
+        };
+        put(".marker", "mine");
+        put("same.yaml");
+        put("stale.yaml");
+        put("gone/deep/x.yaml");
+        put("a"); // a file where the new run needs a directory
+        put("b/inner.yaml"); // a directory where the new run writes a file
+        fs.mkdirSync(path.join(dir, "empty"));
+        const batch = new FileBatch();
+        batch.add(path.join(dir, "same.yaml"), "new");
+        batch.add(path.join(dir, "a", "c.yaml"), "c");
+        batch.add(path.join(dir, "b"), "b");
+        batch.add(path.join(dir, "d", "e", "f.yaml"), "f");
+        const inode = fs.statSync(path.join(dir, "same.yaml")).ino;
+        batch.writeInto(dir, [".marker"]);
+        assert.deepStrictEqual(tree(dir), { ".marker": "mine", "same.yaml": "new", [path.join("a", "c.yaml")]: "c", b: "b", [path.join("d", "e", "f.yaml")]: "f" });
+        assert.deepStrictEqual(fs.readdirSync(dir).sort(), [".marker", "a", "b", "d", "same.yaml"], "no directory left empty");
+        assert.strictEqual(fs.statSync(path.join(dir, "same.yaml")).ino, inode, "rewritten in place");
+    });
+
+    it("creates the directory when it does not exist, and refuses files outside it", () => {
+        const target = path.join(dir, "new", "out");
+        const batch = new FileBatch();
+        batch.add(path.join(target, "x.yaml"), "x");
+        batch.writeInto(target);
+        assert.deepStrictEqual(tree(target), { "x.yaml": "x" });
+        const outside = new FileBatch();
+        outside.add(path.join(dir, "elsewhere.yaml"), "x");
+        assert.throws(() => outside.writeInto(target), /outside/);
+        assert.ok(!fs.existsSync(path.join(dir, "elsewhere.yaml")));
+    });
+});
