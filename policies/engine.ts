@@ -27,6 +27,8 @@ export interface EngineOptions {
     zones?: number;
     /** Run one profile only (pss-restricted includes pss-baseline). */
     profile?: string;
+    /** Run only the policies that check one resource at a time, or only those that check the whole stack. */
+    only?: "resource" | "stack";
 }
 
 export const allPolicies: KubechatPolicy[] = [
@@ -57,7 +59,7 @@ export function runPolicies(resources: PolicyResource[], opts: EngineOptions = {
     const out: Violation[] = [];
     for (const p of selectPolicies(opts.profile)) {
         const level = effectiveLevel(p, opts);
-        if (level === "disabled") continue;
+        if (level === "disabled" || (opts.only && opts.only !== ("check" in p ? "resource" : "stack"))) continue;
         const emit = (message: string, r?: PolicyResource) => out.push({
             policy: p.name, profile: p.profile, level, message, urn: r?.urn, type: r?.type ?? "",
             kind: r ? (r.props?.kind ?? kindOf(r.type)) : undefined, name: r ? objectName(r.props, r.name) : "", file: r?.file,

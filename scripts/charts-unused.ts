@@ -20,7 +20,7 @@ import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, release
 import { runHelm } from "./lib/helm";
 import { Io, consoleIo } from "./lib/io";
 
-const jsyaml = require("js-yaml") as { load(text: string): unknown };
+import { jsyaml } from "./lib/js-yaml";
 
 export const USAGE = "usage: npm run charts:unused -- <stack> [--charts <dir>] [--release <name>]";
 

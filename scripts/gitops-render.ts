@@ -9,7 +9,7 @@
  */
 import * as path from "path";
 import { UsageError, runProgram } from "./lib/plan";
-import { FileBatch } from "./lib/files";
+import { OutputFiles } from "./lib/files";
 import { writeManifests } from "./lib/outputs";
 import { OutDirOwner, outDirProblem, prepareOutDir } from "./lib/outdir";
 import { checkPlan } from "./lib/verdict";
@@ -55,9 +55,9 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
             return 1;
         }
         prepareOutDir(args.out, GITOPS_OUT);
-        const files = new FileBatch();
+        const files = new OutputFiles(args.out, [GITOPS_OUT.marker]);
         const n = writeManifests(args.out, plan.gitops, files);
-        files.writeInto(args.out, [GITOPS_OUT.marker]);
+        files.finish();
         io.out(`${verdict.summary}\nWrote ${n} app-layer objects of ${plan.project}/${plan.stack} to ${args.out} — review, commit and push; Argo CD syncs ${plan.config.gitops.repoURL} ${plan.config.gitops.targetRevision}:${plan.config.gitops.path}`);
         return 0;
     } catch (e) {

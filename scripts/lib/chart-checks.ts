@@ -5,8 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { jsyaml } from "./js-yaml";
+import { EngineOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { typeToken } from "../policy";
 import { Plan } from "./plan";
 import { isK8sObject } from "./outputs";
@@ -29,7 +29,7 @@ export const EXCEPTIONS_FILE = path.join("policies", "chart-exceptions.yaml");
 /** Read and check the exceptions file: every entry needs chart, object (Kind/name), policy and reason. */
 export function loadExceptions(root: string): ChartException[] {
     const file = path.join(root, EXCEPTIONS_FILE);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    const doc = (jsyaml.load(fs.readFileSync(file, "utf8"), { schema: jsyaml.CORE_SCHEMA }) ?? {}) as { exceptions?: unknown };
     const list = doc.exceptions ?? [];
     if (!Array.isArray(list)) throw new Error(`${EXCEPTIONS_FILE}: exceptions must be a list`);
     return list.map((e: any, i: number) => {
@@ -89,57 +89,117 @@ export function renderedObjects(render: RenderResult): { object: any; release: R
     return render.releases.flatMap((r) => r.objects.map(({ object }) => ({ object: withNamespace(object, r.release.namespace, clusterKinds), release: r })));
 }
 
-export async function checkRendered(plan: Plan, render: RenderResult, root: string): Promise<ChartCheckResult> {
-    const rendered = renderedObjects(render);
-    // Our own objects: those Pulumi creates and, in GitOps mode, the app layer Argo CD syncs.
-    const own = [...plan.resources.filter(isK8sObject).map((r) => r.inputs), ...plan.gitops.map((m) => m.object)];
-    const crds = [...rendered.map((x) => x.object), ...own].filter((o) => o.kind === "CustomResourceDefinition");
-
-    // Schemas: every rendered object, and our own custom resources against the CRDs that serve them.
-    const schema = await validateObjects([...rendered.map((x) => x.object), ...own.filter((o) => !isBuiltIn(o.apiVersion))], { crds });
-
-    // Policies over everything the cluster gets (stack policies see our objects and the charts' together).
-    const ownResources = [...plan.resources.filter((r) => r.custom).map(fromPlanResource), ...gitopsResources(plan)];
-    // CRDs are schemas, not workloads: no policy applies to them, and they are megabytes to walk.
-    const chartResources: PolicyResource[] = [];
-    const releaseOf = new Map<string, RenderedRelease>();
-    rendered.forEach(({ object: o, release: r }, i) => {
-        if (o.kind === "CustomResourceDefinition") return;
-        const urn = `rendered:${r.release.name}:${i}`;
-        chartResources.push({ urn, type: typeToken(o.apiVersion, o.kind), name: String(o.metadata?.name ?? o.kind), props: o });
-        releaseOf.set(urn, r);
-    });
-    const all = runPolicies([...ownResources, ...chartResources], policyOptions(plan.config));
-    const exceptions = loadExceptions(root);
-    const used = new Set<ChartException>();
-    const applied: ChartCheckResult["applied"] = [];
-    const violations: ChartCheckResult["violations"] = [];
-    for (const v of all) {
-        const rel = v.urn ? releaseOf.get(v.urn) : undefined;
-        if (!rel) continue;
-        const ex = exceptions.find((e) => e.chart === rel.release.chart && e.policy === v.policy && e.object === `${v.kind}/${v.name}`);
-        if (ex) {
-            used.add(ex);
-            applied.push({ exception: ex, release: rel.release.name });
-        } else violations.push({ ...v, chart: rel.release.chart });
-    }
-    // Stale: the chart rendered the object here and the policy no longer fires on it. An object the
-    // stack's values leave out (Velero's node agent with EBS snapshots) says nothing about its entry.
-    const renderedHere = new Set(rendered.map(({ object: o, release: r }) => `${r.release.chart} ${o.kind}/${o.metadata?.name}`));
-    const unusedExceptions = exceptions.filter((e) => renderedHere.has(`${e.chart} ${e.object}`) && !used.has(e));
-
-    // Images: rendered objects and our own, plus what operators are configured to pull (an operator's
-    // settings and the resources it acts on may come from different releases, so all are read together).
-    const images = imagesOf([...rendered.map(({ object, release }) => ({ object, namespace: release.release.namespace })), ...own.map((object) => ({ object }))]);
-    const releases: ReleaseReport[] = render.releases.map((r) => ({
-        release: r.release.name, chart: r.release.chart, version: r.release.version, namespace: r.release.namespace,
-        objects: r.objects.length,
-        images: imageSet(imagesOf(r.objects.map(({ object }) => ({ object, namespace: r.release.namespace })))),
-        exceptionsApplied: applied.filter((a) => a.release === r.release.name).length,
-        error: r.error,
-    }));
+/** Schema results added up. */
+function mergeSchema(results: SchemaResult[]): SchemaResult {
     return {
-        releases, schema, violations, applied, unusedExceptions, images,
-        outsideRegistry: plan.config.registry ? outsideRegistry(images, plan.config.registry) : [],
+        validated: results.reduce((n, r) => n + r.validated, 0),
+        unvalidatedKinds: [...new Set(results.flatMap((r) => r.unvalidatedKinds))].sort(),
+        errors: results.flatMap((r) => r.errors),
     };
+}
+
+/**
+ * The checks of a plan's rendered releases, run as each release is rendered where they can be: its
+ * built-in objects are validated and go through the per-resource policies at once (their schemas and
+ * scope need nothing from other releases), while the plan's Helm processes still run. What needs
+ * every release waits for `finish`: custom resources (the CRDs that serve them and say their scope
+ * may come from any chart), the stack-wide policies, the images (an operator's settings and the
+ * resources it acts on may come from different releases) and the exceptions' bookkeeping.
+ */
+export class ChartChecks {
+    private readonly exceptions: ChartException[];
+    private readonly own: any[];
+    private readonly options: EngineOptions;
+    private readonly schemas: Promise<SchemaResult>[] = [];
+    private readonly resources: PolicyResource[] = [];
+    private readonly findings: Violation[] = [];
+    private readonly releaseOf = new Map<string, RenderedRelease>();
+    /** Each added release's own images (for its line in the summary). */
+    private readonly releaseImages = new Map<RenderedRelease, string[]>();
+    private n = 0;
+
+    constructor(private readonly plan: Plan, root: string) {
+        this.exceptions = loadExceptions(root);
+        // Our own objects: those Pulumi creates and, in GitOps mode, the app layer Argo CD syncs.
+        this.own = [...plan.resources.filter(isK8sObject).map((r) => r.inputs), ...plan.gitops.map((m) => m.object)];
+        this.options = policyOptions(plan.config);
+    }
+
+    /** The policy view of rendered objects (CRDs are schemas, not workloads: no policy applies to them, and they are megabytes to walk). */
+    private policyResources(objects: { object: any; release: RenderedRelease }[]): PolicyResource[] {
+        const out: PolicyResource[] = [];
+        for (const { object: o, release: r } of objects) {
+            if (o.kind === "CustomResourceDefinition") continue;
+            const urn = `rendered:${r.release.name}:${this.n++}`;
+            out.push({ urn, type: typeToken(o.apiVersion, o.kind), name: String(o.metadata?.name ?? o.kind), props: o });
+            this.releaseOf.set(urn, r);
+        }
+        return out;
+    }
+
+    /** A release as it is rendered: its built-in objects are checked now. */
+    add(release: RenderedRelease): void {
+        this.releaseImages.set(release, imageSet(imagesOf(release.objects.map(({ object }) => ({ object, namespace: release.release.namespace })))));
+        const builtIn = release.objects.filter(({ object: o }) => isBuiltIn(o.apiVersion))
+            .map(({ object }) => ({ object: withNamespace(object, release.release.namespace, new Set()), release }));
+        this.schemas.push(validateObjects(builtIn.map((x) => x.object)));
+        const resources = this.policyResources(builtIn);
+        this.resources.push(...resources);
+        this.findings.push(...runPolicies(resources, { ...this.options, only: "resource" }));
+    }
+
+    /** The rest, once every release is rendered (releases not added yet are added first). */
+    async finish(render: RenderResult): Promise<ChartCheckResult> {
+        for (const r of render.releases) if (!this.releaseImages.has(r)) this.add(r);
+        const { plan, own, exceptions } = this;
+        const rendered = renderedObjects(render);
+        const crds = [...rendered.map((x) => x.object), ...own].filter((o) => o.kind === "CustomResourceDefinition");
+        const custom = rendered.filter(({ object: o }) => !isBuiltIn(o.apiVersion));
+
+        // Schemas: custom resources, rendered and our own, against the CRDs that serve them.
+        this.schemas.push(validateObjects([...custom.map((x) => x.object), ...own.filter((o) => !isBuiltIn(o.apiVersion))], { crds }));
+        const customResources = this.policyResources(custom);
+        this.findings.push(...runPolicies(customResources, { ...this.options, only: "resource" }));
+
+        // Stack-wide policies over everything the cluster gets (our objects and the charts' together).
+        const ownResources = [...plan.resources.filter((r) => r.custom).map(fromPlanResource), ...gitopsResources(plan)];
+        this.findings.push(...runPolicies([...ownResources, ...this.resources, ...customResources], { ...this.options, only: "stack" }));
+
+        const used = new Set<ChartException>();
+        const applied: ChartCheckResult["applied"] = [];
+        const violations: ChartCheckResult["violations"] = [];
+        for (const v of this.findings) {
+            const rel = v.urn ? this.releaseOf.get(v.urn) : undefined;
+            if (!rel) continue;
+            const ex = exceptions.find((e) => e.chart === rel.release.chart && e.policy === v.policy && e.object === `${v.kind}/${v.name}`);
+            if (ex) {
+                used.add(ex);
+                applied.push({ exception: ex, release: rel.release.name });
+            } else violations.push({ ...v, chart: rel.release.chart });
+        }
+        // Stale: the chart rendered the object here and the policy no longer fires on it. An object the
+        // stack's values leave out (Velero's node agent with EBS snapshots) says nothing about its entry.
+        const renderedHere = new Set(rendered.map(({ object: o, release: r }) => `${r.release.chart} ${o.kind}/${o.metadata?.name}`));
+        const unusedExceptions = exceptions.filter((e) => renderedHere.has(`${e.chart} ${e.object}`) && !used.has(e));
+
+        // Images: rendered objects and our own, plus what operators are configured to pull (an operator's
+        // settings and the resources it acts on may come from different releases, so all are read together).
+        const images = imagesOf([...rendered.map(({ object, release }) => ({ object, namespace: release.release.namespace })), ...own.map((object) => ({ object }))]);
+        const releases: ReleaseReport[] = render.releases.map((r) => ({
+            release: r.release.name, chart: r.release.chart, version: r.release.version, namespace: r.release.namespace,
+            objects: r.objects.length,
+            images: this.releaseImages.get(r)!,
+            exceptionsApplied: applied.filter((a) => a.release === r.release.name).length,
+            error: r.error,
+        }));
+        return {
+            releases, schema: mergeSchema(await Promise.all(this.schemas)), violations, applied, unusedExceptions, images,
+            outsideRegistry: plan.config.registry ? outsideRegistry(images, plan.config.registry) : [],
+        };
+    }
+}
+
+/** Every check of a rendered plan at once (the plan command runs them as releases arrive: ChartChecks). */
+export function checkRendered(plan: Plan, render: RenderResult, root: string): Promise<ChartCheckResult> {
+    return new ChartChecks(plan, root).finish(render);
 }

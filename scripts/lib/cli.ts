@@ -7,24 +7,30 @@ import * as path from "path";
 import { ROOT, runProgram } from "./plan";
 import { PLAN_USAGE, UsageError, configFileOf, parsePlanArgs } from "./args";
 import { outDirProblem } from "./outdir";
-import { Rendering, summarize, writePlanOutputs } from "./outputs";
+import { Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./outputs";
 import { findChartSource } from "./charts";
-import { renderPlan } from "./render";
+import { RenderedRelease, renderPlan, writeRendered } from "./render";
 import { aheadKey, rememberRuns } from "./helm-runs";
-import { checkRendered } from "./chart-checks";
-import { preloadSchemas } from "./schema";
+import { ChartChecks } from "./chart-checks";
+import { updateModelBundle } from "./model-bundle";
 
 export { Io, consoleIo } from "./io";
 import { Io } from "./io";
 
 export const USAGE = PLAN_USAGE;
-/** Render every release from the first chart source found, and check what was rendered. */
-export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, charts?: string): Promise<Rendering> {
+/**
+ * Render every release from the first chart source found, and check what was rendered: each release
+ * as it comes out of Helm, the rest once all are there (ChartChecks).
+ */
+export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, charts?: string, onRendered?: (r: RenderedRelease) => void): Promise<Rendering> {
     const source = findChartSource(ROOT, { charts, chartRepository: plan.config.chartRepository });
     if (!source.dir) return { source };
-    // While Helm renders, the schemas of what is already there load.
-    const render = await renderPlan(plan, ROOT, source.dir, (r) => preloadSchemas(r.objects.map((o) => o.object)));
-    return { source, render, checks: await checkRendered(plan, render, ROOT) };
+    const checks = new ChartChecks(plan, ROOT);
+    const render = await renderPlan(plan, ROOT, source.dir, (r) => {
+        checks.add(r);
+        onRendered?.(r);
+    });
+    return { source, render, checks: await checks.finish(render) };
 }
 
 /**
@@ -58,12 +64,20 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
         const started = Date.now();
         if (args.charts && !fs.existsSync(args.charts)) throw new UsageError(`--charts ${args.charts}: no such directory`);
         const plan = await runProgram({ stack: args.stack, configFile });
-        const rendering = await renderStack(plan, args.charts);
+        // While Helm renders, each release is checked and written as it comes, and so are the plan's own files.
+        const files = planOutputFiles(out);
+        let renderedObjects = 0;
+        const rendering = renderStack(plan, args.charts, (r) => (renderedObjects += writeRendered(r, path.join(out, "rendered"), files)));
+        rendering.catch(() => undefined); // awaited below; an error here must not be an unhandled rejection meanwhile
+        const own = writeOwnOutputs(plan, out, files);
+        const rendered = await rendering;
         // What the next plan of this stack starts before it loads the SDKs (scripts/plan.ts).
-        if (rendering.render) rememberRuns(ROOT, aheadKey(configFile, args.charts), rendering.render.releases.flatMap((r) => (r.run ? [r.run] : [])));
-        const result = writePlanOutputs(plan, out, rendering);
+        if (rendered.render) rememberRuns(ROOT, aheadKey(configFile, args.charts), rendered.render.releases.flatMap((r) => (r.run ? [r.run] : [])));
+        const result = finishPlanOutputs(plan, out, files, own, rendered, renderedObjects);
+        // Kinds this plan imported one module at a time go into the schema bundle for the next plan.
+        updateModelBundle();
         io.out(summarize(plan, result, Date.now() - started, out));
-        return exitCode(result.mandatoryViolations, rendering);
+        return exitCode(result.mandatoryViolations, rendered);
     } catch (e) {
         return reportError(e, io);
     }

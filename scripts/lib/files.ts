@@ -1,60 +1,86 @@
 /**
- * Files a command writes, written together into the directory they replace: the directory ends up
- * holding exactly this run's files. Files an earlier run left are rewritten in place rather than
- * deleted and created again, and only those this run no longer writes are removed: on some file
- * systems creating a file costs many times more than rewriting one (ext4 on this project's CI VMs:
- * about 0.6 ms against 0.04 ms), and a plan rewrites nearly the same few hundred files every time.
+ * A directory of files a command writes, replacing what an earlier run of the command wrote there.
+ * Files are written as soon as they are added, so writing overlaps whatever the command still waits
+ * for (the plan writes its own files and each rendered release while Helm renders the others);
+ * `finish` then removes what this run did not write. A file an earlier run left is rewritten in place
+ * rather than deleted and created again: on some file systems creating a file costs many times more
+ * than rewriting one (ext4 on this project's CI VMs: about 0.6 ms against 0.04 ms), and a plan writes
+ * nearly the same few hundred files every time.
  */
 import * as fs from "fs";
 import * as path from "path";
 
-export class FileBatch {
-    private readonly files = new Map<string, string>();
+export class OutputFiles {
+    private readonly root: string;
+    private readonly written = new Set<string>();
+    private readonly made = new Set<string>();
 
-    /** Add a file (a later add of the same path replaces the earlier one). */
-    add(file: string, text: string): void {
-        this.files.set(path.resolve(file), text);
+    /** `dir` is created when missing; `keep` names entries directly in it that `finish` leaves alone. */
+    constructor(dir: string, private readonly keep: string[] = []) {
+        this.root = path.resolve(dir);
+        this.mkdir(this.root);
     }
 
     get size(): number {
-        return this.files.size;
+        return this.written.size;
+    }
+
+    /** A directory and its parents, replacing a file of an earlier run that stands where one of them goes. */
+    private mkdir(dir: string): void {
+        if (this.made.has(dir)) return;
+        try {
+            fs.mkdirSync(dir, { recursive: true });
+        } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
+            let blocker = dir;
+            while (!fs.statSync(blocker, { throwIfNoEntry: false })?.isFile()) blocker = path.dirname(blocker);
+            if (!blocker.startsWith(this.root + path.sep)) throw e;
+            fs.rmSync(blocker);
+            fs.mkdirSync(dir, { recursive: true });
+        }
+        for (let d = dir; d.length >= this.root.length && !this.made.has(d); d = path.dirname(d)) this.made.add(d);
     }
 
     /**
-     * Make `dir` hold exactly the files added (all of which must be inside it) and the entries named in
-     * `keep` (directly in `dir`): stale files and the directories they leave empty are removed first,
-     * then every file is written. Synchronous: rewriting a few hundred files takes milliseconds.
+     * Write a file now (it must be inside the directory); a directory of an earlier run in its place is
+     * removed. A file that already holds exactly this text is left as it is: reading it back costs less
+     * than truncating and rewriting it, and most of a plan's files do not change between runs.
      */
-    writeInto(dir: string, keep: string[] = []): void {
-        const root = path.resolve(dir);
-        const wanted = new Set(this.files.keys());
-        const dirs = new Set<string>();
-        for (const f of wanted) {
-            if (!f.startsWith(root + path.sep)) throw new Error(`${f} is outside ${root}`);
-            for (let d = path.dirname(f); d.length > root.length; d = path.dirname(d)) dirs.add(d);
+    add(file: string, text: string): void {
+        const abs = path.resolve(file);
+        if (!abs.startsWith(this.root + path.sep)) throw new Error(`${abs} is outside ${this.root}`);
+        this.mkdir(path.dirname(abs));
+        this.written.add(abs);
+        const bytes = Buffer.from(text);
+        const st = fs.statSync(abs, { throwIfNoEntry: false });
+        if (st?.isFile() && st.size === bytes.length && fs.readFileSync(abs).equals(bytes)) return;
+        try {
+            fs.writeFileSync(abs, bytes);
+        } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== "EISDIR") throw e;
+            fs.rmSync(abs, { recursive: true, force: true });
+            fs.writeFileSync(abs, bytes);
         }
-        const kept = new Set(keep.map((k) => path.join(root, k)));
-        // Bottom-up, so a directory is looked at after its contents.
+    }
+
+    /** Remove every file this run did not write (but the kept entries), and the directories left empty. */
+    finish(): void {
+        const kept = new Set(this.keep.map((k) => path.join(this.root, k)));
+        // Bottom-up: true when nothing is left in `d`.
         const prune = (d: string): boolean => {
             let empty = true;
             for (const e of fs.readdirSync(d, { withFileTypes: true })) {
                 const p = path.join(d, e.name);
-                if (kept.has(p)) {
-                    empty = false;
-                } else if (e.isDirectory() && !wanted.has(p)) {
-                    if (prune(p) && !dirs.has(p)) fs.rmdirSync(p);
+                if (kept.has(p) || this.written.has(p)) empty = false;
+                else if (e.isDirectory()) {
+                    if (prune(p)) fs.rmdirSync(p);
                     else empty = false;
-                } else if (!wanted.has(p) || e.isDirectory()) {
-                    fs.rmSync(p, { recursive: true, force: true });
-                } else {
-                    empty = false;
-                }
+                } else fs.rmSync(p, { force: true });
             }
             return empty;
         };
-        if (fs.existsSync(root)) prune(root);
-        for (const d of [root, ...[...dirs].sort()]) fs.mkdirSync(d, { recursive: true });
-        for (const [file, text] of this.files) fs.writeFileSync(file, text);
+        prune(this.root);
     }
 }
 

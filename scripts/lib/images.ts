@@ -10,7 +10,7 @@
  *    also fill the gateway's `image: auto`), and Elasticsearch/Kibana by `version` under the ECK
  *    operator's `container-registry` (ECK's ImageRepository rule).
  */
-const jsyaml = require("js-yaml") as { load(text: string): unknown };
+import { jsyaml } from "./js-yaml";
 
 export interface FoundImage {
     image: string;

@@ -2,8 +2,8 @@
  * The plan's output directory is replaced on each plan — but only when `plan` created it. A marker
  * file written by `plan` proves that; any other non-empty directory, a file, the working directory,
  * the checkout root or one of their parents is refused (UsageError: exit 2, no stack trace). The
- * files themselves are written by FileBatch.writeInto (scripts/lib/files.ts), which leaves the
- * directory holding exactly the new run's files.
+ * files themselves go through OutputFiles (scripts/lib/files.ts), which leaves the directory holding
+ * exactly the new run's files.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -64,7 +64,7 @@ export function outDirProblem(dir: string, cwd = process.cwd(), owner: OutDirOwn
 
 /**
  * Make `dir` an output directory carrying the marker; refuses what outDirProblem refuses. What an
- * earlier run wrote stays until the new run's FileBatch.writeInto(dir, [marker]) replaces it.
+ * earlier run wrote is rewritten or removed by the new run's OutputFiles(dir, [marker]).
  */
 export function prepareOutDir(dir: string, owner: OutDirOwner = PLAN_OUT): void {
     const problem = outDirProblem(dir, process.cwd(), owner);

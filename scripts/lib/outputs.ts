@@ -8,7 +8,7 @@ import { RenderResult, writeRendered } from "./render";
 import { ChartCheckResult } from "./chart-checks";
 import { imageSet } from "./images";
 import { ChartSource } from "./charts";
-import { FileBatch, safeName as safe } from "./files";
+import { OutputFiles, safeName as safe } from "./files";
 
 /** What rendering the releases produced (absent when no chart archive was found). */
 export interface Rendering {
@@ -48,8 +48,8 @@ export function manifestPath(o: any, fallbackName = "object"): string {
  * Write Kubernetes objects one file each (in the given order). YAML 1.1 output quotes strings such as
  * Off/yes/on, which kubectl's YAML 1.1 parser would otherwise read as booleans.
  */
-export function writeManifests(dir: string, objects: { name: string; object: any }[], batch: FileBatch): number {
-    for (const { name, object } of objects) batch.add(path.join(dir, manifestPath(object, name)), YAML.stringify(object, { version: "1.1" }));
+export function writeManifests(dir: string, objects: { name: string; object: any }[], files: OutputFiles): number {
+    for (const { name, object } of objects) files.add(path.join(dir, manifestPath(object, name)), YAML.stringify(object, { version: "1.1" }));
     return objects.length;
 }
 
@@ -119,31 +119,45 @@ export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[];
     return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
 }
 
-export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
-    prepareOutDir(outDir);
-    const batch = new FileBatch();
+/** What a plan wrote of its own (everything but the rendered charts and airgap.json), and the policy verdict on its resources. */
+export interface OwnOutputs {
+    manifests: number;
+    unknownValues: number;
+    verdict: PolicyVerdict;
+}
 
+/** Make the plan's output directory (refusing what outDirProblem refuses); files go into it as they are ready. */
+export function planOutputFiles(outDir: string): OutputFiles {
+    prepareOutDir(outDir);
+    return new OutputFiles(outDir, [MARKER]);
+}
+
+/** Write the plan's own files and check its policies (the plan command does this while Helm still renders). */
+export function writeOwnOutputs(plan: Plan, outDir: string, files: OutputFiles): OwnOutputs {
     // airgap is written as its own file; plan.json keeps the other outputs.
     const outputs: Record<string, unknown> = { ...plan.outputs };
     delete outputs.airgap;
-    batch.add(path.join(outDir, "plan.json"), JSON.stringify({ project: plan.project, stack: plan.stack, resources: plan.resources, outputs }, null, 2) + "\n");
-    batch.add(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
-    batch.add(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
-
-    const manifests = writeManifests(path.join(outDir, "manifests"), plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })), batch);
+    files.add(path.join(outDir, "plan.json"), JSON.stringify({ project: plan.project, stack: plan.stack, resources: plan.resources, outputs }, null, 2) + "\n");
+    files.add(path.join(outDir, "graph.mmd"), mermaidGraph(plan));
+    const manifests = writeManifests(path.join(outDir, "manifests"), plan.resources.filter(isK8sObject).map((r) => ({ name: r.name, object: r.inputs })), files);
     // GitOps mode: the app layer Argo CD syncs, exactly as `gitops:render` writes it.
-    if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops, batch);
-    const renderedObjects = rendering?.render ? writeRendered(rendering.render, path.join(outDir, "rendered"), batch) : 0;
-    batch.writeInto(outDir, [MARKER]);
-    const verdict = checkPlan(plan);
-    return {
-        rendering,
-        renderedObjects,
-        manifests,
-        unknownValues: plan.resources.reduce((n, r) => n + countUnknown(r.inputs), 0),
-        verdict,
-        mandatoryViolations: verdict.violations.filter((v) => v.level === "mandatory").length,
-    };
+    if (plan.gitops.length > 0) writeManifests(path.join(outDir, "gitops"), plan.gitops, files);
+    return { manifests, unknownValues: plan.resources.reduce((n, r) => n + countUnknown(r.inputs), 0), verdict: checkPlan(plan) };
+}
+
+/** The last of a plan's files: airgap.json; then whatever an earlier plan wrote and this one did not goes. */
+export function finishPlanOutputs(plan: Plan, outDir: string, files: OutputFiles, own: OwnOutputs, rendering: Rendering | undefined, renderedObjects: number): PlanWriteResult {
+    files.add(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
+    files.finish();
+    return { ...own, rendering, renderedObjects, mandatoryViolations: own.verdict.violations.filter((v) => v.level === "mandatory").length };
+}
+
+/** Every output of a plan at once (the plan command writes them as they are ready). */
+export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
+    const files = planOutputFiles(outDir);
+    const own = writeOwnOutputs(plan, outDir, files);
+    const rendered = (rendering?.render?.releases ?? []).reduce((n, r) => n + writeRendered(r, path.join(outDir, "rendered"), files), 0);
+    return finishPlanOutputs(plan, outDir, files, own, rendering, rendered);
 }
 
 export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: string): string {

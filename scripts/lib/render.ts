@@ -10,14 +10,14 @@ import * as path from "path";
 import * as zlib from "zlib";
 import * as crypto from "crypto";
 // js-yaml parses Helm's multi-megabyte output (CRDs) about four times faster than `yaml`.
-const jsyaml = require("js-yaml") as { load(text: string, opts?: { json?: boolean }): unknown; dump(v: unknown): string };
+import { jsyaml } from "./js-yaml";
 import { CHARTS } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
 import { Plan, PlanResource } from "./plan";
 import { archivePath } from "./charts";
 import { TemplateRun, archiveCost, helmTemplate, stopUnasked } from "./helm-runs";
 import { ROOT } from "./root";
-import { FileBatch, safeName as safe } from "./files";
+import { OutputFiles, safeName as safe } from "./files";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
@@ -414,21 +414,17 @@ export async function renderPlan(plan: Plan, root: string, chartDir: string, onR
 }
 
 
-/** Write `<dir>/<release>/<Kind>-<name>.yaml` for every rendered object (namespace added on a clash). */
-export function writeRendered(result: RenderResult, dir: string, batch: FileBatch): number {
-    let n = 0;
-    for (const r of result.releases) {
-        const rdir = path.join(dir, safe(r.release.name));
-        const used = new Set<string>();
-        for (const { object, text } of r.objects) {
-            let file = `${safe(object.kind)}-${safe(String(object.metadata?.name ?? "unnamed"))}`;
-            if (used.has(file)) file += `.${safe(String(object.metadata?.namespace ?? r.release.namespace))}`;
-            const base = file;
-            for (let i = 2; used.has(file); i++) file = `${base}-${i}`;
-            used.add(file);
-            batch.add(path.join(rdir, `${file}.yaml`), text);
-            n++;
-        }
+/** Write `<dir>/<release>/<Kind>-<name>.yaml` for every object of a rendered release (namespace added on a clash); returns how many. */
+export function writeRendered(r: RenderedRelease, dir: string, files: OutputFiles): number {
+    const rdir = path.join(dir, safe(r.release.name));
+    const used = new Set<string>();
+    for (const { object, text } of r.objects) {
+        let file = `${safe(object.kind)}-${safe(String(object.metadata?.name ?? "unnamed"))}`;
+        if (used.has(file)) file += `.${safe(String(object.metadata?.namespace ?? r.release.namespace))}`;
+        const base = file;
+        for (let i = 2; used.has(file); i++) file = `${base}-${i}`;
+        used.add(file);
+        files.add(path.join(rdir, `${file}.yaml`), text);
     }
-    return n;
+    return r.objects.length;
 }

@@ -10,9 +10,9 @@
 import * as path from "path";
 import { validateStructural } from "./crd-schema";
 import { unknownFields } from "./builtin-fields";
-import { isBuiltIn } from "./images";
+import { MODELS_PACKAGE, bundledModel, noteMissingModel } from "./model-bundle";
 
-const PACKAGES = ["kubernetes-models", "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
+const PACKAGES = [MODELS_PACKAGE, "@kubernetes-models/istio", "@kubernetes-models/argo-rollouts", "@kubernetes-models/argo-cd", "@kubernetes-models/prometheus-operator"];
 
 export interface SchemaResult {
     /** Objects validated against a published schema. */
@@ -35,9 +35,12 @@ function modelFor(apiVersion: string, kind: string): Promise<Found> {
     let p = cache.get(key);
     if (!p) {
         p = (async () => {
+            const bundled = bundledModel(apiVersion, kind);
+            if (bundled) return { model: bundled, pkg: MODELS_PACKAGE };
             for (const pkg of PACKAGES) {
                 try {
                     const model = (await importEsm(`${pkg}/${apiVersion}/${kind}`))[kind];
+                    if (model && pkg === MODELS_PACKAGE) noteMissingModel(apiVersion, kind);
                     if (model) return { model, pkg };
                 } catch {
                     // Not in this package.
@@ -48,18 +51,6 @@ function modelFor(apiVersion: string, kind: string): Promise<Found> {
         cache.set(key, p);
     }
     return p;
-}
-
-/**
- * Start loading the packaged schemas of these objects' built-in kinds without waiting: loading them is
- * most of a first validation's time, and the plan does it while Helm still renders other charts.
- * Custom kinds are left out: the CRDs the charts render serve them (a kind no CRD serves loads its
- * package when it is validated).
- */
-export function preloadSchemas(objects: any[]): void {
-    for (const o of objects) {
-        if (typeof o?.apiVersion === "string" && typeof o?.kind === "string" && isBuiltIn(o.apiVersion)) modelFor(o.apiVersion, o.kind).catch(() => undefined);
-    }
 }
 
 /** Where the built-in kinds' declarations are (the package's own directory). */
@@ -92,6 +83,8 @@ export async function validateObjects(objects: any[], opts: ValidateOptions = {}
     const res: SchemaResult = { validated: 0, unvalidatedKinds: [], errors: [] };
     const missing = new Set<string>();
     const byCrd = crdSchemas(opts.crds ?? []);
+    // Every kind's schema starts loading at once (loading them is most of a first validation's time).
+    for (const o of objects) if (!byCrd.has(`${o.apiVersion}/${o.kind}`)) modelFor(o.apiVersion, o.kind).catch(() => undefined);
     for (const o of objects) {
         const crdSchema = byCrd.get(`${o.apiVersion}/${o.kind}`);
         if (crdSchema) {
@@ -109,7 +102,7 @@ export async function validateObjects(objects: any[], opts: ValidateOptions = {}
         } catch (e) {
             msgs.push((e as Error).message);
         }
-        if (found.pkg === "kubernetes-models") msgs.push(...(unknownFields(BUILTIN_DIR, o) ?? []));
+        if (found.pkg === MODELS_PACKAGE) msgs.push(...(unknownFields(BUILTIN_DIR, o) ?? []));
         record(res, o, msgs);
     }
     res.unvalidatedKinds = [...missing].sort();

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FileBatch } from "../../scripts/lib/files";
+import { OutputFiles } from "../../scripts/lib/files";
 
 /** Every file below `dir` with its content, by relative path. */
 function tree(dir: string): Record<string, string> {
@@ -18,14 +18,14 @@ function tree(dir: string): Record<string, string> {
     return out;
 }
 
-describe("FileBatch.writeInto", () => {
+describe("OutputFiles", () => {
     let dir: string;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-files-"));
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it("leaves the directory holding exactly the new files and the kept entries, whatever was there", () => {
+    it("leaves the directory holding exactly this run's files and the kept entries, whatever was there", () => {
         const put = (rel: string, text = "old") => {
             fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
             fs.writeFileSync(path.join(dir, rel), text);
@@ -34,16 +34,18 @@ describe("FileBatch.writeInto", () => {
         put("same.yaml");
         put("stale.yaml");
         put("gone/deep/x.yaml");
-        put("a"); // a file where the new run needs a directory
-        put("b/inner.yaml"); // a directory where the new run writes a file
+        put("a"); // a file where this run needs a directory
+        put("b/inner.yaml"); // a directory where this run writes a file
         fs.mkdirSync(path.join(dir, "empty"));
-        const batch = new FileBatch();
-        batch.add(path.join(dir, "same.yaml"), "new");
-        batch.add(path.join(dir, "a", "c.yaml"), "c");
-        batch.add(path.join(dir, "b"), "b");
-        batch.add(path.join(dir, "d", "e", "f.yaml"), "f");
         const inode = fs.statSync(path.join(dir, "same.yaml")).ino;
-        batch.writeInto(dir, [".marker"]);
+        const files = new OutputFiles(dir, [".marker"]);
+        files.add(path.join(dir, "same.yaml"), "new");
+        files.add(path.join(dir, "a", "c.yaml"), "c");
+        files.add(path.join(dir, "b"), "b");
+        files.add(path.join(dir, "d", "e", "f.yaml"), "f");
+        assert.strictEqual(fs.readFileSync(path.join(dir, "d", "e", "f.yaml"), "utf8"), "f", "written when added");
+        assert.ok(fs.existsSync(path.join(dir, "stale.yaml")), "nothing removed before finish");
+        files.finish();
         assert.deepStrictEqual(tree(dir), { ".marker": "mine", "same.yaml": "new", [path.join("a", "c.yaml")]: "c", b: "b", [path.join("d", "e", "f.yaml")]: "f" });
         assert.deepStrictEqual(fs.readdirSync(dir).sort(), [".marker", "a", "b", "d", "same.yaml"], "no directory left empty");
         assert.strictEqual(fs.statSync(path.join(dir, "same.yaml")).ino, inode, "rewritten in place");
@@ -51,13 +53,11 @@ describe("FileBatch.writeInto", () => {
 
     it("creates the directory when it does not exist, and refuses files outside it", () => {
         const target = path.join(dir, "new", "out");
-        const batch = new FileBatch();
-        batch.add(path.join(target, "x.yaml"), "x");
-        batch.writeInto(target);
+        const files = new OutputFiles(target);
+        files.add(path.join(target, "x.yaml"), "x");
+        assert.throws(() => files.add(path.join(dir, "elsewhere.yaml"), "x"), /outside/);
+        files.finish();
         assert.deepStrictEqual(tree(target), { "x.yaml": "x" });
-        const outside = new FileBatch();
-        outside.add(path.join(dir, "elsewhere.yaml"), "x");
-        assert.throws(() => outside.writeInto(target), /outside/);
         assert.ok(!fs.existsSync(path.join(dir, "elsewhere.yaml")));
     });
 });
