@@ -13,7 +13,7 @@ import * as crypto from "crypto";
 import { jsyaml } from "./js-yaml";
 import { CHARTS } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
-import { Plan, PlanResource } from "./plan";
+import { Plan, PlanResource, SECRET } from "./plan";
 import { archivePath } from "./charts";
 import { TemplateRun, archiveCost, helmTemplate, stopUnasked } from "./helm-runs";
 import { ROOT } from "./root";
@@ -414,17 +414,30 @@ export async function renderPlan(plan: Plan, root: string, chartDir: string, onR
 }
 
 
+/**
+ * A rendered object's YAML as written to disk: Helm's own text, except a Secret's values, which are
+ * written as "[secret]" like our own objects' (a chart may generate one at render time, such as
+ * Grafana's admin password: not the one the cluster will get, but no password belongs in the plan).
+ */
+export function renderedText({ object, text }: RenderedObject): string {
+    if (object.kind !== "Secret" || !(object.data || object.stringData)) return text;
+    const masked = (m: unknown) => (m && typeof m === "object" ? Object.fromEntries(Object.keys(m).map((k) => [k, SECRET])) : m);
+    const source = /^#\s*Source:.*$/m.exec(text)?.[0];
+    return `${source ? `${source}\n` : ""}${jsyaml.dump({ ...object, ...(object.data ? { data: masked(object.data) } : {}), ...(object.stringData ? { stringData: masked(object.stringData) } : {}) })}`;
+}
+
 /** Write `<dir>/<release>/<Kind>-<name>.yaml` for every object of a rendered release (namespace added on a clash); returns how many. */
 export function writeRendered(r: RenderedRelease, dir: string, files: OutputFiles): number {
     const rdir = path.join(dir, safe(r.release.name));
     const used = new Set<string>();
-    for (const { object, text } of r.objects) {
+    for (const rendered of r.objects) {
+        const { object } = rendered;
         let file = `${safe(object.kind)}-${safe(String(object.metadata?.name ?? "unnamed"))}`;
         if (used.has(file)) file += `.${safe(String(object.metadata?.namespace ?? r.release.namespace))}`;
         const base = file;
         for (let i = 2; used.has(file); i++) file = `${base}-${i}`;
         used.add(file);
-        files.add(path.join(rdir, `${file}.yaml`), text);
+        files.add(path.join(rdir, `${file}.yaml`), renderedText(rendered));
     }
     return r.objects.length;
 }

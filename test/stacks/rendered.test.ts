@@ -12,6 +12,7 @@ import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
 import { ROOT } from "../../scripts/lib/plan";
 import { renderReleases } from "../../scripts/lib/render";
 import { writePlanOutputs } from "../../scripts/lib/outputs";
+import { jsyaml } from "../../scripts/lib/js-yaml";
 
 
 for (const stack of ["dev", "staging", "prod"]) {
@@ -55,6 +56,13 @@ for (const stack of ["dev", "staging", "prod"]) {
                 const pods = new Set(podImagesIn(render.releases.map((r) => r.objects.map((o) => o.object))).filter((i) => i !== "auto"));
                 assert.deepStrictEqual([...pods].filter((i) => !airgap.images.includes(i)), []);
                 assert.ok(fs.readdirSync(path.join(out, "rendered")).length === render.releases.length);
+                // A Secret a chart renders (Grafana's generated admin password) is written with its keys only.
+                const secrets = render.releases.flatMap((r) => r.objects.filter((o) => o.object.kind === "Secret" && o.object.data).map(() => r.release.name));
+                const written = fs.readdirSync(path.join(out, "rendered"), { recursive: true, withFileTypes: true })
+                    .filter((e) => e.isFile() && e.name.startsWith("Secret-")).map((e) => jsyaml.load(fs.readFileSync(path.join(e.parentPath, e.name), "utf8")) as any);
+                assert.strictEqual(written.length, render.releases.flatMap((r) => r.objects).filter((o) => o.object.kind === "Secret").length);
+                assert.ok(secrets.length > 0);
+                for (const w of written) for (const v of Object.values({ ...w.data, ...w.stringData })) assert.strictEqual(v, "[secret]", `${w.metadata.name}`);
             } finally {
                 fs.rmSync(out, { recursive: true, force: true });
             }
