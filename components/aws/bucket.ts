@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk";
 import { Catalog } from "../catalog";
 import { ClusterLayer, EksInfo } from "../cluster/types";
 import { IrsaRole } from "./irsa";

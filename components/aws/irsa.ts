@@ -3,7 +3,7 @@
  * assume through the cluster's OIDC provider, with an inline least-privilege policy.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "./sdk";
 import { EksInfo } from "../cluster/types";
 
 /** Strip the scheme: IAM condition keys use the issuer host/path (`oidc.eks.<region>.amazonaws.com/id/<id>`). */

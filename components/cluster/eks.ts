@@ -5,7 +5,7 @@
  * Workload components only see the `ClusterLayer` it implements, exactly as on-prem.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws/sdk";
 import * as k8s from "@pulumi/kubernetes";
 import { Catalog, EksAddon, eksAddons } from "../catalog";
 import { partitionOf } from "../aws/partition";

@@ -4,7 +4,7 @@
  * for auto-discovery and for scaling tainted/labelled groups up from zero.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws/sdk";
 
 /** One managed node group (`kubechat:eks.nodeGroups.<name>`). */
 export interface NodeGroupConfig {

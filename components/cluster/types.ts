@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import type * as aws from "@pulumi/aws";
+import type * as aws from "../aws/sdk";
 
 /** What an EKS cluster adds for workloads that need AWS identities (IRSA) or AWS resources. */
 export interface EksInfo {

@@ -4,7 +4,7 @@
  * pull from ECR without NAT. Subnet CIDRs come from the pure `subnetPlan`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws/sdk";
 
 /** One availability zone's subnets. */
 export interface SubnetPlanEntry {

@@ -416,14 +416,19 @@ export async function renderPlan(plan: Plan, root: string, chartDir: string, onR
 
 /**
  * A rendered object's YAML as written to disk: Helm's own text, except a Secret's values, which are
- * written as "[secret]" like our own objects' (a chart may generate one at render time, such as
- * Grafana's admin password: not the one the cluster will get, but no password belongs in the plan).
+ * written as "[secret]" like our own objects' (base64-encoded under `data`, so the object stays one the
+ * API server accepts). A chart may generate a secret at render time, such as Grafana's admin password:
+ * not the one the cluster gets, but no password belongs in the plan.
  */
 export function renderedText({ object, text }: RenderedObject): string {
     if (object.kind !== "Secret" || !(object.data || object.stringData)) return text;
-    const masked = (m: unknown) => (m && typeof m === "object" ? Object.fromEntries(Object.keys(m).map((k) => [k, SECRET])) : m);
+    const masked = (m: unknown, value: string) => (m && typeof m === "object" ? Object.fromEntries(Object.keys(m).map((k) => [k, value])) : m);
     const source = /^#\s*Source:.*$/m.exec(text)?.[0];
-    return `${source ? `${source}\n` : ""}${jsyaml.dump({ ...object, ...(object.data ? { data: masked(object.data) } : {}), ...(object.stringData ? { stringData: masked(object.stringData) } : {}) })}`;
+    return `${source ? `${source}\n` : ""}${jsyaml.dump({
+        ...object,
+        ...(object.data ? { data: masked(object.data, Buffer.from(SECRET).toString("base64")) } : {}),
+        ...(object.stringData ? { stringData: masked(object.stringData, SECRET) } : {}),
+    })}`;
 }
 
 /** Write `<dir>/<release>/<Kind>-<name>.yaml` for every object of a rendered release (namespace added on a clash); returns how many. */

@@ -8,12 +8,26 @@ import { bucketArn, tlsOnlyBucketPolicy } from "../../components/aws/bucket";
 import { walBucketIamPolicy } from "../../components/data/values";
 import { veleroIamPolicy } from "../../components/backup/velero";
 import { ROOT } from "../../scripts/lib/plan";
+import { planStack } from "../harness";
 
 const eks = (version: string) => ({
     cluster: { kind: "eks" }, eks: { version, clusterName: "kc", privateAccessCidrs: ["10.100.0.0/24"], accountId: "123456789012" },
 });
 
 describe("AWS coupling", () => {
+    it("the program loads @pulumi/aws one service at a time (components/aws/sdk.ts), never the package's root module", async () => {
+        const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+            .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+        const rootImports = [path.join(ROOT, "index.ts"), ...files(path.join(ROOT, "components"))]
+            .filter((f) => /from "@pulumi\/aws"|require\("@pulumi\/aws"\)/.test(fs.readFileSync(f, "utf8"))).map((f) => path.relative(ROOT, f));
+        assert.deepStrictEqual(rootImports, []);
+        // And so at run time: planning prod (every AWS service the platform uses) leaves the root unloaded.
+        await planStack("prod");
+        const root = require.resolve("@pulumi/aws");
+        assert.ok(Object.keys(require.cache).some((k) => k.includes(`${path.sep}@pulumi${path.sep}aws${path.sep}ec2${path.sep}`)), "the services were loaded");
+        assert.ok(!(root in require.cache), "@pulumi/aws/index.js was loaded");
+    });
+
     it("EKS add-on versions follow eks.version: kube-proxy matches the minor, every add-on is pinned per supported minor", () => {
         assert.ok(SUPPORTED_EKS_VERSIONS.length >= 2);
         for (const v of SUPPORTED_EKS_VERSIONS) {
