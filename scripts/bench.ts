@@ -101,8 +101,9 @@ export const DURATIONS: Record<string, number> = {
     "kubernetes:apps/v1:Deployment": 1,
     "kubernetes:argoproj.io/v1alpha1:Rollout": 1,
     "kubernetes:apps/v1:StatefulSet": 1,
-    // Pulumi awaits Jobs until they complete; ours (es-setup) wait for Elasticsearch to boot.
-    // Custom resources (postgresql, Elasticsearch) are not awaited: their operators converge them.
+    // Pulumi awaits Jobs until they complete; ours (es-setup) wait for Elasticsearch to boot. Custom
+    // resources count the default: the postgresql cluster is not awaited (its operator converges it);
+    // the Elasticsearch CR is (pulumi.com/waitFor), but its boot is charged to the es-setup Job here.
     "kubernetes:batch/v1:Job": 3,
 };
 const DEFAULT_MINUTES = 0.1;
