@@ -46,7 +46,7 @@ function helmWorker(): Worker {
     if (worker) return worker;
     const file = path.join(__dirname, `helm-worker${path.extname(__filename)}`);
     // Under ts-node (tests) the worker compiles its TypeScript the same way; the plan runs the .js build.
-    const w = new Worker(file, { workerData: { slots: Number(process.env.HSLOTS ?? Math.max(1, os.cpus().length)) }, execArgv: file.endsWith(".ts") ? ["-r", "ts-node/register/transpile-only"] : [] });
+    const w = new Worker(file, { workerData: { slots: Math.max(1, os.cpus().length) }, execArgv: file.endsWith(".ts") ? ["-r", "ts-node/register/transpile-only"] : [] });
     w.on("message", (m: FromWorker) => {
         const resolve = pending.get(m.id);
         pending.delete(m.id);
