@@ -25,27 +25,28 @@ export class OutputFiles {
         return this.written.size;
     }
 
-    /** A directory and its parents, replacing a file of an earlier run that stands where one of them goes. */
+    /**
+     * A directory and its parents below the root, each a real directory: a file or symbolic link an
+     * earlier run (or anyone) left where one of them goes is removed, so no write follows a link out.
+     */
     private mkdir(dir: string): void {
         if (this.made.has(dir)) return;
-        try {
+        if (dir === this.root) {
+            // The directory itself was checked by the command (scripts/lib/outdir.ts); it may be a link.
             fs.mkdirSync(dir, { recursive: true });
-        } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            if (code !== "EEXIST" && code !== "ENOTDIR") throw e;
-            let blocker = dir;
-            while (!fs.statSync(blocker, { throwIfNoEntry: false })?.isFile()) blocker = path.dirname(blocker);
-            if (!blocker.startsWith(this.root + path.sep)) throw e;
-            fs.rmSync(blocker);
-            fs.mkdirSync(dir, { recursive: true });
+        } else {
+            this.mkdir(path.dirname(dir));
+            const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+            if (st && !st.isDirectory()) fs.rmSync(dir);
+            if (!st?.isDirectory()) fs.mkdirSync(dir);
         }
-        for (let d = dir; d.length >= this.root.length && !this.made.has(d); d = path.dirname(d)) this.made.add(d);
+        this.made.add(dir);
     }
 
     /**
-     * Write a file now (it must be inside the directory); a directory of an earlier run in its place is
-     * removed. A file that already holds exactly this text is left as it is: reading it back costs less
-     * than truncating and rewriting it, and most of a plan's files do not change between runs.
+     * Write a file now (it must be inside the directory). A file that already holds exactly this text
+     * is left as it is: reading it back costs less than truncating and rewriting it, and most of a
+     * plan's files do not change between runs. A directory or link in its place is removed first.
      */
     add(file: string, text: string): void {
         const abs = path.resolve(file);
@@ -53,15 +54,10 @@ export class OutputFiles {
         this.mkdir(path.dirname(abs));
         this.written.add(abs);
         const bytes = Buffer.from(text);
-        const st = fs.statSync(abs, { throwIfNoEntry: false });
+        const st = fs.lstatSync(abs, { throwIfNoEntry: false });
         if (st?.isFile() && st.size === bytes.length && fs.readFileSync(abs).equals(bytes)) return;
-        try {
-            fs.writeFileSync(abs, bytes);
-        } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== "EISDIR") throw e;
-            fs.rmSync(abs, { recursive: true, force: true });
-            fs.writeFileSync(abs, bytes);
-        }
+        if (st && !st.isFile()) fs.rmSync(abs, { recursive: true, force: true });
+        fs.writeFileSync(abs, bytes);
     }
 
     /** Remove every file this run did not write (but the kept entries), and the directories left empty. */

@@ -51,6 +51,24 @@ describe("OutputFiles", () => {
         assert.strictEqual(fs.statSync(path.join(dir, "same.yaml")).ino, inode, "rewritten in place");
     });
 
+    it("never writes through a link left in the directory", () => {
+        const target = path.join(dir, "out");
+        const outside = path.join(dir, "elsewhere");
+        fs.mkdirSync(target);
+        fs.mkdirSync(outside);
+        fs.writeFileSync(path.join(outside, "keep.yaml"), "outside");
+        fs.symlinkSync(outside, path.join(target, "sub"));
+        fs.symlinkSync(path.join(outside, "keep.yaml"), path.join(target, "file.yaml"));
+        const files = new OutputFiles(target);
+        files.add(path.join(target, "sub", "keep.yaml"), "new");
+        files.add(path.join(target, "file.yaml"), "new");
+        files.finish();
+        assert.strictEqual(fs.readFileSync(path.join(outside, "keep.yaml"), "utf8"), "outside");
+        assert.ok(fs.lstatSync(path.join(target, "sub")).isDirectory());
+        assert.ok(fs.lstatSync(path.join(target, "file.yaml")).isFile());
+        assert.deepStrictEqual(tree(target), { [path.join("sub", "keep.yaml")]: "new", "file.yaml": "new" });
+    });
+
     it("creates the directory when it does not exist, and refuses files outside it", () => {
         const target = path.join(dir, "new", "out");
         const files = new OutputFiles(target);
