@@ -18,6 +18,7 @@ export { Io, consoleIo } from "./io";
 import { Io } from "./io";
 
 export const USAGE = PLAN_USAGE;
+
 /**
  * Render every release from the first chart source found, and check what was rendered: each release
  * as it comes out of Helm, the rest once all are there (ChartChecks).
