@@ -33,7 +33,6 @@ export function startRendersAhead(argv: string[]): void {
 
 if (require.main === module) {
     startRendersAhead(process.argv.slice(2));
-    const { planCli, shortStackTraces } = { ...cli(), ...(require("./lib/plan") as typeof import("./lib/plan")) };
-    shortStackTraces();
-    planCli(process.argv.slice(2), consoleIo).then((code) => process.exit(code));
+    (require("./lib/plan") as typeof import("./lib/plan")).shortStackTraces();
+    run(process.argv.slice(2), consoleIo).then((code) => process.exit(code));
 }

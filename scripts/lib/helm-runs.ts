@@ -177,8 +177,9 @@ function readAhead(file: string): Record<string, TemplateRun[]> {
 export function startAhead(root: string, key: string, file = AHEAD_FILE(root)): number {
     const remembered = readAhead(file)[key];
     if (!Array.isArray(remembered)) return 0;
-    const ordered = remembered.filter((r) => fs.existsSync(r.archive)).sort((a, b) => archiveCost(b.archive) - archiveCost(a.archive));
-    for (const run of ordered) start(root, run, true).result.catch(() => undefined);
+    // Costliest first (each archive's size read once, not in the comparator); missing archives left out.
+    const ordered = remembered.map((run) => ({ run, cost: archiveCost(run.archive) })).filter((r) => r.cost > 0).sort((a, b) => b.cost - a.cost);
+    for (const { run } of ordered) start(root, run, true).result.catch(() => undefined);
     return ordered.length;
 }
 
