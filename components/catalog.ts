@@ -9,8 +9,8 @@
  */
 
 /**
- * A chart as published upstream. Every version is one of the archives in ../shared/charts (see its
- * SOURCES.md), so every release can be rendered offline.
+ * A chart as published upstream. Every version is one of the archives vendored in charts/ (see
+ * charts/SOURCES.md), so every release can be rendered offline.
  */
 export interface ChartEntry {
     name: string;

@@ -5,7 +5,7 @@
  *  3. the modelled critical path of a fresh prod deploy from plan.json dependencies (target <= 1.10x
  *     the unavoidable chain VPC -> subnets -> EKS -> node group -> Istio base -> istiod -> app);
  *  4. plan time as the number of KubeChat services grows from 1 to 50;
- *  5. the prod plan with every chart rendered (`--charts ../shared/charts`) against its floor: loading the
+ *  5. the prod plan with every chart rendered (`--charts charts`) against its floor: loading the
  *     SDKs plus bare `helm template` of the same releases, as many at a time as the plan runs, measured
  *     side by side in rounds (target <= 1.5x).
  */
@@ -14,19 +14,19 @@ import * as path from "path";
 import * as fs from "fs";
 import * as os from "os";
 import { Plan, PlanResource, ROOT, runProgram, shortStackTraces } from "./lib/plan";
-import { archivePath } from "./lib/charts";
+import { archivePath, vendoredCharts } from "./lib/charts";
 import { runHelm } from "./lib/helm";
 import { kubeVersionOf, platformApiVersions, pool, releaseSpecs, renderCost, templateArgs } from "./lib/render";
 import { Io, consoleIo } from "./lib/io";
 import { checkPlan } from "./lib/verdict";
 
-/** The chart archives beside the checkout (see ../shared/charts/SOURCES.md). */
-const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+/** The chart archives vendored in the repository (see charts/SOURCES.md). */
+const CHARTS_DIR = vendoredCharts(ROOT);
 
 /** Wall time of bare `helm template` of every release of a plan, as many at a time as cores, the costliest first (the plan's schedule). */
 async function bareHelm(plan: Plan): Promise<number> {
     const specs = releaseSpecs(plan);
-    const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, specs.map((s) => archivePath(SHARED_CHARTS, s.chart, s.version))) };
+    const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, specs.map((s) => archivePath(CHARTS_DIR, s.chart, s.version))) };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-bench-"));
     try {
         const files = specs.map((s) => {
@@ -36,7 +36,7 @@ async function bareHelm(plan: Plan): Promise<number> {
         });
         const t = process.hrtime.bigint();
         await pool(specs.map((s, j) => [s, files[j]] as const), os.cpus().length,
-            ([s, f]) => runHelm(ROOT, [...templateArgs(s, archivePath(SHARED_CHARTS, s.chart, s.version), opts), "--values", f]), ([s]) => renderCost(s, SHARED_CHARTS));
+            ([s, f]) => runHelm(ROOT, [...templateArgs(s, archivePath(CHARTS_DIR, s.chart, s.version), opts), "--values", f]), ([s]) => renderCost(s, CHARTS_DIR));
         return Number(process.hrtime.bigint() - t) / 1e6;
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
@@ -52,7 +52,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * plan's steady state (its caches and its renders ahead in place, as on every plan after the first).
  */
 async function renderedAgainstFloor(plan: Plan, rounds: number): Promise<{ sdk: number; helm: number; rendered: number; ratio: number }> {
-    const args = ["scripts/run.js", "scripts/plan.ts", "prod", "--charts", SHARED_CHARTS, "--out", path.join(ROOT, "out", "bench-prod-rendered")];
+    const args = ["scripts/run.js", "scripts/plan.ts", "prod", "--charts", CHARTS_DIR, "--out", path.join(ROOT, "out", "bench-prod-rendered")];
     timeNode(args, 1);
     const r = { sdk: [] as number[], helm: [] as number[], rendered: [] as number[], ratio: [] as number[] };
     for (let i = 0; i < rounds; i++) {
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     lines.push(row(["rendering, side by side (median of rounds): load the SDKs", floor.sdk.toFixed(0), "", ""]));
     lines.push(row(["bare `helm template` of the prod releases, one per core", floor.helm.toFixed(0), "", ""]));
     lines.push(row(["floor: SDKs + bare helm", (floor.sdk + floor.helm).toFixed(0), "1.00", ""]));
-    lines.push(row(["plan of prod with every chart rendered and checked (`--charts ../shared/charts`); ratio: median of the rounds' ratios", floor.rendered.toFixed(0), floor.ratio.toFixed(2), "<= 1.5"]));
+    lines.push(row(["plan of prod with every chart rendered and checked (`--charts charts`); ratio: median of the rounds' ratios", floor.rendered.toFixed(0), floor.ratio.toFixed(2), "<= 1.5"]));
     lines.push(row(["program start-up, transpile only (what `pulumi up` does)", startupFast.toFixed(0), "", ""]));
     lines.push(row(["program start-up, type-checked (ts-node default)", startupChecked.toFixed(0), (startupChecked / startupFast).toFixed(1) + "x slower", ""]));
 

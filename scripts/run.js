@@ -47,11 +47,12 @@ function build() {
         outbase: ROOT,
         format: "cjs",
         platform: "node",
-        target: "node20",
+        target: "node22",
         logLevel: "error",
     });
 }
 
+require("./node-version").requireSupportedNode();
 const [entry, ...args] = process.argv.slice(2);
 if (!entry || !entry.endsWith(".ts")) {
     console.error("usage: node scripts/run.js <file.ts> [args...]");

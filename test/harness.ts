@@ -4,8 +4,8 @@
  */
 import { Plan, PlanOptions, PlanResource, runProgram } from "../scripts/lib/plan";
 import { validateObjects, SchemaResult } from "../scripts/lib/schema";
-import * as path from "path";
 import { ROOT } from "../scripts/lib/plan";
+import { vendoredCharts } from "../scripts/lib/charts";
 import { RenderResult, renderPlan } from "../scripts/lib/render";
 import { ChartCheckResult, checkRendered } from "../scripts/lib/chart-checks";
 import * as assert from "assert";
@@ -115,8 +115,8 @@ export { Plan, PlanResource };
 /** A registry and chart mirror no code has ever seen: with them set, nothing may point anywhere else. */
 export const AIRGAP = { registry: "registry.airgap-test.invalid:5443/mirror/kc", chartRepository: "oci://charts.airgap-test.invalid/kubechat" };
 
-/** The verified chart archives beside the checkout (../shared/charts; see its SOURCES.md). */
-export const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+/** The chart archives vendored in the repository (charts/; see its SOURCES.md). */
+export const CHARTS_DIR = vendoredCharts(ROOT);
 
 export interface RenderedStack {
     plan: Plan;
@@ -126,13 +126,13 @@ export interface RenderedStack {
 
 const renders = new Map<string, Promise<RenderedStack>>();
 
-/** A stack planned and every release rendered from ../shared/charts and checked: once per stack + overrides per test run. */
+/** A stack planned and every release rendered from charts/ and checked: once per stack + overrides per test run. */
 export function renderedStack(stack: string, overrides?: Record<string, unknown>): Promise<RenderedStack> {
     const key = JSON.stringify([stack, overrides ?? {}]);
     let r = renders.get(key);
     if (!r) {
         r = planStack(stack, overrides).then(async (plan) => {
-            const render = await renderPlan(plan, ROOT, SHARED_CHARTS);
+            const render = await renderPlan(plan, ROOT, CHARTS_DIR);
             return { plan, render, checks: await checkRendered(plan, render, ROOT) };
         });
         renders.set(key, r);

@@ -10,6 +10,7 @@
 #   HA_CACHE=/var/cache/...   where Patroni virtualenvs live (default /var/cache/kubechat-ha)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+node scripts/node-version.js || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
 start=$(date +%s)
 stack="${HA_STACK:-prod}"
 cache="${HA_CACHE:-/var/cache/kubechat-ha}"

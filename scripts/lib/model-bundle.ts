@@ -52,7 +52,7 @@ export function updateModelBundle(file = bundleFile()): boolean {
         const tmp = `${file}.${process.pid}.tmp`;
         require("esbuild").buildSync({
             stdin: { contents: lines.join("\n"), resolveDir: ROOT, sourcefile: "models.mjs" },
-            bundle: true, format: "cjs", platform: "node", target: "node20", outfile: tmp, logLevel: "silent",
+            bundle: true, format: "cjs", platform: "node", target: "node22", outfile: tmp, logLevel: "silent",
         });
         fs.renameSync(tmp, file);
         missing.clear();

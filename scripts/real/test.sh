@@ -3,6 +3,7 @@
 # throw-away etcd + kube-apiserver on 127.0.0.1 (see docs/real-engine.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+node scripts/node-version.js || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
 start=$(date +%s)
 bash scripts/real/toolchain.sh
 built=$(date +%s)

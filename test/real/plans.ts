@@ -1,7 +1,7 @@
 /**
  * Offline plans for the real-engine tests: `npm run plan` run as a child process (the mock runtime is
  * process-global, and the preview runs the program for real) into a temp --out, once per stack, with
- * every chart rendered from ../shared/charts.
+ * every chart rendered from the vendored charts/.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
@@ -10,8 +10,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
-/** The pinned chart archives beside the checkout (as in CI), rendered into <out>/rendered/. */
-export const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+/** The pinned chart archives vendored in the repository, rendered into <out>/rendered/. */
+export const CHARTS = path.join(ROOT, "charts");
 
 export interface StackPlan {
     stack: string;

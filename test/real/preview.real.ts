@@ -1,6 +1,6 @@
 /**
  * (b) `pulumi preview` of the on-prem stacks with the real CLI, engine, Kubernetes provider and policy
- * analyzer, against the real API server of this run, charts from ../shared/charts (a local-directory
+ * analyzer, against the real API server of this run, charts from the vendored charts/ (a local-directory
  * chartRepository), the policy pack with its stack config. It must succeed, and step on exactly the
  * resources the offline plan records.
  */

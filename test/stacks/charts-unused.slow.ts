@@ -4,12 +4,12 @@
  * stack. Each value is removed in turn and the chart rendered again, so this renders hundreds of times.
  */
 import * as assert from "assert";
-import { planStack, SHARED_CHARTS } from "../harness";
+import { planStack, CHARTS_DIR } from "../harness";
 import { unusedValues } from "../../scripts/charts-unused";
 
 for (const stack of ["dev", "staging", "prod"]) {
     it(`${stack}: every value passed to a chart changes what the chart renders`, async () => {
-        const found = await unusedValues(stack, SHARED_CHARTS, { plan: await planStack(stack) });
+        const found = await unusedValues(stack, CHARTS_DIR, { plan: await planStack(stack) });
         assert.deepStrictEqual(found.map((f) => `${f.release}: ${f.path} = ${JSON.stringify(f.value)}`), []);
     });
 }

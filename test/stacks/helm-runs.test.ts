@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { SHARED_CHARTS, planStack } from "../harness";
+import { CHARTS_DIR, planStack } from "../harness";
 import { ROOT } from "../../scripts/lib/plan";
 import { runHelm } from "../../scripts/lib/helm";
 import { helmStats, helmTemplate, rememberRuns, startAhead } from "../../scripts/lib/helm-runs";
@@ -27,7 +27,7 @@ describe("helm runs", () => {
         const r = plan.resources.find((x) => x.type === RELEASE_TYPE && x.inputs.chart === "gateway")!;
         return releaseSpec({ ...r, inputs: { ...r.inputs, values: { ...r.inputs.values, podAnnotations: { "test.kubechat.ai/run": tag } } } });
     }
-    const opts = { root: ROOT, chartDir: SHARED_CHARTS, kubeVersion: "1.33.0", apiVersions: ["apiregistration.k8s.io/v1"] };
+    const opts = { root: ROOT, chartDir: CHARTS_DIR, kubeVersion: "1.33.0", apiVersions: ["apiregistration.k8s.io/v1"] };
     const annotated = (objects: { object: any }[], tag: string) =>
         objects.some((o) => o.object.kind === "Deployment" && o.object.spec.template.metadata.annotations["test.kubechat.ai/run"] === tag);
 

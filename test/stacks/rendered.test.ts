@@ -1,12 +1,12 @@
 /**
  * What deploys, rendered: every Helm release of each stack rendered with real Helm from the pinned
- * archives in ../shared/charts, and the checks that hold for our own objects held on the result.
+ * archives in charts/, and the checks that hold for our own objects held on the result.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AIRGAP, SHARED_CHARTS, podImagesIn, renderedStack, resources } from "../harness";
+import { AIRGAP, CHARTS_DIR, podImagesIn, renderedStack, resources } from "../harness";
 import { imageSet, imagesOf } from "../../scripts/lib/images";
 import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
 import { ROOT } from "../../scripts/lib/plan";
@@ -17,7 +17,7 @@ import { jsyaml } from "../../scripts/lib/js-yaml";
 
 for (const stack of ["dev", "staging", "prod"]) {
     describe(`rendered charts: ${stack}`, () => {
-        it("renders every release from ../shared/charts without an error", async () => {
+        it("renders every release from charts/ without an error", async () => {
             const { plan, render } = await renderedStack(stack);
             assert.strictEqual(render.releases.length, resources(plan, "kubernetes:helm.sh/v3:Release").length);
             assert.deepStrictEqual(render.releases.filter((r) => r.error || r.objects.length === 0).map((r) => `${r.release.name}: ${r.error ?? "no objects"}`), []);
@@ -49,7 +49,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             const { plan, render, checks } = await renderedStack(stack);
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));
             try {
-                writePlanOutputs(plan, out, { source: { dir: SHARED_CHARTS, from: "--charts", tried: [] }, render, checks });
+                writePlanOutputs(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
                 const airgap = JSON.parse(fs.readFileSync(path.join(out, "airgap.json"), "utf8"));
                 assert.deepStrictEqual(airgap.images, imageSet(checks.images));
                 // "auto": Istio's gateway chart placeholder, replaced by the injected proxy's image.
@@ -83,7 +83,7 @@ describe("rendered charts: images are the chart versions' own defaults", () => {
     it("every image a chart deploys (prod: every chart) has the tag the chart renders with no values, or says in the catalog why not", async () => {
         const { render } = await renderedStack("prod");
         const defaults = await renderReleases(render.releases.map((r) => ({ ...r.release, values: {} })), {
-            root: ROOT, chartDir: SHARED_CHARTS, kubeVersion: render.kubeVersion, apiVersions: render.apiVersions,
+            root: ROOT, chartDir: CHARTS_DIR, kubeVersion: render.kubeVersion, apiVersions: render.apiVersions,
         });
         const split = (ref: string) => {
             const { path: p } = splitImage(ref);

@@ -3,8 +3,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { CHARTS, Catalog, IMAGES, splitImage } from "../../components/catalog";
 
-/** The verified chart archives beside the checkout (see its SOURCES.md). */
-const SHARED_CHARTS = path.resolve(__dirname, "..", "..", "..", "shared", "charts");
+import { readSums, sha256File, vendoredCharts } from "../../scripts/lib/charts";
+import { ROOT } from "../../scripts/lib/root";
+
+const CHARTS_DIR = vendoredCharts(ROOT);
 
 describe("catalog", () => {
     it("pins every chart and image to an exact version", () => {
@@ -19,9 +21,15 @@ describe("catalog", () => {
         }
     });
 
-    it("pins exactly the chart versions whose archives exist in ../shared/charts", () => {
-        const missing = Object.values(CHARTS).map((c) => `${c.name}-${c.version}.tgz`).filter((f) => !fs.existsSync(path.join(SHARED_CHARTS, f)));
-        assert.deepStrictEqual(missing, []);
+    // Changing a pin: the archive goes into charts/ and its line into charts/SHA256SUMS (charts/SOURCES.md).
+    it("vendors exactly the pinned archives in charts/, each listed in charts/SHA256SUMS with its digest", () => {
+        const pinned = [...new Set(Object.values(CHARTS).map((c) => `${c.name}-${c.version}.tgz`))].sort();
+        const present = fs.readdirSync(CHARTS_DIR).filter((f) => f.endsWith(".tgz")).sort();
+        assert.deepStrictEqual(pinned.filter((f) => !present.includes(f)), [], "pinned in components/catalog.ts, no archive in charts/");
+        assert.deepStrictEqual(present.filter((f) => !pinned.includes(f)), [], "archive in charts/ that no pin uses");
+        const sums = readSums(path.join(CHARTS_DIR, "SHA256SUMS"));
+        assert.deepStrictEqual([...sums.keys()].sort(), present, "charts/SHA256SUMS lists exactly the archives");
+        for (const f of present) assert.strictEqual(sha256File(path.join(CHARTS_DIR, f)), sums.get(f), `${f}: digest differs from charts/SHA256SUMS`);
     });
 
     it("splits image references like a container runtime", () => {

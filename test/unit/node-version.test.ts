@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -41,5 +42,30 @@ describe("supported Node versions are stated truthfully", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         assert.match(readme, new RegExp(`Node\\.js ${minMajor(engines)}\\b`));
         assert.doesNotMatch(readme, /Node\.js 20\b/);
+    });
+});
+
+describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency node, scripts/node-version.js)", () => {
+    const { tooOld, engines } = require("../../scripts/node-version") as { tooOld(v: string, e: string): string | undefined; engines(): string };
+    const min = minMajor(engines());
+
+    it("the devDependency node is the major engines.node asks for", () => {
+        assert.strictEqual(Number(json("package.json").devDependencies.node.split(".")[0]), min);
+    });
+
+    it("npm test runs on it, and so does the node a script started by npm finds on PATH", () => {
+        assert.ok(Number(process.versions.node.split(".")[0]) >= min, `mocha runs on ${process.version}`);
+        // What scripts/run.js, scripts/test.sh, scripts/real/*.sh and scripts/ha/*.sh get: `node` from PATH.
+        const r = spawnSync("bash", ["-c", "node -p process.versions.node"], { cwd: ROOT, encoding: "utf8", env: process.env });
+        assert.ok(Number(r.stdout.split(".")[0]) >= min, `node on PATH is ${r.stdout.trim()} ${r.stderr}`);
+    });
+
+    it("an older Node stops with the fix (exit 2), in run.js and in every shell script npm starts", () => {
+        assert.strictEqual(tooOld(`v${min}.0.0`, engines()), undefined);
+        assert.match(tooOld("v20.20.2", engines()) ?? "", new RegExp(`needs Node.js ${min} or newer .*v20\\.20\\.2 runs here.*npm run .*node_modules/\\.bin`));
+        for (const script of ["scripts/test.sh", "scripts/real/test.sh", "scripts/ha/drill.sh"]) {
+            assert.match(fs.readFileSync(path.join(ROOT, script), "utf8"), /^node scripts\/node-version\.js \|\| exit 2/m, script);
+        }
+        assert.match(fs.readFileSync(path.join(ROOT, "scripts/run.js"), "utf8"), /require\("\.\/node-version"\)\.requireSupportedNode\(\)/);
     });
 });
