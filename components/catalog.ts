@@ -50,6 +50,11 @@ export const IMAGES = {
     "logical-backup": { repository: "ghcr.io/zalando/postgres-operator/logical-backup", tag: "v2.0.0" },
     // Argo Rollouts.
     "argo-rollouts": { repository: "quay.io/argoproj/argo-rollouts", tag: "v1.9.0" },
+    // Argo CD (GitOps mode): argo-cd chart 10.1.1's defaults — Argo CD v3.4.4 (every component and the
+    // redis-secret-init Job), its Redis, and with redis-ha (subchart 4.38.0) the same Redis behind HAProxy.
+    "argocd": { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
+    "argocd-redis": { repository: "ecr-public.aws.com/docker/library/redis", tag: "8.2.3-alpine" },
+    "argocd-haproxy": { repository: "ecr-public.aws.com/docker/library/haproxy", tag: "3.3.10-alpine" },
     // Autoscaling.
     "metrics-server": { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
     "cluster-autoscaler": {
@@ -103,6 +108,7 @@ export const CHARTS = {
     "istio-gateway": { name: "gateway", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
     "postgres-operator": { name: "postgres-operator", repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator", version: "2.0.0" },
     "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0" },
+    "argo-cd": { name: "argo-cd", repo: "https://argoproj.github.io/argo-helm", version: "10.1.1" },
     "metrics-server": { name: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server", version: "3.13.0" },
     "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1" },
     "vpa": { name: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0" },

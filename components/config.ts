@@ -13,7 +13,7 @@ import { z } from "zod";
 import { subnetPlanProblems } from "./cluster/vpc";
 import { kubechatProblems } from "./app/validate";
 import { validatePostgres } from "./data/values";
-import { endpointProblem, objectStoreProblem } from "./network";
+import { endpointProblem, gitEgressProblem, objectStoreProblem } from "./network";
 import { alertingProblems } from "./observability/alerting";
 import { CHARTS, ChartKey, SUPPORTED_EKS_VERSIONS } from "./catalog";
 import { ConfigError } from "./errors";
@@ -280,7 +280,9 @@ export const configSchema = z.strictObject({
     }),
     gitops: obj({
         enabled: z.boolean().default(false).describe("GitOps mode: Argo CD syncs the app layer from Git (written by npm run gitops:render); Pulumi keeps the platform and creates the AppProject and Application"),
-        argocdNamespace: dnsLabel.default("argocd").describe("Namespace of the Argo CD installation (installed outside this program until its chart archive is pinned)"),
+        argocdNamespace: dnsLabel.default("argocd").describe("Namespace of Argo CD (created and installed here unless gitops.installArgoCd is false)"),
+        installArgoCd: z.boolean().default(true).describe("Install Argo CD (argo-cd chart; HA layout in persistent stacks) before the AppProject and Application; false on a cluster that already runs Argo CD 3.x in gitops.argocdNamespace"),
+        repoCidrs: z.array(cidr).default([]).describe("Addresses (CIDRs) of the Git server when repoURL names a host outside the cluster: the only place Argo CD's repo-server may reach (its port from repoURL)"),
         repoURL: z.string().regex(/^$|^(https?:\/\/|ssh:\/\/)\S+$|^[\w.-]+@[\w.-]+:\S+$/, "must be an https://, http://, ssh:// or user@host:path Git URL").default("")
             .describe("Git repository Argo CD syncs from (an internal Git server when air-gapped)"),
         path: z.string().regex(/^$|^[\w.-]+(\/[\w.-]+)*$/, "must be a relative directory inside the repository").default("")
@@ -441,6 +443,7 @@ export function crossChecks(c: PlatformConfig): string[] {
             ...(c.backup.enabled ? ["Velero"] : []),
             ...(c.postgres.enabled ? ["Postgres (Patroni)"] : []),
             ...(c.delivery.strategy !== "rolling" ? ["Argo Rollouts"] : []),
+            ...(c.gitops.enabled && c.gitops.installArgoCd ? ["Argo CD"] : []),
             ...Object.entries(c.services).filter(([, s]) => s.readsKubernetesApi).map(([n]) => `services.${n}`),
         ];
         if (apiReaders.length > 0 && c.cluster.apiServerCidrs.length === 0) {
@@ -494,6 +497,15 @@ export function crossChecks(c: PlatformConfig): string[] {
         else if (g.path.split("/").some((seg) => seg === "." || seg === "..")) k("gitops.path", "must not contain . or .. segments");
         // A project that may deploy into Argo CD's own namespace grants admin over Argo CD.
         if (g.argocdNamespace === c.app.namespace) k("gitops.argocdNamespace", `must differ from app.namespace (${c.app.namespace})`);
+        if (g.installArgoCd && g.repoURL !== "") {
+            let problem: string | undefined;
+            try {
+                problem = gitEgressProblem(g.repoURL, g.repoCidrs);
+            } catch {
+                problem = undefined; // not a URL: reported by the URL's own rule
+            }
+            if (problem) k("gitops.repoCidrs", problem);
+        }
     }
     // The platform installs Argo Rollouts whenever the strategy is not rolling.
     p.push(...kubechatProblems(c.services, c.delivery, c.mesh.enabled, c.delivery.strategy !== "rolling"));

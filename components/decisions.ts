@@ -21,10 +21,12 @@ export interface HaDecision {
     controllers: boolean;
     /** Prometheus, Alertmanager, the log pipeline and Elasticsearch are HA in persistent stacks. */
     observability: boolean;
+    /** Argo CD (GitOps mode) runs the chart's HA layout in persistent stacks (redis-ha wants three nodes). */
+    gitops: boolean;
 }
 
 export function ha(c: DecisionInputs): HaDecision {
-    return { controllers: c.mesh.ha, observability: c.persistent };
+    return { controllers: c.mesh.ha, observability: c.persistent, gitops: c.persistent };
 }
 
 /** Replicas of a leader-elected controller: one active and one standby when HA, else one. */

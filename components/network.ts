@@ -56,6 +56,12 @@ export function inClusterNamespace(host: string): string | undefined {
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
 
+/** Why a host outside the pod network cannot be made NetworkPolicy peers (undefined when it can); `what` names its config key. */
+function hostProblem(host: string, cidrs: string[], what: string): string | undefined {
+    if (IPV4.test(host) || inClusterNamespace(host) !== undefined || cidrs.length > 0) return undefined;
+    return `is required when ${what} names a host outside the cluster (${host}): NetworkPolicies match addresses, not names`;
+}
+
 /**
  * Why a service URL outside the pod network (an S3-compatible object store, an external
  * Elasticsearch) cannot be turned into NetworkPolicy peers, or undefined when it can: an IP address or
@@ -63,9 +69,16 @@ const IPV4 = /^(\d{1,3}\.){3}\d{1,3}$/;
  * NetworkPolicies match addresses, not names. `what` names the URL's config key in the message.
  */
 export function endpointProblem(endpoint: string, cidrs: string[], what = "objectStore.endpoint"): string | undefined {
-    const { host } = endpointAddress(endpoint);
-    if (IPV4.test(host) || inClusterNamespace(host) !== undefined || cidrs.length > 0) return undefined;
-    return `is required when ${what} names a host outside the cluster (${host}): NetworkPolicies match addresses, not names`;
+    return hostProblem(endpointAddress(endpoint).host, cidrs, what);
+}
+
+/** Egress to host:port at its IP address, its Service's namespace or `cidrs` (`cidrsKey`, named when they are missing). */
+function addressEgress(a: { host: string; port: number }, cidrs: string[], cidrsKey: string, what: string) {
+    const problem = hostProblem(a.host, cidrs, what);
+    if (problem) throw new Error(`kubechat:${cidrsKey} ${problem}`);
+    const ns = inClusterNamespace(a.host);
+    const to = IPV4.test(a.host) ? [{ ipBlock: { cidr: `${a.host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : cidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    return { to, ports: tcp(a.port) };
 }
 
 /** `endpointProblem` for `kubechat:objectStore.endpoint`. */
@@ -78,12 +91,7 @@ export function objectStoreProblem(endpoint: string, cidrs: string[]): string | 
  * `cidrsKey` is the config key of `cidrs`, named when they are missing.
  */
 export function endpointEgress(endpoint: string, cidrs: string[], cidrsKey = "objectStore.cidrs", what = "objectStore.endpoint") {
-    const problem = endpointProblem(endpoint, cidrs, what);
-    if (problem) throw new Error(`endpointEgress: kubechat:${cidrsKey} ${problem}`);
-    const { host, port } = endpointAddress(endpoint);
-    const ns = inClusterNamespace(host);
-    const to = IPV4.test(host) ? [{ ipBlock: { cidr: `${host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : cidrs.map((cidr) => ({ ipBlock: { cidr } }));
-    return { to, ports: tcp(port) };
+    return addressEgress(endpointAddress(endpoint), cidrs, cidrsKey, what);
 }
 
 /** Egress to an S3-compatible endpoint: its port only, at its address, Service namespace or CIDRs. */
@@ -98,4 +106,25 @@ export function objectStoreEgress(endpoint: string, cidrs: string[]) {
  */
 export function backupStoreEgress(endpoint: string | undefined, cidrs: string[]) {
     return endpoint ? objectStoreEgress(endpoint, cidrs) : { ports: tcp(443) };
+}
+
+/** host and port of a Git URL: https/http/ssh URLs, or scp-like `user@host:path` (SSH, port 22). */
+export function gitEndpoint(repoURL: string): { host: string; port: number } {
+    const scp = /^[\w.-]+@([\w.-]+):/.exec(repoURL);
+    if (scp && !repoURL.includes("://")) return { host: scp[1], port: 22 };
+    if (repoURL.startsWith("ssh://")) {
+        const u = new URL(repoURL);
+        return { host: u.hostname, port: u.port ? Number(u.port) : 22 };
+    }
+    return endpointAddress(repoURL);
+}
+
+/** Why the repo-server's Git egress cannot be written for this repository (undefined when it can). */
+export function gitEgressProblem(repoURL: string, cidrs: string[]): string | undefined {
+    return hostProblem(gitEndpoint(repoURL).host, cidrs, "gitops.repoURL");
+}
+
+/** Argo CD repo-server's egress to Git: the repository's port, at its IP, its Service's namespace, or `cidrs`. */
+export function gitEgress(repoURL: string, cidrs: string[]) {
+    return addressEgress(gitEndpoint(repoURL), cidrs, "gitops.repoCidrs", "gitops.repoURL");
 }

@@ -21,11 +21,12 @@ import type { AppLayerOwner } from "./app/objects";
 import type { PostgresHAArgs } from "./data/postgres";
 import { synchronousNodeCount } from "./data/patroni";
 import type { ArgoCdAppArgs } from "./gitops/argocd";
+import type { ArgoCdInstallArgs } from "./gitops/install";
 import type { VeleroBackupArgs } from "./backup/velero";
 import type { EsSnapshotStoreArgs } from "./backup/es-snapshots";
 import type { ObservabilityArgs } from "./observability";
 import { ElasticsearchEgress, SYSTEM_PORTS, ScrapeTarget, SystemEgressInput, alertReceiverEgress } from "./system-egress";
-import { backupStoreEgress, endpointEgress } from "./network";
+import { backupStoreEgress, endpointEgress, gitEgress } from "./network";
 import { SIDECAR_METRICS_PORTS } from "./app/network";
 import { EXPORTER_PORT, PATRONI_PORT } from "./data/values";
 import { GATEWAY_PORTS } from "./mesh/values";
@@ -54,6 +55,8 @@ export interface PlatformArgs {
     app: Omit<KubeChatArgs, Wired | "database" | "mesh" | "rollouts">;
     /** GitOps mode; absent unless `gitops.enabled`. */
     gitops?: Omit<ArgoCdAppArgs, "manifests" | "dependsOn" | "provider">;
+    /** Argo CD itself; absent unless GitOps mode installs it (`gitops.installArgoCd`). */
+    argocd?: Omit<ArgoCdInstallArgs, "catalog" | "cluster">;
     /** Velero; absent with `backup.enabled: false`. */
     backup?: Omit<VeleroBackupArgs, "catalog" | "cluster">;
     /** Metrics, logs, traces (the app namespace's resource, Velero's namespace, backup alert rules and the snapshot store's cluster are wired). */
@@ -67,6 +70,11 @@ export interface PlatformArgs {
 /** Who owns the app layer's objects: Argo CD in GitOps mode, else Pulumi. */
 export function appLayerOwner(c: Pick<StackConfig, "gitops">): AppLayerOwner {
     return c.gitops.enabled ? "argocd" : "pulumi";
+}
+
+/** GitOps mode installs Argo CD unless the cluster already runs it (`gitops.installArgoCd: false`). */
+export function installsArgoCd(c: Pick<StackConfig, "gitops">): boolean {
+    return c.gitops.enabled && c.gitops.installArgoCd;
 }
 
 /** Services outside the cluster the mesh must let pods reach (it allows registered hosts only): the object store while anything backs up to it, an external Elasticsearch while logs go there. */
@@ -139,6 +147,7 @@ export function systemEgressArgs(c: StackConfig): Omit<SystemEgressInput, "apiSe
         tracing: plan.traces ? { elasticsearch: plan.tracesInEs ? es : undefined } : undefined,
         velero: c.backup.enabled ? { store: store() } : undefined,
         eksAddons: c.cluster.kind === "eks",
+        argocd: installsArgoCd(c) ? { namespace: c.gitops.argocdNamespace, redisHa: ha(c).gitops, git: gitEgress(c.gitops.repoURL, c.gitops.repoCidrs) } : undefined,
     };
 }
 
@@ -167,6 +176,7 @@ export function platformArgs(c: StackConfig): PlatformArgs {
         postgres: c.postgres.enabled ? { config: c.postgres, appNamespace: c.app.namespace, monitoringNamespace: ns.monitoring, ...store } : undefined,
         app: { app: c.app, services: c.services, delivery: c.delivery, owner: appLayerOwner(c) },
         gitops: c.gitops.enabled ? { gitops: c.gitops, stack: c.stack, appNamespace: c.app.namespace } : undefined,
+        argocd: installsArgoCd(c) ? { namespace: c.gitops.argocdNamespace, ha: ha(c).gitops } : undefined,
         backup: c.backup.enabled ? { config: c.backup, includedNamespaces: backupNamespaces(c), ...store } : undefined,
         observability: {
             config: c.observability, ha: ha(c).observability,

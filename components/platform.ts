@@ -17,6 +17,7 @@ import { VELERO_RELEASE, VeleroBackup } from "./backup/velero";
 import { backupAlertRules } from "./backup/alerts";
 import { Observability } from "./observability";
 import { ArgoCdApp } from "./gitops/argocd";
+import { ArgoCdInstall } from "./gitops/install";
 import { PlatformArgs } from "./platform-args";
 import { SystemEgress, systemEgressPolicies } from "./system-egress";
 
@@ -34,6 +35,8 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly app: KubeChat;
     /** GitOps mode (`gitops.enabled`): the AppProject and Application through which Argo CD owns the app layer. */
     public readonly gitops?: ArgoCdApp;
+    /** Argo CD itself (GitOps mode, unless the cluster already runs it). */
+    public readonly argocd?: ArgoCdInstall;
     /** Postgres HA cluster (absent with `postgres.enabled: false`). */
     public readonly postgres?: PostgresHA;
     /** Velero (absent with `backup.enabled: false`). */
@@ -80,9 +83,14 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             rollouts: this.delivery ? [this.delivery] : undefined,
         }, { parent: this });
         this.namespaces.app = this.app.namespace;
+        if (args.argocd) {
+            this.argocd = new ArgoCdInstall(`${name}-argocd`, { ...args.argocd, catalog: this.catalog, cluster: this.cluster }, { parent: this });
+            this.namespaces.argocd = this.argocd.namespace;
+        }
         if (args.gitops) {
+            // The chart installs the AppProject and Application CRDs: both wait for the release.
             this.gitops = new ArgoCdApp(`${name}-gitops`, {
-                ...args.gitops, manifests: this.app.manifests, dependsOn: this.app.manifestDependencies, provider: this.cluster.provider,
+                ...args.gitops, manifests: this.app.manifests, dependsOn: this.app.manifestDependencies, argocd: this.argocd?.release, provider: this.cluster.provider,
             }, { parent: this });
         }
 
@@ -116,6 +124,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 ...(obs.logging ? { [ns.logging]: [obs.logging] } : {}),
                 ...(obs.tracing ? { [ns.tracing]: [obs.tracing] } : {}),
                 ...(this.backup ? { [ns.velero]: [this.backup] } : {}),
+                ...(this.argocd && args.argocd ? { [args.argocd.namespace]: [this.argocd] } : {}),
             },
         }, { parent: this });
 

@@ -22,6 +22,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { NamespaceNames } from "./namespaces";
 import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, endpointAddress, inClusterNamespace, inNamespace, tcp } from "./network";
 import { recommendedLabels } from "./labels";
+import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "./gitops/install";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
@@ -119,6 +120,17 @@ export interface SystemEgressInput {
     velero?: { store: EgressRule };
     /** The EKS add-ons installed in kube-system (metrics-server, cluster-autoscaler). */
     eksAddons?: boolean;
+    /** Argo CD installed by the platform (GitOps mode); absent when not installed here. */
+    argocd?: ArgoCdEgressInput;
+}
+
+export interface ArgoCdEgressInput {
+    /** `gitops.argocdNamespace`. */
+    namespace: string;
+    /** Redis through redis-ha (HAProxy in front of Redis+Sentinel) rather than the single Redis. */
+    redisHa: boolean;
+    /** The repo-server's egress to the Git repository (`gitEgress`). */
+    git: EgressRule;
 }
 
 /** The policies of one namespace. */
@@ -221,6 +233,34 @@ function loggingPolicies(i: SystemEgressInput, l: LoggingEgressInput): NetworkPo
     ];
 }
 
+/**
+ * Argo CD (argo-cd chart 10.1.1): the controller, API server, ApplicationSet controller and the
+ * redis-secret-init hook Job read the Kubernetes API (the controller also applies to this cluster, at
+ * the same addresses); the controller, API server and ApplicationSet controller call the repo-server;
+ * the controller, API server and repo-server use Redis — the single Redis, or HAProxy, which forwards to
+ * the Redis+Sentinel pods, which replicate and gossip among themselves; only the repo-server reaches Git.
+ */
+function argocdPolicies(i: SystemEgressInput, a: ArgoCdEgressInput): NetworkPolicyPlan[] {
+    const L = ARGOCD_POD_LABELS;
+    const P = ARGOCD_PORTS;
+    const name = (labels: Record<string, string>) => labels["app.kubernetes.io/name"];
+    const apiReaders = [L.controller, L.server, L.applicationSet, L.redisSecretInit].map(name);
+    const peer = (labels: Record<string, string>) => ({ podSelector: selector(labels) });
+    const redis = a.redisHa ? { to: [peer(L.haproxy)], ports: tcp(P.redis) } : { to: [peer(L.redis)], ports: tcp(P.redis) };
+    const redisHa = { to: [peer(L.redisHa)], ports: tcp(P.redis, P.sentinel) };
+    return [
+        ...baseline(i.namespaces, i.apiServerCidrs, { matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: apiReaders }] }),
+        { name: "argocd-repo-server-clients", spec: egressOnly({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: [L.controller, L.server, L.applicationSet].map(name) }] }, [{ to: [peer(L.repoServer)], ports: tcp(P.repoServer) }]) },
+        { name: "argocd-redis-clients", spec: egressOnly({ matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: [L.controller, L.server, L.repoServer].map(name) }] }, [redis]) },
+        // Its own policy, so the one flow leaving the cluster's known addresses is easy to find.
+        { name: "argocd-repo-server-git", spec: egressOnly(selector(L.repoServer), [a.git]) },
+        ...(a.redisHa ? [
+            { name: "argocd-haproxy", spec: egressOnly(selector(L.haproxy), [redisHa]) },
+            { name: "argocd-redis-ha", spec: egressOnly(selector(L.redisHa), [redisHa]) },
+        ] : []),
+    ];
+}
+
 /** Every system namespace's egress policies (pure). */
 export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[] {
     const ns = i.namespaces;
@@ -254,6 +294,7 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
             ],
         });
     }
+    if (i.argocd) out.push({ namespace: i.argocd.namespace, policies: argocdPolicies(i, i.argocd) });
     if (i.velero) {
         out.push({
             namespace: ns.velero,

@@ -49,7 +49,7 @@ export function configProblems(raw: Record<string, unknown>, secretKeys: string[
 
 /** GitOps mode for a stack (staging in the tests): Argo CD syncs the app layer from this repository. */
 export const GITOPS = {
-    gitops: { enabled: true, repoURL: "https://git.example.internal/platform/deploy.git", path: "kubechat/staging", repoCredentialsSecret: "deploy-repo" },
+    gitops: { enabled: true, repoURL: "https://git.example.internal/platform/deploy.git", path: "kubechat/staging", repoCredentialsSecret: "deploy-repo", repoCidrs: ["10.40.0.0/24"] },
 };
 
 /** Secret config values no plan may ever show in plain text (set with --secret in real stacks). */

@@ -5,9 +5,8 @@
  * is private, labels the customer's credentials Secret so Argo CD uses it (its values never pass
  * through Pulumi). The manifests it registers as its output are exactly what `gitops:render` writes.
  *
- * Argo CD itself is NOT installed here yet: its chart has no verified archive pinned in
- * components/catalog.ts, and the project installs no chart it has not rendered and checked. The
- * installation must exist in `kubechat:gitops.argocdNamespace` (with its CRDs) before `pulumi up`.
+ * Argo CD itself is installed by `ArgoCdInstall` (./install.ts) unless `gitops.installArgoCd` is false;
+ * then an installation must exist in `kubechat:gitops.argocdNamespace` (with its CRDs) before `pulumi up`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
@@ -18,7 +17,7 @@ export const ARGOCD_APP_TYPE = "kubechat:gitops:ArgoCdApp";
 
 /** Where Argo CD is and what it syncs (`kubechat:gitops`). */
 export interface GitOpsSettings {
-    /** Namespace of the Argo CD installation (installed outside this program). */
+    /** Namespace of the Argo CD installation. */
     argocdNamespace: string;
     /** Git repository Argo CD syncs from. */
     repoURL: string;
@@ -41,6 +40,8 @@ export interface ArgoCdAppArgs {
     manifests: pulumi.Input<AppManifest[]>;
     /** What the app layer waits for (namespace, CRD-installing releases, the mesh): the Application is created after them. */
     dependsOn: pulumi.Resource[];
+    /** The Argo CD release when the platform installs it (its namespace and CRDs): every object here waits for it. */
+    argocd?: pulumi.Resource;
     provider: k8s.Provider;
 }
 
@@ -53,6 +54,7 @@ export class ArgoCdApp extends pulumi.ComponentResource {
         super(ARGOCD_APP_TYPE, name, {}, opts);
         const g = args.gitops;
         const child = { parent: this, provider: args.provider };
+        const afterArgoCd = { ...child, dependsOn: args.argocd ? [args.argocd] : [] };
         const target: GitOpsTarget = {
             name: `kubechat-${args.stack}`, stack: args.stack, repoURL: g.repoURL, path: g.path, targetRevision: g.targetRevision, namespace: args.appNamespace,
         };
@@ -63,14 +65,14 @@ export class ArgoCdApp extends pulumi.ComponentResource {
 
         const project = new k8s.apiextensions.CustomResource(`${name}-project`, {
             apiVersion: "argoproj.io/v1alpha1", kind: "AppProject", metadata, spec: objects.apply((o) => appProjectSpec(target, o)),
-        }, child);
+        }, afterArgoCd);
         const credentials = g.repoCredentialsSecret === "" ? [] : [new k8s.core.v1.SecretPatch(`${name}-repo-credentials`, {
             // Only the label is ours: Argo CD reads repositories from Secrets labelled so in its namespace.
             metadata: { name: g.repoCredentialsSecret, namespace: g.argocdNamespace, labels: { "argocd.argoproj.io/secret-type": "repository" } },
-        }, child)];
+        }, afterArgoCd)];
         new k8s.apiextensions.CustomResource(`${name}-application`, {
             apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata, spec: objects.apply((o) => applicationSpec(target, o)),
-        }, { ...child, dependsOn: [project, ...credentials, ...args.dependsOn] });
+        }, { ...child, dependsOn: [project, ...credentials, ...args.dependsOn, ...afterArgoCd.dependsOn] });
 
         this.registerOutputs({ manifests: this.manifests, applicationName: this.applicationName });
     }

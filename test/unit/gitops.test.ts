@@ -8,19 +8,29 @@ const problems = (gitops: Record<string, unknown>, app?: Record<string, unknown>
 describe("GitOps config", () => {
     it("is off by default, and needs a repository and a path when on", () => {
         const c = parseConfig(base(), "kubechat", "test");
-        assert.deepStrictEqual(c.gitops, { enabled: false, argocdNamespace: "argocd", repoURL: "", path: "", targetRevision: "HEAD", repoCredentialsSecret: "" });
+        assert.deepStrictEqual(c.gitops, { enabled: false, argocdNamespace: "argocd", installArgoCd: true, repoCidrs: [], repoURL: "", path: "", targetRevision: "HEAD", repoCredentialsSecret: "" });
         assert.deepStrictEqual(problems({ enabled: true }).sort(), [
             "kubechat:gitops.path: is required when gitops.enabled is on",
             "kubechat:gitops.repoURL: is required when gitops.enabled is on",
         ]);
-        assert.deepStrictEqual(problems({ enabled: true, repoURL: "git@git.example.internal:platform/deploy.git", path: "kubechat/dev" }), []);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "git@git.example.internal:platform/deploy.git", path: "kubechat/dev", repoCidrs: ["10.40.0.0/24"] }), []);
+    });
+
+    it("installing Argo CD needs the Git server's addresses unless repoURL is an IP or an in-cluster Service; skipping the install does not", () => {
+        const need = "kubechat:gitops.repoCidrs: is required when gitops.repoURL names a host outside the cluster (git.example.internal): NetworkPolicies match addresses, not names";
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "git@git.example.internal:platform/deploy.git", path: "p" }), [need]);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example.internal/r.git", path: "p" }), [need]);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example.internal/r.git", path: "p", installArgoCd: false }), []);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "ssh://git@10.1.2.3:2222/r.git", path: "p" }), []);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "http://gitea-http.git.svc.cluster.local:3000/r.git", path: "p" }), []);
+        assert.match(problems({ enabled: true, repoURL: "https://git.example.internal/r.git", path: "p", repoCidrs: ["10.40.0.0"] }).join(), /gitops\.repoCidrs\[0\]: .*CIDR/);
     });
 
     it("rejects a path leaving the repository, a URL that is no Git URL, and Argo CD's namespace as the app's", () => {
-        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example/r.git", path: "kubechat/../../etc" }), ["kubechat:gitops.path: must not contain . or .. segments"]);
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example/r.git", path: "kubechat/../../etc", installArgoCd: false }), ["kubechat:gitops.path: must not contain . or .. segments"]);
         assert.match(problems({ enabled: true, repoURL: "ftp://x/r", path: "p" }).join(), /gitops\.repoURL: must be an https:\/\//);
         assert.match(problems({ enabled: true, repoURL: "https://git.example/r.git", path: "/abs" }).join(), /gitops\.path: must be a relative directory/);
-        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example/r.git", path: "p", argocdNamespace: "apps" }, { namespace: "apps" }),
+        assert.deepStrictEqual(problems({ enabled: true, repoURL: "https://git.example/r.git", path: "p", argocdNamespace: "apps", installArgoCd: false }, { namespace: "apps" }),
             ["kubechat:gitops.argocdNamespace: must differ from app.namespace (apps)"]);
     });
 });

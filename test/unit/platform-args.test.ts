@@ -19,9 +19,16 @@ describe("platformArgs: the stack config mapped to every component's args", () =
         assert.strictEqual(platformArgs(parse({ mesh: { ha: false, istiodReplicas: 1 } })).delivery?.replicas, 1);
         assert.strictEqual(platformArgs(parse({ persistent: true })).observability.ha, true);
         assert.strictEqual(platformArgs(parse({ persistent: false })).observability.ha, false);
-        const gitops = platformArgs(parse({ gitops: { enabled: true, repoURL: "https://git.example/x.git", path: "s" } }));
+        const gitops = platformArgs(parse({ gitops: { enabled: true, repoURL: "https://git.example/x.git", path: "s", repoCidrs: ["10.40.0.0/24"] } }));
         assert.strictEqual(gitops.app.owner, "argocd");
         assert.strictEqual(gitops.gitops?.stack, "s");
+        // Argo CD is installed in GitOps mode, in its HA layout in persistent stacks, unless the cluster runs it already.
+        assert.deepStrictEqual(gitops.argocd, { namespace: "argocd", ha: false });
+        assert.deepStrictEqual(gitops.systemEgress.argocd?.git, { to: [{ ipBlock: { cidr: "10.40.0.0/24" } }], ports: [{ protocol: "TCP", port: 443 }] });
+        assert.strictEqual(platformArgs(parse({ persistent: true, gitops: { enabled: true, repoURL: "https://git.example/x.git", path: "s", repoCidrs: ["10.40.0.0/24"] } })).argocd?.ha, true);
+        const skip = platformArgs(parse({ gitops: { enabled: true, repoURL: "https://git.example/x.git", path: "s", installArgoCd: false } }));
+        assert.deepStrictEqual([skip.argocd, skip.systemEgress.argocd, skip.gitops?.stack], [undefined, undefined, "s"]);
+        assert.strictEqual(platformArgs(parse()).argocd, undefined);
     });
 
     it("the mesh reaches the object store only while something backs up to it, and an external Elasticsearch only while logs go there", () => {
