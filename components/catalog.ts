@@ -55,6 +55,16 @@ export const IMAGES = {
     "argocd": { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
     "argocd-redis": { repository: "ecr-public.aws.com/docker/library/redis", tag: "8.2.3-alpine" },
     "argocd-haproxy": { repository: "ecr-public.aws.com/docker/library/haproxy", tag: "3.3.10-alpine" },
+    // Trivy Operator (trivy-operator chart 0.34.0's defaults): the operator 0.32.0, and what its scan
+    // jobs run (Trivy 0.72.0) and the node-collector Jobs of infra assessment run.
+    "trivy-operator": { repository: "mirror.gcr.io/aquasec/trivy-operator", tag: "0.32.0" },
+    "trivy": { repository: "mirror.gcr.io/aquasec/trivy", tag: "0.72.0" },
+    "trivy-node-collector": { repository: "ghcr.io/aquasecurity/node-collector", tag: "0.3.1" },
+    // OCI artifacts (not images) the scan jobs download, by the tags Trivy 0.72 asks for: the
+    // vulnerability DB (schema 2), the Java DB (schema 1) and the checks bundle (chart policiesBundle.tag).
+    "trivy-db": { repository: "mirror.gcr.io/aquasec/trivy-db", tag: "2" },
+    "trivy-java-db": { repository: "mirror.gcr.io/aquasec/trivy-java-db", tag: "1" },
+    "trivy-checks": { repository: "mirror.gcr.io/aquasec/trivy-checks", tag: "1" },
     // Autoscaling.
     "metrics-server": { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
     "cluster-autoscaler": {
@@ -108,6 +118,7 @@ export const CHARTS = {
     "istio-gateway": { name: "gateway", repo: "https://istio-release.storage.googleapis.com/charts", version: ISTIO },
     "postgres-operator": { name: "postgres-operator", repo: "https://opensource.zalando.com/postgres-operator/charts/postgres-operator", version: "2.0.0" },
     "argo-rollouts": { name: "argo-rollouts", repo: "https://argoproj.github.io/argo-helm", version: "2.41.0" },
+    "trivy-operator": { name: "trivy-operator", repo: "https://aquasecurity.github.io/helm-charts/", version: "0.34.0" },
     "argo-cd": { name: "argo-cd", repo: "https://argoproj.github.io/argo-helm", version: "10.1.1" },
     "metrics-server": { name: "metrics-server", repo: "https://kubernetes-sigs.github.io/metrics-server", version: "3.13.0" },
     "cluster-autoscaler": { name: "cluster-autoscaler", repo: "https://kubernetes.github.io/autoscaler", version: "9.52.1" },

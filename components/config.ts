@@ -291,6 +291,10 @@ export const configSchema = z.strictObject({
         repoCredentialsSecret: z.string().regex(/^$|^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Secret name").default("")
             .describe("Existing Secret in the Argo CD namespace with url and username/password or sshPrivateKey; labelled for Argo CD here, its values never pass through Pulumi (empty = public repository)"),
     }),
+    trivy: obj({
+        enabled: z.boolean().default(true).describe("Trivy Operator: scans every running workload's images (vulnerabilities, configuration, RBAC, secrets); its metrics are scraped and a fixable CRITICAL vulnerability alerts (dev: off)"),
+        registryCidrs: z.array(cidr).default([]).describe("Addresses (CIDRs) of the registries the scan jobs pull images and vulnerability DBs from (kubechat:registry when air-gapped); empty = any public address on HTTPS 443 (and kubechat:registry's port)"),
+    }),
     policy: obj({
         enforcement: z.enum(["advisory", "mandatory"]).default("mandatory").describe("Default enforcement of the policy pack"),
         overrides: z.array(z.string().regex(/^[a-z0-9-]+=(advisory|mandatory|disabled)$/, "must look like policy-name=advisory|mandatory|disabled")).default([]).describe("Per-policy enforcement as name=level"),
@@ -444,6 +448,7 @@ export function crossChecks(c: PlatformConfig): string[] {
             ...(c.postgres.enabled ? ["Postgres (Patroni)"] : []),
             ...(c.delivery.strategy !== "rolling" ? ["Argo Rollouts"] : []),
             ...(c.gitops.enabled && c.gitops.installArgoCd ? ["Argo CD"] : []),
+            ...(c.trivy.enabled ? ["the Trivy Operator"] : []),
             ...Object.entries(c.services).filter(([, s]) => s.readsKubernetesApi).map(([n]) => `services.${n}`),
         ];
         if (apiReaders.length > 0 && c.cluster.apiServerCidrs.length === 0) {

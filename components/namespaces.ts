@@ -17,6 +17,7 @@ export interface NamespaceNames {
     velero: string;
     vpa: string;
     kubeSystem: string;
+    trivy: string;
 }
 
 /** The configurable names: app and data namespaces, the gateway's namespace. */
@@ -39,5 +40,6 @@ export function namespaceNames(c: NamespaceSettings): NamespaceNames {
         velero: "velero",
         vpa: "vpa",
         kubeSystem: "kube-system",
+        trivy: "trivy-system",
     };
 }

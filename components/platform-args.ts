@@ -25,7 +25,9 @@ import type { ArgoCdInstallArgs } from "./gitops/install";
 import type { VeleroBackupArgs } from "./backup/velero";
 import type { EsSnapshotStoreArgs } from "./backup/es-snapshots";
 import type { ObservabilityArgs } from "./observability";
-import { ElasticsearchEgress, SYSTEM_PORTS, ScrapeTarget, SystemEgressInput, alertReceiverEgress } from "./system-egress";
+import { ElasticsearchEgress, SYSTEM_PORTS, ScrapeTarget, SystemEgressInput, alertReceiverEgress, registryEgress } from "./system-egress";
+import type { TrivyOperatorArgs } from "./security/trivy";
+import { TRIVY_METRICS_PORT, TRIVY_OPERATOR_LABELS } from "./security/trivy";
 import { backupStoreEgress, endpointEgress, gitEgress } from "./network";
 import { SIDECAR_METRICS_PORTS } from "./app/network";
 import { EXPORTER_PORT, PATRONI_PORT } from "./data/values";
@@ -55,6 +57,8 @@ export interface PlatformArgs {
     app: Omit<KubeChatArgs, Wired | "database" | "mesh" | "rollouts">;
     /** GitOps mode; absent unless `gitops.enabled`. */
     gitops?: Omit<ArgoCdAppArgs, "manifests" | "dependsOn" | "provider">;
+    /** The Trivy Operator; absent with `trivy.enabled: false`. */
+    trivy?: Omit<TrivyOperatorArgs, "catalog" | "cluster">;
     /** Argo CD itself; absent unless GitOps mode installs it (`gitops.installArgoCd`). */
     argocd?: Omit<ArgoCdInstallArgs, "catalog" | "cluster">;
     /** Velero; absent with `backup.enabled: false`. */
@@ -130,6 +134,7 @@ export function systemEgressArgs(c: StackConfig): Omit<SystemEgressInput, "apiSe
             { namespace: ns.gateway, ports: [GATEWAY_PORTS.envoyMetrics, GATEWAY_PORTS.mergedMetrics] },
         ] : []),
         ...(c.backup.enabled ? [{ namespace: ns.velero, ports: [SYSTEM_PORTS.veleroMetrics] }] : []),
+        ...(c.trivy.enabled ? [{ namespace: ns.trivy, ports: [TRIVY_METRICS_PORT], podLabels: { ...TRIVY_OPERATOR_LABELS } }] : []),
     ];
     return {
         namespaces: ns,
@@ -148,6 +153,7 @@ export function systemEgressArgs(c: StackConfig): Omit<SystemEgressInput, "apiSe
         velero: c.backup.enabled ? { store: store() } : undefined,
         eksAddons: c.cluster.kind === "eks",
         argocd: installsArgoCd(c) ? { namespace: c.gitops.argocdNamespace, redisHa: ha(c).gitops, git: gitEgress(c.gitops.repoURL, c.gitops.repoCidrs) } : undefined,
+        trivy: c.trivy.enabled ? { registries: registryEgress(c.trivy.registryCidrs, c.registry) } : undefined,
     };
 }
 
@@ -177,6 +183,7 @@ export function platformArgs(c: StackConfig): PlatformArgs {
         app: { app: c.app, services: c.services, delivery: c.delivery, owner: appLayerOwner(c) },
         gitops: c.gitops.enabled ? { gitops: c.gitops, stack: c.stack, appNamespace: c.app.namespace } : undefined,
         argocd: installsArgoCd(c) ? { namespace: c.gitops.argocdNamespace, ha: ha(c).gitops } : undefined,
+        trivy: c.trivy.enabled ? { namespace: ns.trivy } : undefined,
         backup: c.backup.enabled ? { config: c.backup, includedNamespaces: backupNamespaces(c), ...store } : undefined,
         observability: {
             config: c.observability, ha: ha(c).observability,

@@ -18,6 +18,7 @@ import { backupAlertRules } from "./backup/alerts";
 import { Observability } from "./observability";
 import { ArgoCdApp } from "./gitops/argocd";
 import { ArgoCdInstall } from "./gitops/install";
+import { TrivyOperator, trivyAlertRules, trivyServiceMonitor } from "./security/trivy";
 import { PlatformArgs } from "./platform-args";
 import { SystemEgress, systemEgressPolicies } from "./system-egress";
 
@@ -35,6 +36,8 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
     public readonly app: KubeChat;
     /** GitOps mode (`gitops.enabled`): the AppProject and Application through which Argo CD owns the app layer. */
     public readonly gitops?: ArgoCdApp;
+    /** The Trivy Operator (absent with `trivy.enabled: false`). */
+    public readonly trivy?: TrivyOperator;
     /** Argo CD itself (GitOps mode, unless the cluster already runs it). */
     public readonly argocd?: ArgoCdInstall;
     /** Postgres HA cluster (absent with `postgres.enabled: false`). */
@@ -99,6 +102,12 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
             this.namespaces.velero = pulumi.output(this.backup.namespace);
         }
 
+        if (args.trivy) {
+            this.trivy = new TrivyOperator(`${name}-trivy`, { ...args.trivy, catalog: this.catalog, cluster: this.cluster }, { parent: this });
+            this.namespaces.trivy = this.trivy.namespace;
+        }
+        const trivyNs = args.trivy?.namespace;
+
         this.observability = new Observability(`${name}-observability`, {
             ...args.observability, catalog: this.catalog, cluster: this.cluster,
             appNamespaceRef: this.app.namespace, veleroNamespace: this.backup?.namespace,
@@ -110,6 +119,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 } : undefined,
                 velero: this.backup && this.backup.bucketName !== "" ? { namespace: this.backup.namespace, release: VELERO_RELEASE } : undefined,
             }),
+            platformSignals: trivyNs ? { rules: trivyAlertRules(trivyNs), monitors: (monitoring) => [trivyServiceMonitor(monitoring, trivyNs)] } : undefined,
         }, { parent: this });
 
         // Each namespace's policies wait for the component that creates the namespace.
@@ -125,6 +135,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
                 ...(obs.tracing ? { [ns.tracing]: [obs.tracing] } : {}),
                 ...(this.backup ? { [ns.velero]: [this.backup] } : {}),
                 ...(this.argocd && args.argocd ? { [args.argocd.namespace]: [this.argocd] } : {}),
+                ...(this.trivy ? { [ns.trivy]: [this.trivy] } : {}),
             },
         }, { parent: this });
 

@@ -23,6 +23,7 @@ import { NamespaceNames } from "./namespaces";
 import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, endpointAddress, inClusterNamespace, inNamespace, tcp } from "./network";
 import { recommendedLabels } from "./labels";
 import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "./gitops/install";
+import { TRIVY_OPERATOR_LABELS } from "./security/trivy";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
@@ -73,6 +74,18 @@ export const SYSTEM_POD_LABELS = {
     clusterAutoscaler: { "app.kubernetes.io/name": "aws-cluster-autoscaler" },
 } as const;
 
+/**
+ * The Trivy scan jobs' egress to the registries: `cidrs` on HTTPS 443 and the mirror's own port; with
+ * none, any public address (no fixed addresses: the registries of every scanned image), private and
+ * link-local ranges excluded — an exemption the egress test names.
+ */
+export function registryEgress(cidrs: string[], registry: string): EgressRule {
+    const port = /^[^/]+:(\d+)/.exec(registry)?.[1];
+    const ports = [...new Set([443, ...(port ? [Number(port)] : [])])];
+    const to = cidrs.length > 0 ? cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }];
+    return { to, ports: tcp(...ports) };
+}
+
 /** Addresses no external receiver may be: private networks (the cluster, the site) and link-local (instance metadata). */
 export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
 
@@ -122,6 +135,8 @@ export interface SystemEgressInput {
     eksAddons?: boolean;
     /** Argo CD installed by the platform (GitOps mode); absent when not installed here. */
     argocd?: ArgoCdEgressInput;
+    /** The Trivy Operator's scan jobs' egress to the registries (`registryEgress`); absent when it does not run. */
+    trivy?: { registries: EgressRule };
 }
 
 export interface ArgoCdEgressInput {
@@ -295,6 +310,17 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
         });
     }
     if (i.argocd) out.push({ namespace: i.argocd.namespace, policies: argocdPolicies(i, i.argocd) });
+    if (i.trivy) {
+        out.push({
+            namespace: ns.trivy,
+            policies: [
+                // The operator reads and writes the API; its scan and node-collector Jobs mount no token.
+                ...baseline(ns, i.apiServerCidrs, selector(TRIVY_OPERATOR_LABELS)),
+                // Scan jobs pull the image they scan and the DBs (the operator's pod, which pulls nothing, shares it).
+                { name: "trivy-registries", spec: egressOnly(all, [i.trivy.registries]) },
+            ],
+        });
+    }
     if (i.velero) {
         out.push({
             namespace: ns.velero,

@@ -17,17 +17,18 @@ import { Io, consoleIo } from "./lib/io";
 
 export interface MirrorPlan {
     images: { from: string; to: string }[];
+    /** OCI artifacts (the Trivy DBs and checks bundle): copied with oras, which keeps their media types. */
+    artifacts: { from: string; to: string }[];
     charts: { name: string; version: string; repo: string }[];
 }
 
 /** Pure: where each upstream image goes in the customer's registry. */
-export function mirrorPlan(airgap: { images: string[]; charts: MirrorPlan["charts"] }, registry: string): MirrorPlan {
+export function mirrorPlan(airgap: { images: string[]; charts: MirrorPlan["charts"]; artifacts?: string[] }, registry: string): MirrorPlan {
     const reg = registry.replace(/\/+$/, "");
+    const to = (ref: string) => ({ from: ref, to: `${reg}/${splitImage(ref).path}` });
     return {
-        images: airgap.images.map((ref) => {
-            const { path } = splitImage(ref);
-            return { from: ref, to: `${reg}/${path}` };
-        }),
+        images: airgap.images.map(to),
+        artifacts: (airgap.artifacts ?? []).map(to),
         charts: airgap.charts,
     };
 }
@@ -45,6 +46,7 @@ export function mirrorCommands(m: MirrorPlan, chartDir: string): string[] {
         "set -euo pipefail",
         "# images",
         ...m.images.map((i) => `skopeo copy --all ${shq(`docker://${i.from}`)} ${shq(`docker://${i.to}`)}`),
+        ...(m.artifacts.length > 0 ? ["# OCI artifacts (vulnerability DBs, checks bundle)", ...m.artifacts.map((a) => `oras copy ${shq(a.from)} ${shq(a.to)}`)] : []),
         "# charts",
         `mkdir -p ${dir}`,
         ...m.charts.map((c) => `helm pull ${shq(c.name)} --repo ${shq(c.repo)} --version ${shq(c.version)} --destination ${dir}`),
@@ -83,7 +85,7 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
         const plan = await runProgram({ stack: args.stack, overrides: { registry: "", chartRepository: "" } });
         const rendering = await renderStack(plan, args.charts && fs.existsSync(args.charts) ? args.charts : undefined);
         if (!rendering.render) io.err("warning: no chart archives (run npm run charts:pull first): the images charts deploy are not listed");
-        const airgap = airgapOf(plan, rendering) as { images: string[]; charts: MirrorPlan["charts"] };
+        const airgap = airgapOf(plan, rendering) as { images: string[]; charts: MirrorPlan["charts"]; artifacts?: string[] };
         io.out(mirrorCommands(mirrorPlan(airgap, args.registry), args.charts ?? "./charts").join("\n"));
         return 0;
     } catch (e) {

@@ -77,6 +77,8 @@ export interface ObservabilityArgs {
     veleroNamespace?: string;
     /** Backup alert rules (Postgres WAL-G and logical backups, Velero) for the platform PrometheusRule. */
     backupRules?: AlertRule[];
+    /** Further platform rules (the Trivy Operator's) and the ServiceMonitors they need (in the monitoring namespace). */
+    platformSignals?: { rules: AlertRule[]; monitors: (namespace: string) => Record<string, unknown>[] };
     /** Elasticsearch snapshots to the backup object store (absent: none). */
     snapshotStore?: EsSnapshotStoreArgs;
     /** Namespace names. Default monitoring / logging / tracing. */
@@ -120,7 +122,8 @@ export class Observability extends pulumi.ComponentResource {
                 meshTargets: args.meshTargets,
                 routing: { alerting: c.alerting, controlPlaneMetrics: args.controlPlaneMetrics ?? false },
                 alerts: { errorRatePercent: c.errorRateAlertPercent, dataNamespace: args.dataNamespace, veleroNamespace: args.veleroNamespace, backupRules: args.backupRules,
-                    postgresSyncStandbys: args.postgresSyncStandbys },
+                    postgresSyncStandbys: args.postgresSyncStandbys, platformRules: args.platformSignals?.rules },
+                monitors: args.platformSignals?.monitors(ns.monitoring),
             }, { parent: this });
         }
 

@@ -32,6 +32,8 @@ export interface MetricsArgs {
     meshTargets?: MeshTargets;
     /** Alert receivers and routes; whether the control plane is managed (EKS: its monitors are off). */
     routing: MetricsRouting;
+    /** ServiceMonitors other layers plan, in the monitoring namespace (the Trivy Operator's); each has a unique name. */
+    monitors?: Record<string, unknown>[];
 }
 
 export class Metrics extends pulumi.ComponentResource {
@@ -82,7 +84,7 @@ export class Metrics extends pulumi.ComponentResource {
                 veleroServiceMonitor(nsName, args.alerts.veleroNamespace) as k8s.apiextensions.CustomResourceArgs, inMonitoring);
         }
 
-        for (const m of args.meshTargets ? meshMonitors(nsName, args.meshTargets) : []) {
+        for (const m of [...(args.meshTargets ? meshMonitors(nsName, args.meshTargets) : []), ...(args.monitors ?? [])]) {
             const meta = (m as { metadata: { name: string }; kind: string });
             new k8s.apiextensions.CustomResource(`${name}-${meta.kind === "PodMonitor" ? "pm" : "sm"}-${meta.metadata.name}`,
                 m as k8s.apiextensions.CustomResourceArgs, inMonitoring);

@@ -276,6 +276,8 @@ export interface AlertRuleArgs {
     istioSystemNamespace?: string;
     /** Backup alert rules (`backupAlertRules`, components/backup/alerts.ts). */
     backupRules?: AlertRule[];
+    /** Rules other platform layers plan (the Trivy Operator's `trivyAlertRules`). */
+    platformRules?: AlertRule[];
 }
 
 export interface AlertRule {
@@ -333,7 +335,7 @@ export function alertRules(a: AlertRuleArgs): { name: string; rules: AlertRule[]
             "No istiod instance is up", "Prometheus has scraped no healthy istiod for 5 minutes: new pods get no sidecar configuration or certificates."));
     }
     // Backup rules (WAL-G, logical backups, Velero) are planned with the backup layer.
-    platform.push(...(a.backupRules ?? []));
+    platform.push(...(a.backupRules ?? []), ...(a.platformRules ?? []));
     const groups = [{ name: "kubechat.rules", rules: app }];
     if (platform.length > 0) groups.push({ name: "kubechat-platform.rules", rules: platform });
     return groups;

@@ -11,7 +11,7 @@ import { typeToken } from "../policy";
 import { Plan } from "./plan";
 import { isK8sObject } from "./outputs";
 import { RenderResult, RenderedRelease } from "./render";
-import { FoundImage, imageSet, imagesOf, isBuiltIn, outsideRegistry } from "./images";
+import { FoundImage, artifactsOf, imageSet, imagesOf, isBuiltIn, outsideRegistry } from "./images";
 import { SchemaResult, validateObjects } from "./schema";
 import { gitopsResources, policyOptions } from "./verdict";
 
@@ -72,7 +72,9 @@ export interface ChartCheckResult {
     unusedExceptions: ChartException[];
     /** Every image the stack pulls (rendered objects, our objects, operator settings). */
     images: FoundImage[];
-    /** With kubechat:registry set: images outside it. */
+    /** OCI artifacts (not images) the cluster downloads: the Trivy scan jobs' DBs and checks bundle. */
+    artifacts: FoundImage[];
+    /** With kubechat:registry set: images and artifacts outside it. */
     outsideRegistry: FoundImage[];
 }
 
@@ -184,7 +186,9 @@ export class ChartChecks {
 
         // Images: rendered objects and our own, plus what operators are configured to pull (an operator's
         // settings and the resources it acts on may come from different releases, so all are read together).
-        const images = imagesOf([...rendered.map(({ object, release }) => ({ object, namespace: release.release.namespace })), ...own.map((object) => ({ object }))]);
+        const all = [...rendered.map(({ object, release }) => ({ object, namespace: release.release.namespace })), ...own.map((object) => ({ object }))];
+        const images = imagesOf(all);
+        const artifacts = artifactsOf(all);
         const releases: ReleaseReport[] = render.releases.map((r) => ({
             release: r.release.name, chart: r.release.chart, version: r.release.version, namespace: r.release.namespace,
             objects: r.objects.length,
@@ -193,8 +197,8 @@ export class ChartChecks {
             error: r.error,
         }));
         return {
-            releases, schema: mergeSchema(await Promise.all(this.schemas)), violations, applied, unusedExceptions, images,
-            outsideRegistry: plan.config.registry ? outsideRegistry(images, plan.config.registry) : [],
+            releases, schema: mergeSchema(await Promise.all(this.schemas)), violations, applied, unusedExceptions, images, artifacts,
+            outsideRegistry: plan.config.registry ? outsideRegistry([...images, ...artifacts], plan.config.registry) : [],
         };
     }
 }

@@ -8,9 +8,14 @@
  *  - images operators are configured to pull: the prometheus-operator's config reloader (its
  *    `--prometheus-config-reloader` flag), the Istio injector's proxy (hub/tag in its values, which
  *    also fill the gateway's `image: auto`), and Elasticsearch/Kibana by `version` under the ECK
- *    operator's `container-registry` (ECK's ImageRepository rule).
+ *    operator's `container-registry` (ECK's ImageRepository rule), and the Trivy Operator's scan and
+ *    node-collector Jobs (its ConfigMaps).
+ *
+ * `artifactsOf` finds the OCI artifacts (not images) the cluster downloads: the Trivy scan jobs'
+ * vulnerability and Java DBs and the checks bundle.
  */
 import { jsyaml } from "./js-yaml";
+import { IMAGES } from "../../components/catalog";
 
 export interface FoundImage {
     image: string;
@@ -28,6 +33,34 @@ export function isBuiltIn(apiVersion: string): boolean {
 export function objectLabel(o: any, defaultNamespace = ""): string {
     const ns = o?.metadata?.namespace ?? defaultNamespace;
     return `${o?.kind} ${ns ? `${ns}/` : ""}${o?.metadata?.name}`;
+}
+
+/** Images the Trivy Operator's Jobs run, from its ConfigMaps (chart 0.34.0: `trivy.repository`/`trivy.tag`, `node.collector.imageRef`). */
+function trivyJobImages(o: any): string[] {
+    const d = o?.kind === "ConfigMap" ? o.data : undefined;
+    if (!d || typeof d !== "object") return [];
+    return [
+        ...(typeof d["trivy.repository"] === "string" && d["trivy.tag"] ? [`${d["trivy.repository"]}:${d["trivy.tag"]}`] : []),
+        ...(typeof d["node.collector.imageRef"] === "string" ? [d["node.collector.imageRef"]] : []),
+    ];
+}
+
+/**
+ * OCI artifacts the Trivy scan jobs download: the DBs at their repositories from the ConfigMap, by the
+ * schema tag Trivy asks for (not rendered anywhere: the catalog's, see components/catalog.ts), and the
+ * checks bundle by its rendered reference.
+ */
+export function artifactsOf(objects: { object: any; namespace?: string }[]): FoundImage[] {
+    const found: FoundImage[] = [];
+    for (const { object: o, namespace: ns } of objects) {
+        const d = o?.kind === "ConfigMap" ? o.data : undefined;
+        if (!d || typeof d !== "object") continue;
+        const add = (ref: string) => found.push({ image: ref, object: objectLabel(o, ns) });
+        if (typeof d["trivy.dbRepository"] === "string") add(`${d["trivy.dbRepository"]}:${IMAGES["trivy-db"].tag}`);
+        if (typeof d["trivy.javaDbRepository"] === "string") add(`${d["trivy.javaDbRepository"]}:${IMAGES["trivy-java-db"].tag}`);
+        if (typeof d["policies.bundle.oci.ref"] === "string") add(d["policies.bundle.oci.ref"]);
+    }
+    return found;
 }
 
 /** Images in pod specs anywhere inside a value (`containers`, `initContainers`, `ephemeralContainers`). */
@@ -152,6 +185,7 @@ export function imagesOf(objects: { object: any; namespace?: string }[]): FoundI
             }
         }
         for (const img of flagValues(o, "--prometheus-config-reloader")) add(img, o, ns);
+        for (const img of trivyJobImages(o)) add(img, o, ns);
     }
     for (const p of proxies) add(p.image, p.o, p.ns);
     return found;

@@ -109,14 +109,14 @@ export function mermaidGraph(plan: Plan): string {
 }
 
 /**
- * airgap.json: the charts the catalog handed out, and every image the rendered charts and our own
- * objects make the cluster pull. Without rendering, the images the program named itself (incomplete:
- * the summary says so).
+ * airgap.json: the charts the catalog handed out, every image the rendered charts and our own objects
+ * make the cluster pull, and the OCI artifacts it downloads (the Trivy DBs). Without rendering, the
+ * images the program named itself (incomplete: the summary says so).
  */
-export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[]; charts: unknown[] } {
+export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[]; charts: unknown[]; artifacts?: string[] } {
     const fromProgram = (plan.outputs.airgap ?? { images: [], charts: [] }) as { images: string[]; charts: unknown[] };
     if (!rendering?.checks || rendering.checks.releases.every((r) => r.error?.startsWith("no archive"))) return fromProgram;
-    return { images: imageSet(rendering.checks.images), charts: fromProgram.charts };
+    return { images: imageSet(rendering.checks.images), charts: fromProgram.charts, artifacts: imageSet(rendering.checks.artifacts) };
 }
 
 /** What a plan wrote of its own (everything but the rendered charts and airgap.json), and the policy verdict on its resources. */
@@ -209,7 +209,7 @@ export function renderSummary(r?: Rendering): string[] {
     for (const v of c.violations.slice(0, 30)) lines.push(`    [${v.level}] ${v.chart}: ${v.policy}: ${v.message}`);
     if (c.violations.length > 30) lines.push(`    ... ${c.violations.length - 30} more`);
     for (const e of c.unusedExceptions) lines.push(`  unused exception: ${e.chart} ${e.object} ${e.policy}`);
-    lines.push(`  images: ${imageSet(c.images).length} (airgap.json)`);
+    lines.push(`  images: ${imageSet(c.images).length}, OCI artifacts: ${imageSet(c.artifacts).length} (airgap.json)`);
     for (const f of c.outsideRegistry) lines.push(`  image outside kubechat:registry: ${f.image} (${f.object})`);
     return lines;
 }

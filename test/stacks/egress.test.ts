@@ -18,6 +18,10 @@ const EXEMPT_POLICIES: { clusterKind: "eks" | "onprem" | "any"; namespace: strin
     { clusterKind: "eks", namespace: "logging", name: "elasticsearch-snapshots", reason: "the snapshot repository is AWS S3 (and STS for IRSA), which has no fixed addresses: HTTPS (443) only; IRSA limits it to the snapshot bucket" },
     { clusterKind: "eks", namespace: "kube-system", name: "cluster-autoscaler", reason: "the Auto Scaling, EC2, EKS and STS APIs have no fixed addresses: HTTPS (443) only; IRSA limits it to the cluster's node groups" },
     {
+        clusterKind: "any", namespace: "trivy-system", name: "trivy-registries",
+        reason: "only while kubechat:trivy.registryCidrs is empty: the scan jobs pull the image they scan from its registry and the vulnerability DBs, and public registries have no fixed addresses; HTTPS (443, and kubechat:registry's port) only, private and link-local ranges excluded",
+    },
+    {
         clusterKind: "any", namespace: "monitoring", name: "alertmanager-receivers",
         reason: "only when a webhook, Slack or PagerDuty receiver is enabled and kubechat:observability.alerting.egressCidrs is empty: their URLs live in Secrets and the SaaS endpoints have no fixed addresses; Alertmanager pods only, HTTPS (443) only, private and link-local ranges excluded",
     },

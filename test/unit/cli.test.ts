@@ -34,7 +34,7 @@ describe("CLI ergonomics", () => {
     });
 
     it("npm run airgap writes a runnable bash script (strict mode, quoted words)", () => {
-        const lines = mirrorCommands({ images: [{ from: "quay.io/a/b:1", to: "r.corp:5000/a/b:1" }], charts: [{ name: "velero", version: "12.0.0", repo: "https://x.example" }] }, "my charts");
+        const lines = mirrorCommands({ images: [{ from: "quay.io/a/b:1", to: "r.corp:5000/a/b:1" }], artifacts: [], charts: [{ name: "velero", version: "12.0.0", repo: "https://x.example" }] }, "my charts");
         assert.deepStrictEqual(lines.slice(0, 2), ["#!/usr/bin/env bash", "set -euo pipefail"]);
         assert.ok(lines.includes("mkdir -p 'my charts'"));
         const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-airgap-")), "mirror.sh");

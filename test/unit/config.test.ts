@@ -38,7 +38,7 @@ describe("config loader", () => {
     it("keeps on-prem egress closed: the API server, the nodes and an external object store need their addresses", () => {
         const b = base();
         assert.deepStrictEqual(problems({ ...b, cluster: {}, objectStore: { ...b.objectStore, cidrs: [] } }), [
-            "kubechat:cluster.apiServerCidrs: is required on-prem: the VPA controllers, istiod, Prometheus, Fluent Bit, the ECK operator, Velero, Postgres (Patroni), Argo Rollouts, services.api-gateway reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
+            "kubechat:cluster.apiServerCidrs: is required on-prem: the VPA controllers, istiod, Prometheus, Fluent Bit, the ECK operator, Velero, Postgres (Patroni), Argo Rollouts, the Trivy Operator, services.api-gateway reach the Kubernetes API, and NetworkPolicies allow it only at its addresses (kubectl get endpoints kubernetes -n default)",
             "kubechat:cluster.nodeCidrs: is required on-prem when observability.metrics is on: Prometheus scrapes the kubelets (10250) and node-exporter (9100) at the nodes' addresses, and NetworkPolicies allow it only there (kubectl get nodes -o wide)",
             "kubechat:objectStore.cidrs: is required when objectStore.endpoint names a host outside the cluster (minio.example): NetworkPolicies match addresses, not names",
         ]);
@@ -46,7 +46,7 @@ describe("config loader", () => {
         // only the API server's addresses are needed.
         const minimal = {
             ...b, cluster: {}, postgres: { enabled: false }, delivery: { strategy: "rolling" }, services: { "api-gateway": { readsKubernetesApi: false } },
-            mesh: { enabled: false }, observability: { metrics: false, logs: false, traces: false }, backup: { enabled: false },
+            mesh: { enabled: false }, observability: { metrics: false, logs: false, traces: false }, backup: { enabled: false }, trivy: { enabled: false },
             objectStore: { endpoint: "http://minio.storage.svc:9000", credentialsSecret: "s" },
         };
         assert.deepStrictEqual(problems(minimal), [
