@@ -135,6 +135,8 @@ export function installScript(providerVersion: string): string {
 #   KUBECHAT_REGISTRY          registry host[:port][/path] the images were mirrored to (mirror.sh)
 #   KUBECHAT_CHART_REPOSITORY  http(s):// or oci:// chart repository, or a directory (default: this bundle's charts/)
 #   KUBECHAT_STATE_DIR         directory for the Pulumi state (default: pulumi login --local, i.e. ~/.pulumi)
+#   KUBECHAT_PULUMI            the Pulumi CLI to run (default: pulumi on PATH)
+#   KUBECHAT_POLICY_PACK       the policy pack: a directory, or an executable the CLI starts (default: program/policies)
 #   KUBECHAT_DRY_RUN=1         print the steps, run nothing but the checksum check
 set -euo pipefail
 usage() { echo "usage: ./install.sh <stack>   (environment: see the top of this file)" >&2; exit 2; }
@@ -143,6 +145,7 @@ stack="$1"
 [[ "$stack" =~ ^[A-Za-z0-9_.-]+$ ]] || usage
 here="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
 dry="\${KUBECHAT_DRY_RUN:-0}"
+pulumi="\${KUBECHAT_PULUMI:-pulumi}"
 step() { printf '+'; printf ' %q' "$@"; printf '\\n'; [ "$dry" = 1 ] || "$@"; }
 
 [ -f "$here/program/Pulumi.$stack.yaml" ] || { echo "error: this bundle was made for another stack (no program/Pulumi.$stack.yaml)" >&2; exit 2; }
@@ -165,16 +168,16 @@ cd "$here/program"
 echo "3. state backend and stack"
 if [ -n "\${KUBECHAT_STATE_DIR:-}" ]; then
   mkdir -p "$KUBECHAT_STATE_DIR"
-  step pulumi login "file://$KUBECHAT_STATE_DIR"
+  step "$pulumi" login "file://$KUBECHAT_STATE_DIR"
 else
-  step pulumi login --local
+  step "$pulumi" login --local
 fi
-step pulumi stack select --create "$stack" --non-interactive
+step "$pulumi" stack select --create "$stack" --non-interactive
 
 echo "4. stack configuration: mirrors and cluster"
-step pulumi config set --stack "$stack" kubechat:chartRepository "\${KUBECHAT_CHART_REPOSITORY:-$here/charts}"
-if [ -n "\${KUBECHAT_REGISTRY:-}" ]; then step pulumi config set --stack "$stack" kubechat:registry "$KUBECHAT_REGISTRY"; fi
-if [ -n "\${KUBECHAT_KUBECONFIG:-}" ]; then step pulumi config set --stack "$stack" kubechat:kubeconfig "$KUBECHAT_KUBECONFIG"; fi
+step "$pulumi" config set --stack "$stack" kubechat:chartRepository "\${KUBECHAT_CHART_REPOSITORY:-$here/charts}"
+if [ -n "\${KUBECHAT_REGISTRY:-}" ]; then step "$pulumi" config set --stack "$stack" kubechat:registry "$KUBECHAT_REGISTRY"; fi
+if [ -n "\${KUBECHAT_KUBECONFIG:-}" ]; then step "$pulumi" config set --stack "$stack" kubechat:kubeconfig "$KUBECHAT_KUBECONFIG"; fi
 
 echo "5. policy configuration (with a registry set, it is the only approved one)"
 policy_config="$here/program/policies/config/$stack.json"
@@ -185,7 +188,7 @@ if [ -n "\${KUBECHAT_REGISTRY:-}" ]; then
 fi
 
 echo "6. pulumi up with the policy pack"
-step pulumi up --stack "$stack" --yes --non-interactive --policy-pack "$here/program/policies" --policy-pack-config "$policy_config"
+step "$pulumi" up --stack "$stack" --yes --non-interactive --policy-pack "\${KUBECHAT_POLICY_PACK:-$here/program/policies}" --policy-pack-config "$policy_config"
 `;
 }
 

@@ -133,8 +133,11 @@ describe("offline bundle (npm run bundle)", function () {
         const { bin, log } = fakePulumi();
         const state = tmp("kubechat-state-");
         try {
+            // The CLI named by KUBECHAT_PULUMI (not on PATH here).
+            fs.renameSync(path.join(bin, "pulumi"), path.join(bin, "pulumi-cli"));
             const r = install(withProvider, {
                 PULUMI_CONFIG_PASSPHRASE: "p", KUBECHAT_REGISTRY: "127.0.0.1:5000/kc", KUBECHAT_KUBECONFIG: "/etc/kc.yaml", KUBECHAT_STATE_DIR: state,
+                KUBECHAT_PULUMI: path.join(bin, "pulumi-cli"),
             }, bin);
             assert.strictEqual(r.status, 0, r.stderr + r.stdout);
             const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => l.split("|"));
@@ -165,7 +168,9 @@ describe("offline bundle (npm run bundle)", function () {
             const dry = install(without, { PULUMI_CONFIG_PASSPHRASE: "p", KUBECHAT_DRY_RUN: "1" }, bin);
             assert.strictEqual(dry.status, 0, dry.stderr);
             assert.match(dry.stdout, /\+ pulumi login --local/);
-            assert.match(dry.stdout, /\+ pulumi up --stack staging/);
+            assert.match(dry.stdout, /\+ pulumi up --stack staging .*--policy-pack \S+\/program\/policies /);
+            const launcher = install(without, { PULUMI_CONFIG_PASSPHRASE: "p", KUBECHAT_DRY_RUN: "1", KUBECHAT_POLICY_PACK: "/opt/pack/run" }, bin);
+            assert.match(launcher.stdout, /--policy-pack \/opt\/pack\/run /);
             assert.match(dry.stderr, /carries no provider plugin/);
             assert.strictEqual(install(without, {}, bin).status, 2);
             const other = spawnSync("bash", [path.join(without, "install.sh"), "prod"], { env: { PATH: `${bin}:${process.env.PATH}`, PULUMI_CONFIG_PASSPHRASE: "p" }, encoding: "utf8" });
