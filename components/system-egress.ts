@@ -2,8 +2,18 @@
  * Egress of the platform's system namespaces (`vpa`, `monitoring`, `logging`, `tracing`, `velero`,
  * `istio-system`): each starts from a default-deny *egress* policy, then every pod gets DNS, the
  * controllers the API server, and each component exactly the in-cluster flows (namespace/pod selectors
- * and ports) or configured addresses it needs. Ingress is left to each chart: the API server calls the
- * admission webhooks (istiod, VPA, prometheus-operator, ECK) from addresses no selector can name.
+ * and ports) or configured addresses it needs.
+ *
+ * Ingress: `monitoring`, `logging` and `tracing` also start from default-deny *ingress* and accept
+ * exactly the flows that exist (the other end's egress rule, here or in the app, mesh and delivery
+ * policies): Prometheus's scrapes of its own namespace, its queries from Grafana, prometheus-adapter and
+ * the Argo Rollouts analysis, alerts to Alertmanager and its gossip, the log and trace pipelines into
+ * Fluentd, Elasticsearch and Jaeger, and the API server's calls to the webhooks and the aggregated API
+ * those namespaces serve (prometheus-operator 10250, prometheus-adapter 6443, ECK 9443) from the API
+ * server's and the nodes' addresses (a host-network API server reaches pods from its node). The UIs
+ * (Grafana, Kibana, Jaeger) are reached through `kubectl port-forward`, which no NetworkPolicy sees.
+ * The other system namespaces keep ingress to their charts (istiod's and VPA's webhooks, sidecars
+ * to istiod from every namespace).
  *
  * Ports were read from the pinned charts and operators: kube-prometheus-stack 88.0.0 (Prometheus 9090,
  * Alertmanager 9093 and cluster peering 9094, config-reloader 8080, Grafana 3000, kube-state-metrics
@@ -26,6 +36,7 @@ import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "./gitops/install";
 import { TRIVY_OPERATOR_LABELS } from "./security/trivy";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
 
 /** Ports other components scrape or call in the system namespaces (verified against the pinned charts). */
@@ -49,6 +60,13 @@ export const SYSTEM_PORTS = {
     fluentdForward: 24224,
     veleroMetrics: 8085,
     istiodMonitoring: 15014,
+    /** prometheus-adapter's aggregated API (custom.metrics.k8s.io), chart 5.2.0 `--secure-port`. */
+    prometheusAdapterApi: 6443,
+    /** eck-operator 3.2.0's validating webhook. */
+    eckWebhook: 9443,
+    /** Jaeger's OTLP gRPC and HTTP receivers. */
+    otlpGrpc: 4317,
+    otlpHttp: 4318,
 } as const;
 
 /** Pod labels the operators and charts set (the selectors below rely on them). */
@@ -156,6 +174,13 @@ export interface NamespaceEgressPlan {
 
 const selector = (labels: Record<string, string>): LabelSelector => ({ matchLabels: { ...labels } });
 const egressOnly = (podSelector: LabelSelector, egress: EgressRule[]): NetworkPolicySpec => ({ podSelector, policyTypes: ["Egress"], egress });
+const ingressOnly = (podSelector: LabelSelector, ingress: IngressRule[]): NetworkPolicySpec => ({ podSelector, policyTypes: ["Ingress"], ingress });
+
+/** Deny all ingress of every pod of the namespace (egress untouched). */
+export const DEFAULT_DENY_INGRESS: NetworkPolicyPlan = { name: "default-deny-ingress", spec: { podSelector: {}, policyTypes: ["Ingress"] } };
+
+/** Where the API server calls webhooks and aggregated APIs from: its own addresses, and the nodes' (host network). */
+const fromApiServer = (i: SystemEgressInput) => [...new Set([...i.apiServerCidrs, ...i.nodeCidrs])].map((cidr) => ({ ipBlock: { cidr } }));
 
 /** Deny all egress of every pod of the namespace (ingress untouched). */
 export const DEFAULT_DENY_EGRESS: NetworkPolicyPlan = { name: "default-deny-egress", spec: { podSelector: {}, policyTypes: ["Egress"] } };
@@ -225,6 +250,76 @@ function monitoringPolicies(i: SystemEgressInput, m: MetricsEgressInput): Networ
             name: "prometheus-adapter",
             spec: egressOnly(selector(SYSTEM_POD_LABELS.prometheusAdapter), [{ to: [inMonitoring(SYSTEM_POD_LABELS.prometheus)], ports: tcp(P.prometheus) }]),
         },
+        ...monitoringIngress(i, self.find((t) => t.namespace === ns.monitoring && !t.podLabels)?.ports ?? []),
+    ];
+}
+
+/** Ingress of `monitoring`: the flows the egress rules above (and Argo Rollouts') open, nothing else. */
+function monitoringIngress(i: SystemEgressInput, scrapedPorts: number[]): NetworkPolicyPlan[] {
+    const P = SYSTEM_PORTS;
+    const L = SYSTEM_POD_LABELS;
+    const pods = (labels: Record<string, string>) => ({ podSelector: selector(labels) });
+    return [
+        DEFAULT_DENY_INGRESS,
+        // Prometheus scrapes every pod of its namespace on the metrics ports.
+        { name: "ingress-prometheus-scrapes", spec: ingressOnly({}, [{ from: [pods(L.prometheus)], ports: tcp(...scrapedPorts) }]) },
+        {
+            name: "ingress-prometheus-queries",
+            spec: ingressOnly(selector(L.prometheus), [
+                { from: [pods(L.grafana), pods(L.prometheusAdapter)], ports: tcp(P.prometheus) },
+                // Argo Rollouts' AnalysisRuns query Prometheus from the controller (components/delivery/argo-rollouts.ts).
+                { from: [inNamespace(i.namespaces.delivery)], ports: tcp(P.prometheus) },
+            ]),
+        },
+        {
+            name: "ingress-alertmanager",
+            spec: ingressOnly(selector(L.alertmanager), [
+                { from: [pods(L.prometheus), pods(L.grafana)], ports: tcp(P.alertmanager) },
+                { from: [pods(L.alertmanager)], ports: [{ protocol: "TCP", port: P.alertmanagerCluster }, { protocol: "UDP", port: P.alertmanagerCluster }] },
+            ]),
+        },
+        // The operator's admission webhook (PrometheusRule validation, Alertmanager config conversion) and the adapter's API.
+        { name: "ingress-prometheus-operator-webhook", spec: ingressOnly(selector({ "app.kubernetes.io/name": "kube-prometheus-stack-prometheus-operator" }), [{ from: fromApiServer(i), ports: tcp(P.prometheusOperator) }]) },
+        { name: "ingress-prometheus-adapter-api", spec: ingressOnly(selector(L.prometheusAdapter), [{ from: fromApiServer(i), ports: tcp(P.prometheusAdapterApi) }]) },
+    ];
+}
+
+/** Ingress of `logging`: Elasticsearch from its clients, Fluentd from Fluent Bit, ECK's webhook from the API server. */
+function loggingIngress(i: SystemEgressInput, l: LoggingEgressInput, tracesInEs: boolean): NetworkPolicyPlan[] {
+    const L = SYSTEM_POD_LABELS;
+    const pods = (labels: Record<string, string>) => ({ podSelector: selector(labels) });
+    return [
+        DEFAULT_DENY_INGRESS,
+        { name: "ingress-fluentd", spec: ingressOnly(selector(L.fluentd), [{ from: [pods(L.fluentBit)], ports: tcp(SYSTEM_PORTS.fluentdForward) }]) },
+        ...(l.elasticsearch.inCluster ? [
+            {
+                name: "ingress-elasticsearch",
+                spec: ingressOnly(selector(L.elasticsearch), [
+                    {
+                        from: [pods(L.eckOperator), pods(L.kibana), pods(L.fluentd), pods(L.esSetup),
+                            ...(tracesInEs ? [{ ...inNamespace(i.namespaces.tracing), podSelector: selector(L.jaeger) }] : [])],
+                        ports: tcp(SYSTEM_PORTS.elasticsearchHttp),
+                    },
+                    { from: [pods(L.elasticsearch)], ports: tcp(SYSTEM_PORTS.elasticsearchTransport) },
+                ]),
+            },
+            { name: "ingress-eck-webhook", spec: ingressOnly(selector(L.eckOperator), [{ from: fromApiServer(i), ports: tcp(SYSTEM_PORTS.eckWebhook) }]) },
+        ] : []),
+    ];
+}
+
+/** Ingress of `tracing`: OTLP from the app's and the gateway's sidecars (their egress: app/network.ts, mesh/values.ts). */
+function tracingIngress(i: SystemEgressInput): NetworkPolicyPlan[] {
+    const ns = i.namespaces;
+    return [
+        DEFAULT_DENY_INGRESS,
+        {
+            name: "ingress-jaeger-otlp",
+            spec: ingressOnly(selector(SYSTEM_POD_LABELS.jaeger), [{
+                from: [ns.app, ...(i.mesh ? [ns.gateway] : [])].map(inNamespace),
+                ports: tcp(SYSTEM_PORTS.otlpGrpc, SYSTEM_PORTS.otlpHttp),
+            }]),
+        },
     ];
 }
 
@@ -286,7 +381,7 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
     // istiod and the CNI node agent watch the API; sidecars come to istiod (ingress), not the reverse.
     if (i.mesh) out.push({ namespace: ns.istioSystem, policies: baseline(ns, i.apiServerCidrs, all) });
     if (i.metrics) out.push({ namespace: ns.monitoring, policies: monitoringPolicies(i, i.metrics) });
-    if (i.logging) out.push({ namespace: ns.logging, policies: loggingPolicies(i, i.logging) });
+    if (i.logging) out.push({ namespace: ns.logging, policies: [...loggingPolicies(i, i.logging), ...loggingIngress(i, i.logging, i.tracing?.elasticsearch?.inCluster === true)] });
     if (i.tracing) {
         const es = i.tracing.elasticsearch;
         out.push({
@@ -294,6 +389,7 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
             policies: [
                 ...baseline(ns, i.apiServerCidrs, undefined),
                 ...(es ? [{ name: "jaeger", spec: egressOnly(selector(SYSTEM_POD_LABELS.jaeger), [toElasticsearch(es, ns.logging)]) }] : []),
+                ...tracingIngress(i),
             ],
         });
     }

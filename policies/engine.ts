@@ -8,6 +8,8 @@ import { kubechatPolicies } from "./kubechat";
 import { networkPolicies } from "./network";
 import { pssBaselinePolicies, pssRestrictedPolicies } from "./pss";
 import { rbacPolicies } from "./rbac";
+import { privilegePolicies } from "./privilege";
+import { alertmanagerReceiver } from "./alerting";
 import { DEFAULT_ZONES, KubechatPolicy, Level, PROFILES, StackResource, kindOf, objectName } from "./rule";
 import { stackPolicies } from "./stack";
 
@@ -33,9 +35,16 @@ export interface EngineOptions {
 
 export const allPolicies: KubechatPolicy[] = [
     ...pssBaselinePolicies, ...pssRestrictedPolicies, ...kubechatPolicies, ...hygieneResourcePolicies,
-    ...stackPolicies, ...rbacPolicies, ...networkPolicies, ...awsPolicies,
+    ...stackPolicies, ...rbacPolicies, ...privilegePolicies, alertmanagerReceiver, ...networkPolicies, ...awsPolicies,
 ];
 export const profiles: string[] = [...PROFILES];
+
+/**
+ * Judgement calls that stay advisory when a stack makes the whole pack mandatory (`all`), unless a
+ * stack overrides them by name: a secret in the environment where a file would do, a stack whose
+ * Alertmanager notifies no one. They are reported, never a reason to stop a deployment.
+ */
+export const ADVISORY_BY_DESIGN = ["secrets-as-files", "alertmanager-receiver"];
 
 /** Policies a profile filter selects; throws on an unknown profile. */
 export function selectPolicies(profile?: string): KubechatPolicy[] {

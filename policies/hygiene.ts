@@ -108,10 +108,18 @@ export const serviceExposure = hygiene("service-exposure",
             ? [`spec.type ${t} is only allowed for gateways (label kubechat.ai/gateway: "true"); use ClusterIP behind the mesh gateway`] : [];
     }), "mandatory");
 
-/** Names that hold secrets: PASSWORD, SECRET, TOKEN, API_KEY, PRIVATE_KEY as a word; not *_FILE/_PATH/_DIR (pointers). */
+/**
+ * Names that hold secrets, as the peers match them (Polaris sensitiveContainerEnvVar and
+ * sensitiveConfigmapContent; kube-linter env-var-secret and configmap-with-credentials), read in their
+ * sources: password, secret, token, bearer, credential, api key and private key anywhere in the name,
+ * camelCase and separator-free spellings included (`dbPassword`, `authtoken`, `apikey`), and Polaris's
+ * exact names AWS_SECRET_ACCESS_KEY, AZURE_*KEY, OCI_CLI_KEY_CONTENT and GOOGLE_APPLICATION_CREDENTIALS.
+ * Not names that point at a secret (`*_FILE`, `*_PATH`, `*_DIR`, `*_REF`, `*_NAME`): they hold a location.
+ */
 export function looksSecret(key: string): boolean {
-    const k = key.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
-    return /(^|_)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)(_|$)/.test(k) && !/_(FILE|PATH|DIR)$/.test(k);
+    const k = key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+    if (/_(FILE|PATH|DIR|REF|NAME)$/.test(k)) return false;
+    return /PASSWORD|PASSWD|SECRET|TOKEN|BEARER|CREDENTIAL|API_?KEY|PRIVATE_?KEY/.test(k) || /^AZURE_.+KEY$/.test(k) || k === "OCI_CLI_KEY_CONTENT";
 }
 
 const judged = (v: unknown): v is string => typeof v === "string" && !isUnknown(v);
@@ -153,4 +161,23 @@ export const noDuplicateEnv = hygiene("no-duplicate-env",
         });
     }, "mandatory");
 
-export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets, noDuplicateEnv];
+/** Where a container takes a Secret as environment: `env[].valueFrom.secretKeyRef` and `envFrom[].secretRef`. */
+export function secretEnvSources(container: any): string[] {
+    const keyRefs = asArray(container?.env).filter((e) => e?.valueFrom?.secretKeyRef)
+        .map((e) => `env ${e.name} from Secret ${e.valueFrom.secretKeyRef.name} (key ${e.valueFrom.secretKeyRef.key})`);
+    const whole = asArray(container?.envFrom).filter((e) => e?.secretRef).map((e) => `envFrom Secret ${e.secretRef.name}`);
+    return [...keyRefs, ...whole];
+}
+
+export const secretsAsFiles = hygiene("secrets-as-files",
+    "Containers read Secrets from mounted files rather than environment variables (env valueFrom.secretKeyRef, envFrom.secretRef), "
+        + "where the program can read a file: the environment is inherited by every child process, shows in /proc and in crash dumps. Advisory: "
+        + "engines that read a secret only from the environment are written exceptions with their reason.",
+    (type, props, ctx) => {
+        const pod = podTemplate(type, props);
+        if (!pod) return [];
+        const ref = objectRef(type, props, ctx.name);
+        return containersOf(pod.spec).flatMap((c) => secretEnvSources(c.container).map((src) => `${ref}: ${c.label} takes ${src}; mount the Secret as a file where the program can read one`));
+    });
+
+export const hygieneResourcePolicies = [pdbSanity, recommendedLabels, noBarePods, noDeprecatedApis, serviceExposure, noLiteralSecrets, noDuplicateEnv, secretsAsFiles];

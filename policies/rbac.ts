@@ -15,7 +15,7 @@ export const isSystem = (props: any): boolean => labelsOf(props)[SYSTEM_LABEL] =
 const rbac = (name: string, description: string, check: ResourceCheck): KubechatResourcePolicy =>
     resourcePolicy({ name, profile: "rbac", description, enforcementLevel: "mandatory", check });
 
-const isRbac = (type: string, kinds: string[]) =>
+export const isRbac = (type: string, kinds: string[]) =>
     isK8s(type) && parseType(type).group === "rbac.authorization.k8s.io" && kinds.includes(kindOf(type));
 
 /** Rules of a Role/ClusterRole as (index, rule) pairs, prefixed messages produced by `fn`. */
@@ -52,10 +52,10 @@ export function grantsEverything(rule: any): boolean {
         && asArray(rule?.resourceNames).length === 0 && (verbs.includes("*") || ALL_VERBS.every((v) => verbs.includes(v)));
 }
 
-const isRbacResource = (r: StackResource, kinds: string[]) => isRbac(r.type, kinds);
+export const isRbacResource = (r: StackResource, kinds: string[]) => isRbac(r.type, kinds);
 
 /** The Role/ClusterRole a binding refers to, when it is in view: RoleBinding -> Role in its namespace or a ClusterRole. */
-function boundRole(resources: StackResource[], binding: StackResource): StackResource | undefined {
+export function boundRole(resources: StackResource[], binding: StackResource): StackResource | undefined {
     const ref = binding.props?.roleRef ?? {};
     const kind = ref.kind === "Role" ? "Role" : "ClusterRole";
     return resources.find((r) => isRbacResource(r, [kind]) && objectName(r.props, r.name) === ref.name

@@ -14,8 +14,12 @@ export interface SecretFinding {
 const B64 = "A-Za-z0-9+/";
 const token = (body: string, edge = `${B64}=`) => new RegExp(`(?<![${edge}])${body}(?![${edge}])`);
 
-/** Any PEM private key block: PKCS#1 (RSA/EC/DSA), PKCS#8 (also encrypted; OCI API keys), OpenSSH, PGP. */
-const PEM_PRIVATE_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----/;
+/**
+ * Any private-key marker: PEM blocks PKCS#1 (RSA/EC/DSA), PKCS#8 (also encrypted; OCI API keys), OpenSSH,
+ * PGP, in every form the peers accept (Polaris: `-BEGIN\s+.*PRIVATE KEY-`, case-insensitive): any number
+ * of dashes, any whitespace, lower case.
+ */
+const PEM_PRIVATE_KEY = /-+\s*BEGIN\s+(?:[A-Z0-9]+\s+)*PRIVATE\s+KEY(?:\s+BLOCK)?\s*-/i;
 /** Public PEM blocks (certificates, public keys, CSRs) cut out before the token detectors run. */
 const PEM_PUBLIC_BLOCK = /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE REQUEST|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g;
 

@@ -8,7 +8,7 @@ import { ES_SNAPSHOT_REPOSITORY, EsSnapshotTarget, esSlmPolicy, esSnapshotReposi
 import { Catalog } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { nonRootPod, resources, restrictedContainer } from "./common";
-import { EsTarget, LOG_INDEX_PREFIX, esAdminEnv } from "./elasticsearch";
+import { ES_CREDENTIALS_DIR, EsTarget, LOG_INDEX_PREFIX, esAdminCredentials } from "./elasticsearch";
 import { JAEGER_ES_CA_SECRET } from "./jaeger";
 
 type Container = k8s.types.input.core.v1.Container;
@@ -86,7 +86,11 @@ export function esSetupScript(a: EsSetupArgs): string {
     const lines = [
         "set -euo pipefail",
         'CA_ARGS=(); if [ -f /es-ca/ca.crt ]; then CA_ARGS=(--cacert /es-ca/ca.crt); fi',
-        'es() { curl -sSf "${CA_ARGS[@]}" -u "$ES_USERNAME:$ES_PASSWORD" -H "Content-Type: application/json" "$@"; }',
+        // The credentials reach curl as a config file on a pipe (-K, printf is a shell builtin): never on a
+        // command line, which any process of the node can read in /proc.
+        `ES_USER="\${ES_USERNAME:-$(cat ${ES_CREDENTIALS_DIR}/username)}"`,
+        'esc() { local v="${1//\\\\/\\\\\\\\}"; printf "%s" "${v//\\"/\\\\\\"}"; }',
+        `es() { curl -sSf "\${CA_ARGS[@]}" -K <(printf 'user = "%s:%s"\\n' "$(esc "$ES_USER")" "$(esc "$(cat ${ES_CREDENTIALS_DIR}/password)")") -H "Content-Type: application/json" "$@"; }`,
         'until es "$ES_URL/_cluster/health?wait_for_status=yellow&timeout=30s" >/dev/null; do echo "waiting for Elasticsearch"; sleep 10; done',
         ...Object.entries(ilmPolicies(a.retention)).map(([name, body]) => put(`_ilm/policy/${name}`, body)),
         ...Object.entries(indexTemplates(a.replicas)).map(([name, body]) => put(`_index_template/${name}`, body)),
@@ -113,17 +117,22 @@ export function esSetupScript(a: EsSetupArgs): string {
 
 /**
  * Pod spec of the setup Job/CronJob: the Elasticsearch image (it ships bash and curl), hardened, with the
- * writer credentials from Secrets and the ECK CA mounted read-only.
+ * admin credentials and the ECK CA mounted read-only from Secrets.
  */
 export function esSetupPodSpec(catalog: Catalog, es: EsTarget, a: EsSetupArgs): PodSpec {
+    const creds = esAdminCredentials(es);
     const container: Container = {
         name: "es-setup",
         image: catalog.image("elasticsearch").ref,
         command: ["/bin/bash", "-c", esSetupScript(a)],
-        env: [{ name: "ES_URL", value: es.url }, ...esAdminEnv(es)],
+        env: [{ name: "ES_URL", value: es.url }, ...(creds.username ? [{ name: "ES_USERNAME", value: creds.username }] : [])],
         resources: resources("50m", "64Mi", "200m", "128Mi"),
         securityContext: restrictedContainer() as Container["securityContext"],
-        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : [])],
+        volumeMounts: [
+            { name: "tmp", mountPath: "/tmp" },
+            { name: "es-credentials", mountPath: ES_CREDENTIALS_DIR, readOnly: true },
+            ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : []),
+        ],
     };
     return {
         serviceAccountName: ES_SETUP_SA,
@@ -133,6 +142,7 @@ export function esSetupPodSpec(catalog: Catalog, es: EsTarget, a: EsSetupArgs): 
         containers: [container],
         volumes: [
             { name: "tmp", emptyDir: {} },
+            creds.volume,
             ...(es.caSecret ? [{ name: "es-ca", secret: { secretName: es.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
         ],
     };

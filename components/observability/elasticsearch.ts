@@ -52,18 +52,18 @@ export function esTarget(externalUrl: string, loggingNamespace: string): EsTarge
     };
 }
 
-/** ES_USERNAME / ES_PASSWORD env of the log writer, from Secrets (never literals). */
-export function esCredentialEnv(es: EsTarget): k8s.types.input.core.v1.EnvVar[] {
-    return [
-        { name: "ES_USERNAME", valueFrom: { secretKeyRef: { name: es.secret, key: es.usernameKey } } },
-        { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: es.secret, key: es.passwordKey } } },
-    ];
-}
+/** Where the es-setup Job reads its Elasticsearch credentials from (files `password` and, external, `username`). */
+export const ES_CREDENTIALS_DIR = "/es-credentials";
 
-/** ES_USERNAME / ES_PASSWORD env of the es-setup Job: ECK's `elastic` user in-cluster, the operator's credentials otherwise. */
-export function esAdminEnv(es: EsTarget): k8s.types.input.core.v1.EnvVar[] {
-    if (!es.adminSecret) return esCredentialEnv(es);
-    return [{ name: "ES_USERNAME", value: "elastic" }, { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: es.adminSecret, key: "elastic" } } }];
+/**
+ * The es-setup Job's credentials as a Secret volume (never env, never a command line): ECK's `elastic`
+ * user in-cluster (its Secret holds the password only, under key `elastic`), the operator's
+ * credentials otherwise (`username` and `password` files).
+ */
+export function esAdminCredentials(es: EsTarget): { volume: k8s.types.input.core.v1.Volume; username?: string } {
+    const volume = (secretName: string, items: { key: string; path: string }[]) => ({ name: "es-credentials", secret: { secretName, defaultMode: 0o440, items } });
+    if (es.adminSecret) return { volume: volume(es.adminSecret, [{ key: "elastic", path: "password" }]), username: "elastic" };
+    return { volume: volume(es.secret, [{ key: es.usernameKey, path: "username" }, { key: es.passwordKey, path: "password" }]) };
 }
 
 export interface EsSizing {

@@ -4,18 +4,29 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { Catalog } from "../catalog";
 import { RELEASES, fullImage, fullImageDefaultTag, nonRootPod, resources, restrictedContainer } from "./common";
-import { EsTarget, LOG_INDEX_PREFIX, LogClass, esCredentialEnv } from "./elasticsearch";
+import { EsTarget, LOG_INDEX_PREFIX, LogClass } from "./elasticsearch";
 
+/** ServiceAccount of the Fluentd pods (created in logging.ts, no automounted token). */
+export const FLUENTD_SERVICE_ACCOUNT = "fluentd";
 /** Fluentd's forward input, the target of every Fluent Bit. */
 export const FLUENTD_FORWARD_PORT = 24224;
 /** Secret in `logging` with the forward protocol's shared key (key `sharedKey`), read by Fluent Bit and Fluentd. */
 export const FORWARD_KEY_SECRET = "fluent-forward-shared-key";
-/** Environment variable both ends read the shared key from. */
+/**
+ * Environment variable Fluent Bit reads the shared key from: Fluent Bit resolves `${VAR}` in its
+ * configuration from the environment only (no file reference), the written exception in
+ * policies/chart-exceptions.yaml. Fluentd reads the same key from a file.
+ */
 const FORWARD_KEY_ENV = "FORWARD_SHARED_KEY";
-/** The shared key as an env var from its Secret. */
+/** The shared key as an env var from its Secret (Fluent Bit). */
 function forwardKeyEnv(): k8s.types.input.core.v1.EnvVar {
     return { name: FORWARD_KEY_ENV, valueFrom: { secretKeyRef: { name: FORWARD_KEY_SECRET, key: "sharedKey" } } };
 }
+/** Where Fluentd reads its secrets from: the log writer's Elasticsearch credentials and the forward key. */
+const ES_CREDENTIALS_DIR = "/es-credentials";
+const FORWARD_KEY_DIR = "/forward-key";
+/** A Fluentd configuration value read from a mounted Secret file when the configuration is loaded (embedded Ruby). */
+const fromFile = (file: string) => `"#{File.read('${file}').chomp}"`;
 /** Secret in `logging` with the forward link's private CA (`ca.crt`, `ca.key`; forward-ca.ts): Fluentd signs with it, Fluent Bit trusts it. */
 export const FORWARD_CA_SECRET = "fluent-forward-ca";
 /** Where both ends mount it (Fluent Bit: `ca.crt` only). */
@@ -107,7 +118,7 @@ export function fluentBitValues(catalog: Catalog, appNamespaces: string[], loggi
 
 /**
  * Fluentd (aggregator Deployment): receives forward traffic and writes one daily index family per
- * class. TLS to Elasticsearch is verified against the ECK CA; credentials come from Secrets via env.
+ * class. TLS to Elasticsearch is verified against the ECK CA; credentials are read from Secret files.
  *
  * Forward input: TLS and the shared key. What each part gives (read in Fluentd's server plugin helper
  * and cert_option.rb, and Fluent Bit's forward output):
@@ -134,7 +145,7 @@ export function fluentdConfig(es: EsTarget): { sources: string; outputs: string 
         "  </transport>",
         "  <security>",
         `    self_hostname ${RELEASES.fluentd}`,
-        `    shared_key "#{ENV['${FORWARD_KEY_ENV}']}"`,
+        `    shared_key ${fromFile(`${FORWARD_KEY_DIR}/sharedKey`)}`,
         "  </security>",
         "</source>",
         "",
@@ -150,8 +161,8 @@ export function fluentdConfig(es: EsTarget): { sources: string; outputs: string 
         "  @type elasticsearch",
         `  @id out_es_${cls}`,
         `  hosts ${es.url}`,
-        "  user \"#{ENV['ES_USERNAME']}\"",
-        "  password \"#{ENV['ES_PASSWORD']}\"",
+        `  user ${fromFile(`${ES_CREDENTIALS_DIR}/username`)}`,
+        `  password ${fromFile(`${ES_CREDENTIALS_DIR}/password`)}`,
         "  ssl_verify true",
         ...(es.caSecret ? ["  ca_file /es-ca/ca.crt"] : []),
         "  suppress_type_name true",
@@ -195,14 +206,18 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
         mountVarLogDirectory: false,
         mountDockerContainersDirectory: false,
         rbac: { create: false },
+        // Fluentd never calls the Kubernetes API: our ServiceAccount without a token (the chart's has no
+        // automount setting), FLUENTD_SERVICE_ACCOUNT in logging.ts.
+        serviceAccount: { create: false, name: FLUENTD_SERVICE_ACCOUNT },
         // A boolean: the chart tests `if .Values.dashboards.enabled`, where the string "false" is true.
         dashboards: { enabled: false },
         // The image's `fluent` user (uid 999) owns /fluentd.
         podSecurityContext: nonRootPod(999),
         securityContext: restrictedContainer(),
         resources: resources("100m", "256Mi", "1", "1Gi"),
-        env: [...esCredentialEnv(es), forwardKeyEnv()],
         volumes: [
+            { name: "es-credentials", secret: { secretName: es.secret, defaultMode: 0o440, items: [{ key: es.usernameKey, path: "username" }, { key: es.passwordKey, path: "password" }] } },
+            { name: "forward-key", secret: { secretName: FORWARD_KEY_SECRET, defaultMode: 0o440, items: [{ key: "sharedKey", path: "sharedKey" }] } },
             { name: "buffers", emptyDir: {} },
             { name: "tmp", emptyDir: {} },
             ...(es.caSecret ? [{ name: "es-ca", secret: { secretName: es.caSecret, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
@@ -210,6 +225,8 @@ export function fluentdValues(catalog: Catalog, es: EsTarget, ha: boolean): Reco
             { name: "forward-ca", secret: { secretName: FORWARD_CA_SECRET, defaultMode: 0o440 } },
         ],
         volumeMounts: [
+            { name: "es-credentials", mountPath: ES_CREDENTIALS_DIR, readOnly: true },
+            { name: "forward-key", mountPath: FORWARD_KEY_DIR, readOnly: true },
             { name: "buffers", mountPath: "/var/log/fluentd-buffers" },
             { name: "tmp", mountPath: "/tmp" },
             ...(es.caSecret ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : []),

@@ -9,6 +9,8 @@ import { RELEASES, chartImageDefaultTag, nonRootPod, resources, restrictedContai
 export const JAEGER_ES_SECRET = "jaeger-elasticsearch";
 /** Secret in `tracing` with ECK's public HTTP CA (`ca.crt`), copied there by es-setup (in-cluster only). */
 export const JAEGER_ES_CA_SECRET = "jaeger-elasticsearch-ca";
+/** Where Jaeger reads its Elasticsearch credentials from (files of `JAEGER_ES_SECRET`). */
+export const JAEGER_ES_CREDENTIALS_DIR = "/es-credentials";
 /** Jaeger ports: OTLP gRPC/HTTP, UI. */
 export const JAEGER_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, ui: 16686 } as const;
 export interface TraceStorage {
@@ -32,7 +34,9 @@ export function jaegerConfig(s: TraceStorage): Record<string, unknown> {
         : {
             elasticsearch: {
                 server_urls: [s.esUrl],
-                auth: { basic: { username: "${env:ES_USERNAME}", password: "${env:ES_PASSWORD}" } },
+                // Files, not env: the collector's file config provider and the Elasticsearch
+                // extension's password_file (Jaeger 2.19 internal/storage/elasticsearch/config).
+                auth: { basic: { username: `\${file:${JAEGER_ES_CREDENTIALS_DIR}/username}`, password_file: `${JAEGER_ES_CREDENTIALS_DIR}/password` } },
                 ...(s.esCa ? { tls: { ca_file: "/es-ca/ca.crt" } } : {}),
                 max_span_age: `${s.retentionDays * 24}h`,
                 indices: { spans: daily, services: daily, dependencies: daily, sampling: daily },
@@ -60,7 +64,14 @@ export function jaegerConfig(s: TraceStorage): Record<string, unknown> {
 /** Jaeger chart (4.x, Jaeger v2) values: one all-in-one Deployment, image from the catalog, hardened. */
 export function jaegerValues(catalog: Catalog, s: TraceStorage): Record<string, unknown> {
     const es = s.kind === "elasticsearch";
-    const secretEnv = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: JAEGER_ES_SECRET, key } } });
+    const volumes = [
+        ...(es ? [{ name: "es-credentials", secret: { secretName: JAEGER_ES_SECRET, defaultMode: 0o440, items: [{ key: "username", path: "username" }, { key: "password", path: "password" }] } }] : []),
+        ...(es && s.esCa ? [{ name: "es-ca", secret: { secretName: JAEGER_ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : []),
+    ];
+    const mounts = [
+        ...(es ? [{ name: "es-credentials", mountPath: JAEGER_ES_CREDENTIALS_DIR, readOnly: true }] : []),
+        ...(es && s.esCa ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : []),
+    ];
     return {
         userconfig: jaegerConfig(s),
         jaeger: {
@@ -70,9 +81,10 @@ export function jaegerValues(catalog: Catalog, s: TraceStorage): Record<string, 
             resources: es ? resources("200m", "512Mi", "1", "1Gi") : resources("100m", "256Mi", "500m", "512Mi"),
             podSecurityContext: nonRootPod(10001),
             securityContext: restrictedContainer(),
-            extraEnv: es ? [secretEnv("ES_USERNAME", "username"), secretEnv("ES_PASSWORD", "password")] : [],
-            extraVolumes: es && s.esCa ? [{ name: "es-ca", secret: { secretName: JAEGER_ES_CA_SECRET, items: [{ key: "ca.crt", path: "ca.crt" }] } }] : [],
-            extraVolumeMounts: es && s.esCa ? [{ name: "es-ca", mountPath: "/es-ca", readOnly: true }] : [],
+            extraVolumes: volumes,
+            extraVolumeMounts: mounts,
+            // Jaeger never calls the Kubernetes API.
+            serviceAccount: { automountServiceAccountToken: false },
         },
     };
 }

@@ -25,7 +25,7 @@ import { recommendedLabels } from "../labels";
 import { RELEASES, observabilityNamespace } from "./common";
 import { ES_NAME, LOG_INDEX_PREFIX, awaitingReady, EsSizing, EsTarget, eckOperatorValues, elasticsearch, esTarget, indexReplicas, kibana } from "./elasticsearch";
 import { ES_SETUP_SA, Retention, esSetupPodSpec } from "./elasticsearch-setup";
-import { FORWARD_CA_SECRET, FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
+import { FLUENTD_SERVICE_ACCOUNT, FORWARD_CA_SECRET, FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
 import { addonNamespace, chartAddon } from "../release";
 import { newForwardCa } from "./forward-ca";
 import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, newPassword } from "./elasticsearch-auth";
@@ -157,13 +157,18 @@ export class Logging extends pulumi.ComponentResource {
                 type: "Opaque",
                 stringData: { "ca.crt": ca.cert, "ca.key": pulumi.secret(ca.key) },
             }, { ...child, ignoreChanges: ["stringData"] });
+            // Fluentd never calls the API: its ServiceAccount mounts no token (the chart has no such setting).
+            const fluentdSa = new k8s.core.v1.ServiceAccount(`${name}-fluentd-sa`, {
+                metadata: { name: FLUENTD_SERVICE_ACCOUNT, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
+                automountServiceAccountToken: false,
+            }, child);
             // Fluentd mounts its user's Secret and the ECK CA: it starts once Elasticsearch is Ready.
             chartAddon(`${name}-fluentd`, {
                 release: RELEASES.fluentd,
                 namespace: ns,
                 chart: "fluentd", catalog,
                 values: fluentdValues(catalog, this.es, args.ha),
-            }, { ...child, dependsOn: [...backend, ...writerReady, forwardKey, forwardCa] });
+            }, { ...child, dependsOn: [...backend, ...writerReady, forwardKey, forwardCa, fluentdSa] });
             chartAddon(`${name}-fluent-bit`, {
                 release: RELEASES.fluentBit,
                 namespace: ns,

@@ -10,6 +10,9 @@ import { ClusterLayer } from "../cluster/types";
 import { RELEASES, observabilityNamespace } from "./common";
 import { AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, ScrapeTarget, kubePrometheusStackValues, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor, prometheusRule, serviceMonitor } from "./prometheus";
 import { addonNamespace, chartAddon } from "../release";
+import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, grafanaSidecarRole } from "./grafana";
+import { newPassword } from "./elasticsearch-auth";
+import { recommendedLabels } from "../labels";
 
 export interface MetricsArgs {
     catalog: Catalog;
@@ -52,12 +55,21 @@ export class Metrics extends pulumi.ComponentResource {
         this.namespace = ns.name;
         this.prometheusUrl = `http://${RELEASES.kubePrometheusStack}-prometheus.${nsName}.svc:9090`;
 
+        // Grafana's admin credentials, generated once (grafana.ts): the password never enters the plan.
+        const grafanaAdmin = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+            metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.name, labels: recommendedLabels("grafana", "monitoring") },
+            type: "Opaque",
+            stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": newPassword() },
+        }, { ...child, ignoreChanges: ["stringData.admin-password"] });
         const stack = chartAddon(`${name}-kube-prometheus-stack`, {
             release: RELEASES.kubePrometheusStack,
             namespace: ns,
             chart: "kube-prometheus-stack", catalog: args.catalog,
-            values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing),
-        }, { ...child, dependsOn: args.cluster.storageReady }); // Prometheus and Alertmanager volumes
+            values: kubePrometheusStackValues(args.catalog, args.sizing, args.routing, nsName),
+        }, { ...child, dependsOn: [...args.cluster.storageReady, grafanaAdmin] }); // Prometheus and Alertmanager volumes
+        // The Role the chart's RoleBinding gives Grafana's sidecars (grafana.ts).
+        const sidecarRole = grafanaSidecarRole(nsName) as { metadata: Record<string, unknown> };
+        new k8s.rbac.v1.Role(`${name}-grafana-sidecar`, { ...sidecarRole, metadata: { ...sidecarRole.metadata, namespace: ns.name } } as k8s.rbac.v1.RoleArgs, child);
 
         chartAddon(`${name}-prometheus-adapter`, {
             release: RELEASES.prometheusAdapter,

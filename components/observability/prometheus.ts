@@ -8,6 +8,7 @@ import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, SCRAPE_LABEL } from "../labels";
 import { chartImage, chartImageDefaultTag, fullImageDefaultTag, resources, restrictedContainer, rwoClaim } from "./common";
+import { grafanaAccessValues } from "./grafana";
 
 /** Prometheus as the AnalysisTemplate and the adapter reach it (release `kube-prometheus-stack` in `monitoring`). */
 export const PROMETHEUS_URL = "http://kube-prometheus-stack-prometheus.monitoring.svc:9090";
@@ -43,8 +44,17 @@ export interface MetricsRouting {
     controlPlaneMetrics?: boolean;
 }
 
-export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, routing: MetricsRouting = {}): Record<string, unknown> {
+/** kube-state-metrics' collectors: the default list of its chart (kube-prometheus-stack 88.0.0) without `secrets`. */
+export const KUBE_STATE_METRICS_COLLECTORS = [
+    "certificatesigningrequests", "configmaps", "cronjobs", "daemonsets", "deployments", "endpointslices", "horizontalpodautoscalers",
+    "ingresses", "jobs", "leases", "limitranges", "mutatingwebhookconfigurations", "namespaces", "networkpolicies", "nodes",
+    "persistentvolumeclaims", "persistentvolumes", "poddisruptionbudgets", "pods", "replicasets", "replicationcontrollers",
+    "resourcequotas", "services", "statefulsets", "storageclasses", "validatingwebhookconfigurations", "volumeattachments",
+];
+
+export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, routing: MetricsRouting = {}, namespace = "monitoring"): Record<string, unknown> {
     const prometheusImage = chartImage(catalog, "prometheus");
+    const grafanaAccess = grafanaAccessValues(namespace) as { sidecar: Record<string, unknown> };
     const off = { enabled: false };
     return {
         ...(routing.controlPlaneMetrics ? {} : { kubeControllerManager: off, kubeScheduler: off, kubeEtcd: off, kubeProxy: off }),
@@ -88,8 +98,11 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         grafana: {
             enabled: true,
             image: chartImageDefaultTag(catalog, "grafana"),
+            // What Grafana and its sidecars may read (grafana.ts).
+            ...grafanaAccess,
             // The dashboard sidecar writes only into its mounted emptyDir.
             sidecar: {
+                ...grafanaAccess.sidecar,
                 image: chartImage(catalog, "grafana-sidecar"),
                 resources: resources("10m", "64Mi", "100m", "128Mi"),
                 securityContext: restrictedContainer(),
@@ -105,6 +118,9 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
         },
         "kube-state-metrics": {
             image: chartImageDefaultTag(catalog, "kube-state-metrics"),
+            // The chart's default collectors less `secrets`: no rule or dashboard here reads kube_secret_*,
+            // and that collector is what makes kube-state-metrics list every Secret of the cluster.
+            collectors: KUBE_STATE_METRICS_COLLECTORS,
             resources: resources("50m", "64Mi", "200m", "256Mi"),
         },
         "prometheus-node-exporter": {

@@ -22,6 +22,8 @@ export interface ChartException {
     object: string;
     policy: string;
     reason: string;
+    /** Only these stacks (the violation depends on a stack's settings, e.g. how Velero gets its store keys); absent = every stack. */
+    stacks?: string[];
 }
 
 export const EXCEPTIONS_FILE = path.join("policies", "chart-exceptions.yaml");
@@ -37,7 +39,10 @@ export function loadExceptions(root: string): ChartException[] {
             if (typeof e?.[k] !== "string" || e[k].trim() === "") throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].${k} is required`);
         }
         if (!/^[A-Za-z]+\/\S+$/.test(e.object)) throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].object must be <Kind>/<name>`);
-        return { chart: e.chart, object: e.object, policy: e.policy, reason: e.reason };
+        if (e.stacks !== undefined && (!Array.isArray(e.stacks) || e.stacks.length === 0 || !e.stacks.every((s: unknown) => typeof s === "string" && s !== ""))) {
+            throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].stacks must be a non-empty list of stack names`);
+        }
+        return { chart: e.chart, object: e.object, policy: e.policy, reason: e.reason, ...(e.stacks ? { stacks: e.stacks } : {}) };
     });
 }
 
@@ -121,7 +126,8 @@ export class ChartChecks {
     private n = 0;
 
     constructor(private readonly plan: Plan, root: string) {
-        this.exceptions = loadExceptions(root);
+        // Entries limited to other stacks neither apply nor count as stale here.
+        this.exceptions = loadExceptions(root).filter((e) => !e.stacks || e.stacks.includes(plan.stack));
         // Our own objects: those Pulumi creates and, in GitOps mode, the app layer Argo CD syncs.
         this.own = [...plan.resources.filter(isK8sObject).map((r) => r.inputs), ...plan.gitops.map((m) => m.object)];
         this.options = policyOptions(plan.config);

@@ -172,6 +172,8 @@ export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: 
     lines.push(`  values known only after apply: ${res.unknownValues}`);
     lines.push(`  Kubernetes objects written: ${res.manifests}`);
     lines.push(res.verdict.summary);
+    // Alerts that reach no one are worse than a missing alert: said first, whatever the enforcement.
+    for (const v of res.verdict.violations.filter((x) => x.policy === "alertmanager-receiver")) lines.push(`  WARNING: silent alerting: ${v.message}`);
     for (const v of res.verdict.violations.slice(0, 50)) lines.push(`    [${v.level}] ${v.policy}: ${v.message}`);
     if (res.verdict.violations.length > 50) lines.push(`    ... ${res.verdict.violations.length - 50} more in the policy report`);
     lines.push(...renderSummary(res.rendering));

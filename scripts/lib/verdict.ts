@@ -1,6 +1,6 @@
 /** Runs the policy pack's rules over a plan's resources, with the stack's enforcement settings. */
 import { Plan } from "./plan";
-import { PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { ADVISORY_BY_DESIGN, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { typeToken } from "../policy";
 import { Catalog } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
@@ -12,7 +12,7 @@ export interface PolicyVerdict {
 
 /** Policy options from the stack config: enforcement, overrides, approved registries, persistence, zones. */
 export function policyOptions(c: StackConfig) {
-    const overrides: Record<string, "advisory" | "mandatory" | "disabled"> = {};
+    const overrides: Record<string, "advisory" | "mandatory" | "disabled"> = Object.fromEntries(ADVISORY_BY_DESIGN.map((p) => [p, "advisory"]));
     for (const o of c.policy.overrides) {
         const [name, level] = o.split("=");
         overrides[name] = level as "advisory" | "mandatory" | "disabled";

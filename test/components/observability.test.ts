@@ -207,7 +207,9 @@ describe("Observability (component)", () => {
         const fd = values(release(staging, "fluentd"));
         assert.match(fd.fileConfigs["04_outputs.conf"], /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
         assert.match(fd.fileConfigs["04_outputs.conf"], /suppress_type_name true/);
-        assert.deepStrictEqual(fd.env[1].valueFrom.secretKeyRef, { name: "kubechat-es-log-writer", key: "password" });
+        // The writer's credentials as files of its Secret, not env.
+        assert.deepStrictEqual(fd.volumes.find((v: any) => v.name === "es-credentials").secret.secretName, "kubechat-es-log-writer");
+        assert.strictEqual(fd.env, undefined);
         assert.strictEqual(release(staging, "fluentd").inputs.namespace, "logging");
         // Fluent Bit -> Fluentd: TLS plus the shared key from a generated Secret both releases wait for.
         assert.match(fd.fileConfigs["01_sources.conf"], /<transport tls>/);
@@ -295,8 +297,8 @@ describe("Observability (component)", () => {
     it("keeps the dev plan small: metrics and in-memory traces only", () => {
         for (const chart of ["fluent-bit", "fluentd", "eck-operator"]) assert.ok(!has(dev, chart), `${chart} off in dev`);
         assert.strictEqual(objects(dev, "Elasticsearch").length, 0);
-        // 12 plus the two mesh scrape objects (istiod, ingress gateway).
-        assert.ok(obs(dev).length <= 14, `dev observability resources: ${obs(dev).length}`);
+        // 12, the two mesh scrape objects (istiod, ingress gateway), Grafana's sidecar Role and admin Secret.
+        assert.ok(obs(dev).length <= 16, `dev observability resources: ${obs(dev).length}`);
     });
 
     it("rewrites every image of every observability release with the registry override", () => {

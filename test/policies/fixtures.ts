@@ -16,6 +16,11 @@ export function k8s(apiVersion: string, kind: string, name: string, body: any, n
     };
 }
 
+/** A Helm release as a Pulumi plan records it (chart name and values; namespace `monitoring`). */
+export function k8sRelease(chart: string, values: any): PolicyResource {
+    return { urn: `urn:pulumi:test::kubechat::kubernetes:helm.sh/v3:Release::${chart}`, type: "kubernetes:helm.sh/v3:Release", name: chart, props: { chart, name: chart, namespace: "monitoring", values } };
+}
+
 export function aws(type: string, name: string, props: any): PolicyResource {
     return { urn: `urn:pulumi:test::kubechat::${type}::${name}`, type, name, props, protect: true };
 }
@@ -37,6 +42,8 @@ export function compliantContainer(name = "api-gateway"): any {
 export function compliantPodSpec(): any {
     return {
         securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        // Its token is of use: the fixture's RoleBinding names this account (sa-token-unbound).
+        serviceAccountName: "api-gateway",
         containers: [compliantContainer()],
         volumes: [{ name: "tmp", emptyDir: {} }],
         affinity: {

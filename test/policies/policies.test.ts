@@ -1,7 +1,7 @@
 /** Every policy: the compliant fixture passes; one changed field makes that policy fail with its message. */
 import * as assert from "assert";
 import { allPolicies } from "../../policies/engine";
-import { Fixture, OPTS, REGISTRY, SECRET_SAMPLES, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, run } from "./fixtures";
+import { Fixture, OPTS, REGISTRY, SECRET_SAMPLES, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, k8sRelease, run } from "./fixtures";
 
 const podSpec = (f: Fixture) => f.deploy.props.spec.template.spec;
 const container = (f: Fixture) => podSpec(f).containers[0];
@@ -64,6 +64,22 @@ const cases: Case[] = [
     { policy: "rbac-no-wildcards", change: "verbs *", mutate: (f) => { f.role.props.rules[0].verbs = ["*"]; }, expect: /Role kubechat\/api-gateway: rules\[0\].verbs must not contain "\*"/ },
     { policy: "rbac-no-cluster-admin", change: "cluster-admin", mutate: (f) => { f.binding.props.roleRef = { kind: "ClusterRole", name: "cluster-admin" }; }, expect: /RoleBinding kubechat\/api-gateway: roleRef must not be cluster-admin/ },
     { policy: "rbac-no-escalation", change: "pods/exec", mutate: (f) => { f.role.props.rules.push({ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }); }, expect: /Role kubechat\/api-gateway: rules\[1\] grants create\/get on pods\/exec \(a shell in other pods\) in an app role/ },
+    { policy: "rbac-cluster-secrets-read", change: "ClusterRoleBinding to a Secret reader", mutate: (f) => {
+        f.role.props.kind = "ClusterRole"; f.role.type = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"; delete f.role.props.metadata.namespace;
+        f.role.props.rules.push({ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] });
+        f.binding.type = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"; delete f.binding.props.metadata.namespace;
+        f.binding.props.roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "api-gateway" };
+    }, expect: /ClusterRoleBinding api-gateway: binds ClusterRole api-gateway, which reads Secrets in every namespace \(rules\[1\]: get, list\)/ },
+    { policy: "rbac-webhook-config-writes", change: "patch webhooks", mutate: (f) => {
+        f.role.type = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"; delete f.role.props.metadata.namespace;
+        f.role.props.rules.push({ apiGroups: ["admissionregistration.k8s.io"], resources: ["mutatingwebhookconfigurations"], verbs: ["get", "patch"] });
+    }, expect: /ClusterRole api-gateway: rules\[1\] grants patch on mutatingwebhookconfigurations without resourceNames/ },
+    { policy: "sa-token-unbound", change: "account nothing binds", mutate: (f) => { podSpec(f).serviceAccountName = "worker"; }, expect: /Deployment kubechat\/api-gateway: mounts the API token of ServiceAccount kubechat\/worker, which no RoleBinding or ClusterRoleBinding names/ },
+    // hygiene (advisory)
+    { policy: "secrets-as-files", change: "secretKeyRef env", mutate: (f) => { container(f).env = [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }]; }, expect: /container "api-gateway" takes env DB_PASSWORD from Secret db \(key password\); mount the Secret as a file/ },
+    { policy: "alertmanager-receiver", change: "kube-prometheus-stack with the chart's routing", mutate: (f) => {
+        (f as any).kps = k8sRelease("kube-prometheus-stack", { alertmanager: { enabled: true, alertmanagerSpec: { replicas: 3 } } });
+    }, expect: /Helm release monitoring\/kube-prometheus-stack: runs 3 Alertmanager replica\(s\) with no receiver that notifies anyone \(the chart's default routes everything to "null"\)/ },
     // aws
     { policy: "eks-private-endpoint", change: "0.0.0.0/0", mutate: (f) => { f.eks.props.vpcConfig.publicAccessCidrs = ["0.0.0.0/0"]; }, expect: /Cluster prod: vpcConfig.endpointPublicAccess must be false, or vpcConfig.publicAccessCidrs/ },
     { policy: "eks-secrets-encryption", change: "no encryptionConfig", mutate: (f) => { delete f.eks.props.encryptionConfig; }, expect: /Cluster prod: encryptionConfig.resources must include "secrets"/ },

@@ -29,9 +29,13 @@ for (const stack of ["dev", "staging", "prod"]) {
             }
             const ne = pod("DaemonSet", "kube-prometheus-stack-prometheus-node-exporter").containers[0].securityContext;
             assert.deepStrictEqual([ne.allowPrivilegeEscalation, ne.capabilities.drop, ne.readOnlyRootFilesystem], [false, ["ALL"], true]);
-            // Grafana's admin password is the chart's generated one, never the well-known "prom-operator".
-            const adminPassword = Buffer.from(objs.find((o: any) => o.kind === "Secret" && o.metadata?.name === "kube-prometheus-stack-grafana").data["admin-password"], "base64").toString();
-            assert.ok(adminPassword.length >= 32 && adminPassword !== "prom-operator");
+            // Grafana's admin password is ours, generated (grafana.ts): the chart renders no admin Secret (so
+            // never the well-known "prom-operator") and Grafana reads the credentials from files.
+            assert.ok(!objs.some((o: any) => o.kind === "Secret" && o.metadata?.name === "kube-prometheus-stack-grafana"));
+            const web = grafana.containers.find((c: any) => c.name === "grafana");
+            assert.deepStrictEqual(web.env.filter((e: any) => /^GF_SECURITY_ADMIN/.test(e.name)).map((e: any) => [e.name, e.value]).sort(),
+                [["GF_SECURITY_ADMIN_PASSWORD__FILE", "/etc/grafana-admin/admin-password"], ["GF_SECURITY_ADMIN_USER__FILE", "/etc/grafana-admin/admin-user"]]);
+            assert.strictEqual(grafana.volumes.find((v: any) => v.name === "admin-credentials").secret.secretName, "grafana-admin");
             for (const job of ["vpa-admission-certgen", "vpa-admission-certgen-patch"]) {
                 const spec = pod("Job", job);
                 if (spec) assert.strictEqual(spec.containers[0].securityContext.allowPrivilegeEscalation, false, job);
@@ -59,12 +63,15 @@ for (const stack of ["dev", "staging", "prod"]) {
                 return;
             }
             const fd = fluentd.spec.template.spec.containers[0];
-            assert.deepStrictEqual(env(fd, "ES_USERNAME"), { name: "kubechat-es-log-writer", key: "username" });
-            assert.deepStrictEqual(env(fd, "ES_PASSWORD"), { name: "kubechat-es-log-writer", key: "password" });
-            assert.deepStrictEqual(env(fd, "FORWARD_SHARED_KEY"), { name: "fluent-forward-shared-key", key: "sharedKey" });
+            // Fluentd's secrets are files (embedded Ruby reads them when the configuration loads), not env.
+            const fileOf = (spec: any, c: any, dir: string) => spec.volumes.find((v: any) => v.name === c.volumeMounts.find((m: any) => m.mountPath === dir)?.name)?.secret?.secretName;
+            assert.deepStrictEqual(fd.env?.filter((e: any) => e.valueFrom?.secretKeyRef) ?? [], []);
+            assert.strictEqual(fileOf(fluentd.spec.template.spec, fd, "/es-credentials"), "kubechat-es-log-writer");
+            assert.strictEqual(fileOf(fluentd.spec.template.spec, fd, "/forward-key"), "fluent-forward-shared-key");
+            assert.strictEqual(fluentd.spec.template.spec.serviceAccountName, "fluentd");
             assert.ok(!JSON.stringify(fluentd).includes("kubechat-es-elastic-user"), "Fluentd never uses the elastic superuser");
             const fdConfig = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("fluentd")).map((o) => Object.values(o.data ?? {}).join("\n")).join("\n");
-            assert.match(fdConfig, /@type forward[\s\S]*<transport tls>\s+ca_cert_path \/forward-ca\/ca\.crt\s+ca_private_key_path \/forward-ca\/ca\.key[\s\S]*<security>[\s\S]*shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"/);
+            assert.match(fdConfig, /@type forward[\s\S]*<transport tls>\s+ca_cert_path \/forward-ca\/ca\.crt\s+ca_private_key_path \/forward-ca\/ca\.key[\s\S]*<security>[\s\S]*shared_key "#\{File\.read\('\/forward-key\/sharedKey'\)\.chomp\}"[\s\S]*user "#\{File\.read\('\/es-credentials\/username'\)\.chomp\}"\s+password "#\{File\.read\('\/es-credentials\/password'\)\.chomp\}"/);
             const mounted = (spec: any, c: any) => c.volumeMounts.filter((m: any) => m.mountPath === "/forward-ca").map((m: any) => spec.volumes.find((v: any) => v.name === m.name).secret);
             assert.deepStrictEqual(mounted(fluentd.spec.template.spec, fd), [{ secretName: "fluent-forward-ca", defaultMode: 0o440 }]);
             const fb = find("DaemonSet", "fluent-bit").spec.template.spec.containers[0];
@@ -75,7 +82,10 @@ for (const stack of ["dev", "staging", "prod"]) {
             assert.deepStrictEqual(mounted(fbSpec, fb), [{ secretName: "fluent-forward-ca", items: [{ key: "ca.crt", path: "ca.crt" }] }]);
             // staging and prod keep traces in the in-cluster Elasticsearch.
             const jaeger = find("Deployment", "jaeger").spec.template.spec;
-            assert.deepStrictEqual(env(jaeger.containers[0], "ES_PASSWORD"), { name: "jaeger-elasticsearch", key: "password" });
+            assert.deepStrictEqual(jaeger.containers[0].env?.filter((e: any) => e.valueFrom?.secretKeyRef) ?? [], []);
+            assert.strictEqual(fileOf(jaeger, jaeger.containers[0], "/es-credentials"), "jaeger-elasticsearch");
+            const jaegerConfig = objs.filter((o) => o.kind === "ConfigMap" && JSON.stringify(o.data ?? {}).includes("jaeger_storage")).map((o) => Object.values(o.data).join("\n")).join("\n");
+            assert.match(jaegerConfig, /password_file: \/es-credentials\/password/);
             assert.deepStrictEqual(jaeger.volumes.find((v: any) => v.name === "es-ca").secret.secretName, "jaeger-elasticsearch-ca");
         });
     });

@@ -56,15 +56,14 @@ for (const stack of ["dev", "staging", "prod"]) {
                 const pods = new Set(podImagesIn(render.releases.map((r) => r.objects.map((o) => o.object))).filter((i) => i !== "auto"));
                 assert.deepStrictEqual([...pods].filter((i) => !airgap.images.includes(i)), []);
                 assert.ok(fs.readdirSync(path.join(out, "rendered")).length === render.releases.length);
-                // A Secret a chart renders (Grafana's generated admin password) is written with its keys only.
+                // A Secret a chart renders (Alertmanager's configuration in the HA stacks) is written with its keys only.
                 const secrets = render.releases.flatMap((r) => r.objects.filter((o) => o.object.kind === "Secret" && o.object.data).map(() => r.release.name));
                 const written = fs.readdirSync(path.join(out, "rendered"), { recursive: true, withFileTypes: true })
                     .filter((e) => e.isFile() && e.name.startsWith("Secret-")).map((e) => jsyaml.load(fs.readFileSync(path.join(e.parentPath, e.name), "utf8")) as any);
                 assert.strictEqual(written.length, render.releases.flatMap((r) => r.objects).filter((o) => o.object.kind === "Secret").length);
-                assert.ok(secrets.length > 0);
+                assert.strictEqual(secrets.length > 0, stack !== "dev", "dev runs no Alertmanager");
                 const values = written.flatMap((w) => [...Object.values(w.data ?? {}).map((v) => Buffer.from(String(v), "base64").toString()), ...Object.values(w.stringData ?? {})]);
-                assert.ok(values.length > 0);
-                assert.deepStrictEqual([...new Set(values)], ["[secret]"]);
+                assert.deepStrictEqual([...new Set(values)], stack === "dev" ? [] : ["[secret]"]);
             } finally {
                 fs.rmSync(out, { recursive: true, force: true });
             }

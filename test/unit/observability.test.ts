@@ -56,9 +56,9 @@ describe("observability values (unit)", () => {
             assert.strictEqual(dev.prometheus.prometheusSpec.retention, "2d");
             assert.strictEqual(dev.alertmanager.enabled, false);
             assert.strictEqual((kubePrometheusStackValues(catalog(), sizing) as any).alertmanager.enabled, true);
-            // No admin password passed: the chart generates one (the rendered Secret: test/stacks/rendered-signals.test.ts).
+            // No admin password in the values: Grafana reads it from our generated Secret (grafana.ts, metrics.ts).
             assert.strictEqual(dev.grafana.adminPassword, undefined);
-            assert.strictEqual(dev.grafana.admin, undefined);
+            assert.deepStrictEqual(dev.grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
         });
     });
 
@@ -191,7 +191,9 @@ describe("observability values (unit)", () => {
             assert.doesNotMatch(withJaeger, /_security\//);
             assert.match(withJaeger, /namespaces\/tracing\/secrets/);
             assert.match(withJaeger, /jaeger-elasticsearch-ca/);
-            assert.doesNotMatch(withJaeger, /PW=|password/);
+            // Credentials reach curl from the Secret files through a pipe (-K), never on its command line (-u).
+            assert.doesNotMatch(withJaeger, /PW=| -u |ES_PASSWORD/);
+            assert.match(withJaeger, /curl -sSf "\$\{CA_ARGS\[@\]\}" -K <\(printf 'user = "%s:%s"\\n' .*\$\(cat \/es-credentials\/password\)/);
         });
 
         it("runs the setup pod hardened, with credentials from Secrets only", () => {
@@ -202,7 +204,14 @@ describe("observability values (unit)", () => {
             assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
             assert.strictEqual(spec.securityContext.runAsNonRoot, true);
             assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
-            assert.deepStrictEqual(c.env.find((e: any) => e.name === "ES_PASSWORD").valueFrom, { secretKeyRef: { name: "kubechat-es-elastic-user", key: "elastic" } });
+            assert.deepStrictEqual(c.env.filter((e: any) => e.valueFrom), []);
+            assert.deepStrictEqual(spec.volumes.find((v: any) => v.name === "es-credentials").secret,
+                { secretName: "kubechat-es-elastic-user", defaultMode: 0o440, items: [{ key: "elastic", path: "password" }] });
+            assert.ok(c.volumeMounts.some((m: any) => m.name === "es-credentials" && m.mountPath === "/es-credentials" && m.readOnly));
+            // External Elasticsearch: the operator's user name and password, both files.
+            const ext: any = esSetupPodSpec(catalog(), esTarget("https://es.corp:9200", "logging"), { retention, replicas: 1 });
+            assert.deepStrictEqual(ext.volumes.find((v: any) => v.name === "es-credentials").secret.items.map((i: any) => i.path), ["username", "password"]);
+            assert.deepStrictEqual(ext.containers[0].env.map((e: any) => e.name), ["ES_URL"]);
             assert.ok(spec.volumes.some((v: any) => v.secret?.secretName === "kubechat-es-http-certs-public"));
             assert.ok(c.volumeMounts.some((m: any) => m.mountPath === "/tmp"));
             assert.strictEqual(spec.automountServiceAccountToken, true);
@@ -227,36 +236,35 @@ describe("observability values (unit)", () => {
             assert.deepStrictEqual(v.env, [{ name: "FORWARD_SHARED_KEY", valueFrom: { secretKeyRef: { name: "fluent-forward-shared-key", key: "sharedKey" } } }]);
         });
 
-        it("Fluentd writes app/audit/system indices over verified TLS, password from env", () => {
+        it("Fluentd writes app/audit/system indices over verified TLS, secrets from files", () => {
             const { sources, outputs } = fluentdConfig(esTarget("", "logging"));
             assert.match(sources, /@type forward[\s\S]*port 24224/);
             // The forward input takes TLS only, and only from holders of the shared key.
             assert.match(sources, /<transport tls>\n\s+ca_cert_path \/forward-ca\/ca\.crt\n\s+ca_private_key_path \/forward-ca\/ca\.key\n[\s\S]*<\/transport>/);
             assert.doesNotMatch(sources, /insecure/);
-            assert.match(sources, /<security>\n\s+self_hostname fluentd\n\s+shared_key "#\{ENV\['FORWARD_SHARED_KEY'\]\}"\n\s+<\/security>/);
+            assert.match(sources, /<security>\n\s+self_hostname fluentd\n\s+shared_key "#\{File\.read\('\/forward-key\/sharedKey'\)\.chomp\}"\n\s+<\/security>/);
             for (const cls of ["app", "audit", "system"]) assert.match(outputs, new RegExp(`logstash_prefix kubechat-${cls}\\n`));
             assert.match(outputs, /hosts https:\/\/kubechat-es-http\.logging\.svc:9200/);
             assert.match(outputs, /suppress_type_name true/);
             assert.match(outputs, /ssl_verify true/);
             assert.match(outputs, /ca_file \/es-ca\/ca\.crt/);
-            assert.match(outputs, /password "#\{ENV\['ES_PASSWORD'\]\}"/);
+            assert.match(outputs, /password "#\{File\.read\('\/es-credentials\/password'\)\.chomp\}"/);
             assert.ok(outputs.indexOf("<match app.**>") < outputs.indexOf("<match **>"), "catch-all last");
             const v: any = fluentdValues(catalog(), esTarget("", "logging"), true);
             assert.strictEqual(v.kind, "Deployment");
             assert.deepStrictEqual(v.image, { repository: "docker.io/fluent/fluentd-kubernetes-daemonset", tag: "v1.19.0-debian-elasticsearch8-1.0", pullPolicy: "IfNotPresent" });
-            // Fluentd is the log writer, never `elastic`.
-            assert.deepStrictEqual(v.env.slice(0, 2), [
-                { name: "ES_USERNAME", valueFrom: { secretKeyRef: { name: "kubechat-es-log-writer", key: "username" } } },
-                { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: "kubechat-es-log-writer", key: "password" } } },
-            ]);
+            // Fluentd is the log writer, never `elastic`; its secrets are files, its account has no token.
+            assert.strictEqual(v.env, undefined);
+            assert.deepStrictEqual(v.volumes.find((x: any) => x.name === "es-credentials").secret.secretName, "kubechat-es-log-writer");
             assert.ok(!JSON.stringify(v).includes("elastic-user"));
-            assert.deepStrictEqual(v.env[2].valueFrom.secretKeyRef, { name: "fluent-forward-shared-key", key: "sharedKey" });
+            assert.deepStrictEqual(v.volumes.find((x: any) => x.name === "forward-key").secret.secretName, "fluent-forward-shared-key");
+            assert.deepStrictEqual(v.serviceAccount, { create: false, name: "fluentd" });
             assert.deepStrictEqual(v.service.ports, [{ name: "forwarder", protocol: "TCP", containerPort: 24224 }]);
             const ext = fluentdConfig(esTarget("https://es.corp:9200", "logging")).outputs;
             assert.match(ext, /hosts https:\/\/es\.corp:9200/);
             assert.doesNotMatch(ext, /ca_file/);
-            const extEnv: any = fluentdValues(catalog(), esTarget("https://es.corp:9200", "logging"), false).env;
-            assert.deepStrictEqual(extEnv[0].valueFrom, { secretKeyRef: { name: "elasticsearch-credentials", key: "username" } });
+            const extVol: any = (fluentdValues(catalog(), esTarget("https://es.corp:9200", "logging"), false) as any).volumes.find((x: any) => x.name === "es-credentials");
+            assert.strictEqual(extVol.secret.secretName, "elasticsearch-credentials");
         });
     });
 
@@ -269,7 +277,9 @@ describe("observability values (unit)", () => {
             const v: any = jaegerValues(catalog(), { kind: "memory", retentionDays: 7 });
             assert.strictEqual(v.jaeger.replicas, 1);
             assert.deepStrictEqual(v.jaeger.image, { registry: "docker.io", repository: "jaegertracing/jaeger" });
-            assert.deepStrictEqual(v.jaeger.extraEnv, []);
+            assert.deepStrictEqual(v.jaeger.extraVolumes, []);
+            // Jaeger never calls the Kubernetes API.
+            assert.deepStrictEqual(v.jaeger.serviceAccount, { automountServiceAccountToken: false });
         });
 
         it("stores in Elasticsearch with 7-day lookback and credentials from the Jaeger Secret", () => {
@@ -279,11 +289,14 @@ describe("observability values (unit)", () => {
             assert.deepStrictEqual(b.server_urls, ["https://kubechat-es-http.logging.svc:9200"]);
             assert.strictEqual(b.max_span_age, "168h");
             assert.deepStrictEqual(b.tls, { ca_file: "/es-ca/ca.crt" });
-            assert.strictEqual(b.auth.basic.password, "${env:ES_PASSWORD}");
+            // Files of the Jaeger Secret: the collector's file provider and the extension's password_file.
+            assert.deepStrictEqual(b.auth.basic, { username: "${file:/es-credentials/username}", password_file: "/es-credentials/password" });
             assert.strictEqual(b.indices.spans.rollover_frequency, "day");
             const v: any = jaegerValues(catalog(), s);
             assert.strictEqual(v.jaeger.replicas, 2);
-            assert.deepStrictEqual(v.jaeger.extraEnv[1], { name: "ES_PASSWORD", valueFrom: { secretKeyRef: { name: JAEGER_ES_SECRET, key: "password" } } });
+            assert.strictEqual(v.jaeger.extraEnv, undefined);
+            assert.strictEqual(v.jaeger.extraVolumes.find((x: any) => x.name === "es-credentials").secret.secretName, JAEGER_ES_SECRET);
+            assert.ok(v.jaeger.extraVolumeMounts.some((m: any) => m.name === "es-credentials" && m.mountPath === "/es-credentials" && m.readOnly));
             assert.strictEqual(v.jaeger.securityContext.readOnlyRootFilesystem, true);
         });
 
