@@ -117,6 +117,8 @@ export function argoCdValues(images: ArgoCdImages, ha: boolean): Record<string, 
                 enabled: true, image: redisImage, resources: res("50m", "64Mi", "500m", "256Mi"),
                 // Off by default in the chart: its /health scripts ping Redis.
                 readinessProbe: { enabled: true }, livenessProbe: { enabled: true },
+                // Redis never calls the Kubernetes API (its account has no binding: sa-token-unbound).
+                automountServiceAccountToken: false,
             },
         }),
     };
