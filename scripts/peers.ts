@@ -4,9 +4,9 @@
  *   npm run peers -- [<file-or-dir>...] [--stacks <a,b>] [--json]
  *
  * Without paths, plans each stack (default: every Pulumi.<stack>.yaml) into a temporary directory and
- * runs over its manifests/ and, when the plan rendered charts, rendered/. Peers are built on first use
- * with `go install` at the versions pinned in policies/peers.json, into ~/.cache/kubechat-tools
- * (KUBECHAT_TOOLS_DIR overrides). Exit 0: every peer finding is agreed or a documented deliberate
+ * runs over its manifests/ and, when the plan rendered charts, rendered/. Peers are installed on first use
+ * at the versions pinned in policies/peers.json (`go install`, or pip into a virtual environment for
+ * checkov), into ~/.cache/kubechat-tools (KUBECHAT_TOOLS_DIR overrides). Exit 0: every peer finding is agreed or a documented deliberate
  * difference; 1: a peer finding our pack misses or an unclassified check; 2: usage or build error.
  */
 import { spawnSync } from "child_process";
@@ -15,7 +15,8 @@ import * as os from "os";
 import * as path from "path";
 import { runPolicies } from "../policies/engine";
 import {
-    Classified, PeerError, PeerFinding, checkDrift, classify, ensurePeer, formatReport, kubeScoreCheckIds, kubeScoreFindings, readClassifications,
+    Classified, PeerClassification, PeerError, PeerFinding, checkDrift, checkovCheckIds, checkovFindings, classify, ensurePeer, formatReport,
+    kubeScoreCheckIds, kubeScoreFindings, readClassifications,
 } from "./lib/peers";
 import { ROOT } from "./lib/root";
 import { UsageError, collectFiles, loadManifests } from "./policy";
@@ -61,6 +62,36 @@ function planStacks(stacks: string[], tmp: string, log: (s: string) => void): st
 
 export interface PeersResult { results: Classified[]; notes: string[] }
 
+/** How each peer is listed (its check ids) and run (its findings) over a set of files. */
+interface PeerRunner {
+    list: (bin: string) => string[];
+    run: (bin: string, c: PeerClassification, files: string[]) => PeerFinding[];
+}
+const RUNNERS: Record<string, PeerRunner> = {
+    "kube-score": {
+        list: (bin) => kubeScoreCheckIds(spawnSync(bin, ["list"], { encoding: "utf8" }).stdout ?? ""),
+        run: (bin, c, files) => {
+            const r = spawnSync(bin, ["score", ...(c.args ?? []), ...files], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+            let json: unknown;
+            try {
+                json = JSON.parse(r.stdout);
+            } catch {
+                throw new PeerError(`kube-score printed no JSON (exit ${r.status}): ${(r.stderr || "").trim().split("\n")[0]}`);
+            }
+            return kubeScoreFindings(json);
+        },
+    },
+    // checkov (PyPI) judges every file given with -f; exit 1 only means it found something.
+    checkov: {
+        list: (bin) => checkovCheckIds(spawnSync(bin, ["-l", "--framework", "kubernetes"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).stdout ?? ""),
+        run: (bin, c, files) => {
+            const r = spawnSync("nice", ["-n", "10", bin, ...(c.args ?? []), "-f", ...files], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
+            if (r.status !== 0 && r.status !== 1) throw new PeerError(`checkov failed (exit ${r.status}): ${(r.stderr || "").trim().split("\n").slice(-3).join("\n")}`);
+            return checkovFindings(r.stdout ?? "");
+        },
+    },
+};
+
 /** Runs every available peer over `files` and classifies its findings against our pack. */
 export function runPeers(files: string[], log: (s: string) => void): PeersResult {
     const classes = readClassifications();
@@ -73,21 +104,14 @@ export function runPeers(files: string[], log: (s: string) => void): PeersResult
             notes.push(`${name}: not run — ${c.unavailable ?? "no tool pinned"}`);
             continue;
         }
+        const runner = RUNNERS[name];
+        if (!runner) throw new PeerError(`no output reader for peer ${name}`);
         const bin = ensurePeer(name, c.tool, log);
-        if (name !== "kube-score") throw new PeerError(`no output reader for peer ${name}`);
-        const list = spawnSync(bin, ["list"], { encoding: "utf8" });
-        const drift = checkDrift(kubeScoreCheckIds(list.stdout ?? ""), c);
+        const drift = checkDrift(runner.list(bin), c);
         for (const id of drift.unclassified) notes.push(`${name}: check ${id} is not classified in policies/peers.json`);
         for (const id of drift.stale) notes.push(`${name}: policies/peers.json classifies ${id}, which ${name} ${c.tool.version} does not have`);
-        const r = spawnSync(bin, ["score", ...(c.args ?? []), ...files], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-        let json: unknown;
-        try {
-            json = JSON.parse(r.stdout);
-        } catch {
-            throw new PeerError(`${name} printed no JSON (exit ${r.status}): ${(r.stderr || "").trim().split("\n")[0]}`);
-        }
+        findings.push(...runner.run(bin, c, files));
         notes.push(`${name} ${c.tool.version}: ${files.length} file(s), ${resources.length} object(s)`);
-        findings.push(...kubeScoreFindings(json));
         if (drift.unclassified.length) findings.push(...drift.unclassified.map((id): PeerFinding => ({ peer: name, check: id, kind: "-", namespace: "", name: "(check list)", path: "", summary: "new check", file: "" })));
     }
     return { results: classify(findings, classes, resources, violations), notes };

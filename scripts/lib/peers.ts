@@ -19,8 +19,10 @@ import { PolicyResource, Violation } from "../../policies/engine";
 import { ROOT } from "./root";
 
 export interface PeerTool {
-    /** Go package of the command (`go install <pkg>@<version>`). */
-    pkg: string;
+    /** Go package of the command (`go install <pkg>@<version>`); or */
+    pkg?: string;
+    /** PyPI package, installed with pip into its own virtual environment (`pip install <pip>==<version>`). */
+    pip?: string;
     version: string;
     bin: string;
 }
@@ -69,8 +71,9 @@ export function toolsDir(): string {
 
 export class PeerError extends Error {}
 
-/** Path of the peer's binary, built with `go install` at the pinned version when it is not there yet. */
+/** Path of the peer's binary, built with `go install` (or installed with pip) at the pinned version when it is not there yet. */
 export function ensurePeer(name: string, tool: PeerTool, log: (s: string) => void, dir = toolsDir()): string {
+    if (tool.pip) return ensurePipPeer(name, tool, log, dir);
     const binDir = path.join(dir, `${name}-${tool.version}`);
     const bin = path.join(binDir, tool.bin);
     if (fs.existsSync(bin)) return bin;
@@ -82,6 +85,72 @@ export function ensurePeer(name: string, tool: PeerTool, log: (s: string) => voi
     if (r.error) throw new PeerError(`cannot build ${name}: ${r.error.message} (Go is needed: apt-get install golang-go)`);
     if (r.status !== 0 || !fs.existsSync(bin)) throw new PeerError(`go install ${tool.pkg}@${tool.version} failed:\n${(r.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
     return bin;
+}
+
+/** A PyPI peer in its own virtual environment under `dir` (python3 -m venv, then pip install at the pinned version). */
+function ensurePipPeer(name: string, tool: PeerTool, log: (s: string) => void, dir: string): string {
+    const venv = path.join(dir, `${name}-${tool.version}`);
+    const bin = path.join(venv, "bin", tool.bin);
+    if (fs.existsSync(bin)) return bin;
+    log(`installing ${name} ${tool.version} (pip install ${tool.pip}==${tool.version}) into ${venv} ...`);
+    fs.mkdirSync(dir, { recursive: true });
+    const run = (cmd: string, args: string[]) => spawnSync("nice", ["-n", "10", cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const mk = run("python3", ["-m", "venv", venv]);
+    if (mk.error || mk.status !== 0) throw new PeerError(`cannot create a Python virtual environment for ${name}: ${(mk.stderr || mk.error?.message || "").trim().split("\n").slice(-3).join("\n")} (python3 with venv is needed)`);
+    const pip = run(path.join(venv, "bin", "pip"), ["install", "--quiet", `${tool.pip}==${tool.version}`]);
+    if (pip.status !== 0 || !fs.existsSync(bin)) {
+        fs.rmSync(venv, { recursive: true, force: true });
+        throw new PeerError(`pip install ${tool.pip}==${tool.version} failed:\n${(pip.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
+    }
+    return bin;
+}
+
+/** The JSON documents a tool prints one after another (checkov: one per scanned target): split where the top-level value closes. */
+export function jsonDocuments(text: string): unknown[] {
+    const out: unknown[] = [];
+    let depth = 0, inString = false, escaped = false, start = -1;
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (inString) {
+            if (escaped) escaped = false;
+            else if (c === "\\") escaped = true;
+            else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === "{" || c === "[") {
+            if (depth++ === 0) start = i;
+        } else if (c === "}" || c === "]") {
+            if (--depth === 0) {
+                const doc = JSON.parse(text.slice(start, i + 1));
+                out.push(...(Array.isArray(doc) ? doc : [doc]));
+            }
+        } else if (depth === 0 && !/\s/.test(c)) throw new PeerError(`output is not JSON (at character ${i})`);
+    }
+    if (depth !== 0 || inString) throw new PeerError("output ends inside a JSON document");
+    return out;
+}
+
+/**
+ * checkov's JSON (`-o json`): per report, `results.failed_checks` with `check_id` and `resource`
+ * (`Kind.namespace.name`; checkov writes `default` for an object without a namespace).
+ */
+export function checkovFindings(text: string): PeerFinding[] {
+    const out: PeerFinding[] = [];
+    for (const report of jsonDocuments(text) as any[]) {
+        if (report?.check_type !== undefined && report.check_type !== "kubernetes") continue;
+        for (const f of report?.results?.failed_checks ?? []) {
+            const [kind, namespace, ...name] = String(f?.resource ?? "?").split(".");
+            out.push({
+                peer: "checkov", check: String(f?.check_id ?? "?"), kind: kind ?? "?", namespace: namespace ?? "", name: name.join("."),
+                path: "", summary: String(f?.check_name ?? ""), file: String(f?.file_abs_path ?? f?.file_path ?? ""),
+            });
+        }
+    }
+    return out;
+}
+
+/** checkov's `-l --framework kubernetes` table -> check ids. */
+export function checkovCheckIds(table: string): string[] {
+    return [...new Set(table.split("\n").map((l) => /^\|\s*\d+\s*\|\s*(CKV2?_K8S_\d+)\s*\|/.exec(l)?.[1]).filter((id): id is string => !!id))];
 }
 
 /** kube-score's JSON (output version v2): objects with checks; grade 10 is OK, skipped checks did not apply. */
@@ -109,7 +178,8 @@ export function kubeScoreCheckIds(csv: string): string[] {
     return csv.split("\n").map((l) => l.split(",")[0].trim()).filter((id) => /^[a-z][a-z0-9-]*$/.test(id));
 }
 
-const key = (kind: string, namespace: string, name: string) => `${kind}|${namespace}|${name}`;
+/** Objects are matched by kind, namespace and name; no namespace is `default` (as checkov reports it; Helm sets the real one at install). */
+const key = (kind: string, namespace: string, name: string) => `${kind}|${namespace || "default"}|${name}`;
 
 /** Sorts peer findings against our violations over the same resources. */
 export function classify(findings: PeerFinding[], classes: Classifications, resources: PolicyResource[], violations: Violation[]): Classified[] {

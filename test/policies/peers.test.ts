@@ -2,7 +2,9 @@
 import * as assert from "assert";
 import { allPolicies, runPolicies } from "../../policies/engine";
 import { parseArgs } from "../../scripts/peers";
-import { Classifications, checkDrift, classify, formatReport, kubeScoreCheckIds, kubeScoreFindings, readClassifications } from "../../scripts/lib/peers";
+import {
+    Classifications, checkDrift, checkovCheckIds, checkovFindings, classify, formatReport, jsonDocuments, kubeScoreCheckIds, kubeScoreFindings, readClassifications,
+} from "../../scripts/lib/peers";
 import { compliantDeployment, k8s } from "./fixtures";
 
 /** One object as kube-score's JSON v2 prints it. */
@@ -98,3 +100,47 @@ describe("peers: kube-score findings against our pack", () => {
         assert.throws(() => parseArgs(["x", "--stacks", "dev"]), /paths or --stacks, not both/);
     });
 });
+
+describe("peers: checkov findings against our pack", () => {
+    /** One report as checkov 3.3 prints it with -o json (one per scanned target). */
+    const report = (failed: { id: string; resource: string; name?: string }[]) => ({
+        check_type: "kubernetes",
+        results: { passed_checks: [], failed_checks: failed.map((f) => ({ check_id: f.id, check_name: f.name ?? f.id, resource: f.resource, file_path: "/x.yaml" })) },
+        summary: { passed: 0, failed: failed.length },
+    });
+
+    it("reads every JSON document checkov prints, braces inside strings included; resource is Kind.namespace.name", () => {
+        const text = `${JSON.stringify(report([{ id: "CKV_K8S_35", resource: "Deployment.kubechat.api-gateway", name: "a } and a ] in a name" }]))}\n`
+            + JSON.stringify([report([{ id: "CKV_K8S_21", resource: "ConfigMap.default.fluentd.conf.d" }])]);
+        const f = checkovFindings(text);
+        assert.deepStrictEqual(f.map((x) => [x.check, x.kind, x.namespace, x.name]), [
+            ["CKV_K8S_35", "Deployment", "kubechat", "api-gateway"], ["CKV_K8S_21", "ConfigMap", "default", "fluentd.conf.d"],
+        ]);
+        assert.throws(() => jsonDocuments("{} trailing text"), /not JSON/);
+        assert.throws(() => jsonDocuments('{"a": [1'), /ends inside/);
+    });
+
+    it("lists check ids from `checkov -l`", () => {
+        const table = "|     | Id | Type |\n|-----|----|------|\n|   0 | CKV_K8S_1   | resource |\n|   1 | CKV2_K8S_6 | resource |\n|   2 | CKV_K8S_1 | resource |\n";
+        assert.deepStrictEqual(checkovCheckIds(table), ["CKV_K8S_1", "CKV2_K8S_6"]);
+    });
+
+    it("an object without a namespace (rendered chart files) matches checkov's `default`: agreed, not missed", () => {
+        const d = compliantDeployment();
+        delete d.props.metadata.namespace;
+        d.props.spec.template.spec.containers[0].env = [{ name: "P", valueFrom: { secretKeyRef: { name: "s", key: "k" } } }];
+        const classes: Classifications = { checkov: { checks: { CKV_K8S_35: { rules: ["secrets-as-files"] } } } };
+        const findings = checkovFindings(JSON.stringify(report([{ id: "CKV_K8S_35", resource: "Deployment.default.api-gateway" }])));
+        assert.deepStrictEqual(classify(findings, classes, [d], runPolicies([d])).map((r) => r.verdict), ["agreed"]);
+        const clean = compliantDeployment();
+        assert.deepStrictEqual(classify(findings, classes, [clean], runPolicies([clean])).map((r) => r.verdict), ["missed"]);
+    });
+
+    it("policies/peers.json pins checkov on PyPI and classifies every checkov 3.3.30 Kubernetes check", () => {
+        const c = readClassifications().checkov;
+        assert.deepStrictEqual(c.tool, { pip: "checkov", version: "3.3.30", bin: "checkov" });
+        assert.ok(Object.keys(c.checks).length >= 119);
+        assert.ok(Object.keys(c.checks).every((id) => /^CKV2?_K8S_\d+$/.test(id)));
+    });
+});
+
