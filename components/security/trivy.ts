@@ -68,7 +68,9 @@ export function trivyValues(i: TrivyImages): Record<string, unknown> {
         nodeCollector: { registry: i.nodeCollector.registry, repository: i.nodeCollector.repository, tag: i.nodeCollector.tag },
         policiesBundle: { registry: i.checks.registry, repository: i.checks.repository, tag: Number(i.checks.tag) },
         // The per-vulnerability series (trivy_vulnerability_id) carry fixed_version, which the alert needs.
-        operator: { metricsVulnIdEnabled: true },
+        // No workload here uses imagePullSecrets, so the scan jobs need none: without this the chart lets
+        // the operator read Secrets in every namespace to copy them (rbac-cluster-secrets-read).
+        operator: { metricsVulnIdEnabled: true, accessGlobalSecretsAndServiceAccount: false },
         serviceMonitor: { enabled: false },
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
         // The chart's container context is hardened but leaves these to the pod (the image runs as 10000).
