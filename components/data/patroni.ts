@@ -6,7 +6,7 @@
  * failover drill (`npm run test:ha`) reads only this, so the drill and the deployment cannot drift apart.
  */
 import { Catalog, IMAGES, ImageEntry } from "../catalog";
-import { PostgresSettings, clusterSpec } from "./values";
+import { EXPORTER_QUERIES, PostgresSettings, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, clusterSpec } from "./values";
 
 export { PATRONI_TIMING, patroniSpec, synchronousNodeCount } from "./values";
 
@@ -107,6 +107,14 @@ export interface EffectivePatroniConfig {
     pooler: { instances: number; perPod: PoolerPodSizing };
     /** What the drill asserts: no write blocked, and a new leader, within ttl + loop_wait + 5 s. */
     bounds: { maxWriteStallSeconds: number; maxLeaderChangeSeconds: number };
+    /**
+     * The exporter's synchronous-replication queries (metric name -> SQL and gauge columns) and the slow
+     * standby alert's metric and threshold: the drill samples them on its primary during a slow standby.
+     */
+    exporter: {
+        queries: Record<string, { query: string; gauges: string[] }>;
+        slowStandbyAlert: { metric: string; thresholdSeconds: number };
+    };
 }
 
 /** Semantic-version comparison of `a` and `b` (`-1`, `0`, `1`). */
@@ -152,5 +160,10 @@ export function effectivePatroniConfig(pg: PostgresSettings, spilo: ImageEntry =
             perPod: poolerPodSizing(pooler.maxDBConnections, pooler.numberOfInstances, pooler.mode),
         },
         bounds: { maxWriteStallSeconds: bound, maxLeaderChangeSeconds: bound },
+        exporter: {
+            queries: Object.fromEntries(Object.entries(EXPORTER_QUERIES).filter(([name]) => name.startsWith("kubechat_sync"))
+                .map(([name, q]) => [name, { query: q.query, gauges: q.metrics.filter((m) => m.usage === "GAUGE").map((m) => m.column) }])),
+            slowStandbyAlert: { metric: SYNCREP_WAIT_METRIC, thresholdSeconds: SYNCREP_SLOW_THRESHOLD_SECONDS },
+        },
     };
 }

@@ -129,6 +129,16 @@ export function credentialsSecretName(appNamespace: string, user: string, cluste
  */
 export const PATRONI_TIMING = { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432 } as const;
 
+/**
+ * `wal_sender_timeout`: the primary drops a standby's replication connection after this long without
+ * an answer, and only then does Patroni take a frozen synchronous standby out of the synchronous set.
+ * With the etcd DCS the member's key expires after ttl first; with the Kubernetes DCS production uses,
+ * a member is a Pod annotation that never expires, so Postgres' default (60 s) blocked every commit for
+ * 65 s in the failover drill (`npm run test:ha -- --dcs kubernetes`, docs/ha.md). ttl here gives the
+ * same bound on both.
+ */
+export const WAL_SENDER_TIMEOUT = `${PATRONI_TIMING.ttl}s`;
+
 /** Patroni synchronous replication: `min(synchronousReplicas, instances - 1)`; off with a single member. */
 export function synchronousNodeCount(pg: Pick<PostgresSettings, "instances" | "synchronousReplicas">): number {
     return Math.max(0, Math.min(pg.synchronousReplicas, pg.instances - 1));
@@ -429,17 +439,66 @@ const EXPORTER_QUERIES_DIR = "/etc/postgres-exporter";
  */
 export const BASE_BACKUP_METRIC = "kubechat_basebackup_last_end_time_seconds";
 
-/** postgres_exporter's `--extend.query-path` file: the base backup query behind {@link BASE_BACKUP_METRIC}. */
+/**
+ * Age of the oldest commit on a member that is waiting for its synchronous standbys to confirm it
+ * (`wait_event = 'SyncRep'`), 0 when none waits: how long a slow synchronous standby holds commits up.
+ * Operator 2.0.0 exposes neither Patroni's quorum commit nor `maximum_lag_on_syncnode` (docs/ha.md), so
+ * a standby that is slow but connected stays synchronous and every commit waits for it.
+ */
+export const SYNCREP_WAIT_METRIC = "kubechat_syncrep_oldest_wait_seconds";
+/**
+ * KubeChatPostgresSyncStandbySlow fires when {@link SYNCREP_WAIT_METRIC}, averaged over the alert's
+ * window, exceeds this many seconds. Healthy commits wait milliseconds; the drill's standby that
+ * stalls 2 s every 5 s averages far above it (docs/ha.md has both figures).
+ */
+export const SYNCREP_SLOW_THRESHOLD_SECONDS = 0.1;
+/** Commits waiting for synchronous standbys on a member right now. */
+export const SYNCREP_WAITING_METRIC = "kubechat_syncrep_waiting_backends";
+/** pg_stat_replication.flush_lag of each synchronous standby, as seen by the primary (label `standby`). */
+export const SYNC_STANDBY_FLUSH_LAG_METRIC = "kubechat_sync_standby_flush_lag_seconds";
+
+/** One postgres_exporter extra query: SQL and its columns (`LABEL` columns label the others). */
+export interface ExporterQuery {
+    query: string;
+    metrics: { column: string; usage: "GAUGE" | "LABEL"; description: string }[];
+}
+
+/**
+ * postgres_exporter's extra queries (metric = `<name>_<column>`). The failover drill runs the
+ * `kubechat_sync*` ones against its primary (`npm run ha:config` carries them), so the alerts built on
+ * them are checked against a real slow standby.
+ */
+export const EXPORTER_QUERIES: Record<string, ExporterQuery> = {
+    kubechat_basebackup: {
+        query: "SELECT extract(epoch FROM m) AS last_end_time_seconds FROM (SELECT max(modification) AS m FROM pg_ls_waldir() WHERE name LIKE '%.backup') b WHERE m IS NOT NULL",
+        metrics: [{ column: "last_end_time_seconds", usage: "GAUGE", description: "End of the newest base backup (its backup history file in pg_wal), Unix seconds" }],
+    },
+    kubechat_syncrep: {
+        query: "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - query_start)), 0) AS oldest_wait_seconds, count(*) AS waiting_backends FROM pg_stat_activity WHERE wait_event = 'SyncRep'",
+        metrics: [
+            { column: "oldest_wait_seconds", usage: "GAUGE", description: "Seconds the oldest statement waiting for synchronous standbys (wait_event SyncRep) has run, 0 when none waits" },
+            { column: "waiting_backends", usage: "GAUGE", description: "Backends waiting for synchronous standbys to confirm a commit" },
+        ],
+    },
+    kubechat_sync_standby: {
+        query: "SELECT application_name AS standby, coalesce(extract(epoch FROM flush_lag), 0) AS flush_lag_seconds FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')",
+        metrics: [
+            { column: "standby", usage: "LABEL", description: "Synchronous standby (its application_name, the member name)" },
+            { column: "flush_lag_seconds", usage: "GAUGE", description: "pg_stat_replication.flush_lag of the synchronous standby" },
+        ],
+    },
+};
+
+/** postgres_exporter's `--extend.query-path` file: {@link EXPORTER_QUERIES}. */
 export function exporterQueries(): string {
-    return [
-        "kubechat_basebackup:",
-        "  query: \"SELECT extract(epoch FROM m) AS last_end_time_seconds FROM (SELECT max(modification) AS m FROM pg_ls_waldir() WHERE name LIKE '%.backup') b WHERE m IS NOT NULL\"",
-        "  metrics:",
-        "    - last_end_time_seconds:",
-        "        usage: \"GAUGE\"",
-        "        description: \"End of the newest base backup (its backup history file in pg_wal), Unix seconds\"",
-        "",
-    ].join("\n");
+    const lines: string[] = [];
+    for (const [name, q] of Object.entries(EXPORTER_QUERIES)) {
+        lines.push(`${name}:`, `  query: ${JSON.stringify(q.query)}`, "  metrics:");
+        for (const m of q.metrics) {
+            lines.push(`    - ${m.column}:`, `        usage: "${m.usage}"`, `        description: ${JSON.stringify(m.description)}`);
+        }
+    }
+    return lines.join("\n") + "\n";
 }
 
 /** Labels the operator puts on the Postgres member pods. */
@@ -467,6 +526,8 @@ export function clusterSpec(a: ClusterSpecArgs): Record<string, unknown> {
                 // Switch WAL segments at least this often so the archived WAL is never older than the RPO.
                 archive_timeout: String(pg.archiveTimeoutSeconds),
                 max_connections: String(maxConnections(pg)),
+                // See WAL_SENDER_TIMEOUT: a frozen synchronous standby blocks commits until then.
+                wal_sender_timeout: WAL_SENDER_TIMEOUT,
             },
         },
         // Timing, synchronous replication and failsafe mode: see patroni.ts (the failover drill reads the same).

@@ -4,7 +4,7 @@
  */
 import { Catalog } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
-import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/values";
+import { PATRONI_PORT as PATRONI_METRICS_PORT, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC } from "../data/values";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, SCRAPE_LABEL } from "../labels";
 import { chartImage, chartImageDefaultTag, fullImageDefaultTag, resources, restrictedContainer, rwoClaim } from "./common";
@@ -344,7 +344,25 @@ export function alertRules(a: AlertRuleArgs): { name: string; rules: AlertRule[]
                 `(sum(patroni_sync_standby{namespace="${a.dataNamespace}"}) or vector(0)) < ${sync}`, "5m", "critical",
                 "Fewer synchronous Postgres standbys than configured",
                 `{{ $value }} of ${sync} synchronous standbys in ${a.dataNamespace}: acknowledged commits are on fewer nodes than promised (Patroni patroni_sync_standby).`));
+            // A standby that is slow but connected stays in the synchronous set (operator 2.0.0 exposes
+            // neither quorum commit nor maximum_lag_on_syncnode), so the rule above stays silent while
+            // every commit waits for it: the exporter's age of the oldest commit waiting for standbys shows it.
+            platform.push(rule("KubeChatPostgresSyncStandbySlow",
+                `max by (pod) (avg_over_time(${SYNCREP_WAIT_METRIC}{namespace="${a.dataNamespace}"}[10m])) > ${SYNCREP_SLOW_THRESHOLD_SECONDS}`, "5m", "warning",
+                "Commits wait for a slow synchronous standby",
+                `Commits on {{ $labels.pod }} waited on average {{ $value | humanizeDuration }} for synchronous standbys over 10 minutes (${SYNCREP_WAIT_METRIC}): a standby is slow but still synchronous, and every commit waits for it. Find it in pg_stat_replication (flush_lag, reply_time) or the Patroni /cluster lag.`));
         }
+        // While the Kubernetes API (Patroni's DCS) is unreachable the primary stays primary only through
+        // failsafe mode; it cannot change synchronous_standby_names then, and the loss of any one member
+        // makes it demote itself until the API is back (docs/ha.md, measured by the drill).
+        platform.push(rule("KubeChatPostgresFailsafeActive",
+            `max(patroni_failsafe_mode_is_active{namespace="${a.dataNamespace}"}) > 0`, "1m", "critical",
+            "Postgres runs on Patroni failsafe mode: one member failure away from refusing all writes",
+            `Patroni in ${a.dataNamespace} cannot reach the Kubernetes API and keeps its primary only because every member answers (failsafe_mode). If any member fails before the API is back, all writes are refused until it is. Restore the API server; avoid draining or restarting Postgres nodes meanwhile.`));
+        platform.push(rule("KubeChatPostgresNoPrimary",
+            `(sum(patroni_primary{namespace="${a.dataNamespace}"}) or vector(0)) < 1`, "1m", "critical",
+            "No Postgres primary: writes are refused",
+            `No Patroni member in ${a.dataNamespace} has run as primary for a minute (a failover takes ~20 s): writes fail. During a Kubernetes API outage this lasts until the API is back (KubeChatPostgresFailsafeActive).`));
     }
     if (a.istioSystemNamespace) {
         platform.push(rule("KubeChatMeshControlPlaneDown", `absent(up{namespace="${a.istioSystemNamespace}", service="istiod"} == 1)`, "5m", "critical",

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # npm run test:ha — the Postgres failover drill (docs/ha.md).
+# USAGE: npm run test:ha -- [--dcs <etcd|kubernetes>] [--scenarios <set-or-names>]
 #
 # Installs what it needs (Debian: postgresql, etcd-server, pgbouncer, python3-venv; PyPI: Patroni at
 # exactly the version the pinned Spilo image ships) into a cache outside the checkout, prints the
 # stack's effective Patroni configuration and runs scripts/ha/drill.py on 127.0.0.1 with it.
+# `--dcs kubernetes` runs Patroni's Kubernetes DCS (production's) against a real kube-apiserver and
+# etcd, built from their Go modules by scripts/real/toolchain.sh into its cache (skipped when built).
 #
 #   HA_STACK=prod             stack whose settings the drill runs (default prod)
 #   HA_SPILO=repo:tag         pretend the stack pins another Spilo image (e.g. ghcr.io/zalando/spilo-17:4.0-p3)
 #   HA_CACHE=/var/cache/...   where Patroni virtualenvs live (default /var/cache/kubechat-ha)
+#   HA_KEEP=1                 keep the work directory (member, DCS and PgBouncer logs) after the run
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 node scripts/node-version.js || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
@@ -15,8 +19,29 @@ start=$(date +%s)
 stack="${HA_STACK:-prod}"
 cache="${HA_CACHE:-/var/cache/kubechat-ha}"
 work="$(mktemp -d /tmp/kubechat-ha.XXXXXX)"
-cleanup() { rm -rf -- "$work"; }
+cleanup() { if [ -n "${HA_KEEP:-}" ]; then echo "drill: kept $work (HA_KEEP)"; else rm -rf -- "$work"; fi; }
 trap cleanup EXIT
+
+dcs=etcd
+drill_args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --dcs) dcs="${2:-}"; shift 2 ;;
+        --dcs=*) dcs="${1#--dcs=}"; shift ;;
+        --scenarios) drill_args+=(--scenarios "${2:-}"); shift 2 ;;
+        --scenarios=*) drill_args+=(--scenarios "${1#--scenarios=}"); shift ;;
+        *) echo "drill: unknown argument $1 (usage: npm run test:ha [-- --dcs etcd|kubernetes] [--scenarios a,b])" >&2; exit 2 ;;
+    esac
+done
+case "$dcs" in
+    etcd) ;;
+    kubernetes)
+        # The same kube-apiserver and etcd test:real uses; builds them only when missing.
+        eval "$(bash scripts/real/toolchain.sh --env)"
+        [ -x "$KUBE_APISERVER" ] && [ -x "$ETCD" ] || bash scripts/real/toolchain.sh etcd kube-apiserver
+        drill_args+=(--dcs kubernetes --etcd-bin "$ETCD" --apiserver-bin "$KUBE_APISERVER") ;;
+    *) echo "drill: --dcs must be etcd or kubernetes, not '$dcs'" >&2; exit 2 ;;
+esac
 
 spilo_args=()
 [ -n "${HA_SPILO:-}" ] && spilo_args=(--spilo "$HA_SPILO")
@@ -53,15 +78,16 @@ if ! [ -x "$venv/bin/patroni" ] || [ "$("$venv/bin/patroni" --version 2>/dev/nul
     $sudo_ mkdir -p "$cache"
     $sudo_ rm -rf -- "$venv"
     $sudo_ /usr/bin/python3 -m venv "$venv"
-    $sudo_ "$venv/bin/pip" install -q --disable-pip-version-check "patroni[etcd3]==$patroni_version" psycopg2-binary
+    $sudo_ "$venv/bin/pip" install -q --disable-pip-version-check "patroni[etcd3,kubernetes]==$patroni_version" psycopg2-binary
 fi
 got=$("$venv/bin/patroni" --version | awk '{print $2}')
 if [ "$got" != "$patroni_version" ]; then
     echo "drill: refusing to run: Patroni $got installed, the pinned Spilo ships $patroni_version" >&2
     exit 2
 fi
-echo "drill: setup $(( $(date +%s) - start ))s (Patroni $got, ${pg_pkg}, $(etcd --version | head -1), $(/usr/sbin/pgbouncer --version | head -1))"
+if [ "$dcs" = kubernetes ]; then dcs_version="kube-apiserver $KUBE_VERSION with $("$ETCD" --version | head -1)"; else dcs_version=$(etcd --version | head -1); fi
+echo "drill: setup $(( $(date +%s) - start ))s (Patroni $got, ${pg_pkg}, ${dcs_version}, $(/usr/sbin/pgbouncer --version | head -1))"
 rc=0
-"$venv/bin/python" scripts/ha/drill.py --config "$work/effective.json" --pg-bin "/usr/lib/postgresql/${pg_pkg#postgresql-}/bin" --patroni "$venv/bin/patroni" --work "$work" || rc=$?
+"$venv/bin/python" scripts/ha/drill.py --config "$work/effective.json" --pg-bin "/usr/lib/postgresql/${pg_pkg#postgresql-}/bin" --patroni "$venv/bin/patroni" --work "$work" "${drill_args[@]}" || rc=$?
 echo "drill: total $(( $(date +%s) - start ))s"
 exit $rc

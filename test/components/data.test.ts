@@ -65,7 +65,7 @@ describe("PostgresHA (component)", () => {
             assert.strictEqual(s.numberOfInstances, 3);
             assert.deepStrictEqual(s.patroni, { ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true, synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false });
             // 3 pooler pods during a rollout x 68 + 10 platform clients + 3 superuser-reserved.
-            assert.deepStrictEqual(s.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: "217" } });
+            assert.deepStrictEqual(s.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: "217", wal_sender_timeout: "20s" } });
             assert.deepStrictEqual(s.volume, { size: "20Gi", storageClass: "standard" });
             assert.deepStrictEqual(s.users, { "kubechat-system.kubechat": [] });
             assert.deepStrictEqual(s.databases, { kubechat: "kubechat-system.kubechat" });

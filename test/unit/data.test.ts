@@ -183,7 +183,7 @@ describe("data: pure planning", () => {
             assert.strictEqual(spec.teamId, "kubechat");
             assert.strictEqual(spec.dockerImage, "ghcr.io/zalando/spilo-18:4.1-p2");
             assert.strictEqual(spec.numberOfInstances, 3);
-            assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: String(maxConnections(pgDefaults())) } });
+            assert.deepStrictEqual(spec.postgresql, { version: "17", parameters: { archive_timeout: "900", max_connections: String(maxConnections(pgDefaults())), wal_sender_timeout: "20s" } });
             assert.deepStrictEqual(spec.patroni, {
                 ttl: 20, loop_wait: 5, retry_timeout: 5, maximum_lag_on_failover: 33554432, failsafe_mode: true,
                 synchronous_mode: true, synchronous_node_count: 2, synchronous_mode_strict: false,

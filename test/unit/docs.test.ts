@@ -75,9 +75,15 @@ export function usageOf(usage: string): { options: Set<string>; subcommand?: str
     return { options, subcommand: first && /^[a-z]+$/.test(first) ? first : undefined, stack: first === "<stack>" };
 }
 
-/** The usage line a script's module exports (`export const USAGE`), or undefined for scripts without options. */
+/**
+ * The usage line a script's module exports (`export const USAGE`), or a shell script's `# USAGE:`
+ * comment; undefined for scripts without options.
+ */
 function scriptUsage(command: string): string | undefined {
-    const file = command.split(/\s+/).find((w) => w.endsWith(".ts"));
+    const words = command.split(/\s+/);
+    const sh = words.find((w) => w.endsWith(".sh"));
+    if (sh) return /^# USAGE: (.+)$/m.exec(fs.readFileSync(path.join(ROOT, sh), "utf8"))?.[1];
+    const file = words.find((w) => w.endsWith(".ts"));
     if (!file) return undefined;
     return (require(path.join(ROOT, file)) as { USAGE?: string }).USAGE;
 }
@@ -141,6 +147,9 @@ describe("documentation", () => {
         assert.match(check("```bash\nnpm run -s airgap -- qa --registry r.example\n```").join(), /no stack qa/);
         assert.match(check("```sh\ncd policies && npm run plan -- dev\n```").join(), /no script "plan" in policies/);
         assert.match(check("```sh\nnpm run typecheck -- --watch\n```").join(), /takes no arguments/);
+        // A shell script's `# USAGE:` line counts too.
+        assert.deepStrictEqual(check("`npm run test:ha -- --dcs kubernetes`"), []);
+        assert.match(check("`npm run test:ha -- --dc kubernetes`").join(), /unknown option --dc/);
     });
 
     it("links and file references in the docs point at files in the repository", () => {

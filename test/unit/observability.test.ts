@@ -119,7 +119,8 @@ describe("observability values (unit)", () => {
             const full = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", veleroNamespace: "velero", backupRules });
             const all = full.flatMap((g) => g.rules);
             // Backup rules are planned by the backup layer (test/unit/backup-alerts.test.ts) and passed through.
-            assert.deepStrictEqual(all.map((r) => r.alert).slice(4), ["KubeChatPostgresReplicationLag", "KubeChatBackupX"]);
+            assert.deepStrictEqual(all.map((r) => r.alert).slice(4),
+                ["KubeChatPostgresReplicationLag", "KubeChatPostgresFailsafeActive", "KubeChatPostgresNoPrimary", "KubeChatBackupX"]);
             assert.match(all.find((r) => r.alert === "KubeChatTargetDown")!.expr, /^up\{namespace="ns"\} == 0$/);
             assert.match(all.find((r) => r.alert === "KubeChatHighLatencyP99")!.expr, /^histogram_quantile\(0\.99, sum by \(le, service\) \(rate\(http_request_duration_seconds_bucket\{namespace="ns"\}\[5m\]\)\)\) > 1$/);
             assert.match(all.find((r) => r.alert === "KubeChatPodRestarting")!.expr, /kube_pod_container_status_restarts_total\{namespace="ns"\}/);

@@ -1,7 +1,10 @@
 import * as assert from "assert";
 import { configSchema } from "../../components/config";
 import { Catalog, IMAGES } from "../../components/catalog";
-import { clusterSpec } from "../../components/data/values";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { EXPORTER_QUERIES, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, clusterSpec, exporterQueries } from "../../components/data/values";
 import { dataNetworkPolicies } from "../../components/data/network";
 import {
     PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB, patroniSpec, poolerPodSizing,
@@ -112,5 +115,41 @@ describe("monitoring: synchronous standbys below the configured count", () => {
             .find((p) => p.name === "members")!.spec;
         const fromMonitoring = members.ingress.find((i: any) => JSON.stringify(i.from).includes("monitoring"));
         assert.ok(fromMonitoring.ports.some((p: any) => p.port === 8008));
+    });
+});
+
+describe("monitoring: what the failover drill showed (docs/ha.md)", () => {
+    const rules = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", postgresSyncStandbys: 2 }).flatMap((g) => g.rules);
+    const rule = (name: string) => { const r = rules.find((x) => x.alert === name); assert.ok(r, name); return r!; };
+    const drill = fs.readFileSync(path.join(__dirname, "../../scripts/ha/drill.py"), "utf8");
+
+    it("failsafe mode active (one member failure from refusing writes) and no primary: Patroni's gauges, which the drill asserts on", () => {
+        assert.strictEqual(rule("KubeChatPostgresFailsafeActive").expr, 'max(patroni_failsafe_mode_is_active{namespace="data"}) > 0');
+        assert.strictEqual(rule("KubeChatPostgresFailsafeActive").labels.severity, "critical");
+        assert.strictEqual(rule("KubeChatPostgresNoPrimary").expr, '(sum(patroni_primary{namespace="data"}) or vector(0)) < 1');
+        // The DCS-outage scenarios fail unless the leader reports failsafe mode and, after the member
+        // loss, no member reports primary: the metric names here are the ones the drill reads.
+        assert.match(drill, /metric\("patroni_failsafe_mode_is_active"\) == 1/);
+        assert.match(drill, /metric\("patroni_primary"\)/);
+        // Both without synchronous replication too (failsafe demotes on any unreachable member).
+        const async = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", postgresSyncStandbys: 0 }).flatMap((g) => g.rules).map((r) => r.alert);
+        assert.ok(async.includes("KubeChatPostgresFailsafeActive") && async.includes("KubeChatPostgresNoPrimary"));
+        assert.ok(!async.includes("KubeChatPostgresSyncStandbySlow"));
+    });
+
+    it("slow synchronous standby: the exporter's query yields the alert's metric, and the drill samples that very query and threshold", () => {
+        const r = rule("KubeChatPostgresSyncStandbySlow");
+        assert.strictEqual(r.expr, `max by (pod) (avg_over_time(${SYNCREP_WAIT_METRIC}{namespace="data"}[10m])) > ${SYNCREP_SLOW_THRESHOLD_SECONDS}`);
+        const q = parse(exporterQueries());
+        const produced = Object.entries(q).flatMap(([name, v]: [string, any]) => v.metrics.map((m: Record<string, { usage: string }>) => {
+            const [column, def] = Object.entries(m)[0];
+            return def.usage === "GAUGE" ? `${name}_${column}` : undefined;
+        })).filter(Boolean);
+        assert.ok(produced.includes(SYNCREP_WAIT_METRIC), `${SYNCREP_WAIT_METRIC} not among ${produced.join(", ")}`);
+        const e = effectivePatroniConfig(pg());
+        assert.deepStrictEqual(e.exporter.slowStandbyAlert, { metric: SYNCREP_WAIT_METRIC, thresholdSeconds: SYNCREP_SLOW_THRESHOLD_SECONDS });
+        assert.strictEqual(e.exporter.queries.kubechat_syncrep.query, EXPORTER_QUERIES.kubechat_syncrep.query);
+        assert.deepStrictEqual(e.exporter.queries.kubechat_syncrep.gauges, ["oldest_wait_seconds", "waiting_backends"]);
+        assert.match(drill, /cfg\["exporter"\]\["slowStandbyAlert"\]/);
     });
 });
