@@ -355,7 +355,7 @@ class KubeDcs:
     def server(self):
         return f"https://{HOST}:{self.api_port}"
 
-    def start_apiserver(self, timeout):
+    def start_apiserver(self, timeout, ready=None):
         self.apiserver = self._bounded([
             self.apiserver_bin, "--etcd-servers", f"http://{HOST}:{self.etcd_port}",
             "--bind-address", HOST, "--advertise-address", HOST, "--secure-port", str(self.api_port),
@@ -368,7 +368,7 @@ class KubeDcs:
             "--endpoint-reconciler-type", "none", "--enable-priority-and-fairness=false",
         ], "kube-apiserver.log")
         try:
-            self.drill.wait(self.ready, timeout, "kube-apiserver ready")
+            self.drill.wait(ready or self.ready, timeout, "kube-apiserver ready")
         except DrillError:
             with open(os.path.join(self.dir, "kube-apiserver.log"), errors="replace") as f:
                 tail = "".join(f.readlines()[-15:])
@@ -458,7 +458,9 @@ class KubeDcs:
         self.apiserver.wait(10)
 
     def outage_end(self):
-        self.start_apiserver(120)
+        """Back when the restarted API server first serves the data namespace (what Patroni reads), which
+        is before /readyz reports every post-start hook done."""
+        self.start_apiserver(120, lambda: os.path.exists(self.ca) and self.request("GET", f"/api/v1/namespaces/{self.NAMESPACE}", timeout=1)[0] == 200)
 
     def stop(self):
         for p in self.processes():
@@ -919,13 +921,14 @@ class Drill:
             if no_primary[0] is None and None not in vals and sum(vals) == 0:
                 no_primary[0] = now()
         self.observe(tk, lambda: now() - t0 >= outage, gauge, primary_tick, limit=outage + 5)
+        t_restart = now()
         self.dcs.outage_end()
         t_back = now()
         self.observe(t_back, lambda: self.flowing(t_back, 0.5), gauge)
         t2 = now()
         with self.lock:
-            during = [t for t in self.ack_times if tk + 2 <= t <= t_back]
-            after = [t for t in self.ack_times if t > t_back]
+            during = [t for t in self.ack_times if tk + 2 <= t <= t_restart]
+            after = [t for t in self.ack_times if t > t_restart]
         resumed = after[0] - t_back if after else None
         problems = []
         if failsafe[0] is None:
@@ -936,8 +939,9 @@ class Drill:
             problems.append(f"{len(during)} writes acknowledged during the outage after the member loss (docs/ha.md says none are)")
         if resumed is None or resumed > self.bound:
             problems.append(f"writes did not resume within {self.bound}s after the DCS returned")
-        note = (f"DCS down {t_back - t0:.0f}s, failsafe active after {failsafe[0] - t0:.0f}s, " if failsafe[0] else f"DCS down {t_back - t0:.0f}s, ") + \
-            f"{victim.name} killed at +{tk - t0:.0f}s, no primary from +{(no_primary[0] or tk) - t0:.0f}s; writes back {resumed:.1f}s after the DCS" \
+        note = (f"DCS down {t_back - t0:.0f}s (restart took {t_back - t_restart:.0f}s), " +
+                (f"failsafe active after {failsafe[0] - t0:.0f}s, " if failsafe[0] else "")) + \
+            f"{victim.name} killed at +{tk - t0:.0f}s, no primary from +{(no_primary[0] or tk) - t0:.0f}s; writes back {max(0.0, resumed):.1f}s after the DCS answered" \
             if resumed is not None else "writes never came back"
         ok = self.record(f"DCS ({self.dcs.name}) outage + sync replica kill -9", tk, t2, self.leader_change_after(tk), note,
                          min_gauge=gauge[0], stall_bounded=False, problems=problems)

@@ -4,7 +4,7 @@ import { Catalog, IMAGES } from "../../components/catalog";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { EXPORTER_QUERIES, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, clusterSpec, exporterQueries } from "../../components/data/values";
+import { EXPORTER_QUERIES, PATRONI_TIMING, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, WAL_SENDER_TIMEOUT, clusterSpec, exporterQueries } from "../../components/data/values";
 import { dataNetworkPolicies } from "../../components/data/network";
 import {
     PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB, patroniSpec, poolerPodSizing,
@@ -61,6 +61,12 @@ describe("data: effective Patroni configuration (what the failover drill runs)",
         // Patroni requires ttl >= loop_wait + 2 * retry_timeout.
         const t = patroniSpec({ instances: 3, synchronousReplicas: 2 });
         assert.ok(Number(t.ttl) >= Number(t.loop_wait) + 2 * Number(t.retry_timeout));
+    });
+
+    it("wal_sender_timeout is ttl: with the Kubernetes DCS it alone ends a frozen synchronous standby's hold on commits", () => {
+        const e = effectivePatroniConfig(pg());
+        assert.strictEqual(e.postgresql.parameters.wal_sender_timeout, `${e.dcs.ttl}s`);
+        assert.strictEqual(WAL_SENDER_TIMEOUT, `${PATRONI_TIMING.ttl}s`);
     });
 
     it("bounds are ttl + loop_wait + 5 s", () => {
