@@ -5,22 +5,15 @@
  * Operator's `trivy_vulnerability_id` (labels from trivy-operator pkg/metrics/collector.go).
  */
 import * as assert from "assert";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { planStack } from "../harness";
+import { ensurePromtool } from "./promtool";
 
 const ALERT = "KubeChatFixableCriticalVulnerability";
-
-function ensurePromtool(): void {
-    if (spawnSync("promtool", ["--version"]).status === 0) return;
-    const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
-    const apt = (args: string[]) => execFileSync(sudo[0] ?? "apt-get", [...(sudo.length ? ["apt-get"] : []), ...args], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-    apt(["update", "-qq"]);
-    apt(["install", "-y", "-qq", "--no-install-recommends", "prometheus"]);
-}
 
 /** A trivy_vulnerability_id series of the api-gateway container (or `over` labels), value 1 throughout. */
 function series(over: Record<string, string>): { series: string; values: string } {
