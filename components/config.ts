@@ -317,10 +317,10 @@ export interface StackConfig extends PlatformConfig {
     objectStoreCredentials?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
     switch (issue.code) {
         case "invalid_type":
-            return `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+            return `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}${typeNote(value)}`;
         case "too_small":
             return issue.origin === "array" ? `must have at least ${issue.minimum} item(s)` : `must be >= ${issue.minimum}`;
         case "too_big":
@@ -334,6 +334,36 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         default:
             return issue.message;
     }
+}
+
+/** What a value of the wrong type is, e.g. `, not the string "3" (write it without quotes)`. */
+function typeNote(value: unknown): string {
+    if (value === undefined) return "";
+    if (typeof value === "string") {
+        const quoted = /^(-?\d+(\.\d+)?|true|false)$/.test(value.trim()) ? " (write it without quotes)" : "";
+        return `, not the string ${JSON.stringify(value)}${quoted}`;
+    }
+    return `, not ${value === null ? "null" : Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : `the ${typeof value} ${JSON.stringify(value)}`}`;
+}
+
+/** The value at a path of the raw input, for messages about it. */
+function valueAt(v: unknown, at: PropertyKey[]): unknown {
+    for (const k of at) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+    return v;
+}
+
+/**
+ * The hint after "unknown key": the nearest known key, or, for a dotted top-level key whose first
+ * part is a known section (`kubechat:postgres.instances`, what `pulumi config set` writes without
+ * --path), the --path form that sets the nested value.
+ */
+function unknownKeyHint(at: PropertyKey[], key: string): string {
+    const section = key.split(".")[0];
+    if (at.length === 0 && key.includes(".") && keysAt([]).includes(section)) {
+        return ` (a dotted key is not a path: set it with \`pulumi config set --path ${CONFIG_NAMESPACE}:${key} <value>\`, which writes ${key.split(".").slice(1).join(".")} under ${CONFIG_NAMESPACE}:${section})`;
+    }
+    const near = nearestKey(key, keysAt(at));
+    return near ? ` (did you mean ${keyOf([...at, near])}?)` : "";
 }
 
 /** The keys the schema accepts at a path (below objects and named maps), for "did you mean". */
@@ -553,26 +583,25 @@ export function coerceScalars(schema: z.ZodType, value: unknown): unknown {
 
 /**
  * Validate raw `kubechat:*` values (already JSON-decoded) and return the typed config, or throw one
- * ConfigError listing every problem. `secretKeys` are the fully-qualified keys Pulumi marks secret.
+ * ConfigError listing every problem. `secretKeys` are the fully-qualified keys Pulumi marks secret;
+ * `providers` the stack's settings of other namespaces (`aws:region`), checked against ours.
  */
-export function parseConfig(raw: Record<string, unknown>, project: string, stack: string, secretKeys: string[] = []): StackConfig {
+export function parseConfig(raw: Record<string, unknown>, project: string, stack: string, secretKeys: string[] = [], providers: Record<string, string> = {}): StackConfig {
     const problems: string[] = [];
-    const result = configSchema.safeParse(coerceScalars(configSchema, raw));
+    const input = coerceScalars(configSchema, raw);
+    const result = configSchema.safeParse(input);
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.code === "unrecognized_keys") {
-                for (const key of issue.keys) {
-                    const near = nearestKey(key, keysAt(issue.path));
-                    problems.push(`${keyOf([...issue.path, key])}: unknown key${near ? ` (did you mean ${keyOf([...issue.path, near])}?)` : ""}`);
-                }
+                for (const key of issue.keys) problems.push(`${keyOf([...issue.path, key])}: unknown key${unknownKeyHint(issue.path, key)}`);
             } else {
-                problems.push(`${keyOf(issue.path)}: ${describeIssue(issue)}`);
+                problems.push(`${keyOf(issue.path)}: ${describeIssue(issue, valueAt(input, issue.path))}`);
             }
         }
         throw new ConfigError(problems);
     }
     const c = result.data;
-    problems.push(...crossChecks(c));
+    problems.push(...crossChecks(c), ...providerProblems(c, providers));
     const isSecret = (key: string) => secretKeys.includes(`${CONFIG_NAMESPACE}:${key}`);
     const kubeconfigIsContents = c.kubeconfig.includes("\n") || c.kubeconfig.trimStart().startsWith("apiVersion");
     if (kubeconfigIsContents && !isSecret("kubeconfig")) problems.push(`${CONFIG_NAMESPACE}:kubeconfig: kubeconfig contents must be set as a secret (pulumi config set --secret)`);
@@ -591,6 +620,17 @@ export function parseConfig(raw: Record<string, unknown>, project: string, stack
     out.objectStoreAccessKeyId = "";
     out.objectStoreSecretAccessKey = "";
     return out;
+}
+
+/**
+ * The program's AWS provider is explicit and takes its region from eks.region; `aws:region` only
+ * configures Pulumi's default provider, which the program never uses. A stack that sets both must
+ * say the same region, so no reader takes the other for the one in effect.
+ */
+export function providerProblems(c: z.infer<typeof configSchema>, providers: Record<string, string>): string[] {
+    const awsRegion = providers["aws:region"];
+    if (c.cluster.kind !== "eks" || awsRegion === undefined || awsRegion === c.eks.region) return [];
+    return [`aws:region: ${awsRegion} differs from ${CONFIG_NAMESPACE}:eks.region ${c.eks.region}, the region the program deploys to; remove aws:region or set it to ${c.eks.region}`];
 }
 
 /** Decode one config value as Pulumi hands it to the program (JSON for objects, arrays, numbers, booleans). */
@@ -619,5 +659,6 @@ export function loadStackConfig(): StackConfig {
     if (pulumi.getProject() !== CONFIG_NAMESPACE) {
         throw new ConfigError([`Pulumi.yaml: the project must be named ${CONFIG_NAMESPACE} (not ${pulumi.getProject()}): its declared config schema applies to ${CONFIG_NAMESPACE}:* keys only then`]);
     }
-    return parseConfig(raw, pulumi.getProject(), pulumi.getStack(), secretKeys);
+    const providers = Object.fromEntries(Object.entries(all).filter(([k]) => k === "aws:region"));
+    return parseConfig(raw, pulumi.getProject(), pulumi.getStack(), secretKeys, providers);
 }

@@ -9,10 +9,9 @@
 import { splitImage } from "../components/catalog";
 import { REGISTRY_PATTERN } from "../components/config";
 import { UsageError, runProgram } from "./lib/plan";
-import { renderStack } from "./lib/cli";
+import { chartSourceOf, renderStack } from "./lib/cli";
 import { parseStackArgs } from "./lib/args";
 import { airgapOf } from "./lib/outputs";
-import * as fs from "fs";
 import { Io, consoleIo } from "./lib/io";
 
 export interface MirrorPlan {
@@ -81,10 +80,9 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
     }
     try {
         // Plan against the upstream sources to learn what to copy from where; the images charts deploy
-        // come from rendering them (archives in --charts when already pulled, else charts/).
+        // come from rendering the verified archives in charts/ (--charts is where mirror.sh pulls to).
         const plan = await runProgram({ stack: args.stack, overrides: { registry: "", chartRepository: "" } });
-        const rendering = await renderStack(plan, args.charts && fs.existsSync(args.charts) ? args.charts : undefined);
-        if (!rendering.render) io.err("warning: no chart archives (run npm run charts:pull first): the images charts deploy are not listed");
+        const rendering = await renderStack(plan, chartSourceOf(plan));
         const airgap = airgapOf(plan, rendering) as { images: string[]; charts: MirrorPlan["charts"]; artifacts?: string[] };
         io.out(mirrorCommands(mirrorPlan(airgap, args.registry), args.charts ?? "./charts").join("\n"));
         return 0;

@@ -8,14 +8,15 @@
  * labels, nodeSelector, resources, tolerations) are not leaves to test. Lines that differ between two
  * identical renders (generated certificates, random passwords, checksums of them) are left out of the
  * comparison; a document whose length differs between them is left out whole.
- * Exit 0 when nothing is ignored, 1 otherwise, 2 on bad usage or when no archive is found.
+ * Exit 0 when nothing is ignored, 1 otherwise, 2 on bad usage, an unknown release or a missing or wrong archive.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Plan, ROOT, UsageError, runProgram } from "./lib/plan";
 import { parseStackArgs } from "./lib/args";
-import { findChartSource, archivePath } from "./lib/charts";
+import { archivePath, verifiedChartSource } from "./lib/charts";
+import { reportError, stackConfigFile } from "./lib/cli";
 import { ReleaseSpec, kubeVersionOf, platformApiVersions, pool, readTgz, releaseSpecs, templateArgs } from "./lib/render";
 import { runHelm } from "./lib/helm";
 import { Io, consoleIo } from "./lib/io";
@@ -160,12 +161,25 @@ export interface UnusedOptions {
     plan?: Plan;
 }
 
-export async function unusedValues(stack: string, chartDir: string, o: UnusedOptions = {}): Promise<IgnoredValue[]> {
+export interface UnusedResult {
+    found: IgnoredValue[];
+    /** Releases rendered and values tried (so "nothing ignored" says what it covered). */
+    releases: number;
+    values: number;
+}
+
+/** Every ignored value of the stack's releases (or of `o.release`, which must be one of them: UsageError otherwise). */
+export async function unusedValues(stack: string, chartDir: string, o: UnusedOptions = {}): Promise<UnusedResult> {
     const plan = o.plan ?? await runProgram({ stack });
-    const specs = releaseSpecs(plan).filter((s) => (!o.release || s.name === o.release) && (!o.charts || o.charts.includes(s.chart)));
+    const all = releaseSpecs(plan);
+    if (o.release && !all.some((s) => s.name === o.release)) {
+        throw new UsageError(`--release ${o.release}: stack ${stack} has no such release (it has: ${all.map((s) => s.name).sort().join(", ")})`);
+    }
+    const specs = all.filter((s) => (!o.release || s.name === o.release) && (!o.charts || o.charts.includes(s.chart)));
     const opts = { kubeVersion: kubeVersionOf(plan.config), apiVersions: platformApiVersions(plan, releaseSpecs(plan).map((s) => archivePath(chartDir, s.chart, s.version)), ROOT) };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-unused-"));
     const found: IgnoredValue[] = [];
+    let values = 0;
     try {
         for (const spec of specs) {
             const archive = archivePath(chartDir, spec.chart, spec.version);
@@ -175,6 +189,7 @@ export async function unusedValues(stack: string, chartDir: string, o: UnusedOpt
             const again = documents(b);
             const unstable = unstableParts(base, again);
             const candidates = leafPaths(spec.values).filter((p) => p.length > 0 && !same(getPath(spec.values, p), getPath(defaults, p)));
+            values += candidates.length;
             let n = 2;
             const results = await pool(candidates, Math.max(1, os.cpus().length), async (p) => {
                 const out = await render(spec, withoutPath(spec.values, p), archive, tmp, opts, n++);
@@ -185,9 +200,17 @@ export async function unusedValues(stack: string, chartDir: string, o: UnusedOpt
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
-    return found;
+    return { found, releases: specs.length, values };
 }
 
+
+/** What the command prints: each ignored value, then how many releases and values were checked. */
+export function report(stack: string, { found, releases, values }: UnusedResult): string {
+    const lines = found.map((f) => `${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
+    const checked = `${releases} release(s), ${values} value(s) that differ from the chart's defaults checked`;
+    lines.push(found.length === 0 ? `${stack}: ${checked}; every one changes the output` : `${stack}: ${checked}; ${found.length} ignored`);
+    return lines.join("\n");
+}
 
 /** The command (argv in, exit code out): 0 nothing ignored, 1 ignored values listed, 2 usage error or no archives. */
 export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
@@ -203,16 +226,16 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
         io.out(`${USAGE}\n\nRemoves each leaf value passed to a chart, re-renders, and lists values whose removal changes nothing.`);
         return 0;
     }
-    const args = { stack: parsed.stack, charts: parsed.values["--charts"], release: parsed.values["--release"] };
-    const src = findChartSource(ROOT, { charts: args.charts });
-    if (!src.dir) {
-        io.err(`error: no chart archives (looked in ${src.tried.join(", ")}); run npm run charts:pull or pass --charts <dir>`);
-        return 2;
+    const args = { stack: parsed.stack, charts: parsed.values["--charts"] ? path.resolve(parsed.values["--charts"]) : undefined, release: parsed.values["--release"] };
+    try {
+        const plan = await runProgram({ stack: args.stack, configFile: stackConfigFile(args.stack) });
+        const src = verifiedChartSource(ROOT, { charts: args.charts }, releaseSpecs(plan));
+        const { found, releases, values } = await unusedValues(args.stack, src.dir, { release: args.release, plan });
+        io.out(report(args.stack, { found, releases, values }));
+        return found.length === 0 ? 0 : 1;
+    } catch (e) {
+        return reportError(e, io);
     }
-    const found = await unusedValues(args.stack, src.dir, { release: args.release });
-    for (const f of found) io.out(`${f.release}: ${f.path} = ${JSON.stringify(f.value)} changes nothing in the rendered output`);
-    io.out(found.length === 0 ? `${args.stack}: every value passed to a chart changes its output` : `${args.stack}: ${found.length} ignored value(s)`);
-    return found.length === 0 ? 0 : 1;
 }
 
 if (require.main === module) run(process.argv.slice(2)).then((c) => process.exit(c));

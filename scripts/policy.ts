@@ -1,7 +1,12 @@
 /**
  * Offline policy check: the CrossGuard pack's rules on plain Kubernetes YAML.
  *
- *   npm run policy -- check <file-or-dir>... [--profile <name>] [--json]
+ *   npm run policy -- check <file-or-dir>... [--profile <name>] [--exceptions <file>] [--json]
+ *
+ * --exceptions applies accepted chart violations (policies/chart-exceptions.yaml) as the plan does, so
+ * the check over a plan's rendered/ (and manifests/) reproduces the plan's verdict: a file under
+ * <out>/rendered/<release>/ belongs to the chart plan.json names for that release; elsewhere an entry
+ * matches its object and policy whatever the chart.
  *
  * Exit 0: no mandatory violation; 1: mandatory violations; 2: bad usage or unreadable input.
  */
@@ -10,10 +15,12 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { PolicyResource, Violation, profiles, runPolicies } from "../policies/engine";
 import { Io, consoleIo } from "./lib/io";
+import { ChartException, EXCEPTIONS_FILE, findException, readExceptions } from "./lib/exceptions";
+import { chartOf } from "./lib/charts";
 
 export class UsageError extends Error {}
 
-export const USAGE = "usage: npm run policy -- check <file-or-dir>... [--profile <name>] [--json]";
+export const USAGE = "usage: npm run policy -- check <file-or-dir>... [--profile <name>] [--exceptions <file>] [--json]";
 
 /** Pulumi type token of a manifest: `v1` Pod -> kubernetes:core/v1:Pod, `apps/v1` -> kubernetes:apps/v1:Deployment. */
 export function typeToken(apiVersion: string, kind: string): string {
@@ -67,7 +74,7 @@ export function loadManifests(file: string): PolicyResource[] {
     return out;
 }
 
-export interface CheckArgs { paths: string[]; profile?: string; json: boolean }
+export interface CheckArgs { paths: string[]; profile?: string; exceptions?: string; json: boolean }
 
 export function parseArgs(argv: string[]): CheckArgs {
     const [command, ...rest] = argv;
@@ -81,11 +88,49 @@ export function parseArgs(argv: string[]): CheckArgs {
             if (!v) throw new UsageError(`--profile needs a value (one of ${profiles.join(", ")})`);
             if (!profiles.includes(v)) throw new UsageError(`unknown profile "${v}" (one of ${profiles.join(", ")})`);
             args.profile = v;
+        } else if (a === "--exceptions" || a.startsWith("--exceptions=")) {
+            const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
+            if (!v) throw new UsageError(`--exceptions needs a file (such as ${EXCEPTIONS_FILE})`);
+            args.exceptions = v;
         } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}\n${USAGE}`);
         else args.paths.push(a);
     }
     if (args.paths.length === 0) throw new UsageError(`no file or directory given\n${USAGE}`);
     return args;
+}
+
+interface PlanCharts { stack?: string; charts: Map<string, string> }
+
+/**
+ * The chart a file under an offline plan's `rendered/<release>/` came from and the plan's stack
+ * (plan.json beside rendered/); both undefined elsewhere.
+ */
+export function renderedChartOf(file: string, plans = new Map<string, PlanCharts>()): { chart?: string; stack?: string } {
+    const releaseDir = path.dirname(path.resolve(file));
+    const renderedDir = path.dirname(releaseDir);
+    if (path.basename(renderedDir) !== "rendered") return {};
+    const planFile = path.join(path.dirname(renderedDir), "plan.json");
+    let found = plans.get(planFile);
+    if (!found) {
+        found = { charts: new Map() };
+        if (fs.existsSync(planFile)) {
+            const plan = JSON.parse(fs.readFileSync(planFile, "utf8")) as { stack?: string; resources?: { type: string; inputs: any }[] };
+            found.stack = plan.stack;
+            for (const r of plan.resources ?? []) if (r.type === "kubernetes:helm.sh/v3:Release") found.charts.set(String(r.inputs.name), chartOf(r.inputs).chart);
+        }
+        plans.set(planFile, found);
+    }
+    return { chart: found.charts.get(path.basename(releaseDir)), stack: found.stack };
+}
+
+/** The violations no exception accepts, and how many were accepted. */
+export function applyExceptions(violations: Violation[], exceptions: ChartException[]): { left: Violation[]; accepted: number } {
+    const plans = new Map<string, PlanCharts>();
+    const left = violations.filter((v) => {
+        const { chart, stack } = v.file ? renderedChartOf(v.file, plans) : {};
+        return !findException(exceptions, chart, `${v.kind}/${v.name}`, v.policy, stack);
+    });
+    return { left, accepted: violations.length - left.length };
 }
 
 export function formatText(violations: Violation[], files: number, objects: number): string {
@@ -104,15 +149,25 @@ export function main(argv: string[], io: Io = consoleIo): number {
     }
     try {
         const args = parseArgs(argv);
+        let exceptions: ChartException[] | undefined;
+        if (args.exceptions) {
+            try {
+                exceptions = readExceptions(args.exceptions);
+            } catch (e) {
+                throw new UsageError(`--exceptions ${(e as Error).message.replace(/^ENOENT: no such file or directory, open '([^']*)'$/, "$1: no such file")}`);
+            }
+        }
         const files = collectFiles(args.paths);
         const resources = files.flatMap(loadManifests);
-        const violations = runPolicies(resources, { profile: args.profile });
+        let violations = runPolicies(resources, { profile: args.profile });
+        let accepted: number | undefined;
+        if (exceptions) ({ left: violations, accepted } = applyExceptions(violations, exceptions));
         if (args.json) {
             io.out(JSON.stringify(violations.map((v) => ({
                 file: v.file ?? null, kind: v.kind ?? null, name: v.name, policy: v.policy, profile: v.profile, level: v.level, message: v.message,
             })), null, 2));
         } else {
-            io.out(formatText(violations, files.length, resources.length));
+            io.out(formatText(violations, files.length, resources.length) + (accepted === undefined ? "" : ` (${accepted} accepted by ${args.exceptions})`));
         }
         return violations.some((v) => v.level === "mandatory") ? 1 : 0;
     } catch (e) {

@@ -25,6 +25,8 @@ export function parseStackArgs(argv: string[], usage: string, options: string[])
         if (options.includes(a)) {
             const v = argv[++i];
             if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
+            // An empty value ('' from an unset shell variable) would silently mean the default.
+            if (v.trim() === "") throw new UsageError(`${a}: empty value\n${usage}`);
             values[a] = v;
         } else if (a === "-h" || a === "--help") {
             return "help";

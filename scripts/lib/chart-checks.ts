@@ -3,9 +3,7 @@
  * and the CRDs the charts ship), the policy pack (with the accepted exceptions of
  * policies/chart-exceptions.yaml), and the images the cluster will pull (airgap.json, registry check).
  */
-import * as fs from "fs";
-import * as path from "path";
-import { jsyaml } from "./js-yaml";
+import { ChartException, EXCEPTIONS_FILE, findException, loadExceptions } from "./exceptions";
 import { EngineOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { typeToken } from "../policy";
 import { Plan } from "./plan";
@@ -15,36 +13,7 @@ import { FoundImage, artifactsOf, imageSet, imagesOf, isBuiltIn, outsideRegistry
 import { SchemaResult, validateObjects } from "./schema";
 import { gitopsResources, policyOptions } from "./verdict";
 
-/** One accepted violation in chart output. */
-export interface ChartException {
-    chart: string;
-    /** `<Kind>/<name>` */
-    object: string;
-    policy: string;
-    reason: string;
-    /** Only these stacks (the violation depends on a stack's settings, e.g. how Velero gets its store keys); absent = every stack. */
-    stacks?: string[];
-}
-
-export const EXCEPTIONS_FILE = path.join("policies", "chart-exceptions.yaml");
-
-/** Read and check the exceptions file: every entry needs chart, object (Kind/name), policy and reason. */
-export function loadExceptions(root: string): ChartException[] {
-    const file = path.join(root, EXCEPTIONS_FILE);
-    const doc = (jsyaml.load(fs.readFileSync(file, "utf8"), { schema: jsyaml.CORE_SCHEMA }) ?? {}) as { exceptions?: unknown };
-    const list = doc.exceptions ?? [];
-    if (!Array.isArray(list)) throw new Error(`${EXCEPTIONS_FILE}: exceptions must be a list`);
-    return list.map((e: any, i: number) => {
-        for (const k of ["chart", "object", "policy", "reason"]) {
-            if (typeof e?.[k] !== "string" || e[k].trim() === "") throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].${k} is required`);
-        }
-        if (!/^[A-Za-z]+\/\S+$/.test(e.object)) throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].object must be <Kind>/<name>`);
-        if (e.stacks !== undefined && (!Array.isArray(e.stacks) || e.stacks.length === 0 || !e.stacks.every((s: unknown) => typeof s === "string" && s !== ""))) {
-            throw new Error(`${EXCEPTIONS_FILE}: exceptions[${i}].stacks must be a non-empty list of stack names`);
-        }
-        return { chart: e.chart, object: e.object, policy: e.policy, reason: e.reason, ...(e.stacks ? { stacks: e.stacks } : {}) };
-    });
-}
+export { ChartException, EXCEPTIONS_FILE, loadExceptions };
 
 /** Kinds without a namespace (Helm leaves metadata.namespace out of most rendered objects). */
 const CLUSTER_SCOPED = new Set([
@@ -179,7 +148,7 @@ export class ChartChecks {
         for (const v of this.findings) {
             const rel = v.urn ? this.releaseOf.get(v.urn) : undefined;
             if (!rel) continue;
-            const ex = exceptions.find((e) => e.chart === rel.release.chart && e.policy === v.policy && e.object === `${v.kind}/${v.name}`);
+            const ex = findException(exceptions, rel.release.chart, `${v.kind}/${v.name}`, v.policy);
             if (ex) {
                 used.add(ex);
                 applied.push({ exception: ex, release: rel.release.name });

@@ -4,12 +4,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, runProgram } from "./plan";
+import { ROOT, runProgram, unknownStack } from "./plan";
 import { PLAN_USAGE, UsageError, configFileOf, parsePlanArgs } from "./args";
 import { outDirProblem } from "./outdir";
-import { Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./outputs";
-import { findChartSource } from "./charts";
-import { RenderedRelease, renderPlan, writeRendered } from "./render";
+import { INCOMPLETE, Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./outputs";
+import { ChartSource, chartsOptionProblem, verifiedChartSource } from "./charts";
+import { RenderedRelease, releaseSpecs, renderPlan, writeRendered } from "./render";
 import { aheadKey, rememberRuns } from "./helm-runs";
 import { ChartChecks } from "./chart-checks";
 import { updateModelBundle } from "./model-bundle";
@@ -19,13 +19,22 @@ import { Io } from "./io";
 
 export const USAGE = PLAN_USAGE;
 
+type PlanOf = Awaited<ReturnType<typeof runProgram>>;
+
 /**
- * Render every release from the first chart source found, and check what was rendered: each release
- * as it comes out of Helm, the rest once all are there (ChartChecks).
+ * The chart directory a plan renders from (--charts, a local-directory chartRepository, else the
+ * vendored charts/), with every release's archive present and verified against SHA256SUMS and its own
+ * Chart.yaml; otherwise a UsageError (exit 2) naming each file, before anything is rendered or written.
  */
-export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, charts?: string, onRendered?: (r: RenderedRelease) => void): Promise<Rendering> {
-    const source = findChartSource(ROOT, { charts, chartRepository: plan.config.chartRepository });
-    if (!source.dir) return { source };
+export function chartSourceOf(plan: PlanOf, charts?: string): ChartSource & { dir: string } {
+    return verifiedChartSource(ROOT, { charts, chartRepository: plan.config.chartRepository }, releaseSpecs(plan));
+}
+
+/**
+ * Render every release from a verified chart source, and check what was rendered: each release as it
+ * comes out of Helm, the rest once all are there (ChartChecks).
+ */
+export async function renderStack(plan: PlanOf, source: ChartSource & { dir: string }, onRendered?: (r: RenderedRelease) => void): Promise<Rendering> {
     const checks = new ChartChecks(plan, ROOT);
     const render = await renderPlan(plan, ROOT, source.dir, (r) => {
         checks.add(r);
@@ -36,9 +45,8 @@ export async function renderStack(plan: Awaited<ReturnType<typeof runProgram>>, 
 
 /**
  * 1 when our own objects or the rendered chart objects break a mandatory policy (beyond the written
- * chart exceptions), when a chart fails to render from an archive that exists, or when an image is
- * pulled from outside kubechat:registry; otherwise 0. A missing archive only skips that release
- * (said in the summary).
+ * chart exceptions), when a chart fails to render, or when an image is pulled from outside
+ * kubechat:registry; otherwise 0. (A missing or wrong archive stops the plan earlier: exit 2.)
  */
 export function exitCode(ownMandatory: number, r?: Rendering): number {
     if (ownMandatory > 0) return 1;
@@ -46,11 +54,12 @@ export function exitCode(ownMandatory: number, r?: Rendering): number {
     if (!c) return 0;
     if (c.outsideRegistry.length > 0) return 1;
     if (c.violations.some((v) => v.level === "mandatory")) return 1;
-    if (r.render!.releases.some((rel) => rel.error && !rel.error.startsWith("no archive"))) return 1;
+    if (r.render!.releases.some((rel) => rel.error)) return 1;
     return 0;
 }
 
 export async function planCli(argv: string[], io: Io): Promise<number> {
+    let out: string | undefined;
     try {
         const args = parsePlanArgs(argv);
         if (args === "help") {
@@ -58,29 +67,33 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
             return 0;
         }
         const configFile = stackConfigFile(args.stack, args.configFile);
-        const out = args.out ?? path.join(ROOT, "out", args.stack);
+        const outDir = (out = args.out ?? path.join(ROOT, "out", args.stack));
         // Refuse a directory we may not clear before spending time on the plan.
-        const outProblem = outDirProblem(out);
+        const outProblem = outDirProblem(outDir);
         if (outProblem) throw new UsageError(outProblem);
+        const chartsProblem = args.charts === undefined ? undefined : chartsOptionProblem(args.charts);
+        if (chartsProblem) throw new UsageError(chartsProblem);
         const started = Date.now();
-        if (args.charts && !fs.existsSync(args.charts)) throw new UsageError(`--charts ${args.charts}: no such directory`);
         const plan = await runProgram({ stack: args.stack, configFile });
+        const source = chartSourceOf(plan, args.charts);
         // While Helm renders, each release is checked and written as it comes, and so are the plan's own files.
-        const files = planOutputFiles(out);
+        const files = planOutputFiles(outDir);
         let renderedObjects = 0;
-        const rendering = renderStack(plan, args.charts, (r) => (renderedObjects += writeRendered(r, path.join(out, "rendered"), files)));
+        const rendering = renderStack(plan, source, (r) => (renderedObjects += writeRendered(r, path.join(outDir, "rendered"), files)));
         rendering.catch(() => undefined); // awaited below; an error here must not be an unhandled rejection meanwhile
-        const own = writeOwnOutputs(plan, out, files);
+        const own = writeOwnOutputs(plan, outDir, files);
         const rendered = await rendering;
         // What the next plan of this stack starts before it loads the SDKs (scripts/plan.ts).
         if (rendered.render) rememberRuns(ROOT, aheadKey(configFile, args.charts), rendered.render.releases.flatMap((r) => (r.run ? [r.run] : [])));
-        const result = finishPlanOutputs(plan, out, files, own, rendered, renderedObjects);
+        const result = finishPlanOutputs(plan, outDir, files, own, rendered, renderedObjects);
         // Kinds this plan imported one module at a time go into the schema bundle for the next plan.
         updateModelBundle();
-        io.out(summarize(plan, result, Date.now() - started, out));
+        io.out(summarize(plan, result, Date.now() - started, outDir));
         return exitCode(result.mandatoryViolations, rendered);
     } catch (e) {
-        return reportError(e, io);
+        const code = reportError(e, io);
+        if (out !== undefined && fs.existsSync(path.join(out, INCOMPLETE))) io.err(`${out}: the plan did not finish; ${INCOMPLETE} there marks the files as a mix of two runs`);
+        return code;
     }
 }
 
@@ -98,6 +111,6 @@ export function reportError(e: unknown, io: Io): number {
 /** The stack's config file: the one given, or Pulumi.<stack>.yaml at the project root; it must exist. */
 export function stackConfigFile(stack: string, given?: string): string {
     const file = configFileOf(ROOT, stack, given);
-    if (!fs.existsSync(file)) throw new UsageError(`no config file ${path.relative(process.cwd(), file)} for stack ${stack}`);
+    if (!fs.existsSync(file)) throw new UsageError(given ? `--config-file ${given}: no such file` : unknownStack(stack));
     return file;
 }

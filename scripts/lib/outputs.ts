@@ -1,4 +1,5 @@
 /** Writes what a plan produces (plan.json, manifests/, airgap.json, graph.mmd) and its summary. */
+import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Plan, PlanResource, UNKNOWN } from "./plan";
@@ -110,12 +111,13 @@ export function mermaidGraph(plan: Plan): string {
 
 /**
  * airgap.json: the charts the catalog handed out, every image the rendered charts and our own objects
- * make the cluster pull, and the OCI artifacts it downloads (the Trivy DBs). Without rendering, the
- * images the program named itself (incomplete: the summary says so).
+ * make the cluster pull, and the OCI artifacts it downloads (the Trivy DBs). The commands always
+ * render (a missing archive is an error); only a caller that passes no rendering gets the images the
+ * program names itself.
  */
 export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[]; charts: unknown[]; artifacts?: string[] } {
     const fromProgram = (plan.outputs.airgap ?? { images: [], charts: [] }) as { images: string[]; charts: unknown[] };
-    if (!rendering?.checks || rendering.checks.releases.every((r) => r.error?.startsWith("no archive"))) return fromProgram;
+    if (!rendering?.checks) return fromProgram;
     return { images: imageSet(rendering.checks.images), charts: fromProgram.charts, artifacts: imageSet(rendering.checks.artifacts) };
 }
 
@@ -126,10 +128,17 @@ export interface OwnOutputs {
     verdict: PolicyVerdict;
 }
 
+/**
+ * Present in an output directory while a plan writes into it, removed once the plan wrote everything:
+ * a plan that fails half-way leaves it, so the mix of two runs' files there is never taken for a plan.
+ */
+export const INCOMPLETE = "INCOMPLETE";
+
 /** Make the plan's output directory (refusing what outDirProblem refuses); files go into it as they are ready. */
 export function planOutputFiles(outDir: string): OutputFiles {
     prepareOutDir(outDir);
-    return new OutputFiles(outDir, [MARKER]);
+    fs.writeFileSync(path.join(outDir, INCOMPLETE), "A plan started writing here and did not finish: the files in this directory may mix two runs.\nRun the plan again; it clears this directory.\n");
+    return new OutputFiles(outDir, [MARKER, INCOMPLETE]);
 }
 
 /** Write the plan's own files and check its policies (the plan command does this while Helm still renders). */
@@ -149,6 +158,7 @@ export function writeOwnOutputs(plan: Plan, outDir: string, files: OutputFiles):
 export function finishPlanOutputs(plan: Plan, outDir: string, files: OutputFiles, own: OwnOutputs, rendering: Rendering | undefined, renderedObjects: number): PlanWriteResult {
     files.add(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
     files.finish();
+    fs.rmSync(path.join(outDir, INCOMPLETE), { force: true });
     return { ...own, rendering, renderedObjects, mandatoryViolations: own.verdict.violations.filter((v) => v.level === "mandatory").length };
 }
 
@@ -185,21 +195,12 @@ export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: 
 
 /** The rendering part of the summary: per release objects, images, exceptions applied; then the checks. */
 export function renderSummary(r?: Rendering): string[] {
-    if (!r) return [];
-    if (!r.render || !r.checks) {
-        return [`Charts not rendered: no chart archives (looked in ${r.source.tried.join(", ")}); run \`npm run charts:pull\` or pass --charts <dir>. airgap.json lists only images the program names itself.`];
-    }
+    if (!r?.render || !r.checks) return [];
     const c = r.checks;
-    const missing = c.releases.filter((rel) => rel.error?.startsWith("no archive"));
-    if (missing.length === c.releases.length) {
-        return [`Charts not rendered: no chart archive in ${r.source.dir} (${r.source.from}); run \`npm run charts:pull\` or pass --charts <dir>. airgap.json lists only images the program names itself.`];
-    }
     const lines = [`Rendered with helm from ${r.source.dir} (${r.source.from}), Kubernetes ${r.render.kubeVersion}:`];
-    if (missing.length > 0) lines.push(`  not rendered, no archive: ${missing.map((m) => `${m.chart}-${m.version}.tgz`).join(", ")}`);
     lines.push(`  ${"release".padEnd(24)} ${"chart".padEnd(30)} objects images exceptions`);
     for (const rel of c.releases) {
         const chart = `${rel.chart}-${rel.version}`;
-        if (missing.includes(rel)) continue;
         if (rel.error) lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} NOT RENDERED: ${rel.error.split("\n")[0]}`);
         else lines.push(`  ${rel.release.padEnd(24)} ${chart.padEnd(30)} ${String(rel.objects).padStart(7)} ${String(rel.images.length).padStart(6)} ${String(rel.exceptionsApplied).padStart(10)}`);
     }

@@ -201,6 +201,40 @@ function stripSecure(v: unknown, found: { secret: boolean }): unknown {
     return v;
 }
 
+/** The stacks of the project: one Pulumi.<stack>.yaml each at the root. */
+export function knownStacks(root = ROOT): string[] {
+    return fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1] ?? []).sort();
+}
+
+/** The message for a stack with no Pulumi.<stack>.yaml: the stacks there are, and the other way in. */
+export function unknownStack(stack: string, root = ROOT): string {
+    return `no stack ${stack}: there is no Pulumi.${stack}.yaml (stacks: ${knownStacks(root).join(", ")}; or pass --config-file <path>)`;
+}
+
+/**
+ * Where a YAML error really is. An unclosed flow collection (`[` or `{`) is noticed only where the
+ * text after it stops fitting, a line or more later: point at the bracket that was never closed.
+ */
+export function yamlErrorAt(text: string, e: { code: string; message: string; pos: [number, number] }): { offset: number; note?: string } {
+    if (!/^Flow (sequence|mapping)/.test(e.message)) return { offset: e.pos[0] };
+    let depth = 0;
+    for (let i = e.pos[0] - 1; i >= 0; i--) {
+        const ch = text[i];
+        if (ch === "]" || ch === "}") depth++;
+        else if (ch === "[" || ch === "{") {
+            if (depth === 0) return { offset: i, note: `"${ch}" opened here is never closed` };
+            depth--;
+        }
+    }
+    return { offset: e.pos[0] };
+}
+
+/** 1-based line and column of an offset. */
+function lineCol(text: string, offset: number): { line: number; col: number } {
+    const before = text.slice(0, offset).split("\n");
+    return { line: before.length, col: before[before.length - 1].length + 1 };
+}
+
 /** Parse a `Pulumi.<stack>.yaml`; YAML errors name the file and line. */
 export function readStackFile(file: string): StackFile {
     let text: string;
@@ -212,9 +246,10 @@ export function readStackFile(file: string): StackFile {
     const doc = YAML.parseDocument(text, { prettyErrors: true });
     if (doc.errors.length > 0) {
         const e = doc.errors[0];
-        const line = e.linePos?.[0];
-        // The whole message: it ends with the offending lines and a caret under the position.
-        throw new UsageError(`${file}${line ? `:${line.line}:${line.col}` : ""}: invalid YAML: ${e.message.trimEnd()}`);
+        const at = yamlErrorAt(text, e);
+        const { line, col } = lineCol(text, at.offset);
+        // The whole message: it ends with the offending lines and a caret under the position where the parser stopped.
+        throw new UsageError(`${file}:${line}:${col}: invalid YAML: ${at.note ? `${at.note}; ` : ""}${e.message.trimEnd()}`);
     }
     const data = doc.toJS() ?? {};
     if (typeof data !== "object" || Array.isArray(data)) throw new UsageError(`${file}: expected a mapping with a config: section`);
@@ -267,6 +302,7 @@ export function shortStackTraces(env: NodeJS.ProcessEnv = process.env): void {
 export async function runProgram(opts: PlanOptions): Promise<Plan> {
     const { name: project, config: declarations } = projectFile();
     const file = opts.configFile ?? path.join(ROOT, `Pulumi.${opts.stack}.yaml`);
+    if (!opts.configFile && !fs.existsSync(file)) throw new UsageError(unknownStack(opts.stack));
     const stackFile = readStackFile(file);
     const secretKeys = stackFile.secretKeys;
     for (const [k, v] of Object.entries(opts.overrides ?? {})) {

@@ -7,14 +7,14 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as zlib from "zlib";
 import * as crypto from "crypto";
 // js-yaml parses Helm's multi-megabyte output (CRDs) about four times faster than `yaml`.
 import { jsyaml } from "./js-yaml";
-import { CHARTS } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
 import { Plan, PlanResource, SECRET } from "./plan";
-import { archivePath } from "./charts";
+import { archivePath, chartOf, readTgz } from "./charts";
+
+export { chartOf, readTgz };
 import { TemplateRun, archiveCost, helmTemplate, stopUnasked } from "./helm-runs";
 import { ROOT } from "./root";
 import { OutputFiles, safeName as safe } from "./files";
@@ -62,19 +62,6 @@ export interface RenderResult {
     apiVersions: string[];
 }
 
-/** The chart name and version a Release's `chart` input points at (repo + name, oci:// path, or local archive). */
-export function chartOf(inputs: any): { chart: string; version: string } {
-    const ref = String(inputs.chart ?? "");
-    const base = ref.replace(/^.*\//, "");
-    if (base.endsWith(".tgz")) {
-        const entry = Object.values(CHARTS).find((c) => base === `${c.name}-${c.version}.tgz`);
-        if (entry) return { chart: entry.name, version: entry.version };
-        const m = /^(.*)-(\d[\w.+-]*)\.tgz$/.exec(base);
-        return m ? { chart: m[1], version: m[2] } : { chart: base, version: String(inputs.version ?? "") };
-    }
-    return { chart: base, version: String(inputs.version ?? "") };
-}
-
 /** A Helm Release resource as a render request. */
 export function releaseSpec(r: PlanResource): ReleaseSpec {
     const { chart, version } = chartOf(r.inputs);
@@ -92,31 +79,6 @@ export function releaseSpecs(plan: Plan): ReleaseSpec[] {
 /** The Kubernetes minor version a stack runs: the EKS version, or the on-prem cluster's declared version. */
 export function kubeVersionOf(config: StackConfig): string {
     return config.cluster.kind === "eks" ? config.eks.version : config.cluster.kubernetesVersion;
-}
-
-/** Files of a .tgz (gzip + ustar), name -> content; `want` filters names before they are copied. */
-export function readTgz(file: string, want: (name: string) => boolean): Map<string, Buffer> {
-    const tar = zlib.gunzipSync(fs.readFileSync(file));
-    const out = new Map<string, Buffer>();
-    let longName: string | undefined;
-    for (let p = 0; p + 512 <= tar.length;) {
-        const header = tar.subarray(p, p + 512);
-        if (header.every((b) => b === 0)) break;
-        const field = (o: number, n: number) => header.toString("utf8", o, o + n).replace(/\0.*$/s, "");
-        const size = parseInt(field(124, 12).trim() || "0", 8);
-        const type = field(156, 1);
-        const prefix = field(345, 155);
-        let name = longName ?? (prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-        longName = undefined;
-        const data = tar.subarray(p + 512, p + 512 + size);
-        if (type === "L") longName = data.toString("utf8").replace(/\0.*$/s, "");
-        else if (type === "x") {
-            const m = /\d+ path=([^\n]*)\n/.exec(data.toString("utf8"));
-            if (m) longName = m[1];
-        } else if ((type === "0" || type === "") && want(name)) out.set(name, Buffer.from(data));
-        p += 512 + Math.ceil(size / 512) * 512;
-    }
-    return out;
 }
 
 /** The lines of one YAML block: those after `start` that are more indented than `indent`. */

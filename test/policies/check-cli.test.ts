@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { profiles } from "../../policies/engine";
-import { loadManifests, main, typeToken } from "../../scripts/policy";
+import { applyExceptions, loadManifests, main, typeToken } from "../../scripts/policy";
 import { fixture } from "./fixtures";
 
 function runCli(...argv: string[]) {
@@ -131,5 +131,33 @@ describe("policy check CLI", () => {
         const missing = cli("check", path.join(dir, "missing.yaml"));
         assert.strictEqual(missing.status, 2);
         assert.match(missing.stderr, /^policy: cannot read/);
+    });
+});
+
+describe("policy check --exceptions (the plan's chart exceptions)", () => {
+    it("an entry accepts its object and policy only in its own chart's rendered/<release>/, found through plan.json", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-exc-"));
+        try {
+            fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify({ resources: [
+                { type: "kubernetes:helm.sh/v3:Release", inputs: { name: "istio-cni", chart: "cni", version: "1.28.0" } },
+                { type: "kubernetes:helm.sh/v3:Release", inputs: { name: "other", chart: "oci://r.corp/charts/fluent-bit", version: "0.54.0" } },
+            ] }));
+            const v = (file: string): any => ({ policy: "pss-host-path", profile: "pss-baseline", level: "mandatory", message: "m", type: "t", kind: "DaemonSet", name: "istio-cni-node", file });
+            const exceptions = [{ chart: "cni", object: "DaemonSet/istio-cni-node", policy: "pss-host-path", reason: "r" }];
+            const inCni = v(path.join(dir, "rendered", "istio-cni", "DaemonSet-istio-cni-node.yaml"));
+            const inOther = v(path.join(dir, "rendered", "other", "DaemonSet-istio-cni-node.yaml"));
+            const loose = v(path.join(dir, "ds.yaml"));
+            assert.deepStrictEqual(applyExceptions([inCni, inOther, loose], exceptions), { left: [inOther], accepted: 2 });
+            assert.deepStrictEqual(applyExceptions([{ ...inCni, policy: "pss-volume-types" }], exceptions).accepted, 0);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("a missing or invalid exceptions file is bad usage (exit 2)", () => {
+        const r = runCli("check", "x.yaml", "--exceptions", "/nonexistent/exc.yaml");
+        assert.strictEqual(r.code, 2);
+        assert.match(r.err, /--exceptions \/nonexistent\/exc\.yaml: no such file/);
+        assert.match(runCli("check", "x.yaml", "--exceptions").err, /--exceptions needs a file/);
     });
 });

@@ -5,11 +5,13 @@
  */
 import * as assert from "assert";
 import { planStack, CHARTS_DIR } from "../harness";
-import { unusedValues } from "../../scripts/charts-unused";
+import { report, unusedValues } from "../../scripts/charts-unused";
 
 for (const stack of ["dev", "staging", "prod"]) {
     it(`${stack}: every value passed to a chart changes what the chart renders`, async () => {
-        const found = await unusedValues(stack, CHARTS_DIR, { plan: await planStack(stack) });
+        const { found, releases, values } = await unusedValues(stack, CHARTS_DIR, { plan: await planStack(stack) });
+        assert.ok(releases > 0 && values > 0, `${releases} releases, ${values} values checked`);
+        assert.match(report(stack, { found, releases, values }), /release\(s\), \d+ value\(s\) that differ from the chart's defaults checked/);
         assert.deepStrictEqual(found.map((f) => `${f.release}: ${f.path} = ${JSON.stringify(f.value)}`), []);
     });
 }

@@ -13,6 +13,7 @@ import { ROOT } from "../../scripts/lib/plan";
 import { renderReleases } from "../../scripts/lib/render";
 import { writePlanOutputs } from "../../scripts/lib/outputs";
 import { jsyaml } from "../../scripts/lib/js-yaml";
+import { main as policyCheck } from "../../scripts/policy";
 
 
 for (const stack of ["dev", "staging", "prod"]) {
@@ -44,6 +45,24 @@ for (const stack of ["dev", "staging", "prod"]) {
             const { checks } = await renderedStack(stack);
             assert.deepStrictEqual(checks.unusedExceptions.map((e) => `${e.chart} ${e.object} ${e.policy}`), []);
         });
+
+        if (stack !== "dev") {
+            // dev's policies are advisory (the plan passes whatever it finds); the offline check knows no stack enforcement.
+            it("`policy check --exceptions` over the written rendered/ and manifests/ reproduces the plan's verdict (without them it fails)", async () => {
+                const { plan, render, checks } = await renderedStack(stack);
+                const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-verdict-"));
+                try {
+                    const written = writePlanOutputs(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
+                    const planFails = written.mandatoryViolations > 0 || checks.violations.some((v) => v.level === "mandatory");
+                    const quiet = { out: () => undefined, err: () => undefined };
+                    const dirs = [path.join(out, "rendered"), path.join(out, "manifests")];
+                    assert.strictEqual(policyCheck(["check", ...dirs, "--exceptions", path.join(ROOT, "policies/chart-exceptions.yaml")], quiet), planFails ? 1 : 0);
+                    assert.strictEqual(policyCheck(["check", ...dirs], quiet), 1);
+                } finally {
+                    fs.rmSync(out, { recursive: true, force: true });
+                }
+            });
+        }
 
         it("airgap.json is exactly the set of images the rendered charts and our objects pull", async () => {
             const { plan, render, checks } = await renderedStack(stack);
