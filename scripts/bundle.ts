@@ -14,7 +14,8 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { ROOT, UsageError, runProgram } from "./lib/plan";
 import { parseStackArgs } from "./lib/args";
-import { renderStack, reportError, stackConfigFile } from "./lib/cli";
+import { chartSourceOf, renderStack, reportError, stackConfigFile } from "./lib/cli";
+import { chartsOptionProblem } from "./lib/charts";
 import { airgapOf } from "./lib/outputs";
 import { outDirProblem } from "./lib/outdir";
 import { BUNDLE_MARKER, BundleAirgap, ProviderSource, writeBundle } from "./lib/bundle";
@@ -71,8 +72,9 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
         const v = parsed.values;
         if (!v["--out"]) throw new UsageError(`--out is required\n${USAGE}`);
         const configFile = stackConfigFile(parsed.stack, v["--config-file"] ? path.resolve(v["--config-file"]) : undefined);
-        const charts = v["--charts"] ? path.resolve(v["--charts"]) : path.join(ROOT, "charts");
-        if (!fs.existsSync(charts)) throw new UsageError(`--charts ${charts}: no such directory`);
+        const givenCharts = v["--charts"] ? path.resolve(v["--charts"]) : undefined;
+        const chartsProblem = givenCharts === undefined ? undefined : chartsOptionProblem(givenCharts);
+        if (chartsProblem) throw new UsageError(chartsProblem);
         // Refuse a directory we may not clear before spending time on the plan.
         const early = outDirProblem(v["--out"], process.cwd(), OWNER);
         if (early) throw new UsageError(early);
@@ -80,7 +82,10 @@ export async function run(argv: string[], io: Io = consoleIo): Promise<number> {
 
         // What the stack pulls, from an upstream plan rendered from the archives (as npm run airgap does).
         const plan = await runProgram({ stack: parsed.stack, configFile, overrides: { registry: "", chartRepository: "" } });
-        const rendering = await renderStack(plan, charts);
+        // Every archive present and verified (SHA256SUMS, Chart.yaml) before anything is rendered.
+        const source = chartSourceOf(plan, givenCharts);
+        const charts = source.dir;
+        const rendering = await renderStack(plan, source);
         if (!rendering.render || rendering.render.releases.some((r) => r.error)) {
             const bad = rendering.render?.releases.filter((r) => r.error).map((r) => `${r.release.name}: ${r.error}`).join("; ") ?? "no chart archives";
             throw new UsageError(`cannot render the stack's charts from ${charts} (${bad}): the bundle must list every image`);
