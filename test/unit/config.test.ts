@@ -16,7 +16,7 @@ describe("config loader", () => {
         const p = problems({ ...base(), postgres: { instances: 0, backupBucket: "pg", colour: "red" }, cluster: { kind: "gke" }, mesh: { enabled: "yes" }, typo: 1 });
         assert.deepStrictEqual(p.sort(), [
             "kubechat:cluster.kind: must be one of: onprem, eks",
-            "kubechat:mesh.enabled: must be a boolean",
+            "kubechat:mesh.enabled: must be a boolean, not the string \"yes\"",
             "kubechat:postgres.colour: unknown key",
             "kubechat:postgres.instances: must be >= 1",
             "kubechat:typo: unknown key",
