@@ -149,6 +149,10 @@ describe("policy check --exceptions (the plan's chart exceptions)", () => {
             const loose = v(path.join(dir, "ds.yaml"));
             assert.deepStrictEqual(applyExceptions([inCni, inOther, loose], exceptions), { left: [inOther], accepted: 2 });
             assert.deepStrictEqual(applyExceptions([{ ...inCni, policy: "pss-volume-types" }], exceptions).accepted, 0);
+            // An entry limited to other stacks does not apply to this plan's stack (plan.json's stack).
+            fs.writeFileSync(path.join(dir, "plan.json"), JSON.stringify({ stack: "staging", resources: [{ type: "kubernetes:helm.sh/v3:Release", inputs: { name: "istio-cni", chart: "cni" } }] }));
+            assert.strictEqual(applyExceptions([inCni], [{ ...exceptions[0], stacks: ["prod"] }]).accepted, 0);
+            assert.strictEqual(applyExceptions([inCni], [{ ...exceptions[0], stacks: ["staging"] }]).accepted, 1);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
