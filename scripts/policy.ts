@@ -17,6 +17,7 @@ import { PolicyResource, Violation, profiles, runPolicies } from "../policies/en
 import { Io, consoleIo } from "./lib/io";
 import { ChartException, EXCEPTIONS_FILE, findException, readExceptions } from "./lib/exceptions";
 import { chartOf } from "./lib/charts";
+import { clusterScopedKindsOf, withNamespace } from "./lib/scope";
 
 export class UsageError extends Error {}
 
@@ -99,13 +100,13 @@ export function parseArgs(argv: string[]): CheckArgs {
     return args;
 }
 
-interface PlanCharts { stack?: string; charts: Map<string, string> }
+interface PlanCharts { stack?: string; charts: Map<string, { chart: string; namespace?: string }> }
 
 /**
- * The chart a file under an offline plan's `rendered/<release>/` came from and the plan's stack
- * (plan.json beside rendered/); both undefined elsewhere.
+ * The chart and namespace of the release a file under an offline plan's `rendered/<release>/` came
+ * from, and the plan's stack (plan.json beside rendered/); undefined elsewhere.
  */
-export function renderedChartOf(file: string, plans = new Map<string, PlanCharts>()): { chart?: string; stack?: string } {
+export function renderedChartOf(file: string, plans = new Map<string, PlanCharts>()): { chart?: string; namespace?: string; stack?: string } {
     const releaseDir = path.dirname(path.resolve(file));
     const renderedDir = path.dirname(releaseDir);
     if (path.basename(renderedDir) !== "rendered") return {};
@@ -116,11 +117,27 @@ export function renderedChartOf(file: string, plans = new Map<string, PlanCharts
         if (fs.existsSync(planFile)) {
             const plan = JSON.parse(fs.readFileSync(planFile, "utf8")) as { stack?: string; resources?: { type: string; inputs: any }[] };
             found.stack = plan.stack;
-            for (const r of plan.resources ?? []) if (r.type === "kubernetes:helm.sh/v3:Release") found.charts.set(String(r.inputs.name), chartOf(r.inputs).chart);
+            for (const r of plan.resources ?? []) {
+                if (r.type === "kubernetes:helm.sh/v3:Release") found.charts.set(String(r.inputs.name), { chart: chartOf(r.inputs).chart, namespace: r.inputs.namespace });
+            }
         }
         plans.set(planFile, found);
     }
-    return { chart: found.charts.get(path.basename(releaseDir)), stack: found.stack };
+    const release = found.charts.get(path.basename(releaseDir));
+    return { chart: release?.chart, namespace: release?.namespace, stack: found.stack };
+}
+
+/**
+ * Objects of a plan's rendered/<release>/ get the release's namespace where Helm left it out, as the
+ * plan checks them (rules that relate objects, such as a ServiceAccount's bindings, need it).
+ */
+export function inRenderedNamespaces(resources: PolicyResource[]): void {
+    const plans = new Map<string, PlanCharts>();
+    const clusterKinds = clusterScopedKindsOf(resources.map((r) => r.props));
+    for (const r of resources) {
+        const namespace = r.file ? renderedChartOf(r.file, plans).namespace : undefined;
+        if (namespace) r.props = withNamespace(r.props, namespace, clusterKinds);
+    }
 }
 
 /** The violations no exception accepts, and how many were accepted. */
@@ -159,6 +176,7 @@ export function main(argv: string[], io: Io = consoleIo): number {
         }
         const files = collectFiles(args.paths);
         const resources = files.flatMap(loadManifests);
+        inRenderedNamespaces(resources);
         let violations = runPolicies(resources, { profile: args.profile });
         let accepted: number | undefined;
         if (exceptions) ({ left: violations, accepted } = applyExceptions(violations, exceptions));

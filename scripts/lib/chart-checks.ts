@@ -4,6 +4,9 @@
  * policies/chart-exceptions.yaml), and the images the cluster will pull (airgap.json, registry check).
  */
 import { ChartException, EXCEPTIONS_FILE, findException, loadExceptions } from "./exceptions";
+import { clusterScopedKindsOf, withNamespace } from "./scope";
+
+export { withNamespace };
 import { EngineOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
 import { typeToken } from "../policy";
 import { Plan } from "./plan";
@@ -15,13 +18,6 @@ import { gitopsResources, policyOptions } from "./verdict";
 
 export { ChartException, EXCEPTIONS_FILE, loadExceptions };
 
-/** Kinds without a namespace (Helm leaves metadata.namespace out of most rendered objects). */
-const CLUSTER_SCOPED = new Set([
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass",
-    "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "APIService", "IngressClass",
-    "RuntimeClass", "CSIDriver", "VolumeAttachment", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "PodSecurityPolicy", "ComponentStatus",
-]);
 
 export interface ReleaseReport {
     release: string;
@@ -52,16 +48,10 @@ export interface ChartCheckResult {
     outsideRegistry: FoundImage[];
 }
 
-/** A rendered object with its namespace made explicit (what the API server stores). */
-export function withNamespace(o: any, namespace: string, clusterScopedKinds: Set<string>): any {
-    if (CLUSTER_SCOPED.has(o.kind) || clusterScopedKinds.has(o.kind) || o.metadata?.namespace) return o;
-    return { ...o, metadata: { ...(o.metadata ?? {}), namespace } };
-}
 
 /** Every rendered object, namespaced, with its release. */
 export function renderedObjects(render: RenderResult): { object: any; release: RenderedRelease }[] {
-    const crds = render.releases.flatMap((r) => r.objects.map((x) => x.object)).filter((o) => o.kind === "CustomResourceDefinition");
-    const clusterKinds = new Set(crds.filter((c) => c.spec?.scope === "Cluster").map((c) => c.spec.names.kind));
+    const clusterKinds = clusterScopedKindsOf(render.releases.flatMap((r) => r.objects.map((x) => x.object)));
     return render.releases.flatMap((r) => r.objects.map(({ object }) => ({ object: withNamespace(object, r.release.namespace, clusterKinds), release: r })));
 }
 
