@@ -3,7 +3,7 @@
  *
  * Plans a stack offline and writes plan.json, manifests/, airgap.json and graph.mmd under
  * out/<stack>/ (see README.md). Exit codes: 0 ok; 1 mandatory policy violations; 2 invalid
- * config or usage.
+ * config, usage or chart archive; 3 internal error.
  *
  * Before the command loads the SDKs (about half a second), the Helm renders the stack's last plan
  * needed start on the other core (scripts/lib/helm-runs.ts); the plan uses them only where its own

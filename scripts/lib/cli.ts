@@ -63,7 +63,7 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
     try {
         const args = parsePlanArgs(argv);
         if (args === "help") {
-            io.out(`${USAGE}\n\nPlans <stack> offline (mock runtime: no Pulumi CLI, cloud or cluster) from Pulumi.<stack>.yaml or\n--config-file, and writes plan.json, manifests/, airgap.json and graph.mmd to --out (default\nout/<stack>; only a new or empty directory, or one an earlier plan wrote). Exit 0 ok, 1 mandatory\npolicy violations, 2 invalid config or usage.`);
+            io.out(`${USAGE}\n\nPlans <stack> offline (mock runtime: no Pulumi CLI, cloud or cluster) from Pulumi.<stack>.yaml or\n--config-file, and writes plan.json, manifests/, airgap.json and graph.mmd to --out (default\nout/<stack>; only a new or empty directory, or one an earlier plan wrote). Exit 0 ok, 1 mandatory\npolicy violations, 2 invalid config, usage or chart archive, 3 internal error (a bug).`);
             return 0;
         }
         const configFile = stackConfigFile(args.stack, args.configFile);
