@@ -141,3 +141,21 @@ describe("chart exceptions limited to stacks", () => {
         }
     });
 });
+
+describe("silent alerting in the plan summary", () => {
+    it("a WARNING line names the release whose Alertmanager notifies no one; nothing when a receiver exists", async () => {
+        const { summarize } = await import("../../scripts/lib/outputs");
+        const { checkPlan } = await import("../../scripts/lib/verdict");
+        const { planStack } = await import("../harness");
+        const summary = async (stack: string) => {
+            const plan = await planStack(stack);
+            return summarize(plan, { manifests: 0, unknownValues: 0, verdict: checkPlan(plan), mandatoryViolations: 0, renderedObjects: 0 }, 0, "/tmp/x")
+                .split("\n").filter((l) => l.includes("WARNING"));
+        };
+        assert.deepStrictEqual(await summary("staging"), [
+            "  WARNING: silent alerting: Helm release monitoring/kube-prometheus-stack: runs 3 Alertmanager replica(s) with no receiver that notifies anyone "
+            + "(every receiver lacks *_configs): alerts fire silently; set kubechat:observability.alerting",
+        ]);
+        assert.deepStrictEqual(await summary("prod"), []);
+    });
+});
