@@ -2,7 +2,9 @@
 # Builds the real parts used by `npm run test:real` from their published Go modules, into a cache
 # folder outside the checkout, skipping any tool already built at the wanted version.
 #
-#   scripts/real/toolchain.sh [tool...]     tools: etcd kube-apiserver pulumi kubernetes-provider (default: all)
+#   scripts/real/toolchain.sh [tool...]     tools: etcd kube-apiserver pulumi kubernetes-provider
+#                                           kube-controller-manager kube-scheduler kwok local-path-provisioner
+#                                           (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -114,6 +116,35 @@ build_kube_apiserver() {
     "-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$v"
 }
 
+# The rest of the control plane of the simulated cluster (`npm run test:apply`): the same Kubernetes
+# module and version as the API server, so the wrapper's module graph and most compiled packages come
+# from the Go caches the API server's build filled (only their own packages and the link are new).
+build_kube_component() {
+  local name="$1" v="$KUBE_VERSION" minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+  build "$name" "$v" k8s.io/kubernetes "$v" "v0.${v#v1.}" "k8s.io/kubernetes/cmd/$name" \
+    "-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$v"
+}
+
+# KWOK: simulated kubelets (nodes, pod status, Job completion) driven by Stage objects.
+# Its default Stages (node initialize + lease heartbeat, pod ready/complete/delete: what `kwokctl` hands
+# the binary) are copied beside it from the same module version.
+build_kwok() {
+  build kwok "$KWOK_VERSION" sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok \
+    "-s -w"
+  local dir stages="$REAL_CACHE/kwok-$KWOK_VERSION/stages"
+  dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  mkdir -p "$stages"
+  cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" "$dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+     "$dir/kustomize/stage/pod/fast/pod-ready.yaml" "$dir/kustomize/stage/pod/fast/pod-complete.yaml" "$dir/kustomize/stage/pod/fast/pod-delete.yaml" "$stages/"
+  chmod u+w "$stages"/*.yaml
+}
+
+# Rancher's local-path-provisioner (what Rancher Desktop provisions PVCs with), run out of cluster.
+build_local_path_provisioner() {
+  build local-path-provisioner "$LOCAL_PATH_VERSION" github.com/rancher/local-path-provisioner "$LOCAL_PATH_VERSION" "$LOCAL_PATH_VERSION" \
+    github.com/rancher/local-path-provisioner "-s -w"
+}
+
 build_pulumi() {
   build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -149,11 +180,17 @@ if [ "${1:-}" = "--env" ]; then
   printf 'K8S_PROVIDER_VERSION=%s\n' "$K8S_PROVIDER_VERSION"
   printf 'K8S_PROVIDER_MODULE_VERSION=%s\n' "$K8S_PROVIDER_MODULE_VERSION"
   printf 'PLUGIN_BIN=%s\n' "$REAL_CACHE/bin"
+  printf 'KUBE_CONTROLLER_MANAGER=%s\n' "$REAL_CACHE/kube-controller-manager-$KUBE_VERSION/bin/kube-controller-manager"
+  printf 'KUBE_SCHEDULER=%s\n' "$REAL_CACHE/kube-scheduler-$KUBE_VERSION/bin/kube-scheduler"
+  printf 'KWOK=%s\n' "$REAL_CACHE/kwok-$KWOK_VERSION/bin/kwok"
+  printf 'KWOK_VERSION=%s\n' "$KWOK_VERSION"
+  printf 'KWOK_STAGES=%s\n' "$REAL_CACHE/kwok-$KWOK_VERSION/stages"
+  printf 'LOCAL_PATH_PROVISIONER=%s\n' "$REAL_CACHE/local-path-provisioner-$LOCAL_PATH_VERSION/bin/local-path-provisioner"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -162,6 +199,9 @@ for t in "${tools[@]}"; do
     kube-apiserver) build_kube_apiserver ;;
     pulumi) build_pulumi ;;
     kubernetes-provider) build_kubernetes_provider ;;
+    kube-controller-manager|kube-scheduler) build_kube_component "$t" ;;
+    kwok) build_kwok ;;
+    local-path-provisioner) build_local_path_provisioner ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

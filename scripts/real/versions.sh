@@ -18,3 +18,7 @@ case "$KUBE_VERSION" in
 esac
 # etcd: the release Kubernetes 1.33 is tested with.
 ETCD_VERSION="${KUBECHAT_REAL_ETCD_VERSION:-v3.5.21}"
+# KWOK (simulated nodes and pods for `npm run test:apply`): the release the Go module proxy serves.
+KWOK_VERSION="${KUBECHAT_REAL_KWOK_VERSION:-v0.8.0}"
+# Rancher's local-path-provisioner: the newest version the Go module proxy serves.
+LOCAL_PATH_VERSION="${KUBECHAT_REAL_LOCAL_PATH_VERSION:-v0.0.30}"

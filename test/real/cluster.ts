@@ -29,6 +29,8 @@ export interface ClusterOptions {
     lifetimeSeconds?: number;
     /** kubeconfig context names to write, all pointing at this API server (the stacks' `cluster.context`). */
     contexts: string[];
+    /** Further kube-apiserver flags (the simulated cluster's admission and aggregation settings). */
+    apiserverArgs?: string[];
 }
 
 export interface Cluster {
@@ -37,6 +39,13 @@ export interface Cluster {
     kubeconfig: string;
     /** Environment for kubectl/pulumi: KUBECONFIG set. */
     env: NodeJS.ProcessEnv;
+    /** The API server's serving certificate (the kubeconfig's CA) and the service-account signing key. */
+    caFile: string;
+    saKeyFile: string;
+    /** Starts another process beside the control plane, with the same bounded lifetime, stopped (first) by stop(). */
+    spawn(name: string, bin: string, args: string[]): ChildProcess;
+    /** The tail of a process's log in `dir`. */
+    logTail(name: string, lines?: number): string;
     kubectl(args: string[], opts?: { input?: string; allowFail?: boolean }): { code: number; stdout: string; stderr: string };
     stop(): Promise<void>;
 }
@@ -94,7 +103,8 @@ export async function startCluster(tools: Record<string, string>, opts: ClusterO
         const token = crypto.randomBytes(24).toString("hex");
         fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},kubechat-real,kubechat-real,system:masters\n`, { mode: 0o600 });
         const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-        fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+        const saKeyFile = path.join(dir, "sa.key");
+        fs.writeFileSync(saKeyFile, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
         const certDir = path.join(dir, "pki");
         procs.push(
             startProcess("kube-apiserver", lifetime, tools.KUBE_APISERVER, [
@@ -112,6 +122,7 @@ export async function startCluster(tools: Record<string, string>, opts: ClusterO
                 // No nodes or endpoints exist here: keep the API server from publishing a loopback endpoint.
                 "--endpoint-reconciler-type", "none",
                 "--enable-priority-and-fairness=false",
+                ...(opts.apiserverArgs ?? []),
             ], dir),
         );
 
@@ -147,7 +158,16 @@ export async function startCluster(tools: Record<string, string>, opts: ClusterO
         await waitFor("kube-apiserver", 180000, () => fs.existsSync(caFile) && kubectl(["get", "--raw", "/readyz"], { allowFail: true }).code === 0, path.join(dir, "kube-apiserver.log"));
         // The default namespace and the built-in RBAC roles are created by post-start hooks.
         await waitFor("namespace default", 60000, () => kubectl(["get", "namespace", "default"], { allowFail: true }).code === 0, path.join(dir, "kube-apiserver.log"));
-        return { dir, server, kubeconfig, env, kubectl, stop };
+        const spawnMore = (name: string, bin: string, args: string[]) => {
+            const p = startProcess(name, lifetime, bin, args, dir);
+            procs.push(p);
+            return p;
+        };
+        const logTail = (name: string, lines = 30) => {
+            const f = path.join(dir, `${name}.log`);
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").slice(-lines).join("\n") : "";
+        };
+        return { dir, server, kubeconfig, env, kubectl, stop, caFile, saKeyFile, spawn: spawnMore, logTail };
     } catch (e) {
         await stop();
         throw e;

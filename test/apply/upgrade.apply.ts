@@ -1,0 +1,120 @@
+/**
+ * Upgrade: each stack applied from an older commit (a git worktree of UPGRADE_FROM), then
+ * `pulumi preview --diff` and `pulumi up` with this checkout. No stateful resource (the postgresql
+ * cluster, PersistentVolumeClaims, Elasticsearch, generated Secrets) may be replaced or deleted; every
+ * other change is listed in out/real/apply-report.json (`upgradeChanges`, `upgradeReplaces`).
+ * KUBECHAT_APPLY_UPGRADE_STACKS limits the stacks (default: those of KUBECHAT_APPLY_STACKS).
+ */
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stackOp } from "../real/preview";
+import { CHARTS } from "../real/plans";
+import { toolchainEnv } from "../../scripts/real/tools";
+import { SimCluster, startSimCluster } from "./sim-cluster";
+import { ROOT, applyStack } from "./stacks";
+import { StandIns } from "./observe";
+import type { StackRunResult, StepRecord } from "../../scripts/real/pulumi-stack";
+
+/** main when issue 25 was filed: the release users run today. */
+export const UPGRADE_FROM = process.env.KUBECHAT_UPGRADE_FROM ?? "74bc423";
+const STACKS = (process.env.KUBECHAT_APPLY_UPGRADE_STACKS ?? process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
+const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
+
+/** Kinds whose replacement or deletion loses data or credentials. */
+const STATEFUL_TYPES = [
+    "kubernetes:acid.zalan.do/v1:postgresql",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+    "kubernetes:core/v1:Secret",
+    "random:index/randomPassword:RandomPassword",
+    "tls:index/privateKey:PrivateKey",
+];
+
+export function statefulLosses(changes: StepRecord[]): StepRecord[] {
+    return changes.filter((c) => STATEFUL_TYPES.includes(c.type) && ["replace", "create-replacement", "delete-replaced", "delete", "discard"].includes(c.op));
+}
+
+function record(stack: string, fields: Record<string, unknown>): void {
+    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+    const previous = fs.existsSync(REPORT) ? (JSON.parse(fs.readFileSync(REPORT, "utf8")) as { stacks?: Record<string, Record<string, unknown>> }) : {};
+    const stacks = previous.stacks ?? {};
+    stacks[stack] = { ...(stacks[stack] ?? {}), ...fields };
+    fs.writeFileSync(REPORT, JSON.stringify({ generatedAt: new Date().toISOString(), stacks }, null, 2) + "\n");
+}
+
+const fmt = (c: StepRecord) => `${c.op} ${c.urn.split("::").slice(-2).join("::")}${c.diffs?.length ? ` (${c.diffs.join(", ")})` : ""}`;
+
+function failure(r: StackRunResult): string {
+    return `${r.op} failed: ${r.error?.split("\n").slice(-15).join("\n")}\n${r.errors.map((e) => `  ${e.urn}: ${e.message.split("\n").slice(0, 6).join(" | ")}`).join("\n")}`;
+}
+
+describe(`test:apply upgrade from ${UPGRADE_FROM}`, function () {
+    this.timeout(60 * 60 * 1000);
+    let old: string;
+
+    before(function () {
+        old = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-upgrade-from-"));
+        fs.rmdirSync(old);
+        execFileSync("git", ["-C", ROOT, "worktree", "add", "--detach", old, UPGRADE_FROM], { stdio: "ignore" });
+        // The old program runs inside this checkout's runner process, so it must use its dependencies
+        // (one @pulumi/pulumi); the versions it pinned must be the ones installed here.
+        const pinned = JSON.parse(fs.readFileSync(path.join(old, "package.json"), "utf8")).dependencies as Record<string, string>;
+        const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).dependencies as Record<string, string>;
+        assert.deepStrictEqual(pinned, ours, `${UPGRADE_FROM} pins other dependencies than this checkout: the upgrade cannot share its process`);
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(old, "node_modules"));
+    });
+
+    after(function () {
+        if (old) execFileSync("git", ["-C", ROOT, "worktree", "remove", "--force", old], { stdio: "ignore" });
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: applied at ${UPGRADE_FROM}, then previewed and applied at this commit without replacing stateful resources`, async function () {
+            const s = applyStack(stack);
+            const from = applyStack(stack, old);
+            const tools = toolchainEnv(["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "KUBE_SCHEDULER", "KWOK", "LOCAL_PATH_PROVISIONER", "KUBECTL", "PULUMI", "K8S_PROVIDER"]);
+            let cluster: SimCluster | undefined;
+            let standIns: StandIns | undefined;
+            const state = fs.mkdtempSync(path.join(os.tmpdir(), `kubechat-upgrade-${stack}-`));
+            try {
+                cluster = await startSimCluster(tools, { nodes: s.nodes, storageClasses: s.storageClasses, contexts: [s.context, from.context], lifetimeSeconds: 60 * 60 });
+                standIns = new StandIns(cluster);
+                standIns.start();
+                const oldConfig = path.join(state, `old.Pulumi.${stack}.yaml`);
+                const newConfig = path.join(state, `Pulumi.${stack}.yaml`);
+                fs.writeFileSync(oldConfig, from.configText);
+                fs.writeFileSync(newConfig, s.configText);
+                const common = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS];
+                if (/objectStore:/.test(s.configText)) {
+                    common.push("--secret", `kubechat:objectStoreAccessKeyId=${crypto.randomBytes(8).toString("hex")}`, "--secret", `kubechat:objectStoreSecretAccessKey=${crypto.randomBytes(16).toString("hex")}`);
+                }
+                const before = await stackOp(stack, "up", [...common, "--program", old, "--config-file", oldConfig], cluster.env);
+                assert.ok(before.ok, `up at ${UPGRADE_FROM}: ${failure(before)}`);
+                const preview = await stackOp(stack, "preview", [...common, "--config-file", newConfig], cluster.env);
+                assert.ok(preview.ok, `preview at this commit: ${failure(preview)}`);
+                const up = await stackOp(stack, "up", [...common, "--config-file", newConfig], cluster.env);
+                const losses = statefulLosses(up.changes);
+                record(stack, {
+                    upgradeFrom: UPGRADE_FROM,
+                    upgradeSeconds: up.seconds,
+                    upgradeChanges: up.changes.map(fmt),
+                    upgradeReplaces: losses.map(fmt),
+                    upgradePreviewChanges: preview.changes.length,
+                });
+                console.log(`      ${stack}: ${up.changes.length} change(s) on upgrade (${preview.changes.length} previewed), stateful replaced/deleted: ${losses.length}`);
+                for (const c of up.changes) console.log(`        ${fmt(c)}`);
+                assert.ok(up.ok, `up at this commit: ${failure(up)}`);
+                assert.deepStrictEqual(statefulLosses(preview.changes).map(fmt), [], "the preview replaces or deletes stateful resources");
+                assert.deepStrictEqual(losses.map(fmt), [], "the upgrade replaced or deleted stateful resources");
+            } finally {
+                standIns?.stop();
+                if (cluster) await cluster.stop();
+                fs.rmSync(state, { recursive: true, force: true });
+            }
+        });
+    }
+});

@@ -1,0 +1,57 @@
+/** The simulated cluster's node model and request arithmetic (test/apply): pure functions. */
+import * as assert from "assert";
+import { eksReservedCpuMillis, eksReservedMemoryMiB, simulatedNodes } from "../apply/nodes";
+import { mebibytes, millicores, podRequests } from "../apply/observe";
+import { applyStack } from "../apply/stacks";
+
+describe("simulated cluster: nodes as each stack intends them", () => {
+    it("reserves CPU and memory as the EKS AMI's bootstrap does", () => {
+        assert.strictEqual(eksReservedCpuMillis(1), 60);
+        assert.strictEqual(eksReservedCpuMillis(2), 70);
+        assert.strictEqual(eksReservedCpuMillis(4), 80);
+        assert.strictEqual(eksReservedCpuMillis(8), 90);
+        assert.strictEqual(eksReservedMemoryMiB(29), 674);
+    });
+
+    it("prod: each node group at its desired size, spread over the zones, with its labels and taints", () => {
+        const nodes = simulatedNodes({
+            clusterKind: "eks", zones: 3, laptop: false,
+            eks: {
+                availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+                nodeGroups: {
+                    general: { instanceTypes: ["m5.large"], desiredSize: 3, minSize: 3 },
+                    compute: { instanceTypes: ["c5.large"], desiredSize: 1, minSize: 0, taints: ["workload-type=compute:NoSchedule"], labels: ["workload-type=compute"] },
+                },
+            },
+        });
+        assert.deepStrictEqual(nodes.map((n) => n.labels["topology.kubernetes.io/zone"]), ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1a"]);
+        assert.deepStrictEqual(nodes[0].allocatable, { cpu: "1930m", memory: "7518Mi", pods: "29" });
+        assert.deepStrictEqual(nodes[3].taints, [{ key: "workload-type", value: "compute", effect: "NoSchedule" }]);
+        assert.strictEqual(nodes[3].labels["workload-type"], "compute");
+        assert.throws(() => simulatedNodes({ clusterKind: "eks", zones: 3, laptop: false, eks: { availabilityZones: ["a"], nodeGroups: { x: { instanceTypes: ["z9.huge"], desiredSize: 1, minSize: 1 } } } }), /z9\.huge/);
+    });
+
+    it("the stack files: dev one laptop node without zones, staging workers in 3 zones, prod on an existing cluster", () => {
+        const dev = applyStack("dev");
+        assert.strictEqual(dev.nodes.length, 1);
+        assert.strictEqual(dev.nodes[0].labels["topology.kubernetes.io/zone"], undefined);
+        const staging = applyStack("staging");
+        assert.deepStrictEqual([...new Set(staging.nodes.map((n) => n.labels["topology.kubernetes.io/zone"]))].length, 3);
+        const prod = applyStack("prod");
+        assert.match(prod.configText, /kind: onprem/);
+        assert.doesNotMatch(prod.configText, /kubechat:eks:/);
+        assert.ok(prod.nodes.every((n) => n.labels["eks.amazonaws.com/nodegroup"]), "prod's nodes are its EKS node groups");
+        assert.deepStrictEqual(prod.storageClasses, ["gp3"]);
+    });
+
+    it("counts a pod's requests as the scheduler does (init containers, sidecars, overhead)", () => {
+        assert.strictEqual(millicores("1.5"), 1500);
+        assert.strictEqual(mebibytes("1Gi"), 1024);
+        const r = podRequests({
+            containers: [{ resources: { requests: { cpu: "100m", memory: "128Mi" } } }, { resources: { requests: { cpu: "50m" } } }],
+            initContainers: [{ resources: { requests: { cpu: "500m", memory: "64Mi" } } }, { restartPolicy: "Always", resources: { requests: { cpu: "10m", memory: "16Mi" } } }],
+            overhead: { cpu: "5m" },
+        });
+        assert.deepStrictEqual(r, { cpu: 515, memory: 144 });
+    });
+});
