@@ -4,6 +4,7 @@
  * load-balancer implementation.
  */
 import type { SimCluster } from "./sim-cluster";
+import type { StepRecord } from "../../scripts/real/pulumi-stack";
 
 type Obj = { metadata: { name: string; namespace?: string; deletionTimestamp?: string }; [k: string]: unknown };
 
@@ -161,3 +162,18 @@ export class StandIns {
         }
     }
 }
+
+/** Kinds whose replacement or deletion loses data or credentials. */
+const STATEFUL_TYPES = [
+    "kubernetes:acid.zalan.do/v1:postgresql",
+    "kubernetes:core/v1:PersistentVolumeClaim",
+    "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+    // Generated credentials and keys (the program makes them once and keeps them with ignoreChanges).
+    "kubernetes:core/v1:Secret",
+];
+
+/** Steps that replace or delete a stateful resource. */
+export function statefulLosses(changes: StepRecord[]): StepRecord[] {
+    return changes.filter((c) => STATEFUL_TYPES.includes(c.type) && ["replace", "create-replacement", "delete-replaced", "delete", "discard"].includes(c.op));
+}
+

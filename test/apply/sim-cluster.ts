@@ -55,7 +55,7 @@ async function until(what: string, ms: number, probe: () => boolean, tail: () =>
 }
 
 /** KWOK's own default stages (copied beside the binary by the toolchain), plus one that completes the helper pods. */
-function kwokConfig(stagesDir: string): string {
+export function kwokConfig(stagesDir: string): string {
     const own = fs.readdirSync(stagesDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => fs.readFileSync(path.join(stagesDir, f), "utf8").trim());
     // The pod-complete stage as KWOK ships it, for the provisioner's helper pods (owned by no Job).
     const complete = fs.readFileSync(path.join(stagesDir, "pod-complete.yaml"), "utf8")

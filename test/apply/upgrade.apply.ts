@@ -16,27 +16,13 @@ import { CHARTS } from "../real/plans";
 import { toolchainEnv } from "../../scripts/real/tools";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
-import { StandIns } from "./observe";
+import { StandIns, statefulLosses } from "./observe";
 import type { StackRunResult, StepRecord } from "../../scripts/real/pulumi-stack";
 
 /** main when issue 25 was filed: the release users run today. */
 export const UPGRADE_FROM = process.env.KUBECHAT_UPGRADE_FROM ?? "74bc423";
 const STACKS = (process.env.KUBECHAT_APPLY_UPGRADE_STACKS ?? process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
 const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
-
-/** Kinds whose replacement or deletion loses data or credentials. */
-const STATEFUL_TYPES = [
-    "kubernetes:acid.zalan.do/v1:postgresql",
-    "kubernetes:core/v1:PersistentVolumeClaim",
-    "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
-    "kubernetes:core/v1:Secret",
-    "random:index/randomPassword:RandomPassword",
-    "tls:index/privateKey:PrivateKey",
-];
-
-export function statefulLosses(changes: StepRecord[]): StepRecord[] {
-    return changes.filter((c) => STATEFUL_TYPES.includes(c.type) && ["replace", "create-replacement", "delete-replaced", "delete", "discard"].includes(c.op));
-}
 
 function record(stack: string, fields: Record<string, unknown>): void {
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });

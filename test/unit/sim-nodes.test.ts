@@ -1,7 +1,7 @@
 /** The simulated cluster's node model and request arithmetic (test/apply): pure functions. */
 import * as assert from "assert";
 import { eksReservedCpuMillis, eksReservedMemoryMiB, simulatedNodes } from "../apply/nodes";
-import { mebibytes, millicores, podRequests } from "../apply/observe";
+import { mebibytes, millicores, podRequests, statefulLosses } from "../apply/observe";
 import { applyStack } from "../apply/stacks";
 
 describe("simulated cluster: nodes as each stack intends them", () => {
@@ -53,5 +53,21 @@ describe("simulated cluster: nodes as each stack intends them", () => {
             overhead: { cpu: "5m" },
         });
         assert.deepStrictEqual(r, { cpu: 515, memory: 144 });
+    });
+});
+
+describe("upgrade check: stateful losses", () => {
+    it("flags a replaced or deleted postgresql, PVC, Elasticsearch or Secret, and nothing else", () => {
+        const step = (type: string, op: string) => ({ urn: `urn:pulumi:s::p::${type}::x`, type, op: op as never });
+        const losses = statefulLosses([
+            step("kubernetes:acid.zalan.do/v1:postgresql", "replace"),
+            step("kubernetes:core/v1:Secret", "delete"),
+            step("kubernetes:core/v1:Secret", "update"),
+            step("kubernetes:apps/v1:Deployment", "replace"),
+            step("kubernetes:core/v1:PersistentVolumeClaim", "create-replacement"),
+        ]);
+        assert.deepStrictEqual(losses.map((l) => `${l.op} ${l.type}`), [
+            "replace kubernetes:acid.zalan.do/v1:postgresql", "delete kubernetes:core/v1:Secret", "create-replacement kubernetes:core/v1:PersistentVolumeClaim",
+        ]);
     });
 });
