@@ -22,6 +22,8 @@ import type { StackRunResult } from "../../scripts/real/pulumi-stack";
 
 const STACKS = (process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
 const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
+/** A destroy (with the persistent stacks' documented teardown) must end within this (docs/real-engine.md). */
+const DESTROY_BOUND_SECONDS = 600;
 
 interface StackReport {
     stack: string;
@@ -187,6 +189,7 @@ for (const stack of STACKS) {
             rep.leftovers = leftovers(baseline, await settled(cluster));
             console.log(`      destroy in ${rep.destroySeconds.toFixed(0)}s; leftovers: ${JSON.stringify(rep.leftovers)}`);
             assert.deepStrictEqual(rep.leftovers, []);
+            assert.ok(rep.destroySeconds <= DESTROY_BOUND_SECONDS, `destroy took ${rep.destroySeconds}s, over ${DESTROY_BOUND_SECONDS}s`);
         });
 
         it("speed: pulumi up against the plain way (helm install --wait + kubectl apply --server-side) on the same cluster", async function () {
