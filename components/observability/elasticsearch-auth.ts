@@ -79,8 +79,20 @@ export function esAuth(users: EsUser[]): { roles: { secretName: string }[]; file
     return { roles: [{ secretName: ES_ROLES_SECRET }], fileRealm: users.map((u) => ({ secretName: u.secret })) };
 }
 
-/** Keep the first password: later runs generate another one, which must not replace it. */
-export const KEEP_PASSWORD: pulumi.CustomResourceOptions = { ignoreChanges: ["stringData.password"] };
+/**
+ * Keep a Secret's generated keys: later runs generate other values, which must not replace them.
+ * The Kubernetes provider stores a Secret's `stringData` as `data` in the state (base64), and a Secret
+ * whose data changes is replaced; so each key is ignored under both: the engine then keeps the state's
+ * `data.<key>` and drops the new `stringData.<key>`. Ignoring `stringData.<key>` alone drops the key
+ * from the inputs and replaces the Secret on every `pulumi up` (found by `npm run test:apply`).
+ * No key: the whole Secret's data is generated.
+ */
+export function keepGenerated(...keys: string[]): pulumi.CustomResourceOptions {
+    return { ignoreChanges: keys.length === 0 ? ["stringData", "data"] : keys.flatMap((k) => [`stringData.${k}`, `data.${k}`]) };
+}
+
+/** Keep the first password of a basic-auth Secret. */
+export const KEEP_PASSWORD: pulumi.CustomResourceOptions = keepGenerated("password");
 
 /** A random credential (32 URL-safe characters, 192 bits), secret from the start. */
 export function newPassword(): pulumi.Output<string> {

@@ -28,7 +28,7 @@ import { ES_SETUP_SA, Retention, esSetupPodSpec } from "./elasticsearch-setup";
 import { FLUENTD_SERVICE_ACCOUNT, FORWARD_CA_SECRET, FORWARD_KEY_SECRET, fluentBitValues, fluentdValues } from "./fluent";
 import { addonNamespace, chartAddon } from "../release";
 import { newForwardCa } from "./forward-ca";
-import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, newPassword } from "./elasticsearch-auth";
+import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, keepGenerated, newPassword } from "./elasticsearch-auth";
 import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
 
 export interface LoggingArgs {
@@ -149,14 +149,14 @@ export class Logging extends pulumi.ComponentResource {
                 metadata: { name: FORWARD_KEY_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
                 type: "Opaque",
                 stringData: { sharedKey: newPassword() },
-            }, { ...child, ignoreChanges: ["stringData.sharedKey"] });
+            }, { ...child, ...keepGenerated("sharedKey") });
             // The forward link's CA, generated once like the passwords (its key: secret in state and here).
             const ca = pulumi.output(newForwardCa(`${RELEASES.fluentd}-forward-ca`));
             const forwardCa = new k8s.core.v1.Secret(`${name}-forward-ca`, {
                 metadata: { name: FORWARD_CA_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
                 type: "Opaque",
                 stringData: { "ca.crt": ca.cert, "ca.key": pulumi.secret(ca.key) },
-            }, { ...child, ignoreChanges: ["stringData"] });
+            }, { ...child, ...keepGenerated() });
             // Fluentd never calls the API: its ServiceAccount mounts no token (the chart has no such setting).
             const fluentdSa = new k8s.core.v1.ServiceAccount(`${name}-fluentd-sa`, {
                 metadata: { name: FLUENTD_SERVICE_ACCOUNT, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },

@@ -11,7 +11,7 @@ import { RELEASES, observabilityNamespace } from "./common";
 import { AlertRuleArgs, MeshTargets, MetricsRouting, MetricsSizing, meshMonitors, ScrapeTarget, kubePrometheusStackValues, postgresPodMonitor, prometheusAdapterValues, veleroServiceMonitor, prometheusRule, serviceMonitor } from "./prometheus";
 import { addonNamespace, chartAddon } from "../release";
 import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, grafanaSidecarRole } from "./grafana";
-import { newPassword } from "./elasticsearch-auth";
+import { keepGenerated, newPassword } from "./elasticsearch-auth";
 import { recommendedLabels } from "../labels";
 
 export interface MetricsArgs {
@@ -60,7 +60,7 @@ export class Metrics extends pulumi.ComponentResource {
             metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.name, labels: recommendedLabels("grafana", "monitoring") },
             type: "Opaque",
             stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": newPassword() },
-        }, { ...child, ignoreChanges: ["stringData.admin-password"] });
+        }, { ...child, ...keepGenerated("admin-password") });
         const stack = chartAddon(`${name}-kube-prometheus-stack`, {
             release: RELEASES.kubePrometheusStack,
             namespace: ns,

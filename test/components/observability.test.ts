@@ -216,10 +216,10 @@ describe("Observability (component)", () => {
         assert.match(fb.config.outputs, /tls On/);
         const key = byName(staging, "Secret", "fluent-forward-shared-key");
         assert.deepStrictEqual(key.inputs.stringData, { sharedKey: "[secret]" });
-        assert.deepStrictEqual(key.ignoreChanges, ["stringData.sharedKey"]);
+        assert.deepStrictEqual(key.ignoreChanges, ["stringData.sharedKey", "data.sharedKey"]);
         const ca = byName(staging, "Secret", "fluent-forward-ca");
         assert.deepStrictEqual(ca.inputs.stringData, { "ca.crt": "[secret]", "ca.key": "[secret]" });
-        assert.deepStrictEqual(ca.ignoreChanges, ["stringData"]);
+        assert.deepStrictEqual(ca.ignoreChanges, ["stringData", "data"]);
         for (const chart of ["fluentd", "fluent-bit"]) {
             assert.ok(release(staging, chart).dependencies.includes(key.urn), chart);
             assert.ok(release(staging, chart).dependencies.includes(ca.urn), chart);
@@ -250,7 +250,7 @@ describe("Observability (component)", () => {
                 // Generated, secret in the plan and state, and never regenerated.
                 assert.deepStrictEqual(Object.keys(r.inputs.stringData), ns === "logging" ? ["password", "roles", "username"] : ["password", "username"], secret);
                 assert.ok(Object.values(r.inputs.stringData).every((v) => v === "[secret]"), secret);
-                assert.deepStrictEqual(r.ignoreChanges, ["stringData.password"], secret);
+                assert.deepStrictEqual(r.ignoreChanges, ["stringData.password", "data.password"], secret);
                 if (ns === "logging") assert.ok(es.dependencies.includes(r.urn), `Elasticsearch waits for ${secret}`);
             }
             // Fluentd writes as its own user and starts after the Ready Elasticsearch and that user's Secret.
