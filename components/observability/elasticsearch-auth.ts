@@ -80,12 +80,13 @@ export function esAuth(users: EsUser[]): { roles: { secretName: string }[]; file
 }
 
 /**
- * Keep a Secret's generated keys: later runs generate other values, which must not replace them.
- * The Kubernetes provider stores a Secret's `stringData` as `data` in the state (base64), and a Secret
- * whose data changes is replaced; so each key is ignored under both: the engine then keeps the state's
- * `data.<key>` and drops the new `stringData.<key>`. Ignoring `stringData.<key>` alone drops the key
- * from the inputs and replaces the Secret on every `pulumi up` (found by `npm run test:apply`).
- * No key: the whole Secret's data is generated.
+ * Keep a Secret's generated values: later runs generate others, which must not replace them (a Secret
+ * whose data changes is replaced). The Kubernetes provider stores a Secret's `stringData` in the state
+ * as one secret `data` map, so ignoring `stringData.<key>` alone does not keep it: every `pulumi up`
+ * replaced five logging/tracing Secrets (found by `npm run test:apply`). With `keys`, each is ignored
+ * under both maps (a basic-auth Secret, whose user name and roles still follow the program); with none,
+ * the whole data of a Secret whose every value is generated or fixed. Both are shown by a second
+ * `pulumi up --expect-no-changes` in `npm run test:apply`.
  */
 export function keepGenerated(...keys: string[]): pulumi.CustomResourceOptions {
     return { ignoreChanges: keys.length === 0 ? ["stringData", "data"] : keys.flatMap((k) => [`stringData.${k}`, `data.${k}`]) };

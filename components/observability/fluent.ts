@@ -7,7 +7,12 @@ import { RELEASES, fullImage, fullImageDefaultTag, nonRootPod, resources, restri
 import { EsTarget, LOG_INDEX_PREFIX, LogClass } from "./elasticsearch";
 
 /** ServiceAccount of the Fluentd pods (created in logging.ts, no automounted token). */
-export const FLUENTD_SERVICE_ACCOUNT = "fluentd";
+/**
+ * Fluentd's own ServiceAccount (token off). Not the chart's name for it ("fluentd"): on an upgrade from a
+ * release whose chart still owns that account, creating ours first would fail with "already exists"
+ * (found by the upgrade check of `npm run test:apply`).
+ */
+export const FLUENTD_SERVICE_ACCOUNT = "kubechat-fluentd";
 /** Fluentd's forward input, the target of every Fluent Bit. */
 export const FLUENTD_FORWARD_PORT = 24224;
 /** Secret in `logging` with the forward protocol's shared key (key `sharedKey`), read by Fluent Bit and Fluentd. */

@@ -149,7 +149,7 @@ export class Logging extends pulumi.ComponentResource {
                 metadata: { name: FORWARD_KEY_SECRET, namespace: ns.name, labels: recommendedLabels("fluentd", "logging") },
                 type: "Opaque",
                 stringData: { sharedKey: newPassword() },
-            }, { ...child, ...keepGenerated("sharedKey") });
+            }, { ...child, ...keepGenerated() });
             // The forward link's CA, generated once like the passwords (its key: secret in state and here).
             const ca = pulumi.output(newForwardCa(`${RELEASES.fluentd}-forward-ca`));
             const forwardCa = new k8s.core.v1.Secret(`${name}-forward-ca`, {

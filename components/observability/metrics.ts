@@ -60,7 +60,7 @@ export class Metrics extends pulumi.ComponentResource {
             metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns.name, labels: recommendedLabels("grafana", "monitoring") },
             type: "Opaque",
             stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": newPassword() },
-        }, { ...child, ...keepGenerated("admin-password") });
+        }, { ...child, ...keepGenerated() });
         const stack = chartAddon(`${name}-kube-prometheus-stack`, {
             release: RELEASES.kubePrometheusStack,
             namespace: ns,

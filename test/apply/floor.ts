@@ -2,7 +2,8 @@
  * The floor `pulumi up` is measured against: the same charts and objects applied the plain way on the
  * same simulated cluster — `helm install --wait` of every release of the offline plan (same chart
  * archive, version, namespace and values; all at once, as nothing orders them but their namespaces),
- * then `kubectl apply --server-side` of every object the plan's manifests hold (namespaces first).
+ * with `kubectl apply --server-side` of every object the plan's manifests hold: namespaces,
+ * ServiceAccounts, Secrets and ConfigMaps before the charts (their pods use them), the rest after.
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
@@ -65,10 +66,15 @@ export async function plainApply(c: SimCluster, planDir: string, charts: string)
     const helm = helmBinary(ROOT);
     const env = { ...c.env, HELM_CACHE_HOME: path.join(c.dir, "helm", "cache"), HELM_CONFIG_HOME: path.join(c.dir, "helm", "config"), HELM_DATA_HOME: path.join(c.dir, "helm", "data") };
     const files = manifestFiles(planDir);
-    const namespaces = files.filter((f) => /\/Namespace-/.test(f));
+    // What chart pods use and the program makes before their releases: namespaces (with their labels),
+    // ServiceAccounts, Secrets and ConfigMaps. The rest (custom resources among it) after the charts.
+    const first = files.filter((f) => /\/(Namespace|ServiceAccount|Secret|ConfigMap)-/.test(f));
     const t0 = Date.now();
-    // The namespaces the releases install into (the program creates them with their labels first, too).
-    if (namespaces.length > 0) c.kubectl(["apply", "--server-side", "--force-conflicts", ...namespaces.flatMap((f) => ["-f", f])]);
+    if (first.length > 0) {
+        const ns = first.filter((f) => /\/Namespace-/.test(f));
+        c.kubectl(["apply", "--server-side", "--force-conflicts", ...ns.flatMap((f) => ["-f", f])]);
+        c.kubectl(["apply", "--server-side", "--force-conflicts", ...first.filter((f) => !ns.includes(f)).flatMap((f) => ["-f", f])]);
+    }
     const releases = await Promise.all(plannedReleases(path.join(planDir, "plan.json")).map(async (r) => {
         const values = path.join(c.dir, `floor-values-${r.name}.json`);
         fs.writeFileSync(values, JSON.stringify(r.values ?? {}));
@@ -80,7 +86,7 @@ export async function plainApply(c: SimCluster, planDir: string, charts: string)
     const helmSeconds = (Date.now() - t0) / 1000;
     const k0 = Date.now();
     const failed: string[] = [];
-    const rest = files.filter((x) => !namespaces.includes(x));
+    const rest = files.filter((x) => !first.includes(x));
     const r = c.kubectl(["apply", "--server-side", "--force-conflicts", ...rest.flatMap((f) => ["-f", f])], { allowFail: true });
     if (r.code !== 0) failed.push(...r.stderr.trim().split("\n").filter(Boolean));
     const kubectlSeconds = (Date.now() - k0) / 1000;

@@ -5,6 +5,7 @@
 import * as assert from "assert";
 import { planStack, renderedStack } from "../harness";
 import { grants } from "../../policies/rbac";
+import { FLUENTD_SERVICE_ACCOUNT } from "../../components/observability/fluent";
 
 const renderedObjects = async (stack: string): Promise<any[]> => {
     const { render } = await renderedStack(stack);
@@ -57,7 +58,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             else {
                 assert.strictEqual(fluentd, "from an account outside the chart");
                 const plan = await planStack(stack);
-                const sa = plan.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.inputs.metadata?.name === "fluentd");
+                const sa = plan.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.inputs.metadata?.name === FLUENTD_SERVICE_ACCOUNT);
                 assert.strictEqual(sa?.inputs.automountServiceAccountToken, false);
             }
         });
