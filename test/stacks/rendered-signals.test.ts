@@ -68,7 +68,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             assert.deepStrictEqual(fd.env?.filter((e: any) => e.valueFrom?.secretKeyRef) ?? [], []);
             assert.strictEqual(fileOf(fluentd.spec.template.spec, fd, "/es-credentials"), "kubechat-es-log-writer");
             assert.strictEqual(fileOf(fluentd.spec.template.spec, fd, "/forward-key"), "fluent-forward-shared-key");
-            assert.strictEqual(fluentd.spec.template.spec.serviceAccountName, "fluentd");
+            assert.strictEqual(fluentd.spec.template.spec.serviceAccountName, "kubechat-fluentd");
             assert.ok(!JSON.stringify(fluentd).includes("kubechat-es-elastic-user"), "Fluentd never uses the elastic superuser");
             const fdConfig = objs.filter((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("fluentd")).map((o) => Object.values(o.data ?? {}).join("\n")).join("\n");
             assert.match(fdConfig, /@type forward[\s\S]*<transport tls>\s+ca_cert_path \/forward-ca\/ca\.crt\s+ca_private_key_path \/forward-ca\/ca\.key[\s\S]*<security>[\s\S]*shared_key "#\{File\.read\('\/forward-key\/sharedKey'\)\.chomp\}"[\s\S]*user "#\{File\.read\('\/es-credentials\/username'\)\.chomp\}"\s+password "#\{File\.read\('\/es-credentials\/password'\)\.chomp\}"/);

@@ -259,7 +259,7 @@ describe("observability values (unit)", () => {
             assert.deepStrictEqual(v.volumes.find((x: any) => x.name === "es-credentials").secret.secretName, "kubechat-es-log-writer");
             assert.ok(!JSON.stringify(v).includes("elastic-user"));
             assert.deepStrictEqual(v.volumes.find((x: any) => x.name === "forward-key").secret.secretName, "fluent-forward-shared-key");
-            assert.deepStrictEqual(v.serviceAccount, { create: false, name: "fluentd" });
+            assert.deepStrictEqual(v.serviceAccount, { create: false, name: "kubechat-fluentd" });
             assert.deepStrictEqual(v.service.ports, [{ name: "forwarder", protocol: "TCP", containerPort: 24224 }]);
             const ext = fluentdConfig(esTarget("https://es.corp:9200", "logging")).outputs;
             assert.match(ext, /hosts https:\/\/es\.corp:9200/);
