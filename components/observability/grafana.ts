@@ -12,8 +12,9 @@
  * - no token is automounted; the two sidecars, which call the API, get the same three files the
  *   kubelet would mount (token, CA, namespace) from a projected volume, the web container gets none;
  * - Grafana reads its admin user and password from files (`GF_SECURITY_ADMIN_*__FILE`, Grafana's own
- *   file convention) mounted from our Secret `GRAFANA_ADMIN_SECRET` (`admin.existingSecret`): with a
- *   `__FILE` variable set the chart no longer generates its own (templates/secret.yaml), so the
+ *   file convention) mounted from our Secret `GRAFANA_ADMIN_SECRET` (`extraSecretMounts`; the chart's
+ *   `admin.existingSecret` would change nothing then): with a `__FILE` variable set the chart no
+ *   longer generates its own (templates/secret.yaml), so the
  *   program generates the password once, secret in state like the Elasticsearch users' (metrics.ts);
  * - the dashboard sidecar does not call Grafana's reload API (the file provider rereads the folder
  *   every 30 s, `updateIntervalSeconds` in the chart's provider ConfigMap), so it holds no credential;
@@ -70,7 +71,6 @@ export function grafanaAccessValues(namespace: string): Record<string, unknown> 
     const adminEnv = (name: string, key: string) => ({ [name]: { secretKeyRef: { name: GRAFANA_ADMIN_SECRET, key } } });
     return {
         rbac: { namespaced: true, useExistingRole: GRAFANA_SIDECAR_ROLE },
-        admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
         automountServiceAccountToken: false,
         extraContainerVolumes: [serviceAccountTokenVolume(TOKEN_VOLUME)],
         env: {

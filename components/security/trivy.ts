@@ -59,7 +59,8 @@ export function trivyImages(c: Catalog): TrivyImages {
  */
 export function trivyValues(i: TrivyImages): Record<string, unknown> {
     return {
-        image: { registry: i.operator.registry, repository: i.operator.repository, tag: i.operator.tag },
+        // The operator's tag is the chart's appVersion (the catalog's pin): restating it would change nothing.
+        image: { registry: i.operator.registry, repository: i.operator.repository },
         trivy: {
             image: { registry: i.trivy.registry, repository: i.trivy.repository, tag: i.trivy.tag },
             dbRegistry: i.db.registry, dbRepository: i.db.repository,

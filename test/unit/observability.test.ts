@@ -58,7 +58,9 @@ describe("observability values (unit)", () => {
             assert.strictEqual((kubePrometheusStackValues(catalog(), sizing) as any).alertmanager.enabled, true);
             // No admin password in the values: Grafana reads it from our generated Secret (grafana.ts, metrics.ts).
             assert.strictEqual(dev.grafana.adminPassword, undefined);
-            assert.deepStrictEqual(dev.grafana.admin, { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+            // The admin credentials are files from our Secret; the chart's admin.existingSecret would be ignored.
+            assert.strictEqual(dev.grafana.admin, undefined);
+            assert.deepStrictEqual(dev.grafana.extraSecretMounts.map((m: any) => m.secretName), ["grafana-admin"]);
         });
     });
 
