@@ -6,7 +6,6 @@
  * out/real/apply-report.json (one entry per stack). KUBECHAT_APPLY_STACKS=dev,staging limits the stacks.
  */
 import * as assert from "assert";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,11 +16,11 @@ import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ApplyStack, ROOT, applyStack } from "./stacks";
 import { execFileSync } from "child_process";
 import { plainApply } from "./floor";
+import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
 import { ClusterSnapshot, StandIns, clusterSnapshot, leftovers, nodeUsage, pendingPods } from "./observe";
 import type { StackRunResult } from "../../scripts/real/pulumi-stack";
 
 const STACKS = (process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
-const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
 /** A destroy (with the persistent stacks' documented teardown) must end within this (docs/real-engine.md). */
 const DESTROY_BOUND_SECONDS = 600;
 
@@ -50,22 +49,8 @@ interface StackReport {
     notes: string[];
 }
 
-const report: Record<string, StackReport> = {};
-
-function writeReport(): void {
-    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
-    const previous = fs.existsSync(REPORT) ? (JSON.parse(fs.readFileSync(REPORT, "utf8")) as { stacks?: Record<string, StackReport> }) : {};
-    const stacks = { ...(previous.stacks ?? {}), ...report };
-    fs.writeFileSync(REPORT, JSON.stringify({ generatedAt: new Date().toISOString(), stacks }, null, 2) + "\n");
-}
-
 function changesOf(r: StackRunResult): number {
     return r.changes.length;
-}
-
-function failure(r: StackRunResult): string {
-    const errs = r.errors.map((e) => `  ${e.urn}: ${e.message.split("\n").slice(0, 6).join(" | ")}`).join("\n");
-    return `${r.op} failed: ${r.error?.split("\n").slice(-15).join("\n")}\n${errs}`;
 }
 
 for (const stack of STACKS) {
@@ -78,11 +63,10 @@ for (const stack of STACKS) {
         let args: string[];
         let baseline: ClusterSnapshot;
         const rep: StackReport = { stack, nodes: [], notes: [] };
-        report[stack] = rep;
 
         before(async function () {
             s = applyStack(stack);
-            const tools = toolchainEnv(["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "KUBE_SCHEDULER", "KWOK", "LOCAL_PATH_PROVISIONER", "KUBECTL", "PULUMI", "K8S_PROVIDER"]);
+            const tools = toolchainEnv(SIM_TOOLS);
             const t0 = Date.now();
             cluster = await startSimCluster(tools, { nodes: s.nodes, storageClasses: s.storageClasses, contexts: [s.context], lifetimeSeconds: 60 * 60 });
             console.log(`      simulated cluster (${s.nodes.length} KWOK node(s)) up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -95,10 +79,7 @@ for (const stack of STACKS) {
             args = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS, "--config-file", configFile];
             // The offline plan of the same config: the floor applies it, the teardown deletes its CRDs.
             execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "plan.ts"), stack, "--config-file", configFile, "--charts", CHARTS, "--out", path.join(state, "plan")], { cwd: ROOT, stdio: "ignore" });
-            if (/objectStore:/.test(s.configText)) {
-                // The object-store keys as README's staging section sets them (`pulumi config set --secret`).
-                args.push("--secret", `kubechat:objectStoreAccessKeyId=${crypto.randomBytes(8).toString("hex")}`, "--secret", `kubechat:objectStoreSecretAccessKey=${crypto.randomBytes(16).toString("hex")}`);
-            }
+            args.push(...objectStoreSecretArgs(s.configText));
         });
 
         after(async function () {
@@ -109,7 +90,7 @@ for (const stack of STACKS) {
                 await cluster.stop();
             }
             if (state) fs.rmSync(state, { recursive: true, force: true });
-            writeReport();
+            recordStack(stack, rep);
         });
 
         it("pulumi up creates every resource and every await finishes", async function () {

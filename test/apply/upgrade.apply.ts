@@ -7,7 +7,6 @@
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,26 +16,14 @@ import { toolchainEnv } from "../../scripts/real/tools";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { StandIns, statefulLosses } from "./observe";
-import type { StackRunResult, StepRecord } from "../../scripts/real/pulumi-stack";
+import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
+import type { StepRecord } from "../../scripts/real/pulumi-stack";
 
 /** main when issue 25 was filed: the release users run today. */
 export const UPGRADE_FROM = process.env.KUBECHAT_UPGRADE_FROM ?? "74bc423";
 const STACKS = (process.env.KUBECHAT_APPLY_UPGRADE_STACKS ?? process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
-const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
-
-function record(stack: string, fields: Record<string, unknown>): void {
-    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
-    const previous = fs.existsSync(REPORT) ? (JSON.parse(fs.readFileSync(REPORT, "utf8")) as { stacks?: Record<string, Record<string, unknown>> }) : {};
-    const stacks = previous.stacks ?? {};
-    stacks[stack] = { ...(stacks[stack] ?? {}), ...fields };
-    fs.writeFileSync(REPORT, JSON.stringify({ generatedAt: new Date().toISOString(), stacks }, null, 2) + "\n");
-}
 
 const fmt = (c: StepRecord) => `${c.op} ${c.urn.split("::").slice(-2).join("::")}${c.diffs?.length ? ` (${c.diffs.join(", ")})` : ""}`;
-
-function failure(r: StackRunResult): string {
-    return `${r.op} failed: ${r.error?.split("\n").slice(-15).join("\n")}\n${r.errors.map((e) => `  ${e.urn}: ${e.message.split("\n").slice(0, 6).join(" | ")}`).join("\n")}`;
-}
 
 describe(`test:apply upgrade from ${UPGRADE_FROM}`, function () {
     this.timeout(60 * 60 * 1000);
@@ -62,7 +49,7 @@ describe(`test:apply upgrade from ${UPGRADE_FROM}`, function () {
         it(`${stack}: applied at ${UPGRADE_FROM}, then previewed and applied at this commit without replacing stateful resources`, async function () {
             const s = applyStack(stack);
             const from = applyStack(stack, old);
-            const tools = toolchainEnv(["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "KUBE_SCHEDULER", "KWOK", "LOCAL_PATH_PROVISIONER", "KUBECTL", "PULUMI", "K8S_PROVIDER"]);
+            const tools = toolchainEnv(SIM_TOOLS);
             let cluster: SimCluster | undefined;
             let standIns: StandIns | undefined;
             const state = fs.mkdtempSync(path.join(os.tmpdir(), `kubechat-upgrade-${stack}-`));
@@ -75,16 +62,14 @@ describe(`test:apply upgrade from ${UPGRADE_FROM}`, function () {
                 fs.writeFileSync(oldConfig, from.configText);
                 fs.writeFileSync(newConfig, s.configText);
                 const common = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS];
-                if (/objectStore:/.test(s.configText)) {
-                    common.push("--secret", `kubechat:objectStoreAccessKeyId=${crypto.randomBytes(8).toString("hex")}`, "--secret", `kubechat:objectStoreSecretAccessKey=${crypto.randomBytes(16).toString("hex")}`);
-                }
+                common.push(...objectStoreSecretArgs(s.configText));
                 const before = await stackOp(stack, "up", [...common, "--program", old, "--config-file", oldConfig], cluster.env);
                 assert.ok(before.ok, `up at ${UPGRADE_FROM}: ${failure(before)}`);
                 const preview = await stackOp(stack, "preview", [...common, "--config-file", newConfig], cluster.env);
                 assert.ok(preview.ok, `preview at this commit: ${failure(preview)}`);
                 const up = await stackOp(stack, "up", [...common, "--config-file", newConfig], cluster.env);
                 const losses = statefulLosses(up.changes);
-                record(stack, {
+                recordStack(stack, {
                     upgradeFrom: UPGRADE_FROM,
                     upgradeSeconds: up.seconds,
                     upgradeChanges: up.changes.map(fmt),
