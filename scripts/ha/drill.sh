@@ -85,8 +85,9 @@ if [ "$got" != "$patroni_version" ]; then
     echo "drill: refusing to run: Patroni $got installed, the pinned Spilo ships $patroni_version" >&2
     exit 2
 fi
-if [ "$dcs" = kubernetes ]; then dcs_version="kube-apiserver $KUBE_VERSION with $("$ETCD" --version | head -1)"; else dcs_version=$(etcd --version | head -1); fi
-echo "drill: setup $(( $(date +%s) - start ))s (Patroni $got, ${pg_pkg}, ${dcs_version}, $(/usr/sbin/pgbouncer --version | head -1))"
+# `sed -n 1p` reads all of its input: `head -1` could exit first and SIGPIPE the writer, which pipefail turns into exit 141.
+if [ "$dcs" = kubernetes ]; then dcs_version="kube-apiserver $KUBE_VERSION with $("$ETCD" --version | sed -n 1p)"; else dcs_version=$(etcd --version | sed -n 1p); fi
+echo "drill: setup $(( $(date +%s) - start ))s (Patroni $got, ${pg_pkg}, ${dcs_version}, $(/usr/sbin/pgbouncer --version | sed -n 1p))"
 rc=0
 "$venv/bin/python" scripts/ha/drill.py --config "$work/effective.json" --pg-bin "/usr/lib/postgresql/${pg_pkg#postgresql-}/bin" --patroni "$venv/bin/patroni" --work "$work" "${drill_args[@]}" || rc=$?
 echo "drill: total $(( $(date +%s) - start ))s"
