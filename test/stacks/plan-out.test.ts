@@ -59,8 +59,10 @@ describe("plan --out: never deletes what plan did not create", () => {
     });
 
     it("refuses the checkout root and its parents (checked without running a plan)", () => {
-        assert.match(outDirProblem(ROOT, tmp) ?? "", /refusing to write into the checkout root/);
-        assert.match(outDirProblem(path.dirname(ROOT), tmp) ?? "", /the checkout root or a parent of it/);
+        // Started from "/", so the current directory is never inside the checkout's parent (a checkout
+        // cloned under the temp dir would make that parent the current directory's too).
+        assert.match(outDirProblem(ROOT, "/") ?? "", /refusing to write into the checkout root/);
+        assert.match(outDirProblem(path.dirname(ROOT), "/") ?? "", /the checkout root or a parent of it/);
         assert.match(outDirProblem("/", tmp) ?? "", /refusing to write into/);
         // The default out/<stack> inside the checkout is fine.
         assert.strictEqual(outDirProblem(path.join(ROOT, "out", "dev"), tmp), undefined);
