@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { subnetPlanProblems } from "./cluster/vpc";
 import { kubechatProblems } from "./app/validate";
-import { validatePostgres } from "./data/values";
+import { validatePostgres } from "./data/validate";
 import { endpointProblem, gitEgressProblem, objectStoreProblem } from "./network";
 import { alertingProblems } from "./observability/alerting";
 import { CHARTS, ChartKey, SUPPORTED_EKS_VERSIONS } from "./catalog";
@@ -440,7 +440,6 @@ export function crossChecks(c: PlatformConfig): string[] {
     const steps = c.delivery.canarySteps;
     if (steps.some((w, i) => i > 0 && w <= steps[i - 1])) k("delivery.canarySteps", "weights must increase");
     if (steps.length > 0 && steps[steps.length - 1] !== 100) k("delivery.canarySteps", "must end at 100");
-    if (c.postgres.tls && c.postgres.tlsSecretName === "") k("postgres.tlsSecretName", "is required when postgres.tls is true");
     if (c.cluster.kind === "eks") {
         const e = c.eks;
         if (e.accountId === "") k("eks.accountId", "is required on EKS: the account the stack deploys into (aws sts get-caller-identity); default bucket names include it");
@@ -545,7 +544,7 @@ export function crossChecks(c: PlatformConfig): string[] {
     // The platform installs Argo Rollouts whenever the strategy is not rolling.
     p.push(...kubechatProblems(c.services, c.delivery, c.mesh.enabled, c.delivery.strategy !== "rolling"));
     p.push(...alertingProblems(c.observability.alerting).map((reason) => `${CONFIG_NAMESPACE}:observability.alerting.${reason}`));
-    if (c.postgres.enabled) p.push(...validatePostgres(c.postgres).map((reason) => `${CONFIG_NAMESPACE}:${reason}`));
+    p.push(...validatePostgres(c.postgres).map((reason) => `${CONFIG_NAMESPACE}:${reason}`));
     return p;
 }
 

@@ -19,7 +19,7 @@ import type { ArgoRolloutsArgs } from "./delivery/argo-rollouts";
 import type { KubeChatArgs } from "./app/kubechat";
 import type { AppLayerOwner } from "./app/objects";
 import type { PostgresHAArgs } from "./data/postgres";
-import { synchronousNodeCount } from "./data/patroni";
+import { synchronousNodeCount } from "./data/timing";
 import type { ArgoCdAppArgs } from "./gitops/argocd";
 import type { ArgoCdInstallArgs } from "./gitops/install";
 import type { VeleroBackupArgs } from "./backup/velero";
@@ -30,7 +30,8 @@ import type { TrivyOperatorArgs } from "./security/trivy";
 import { TRIVY_METRICS_PORT, TRIVY_OPERATOR_LABELS } from "./security/trivy";
 import { backupStoreEgress, endpointEgress, gitEgress } from "./network";
 import { SIDECAR_METRICS_PORTS } from "./app/network";
-import { EXPORTER_PORT, PATRONI_PORT } from "./data/values";
+import { EXPORTER_PORT } from "./data/exporter";
+import { PATRONI_PORT } from "./data/names";
 import { GATEWAY_PORTS } from "./mesh/values";
 import { observabilityPlan } from "./observability";
 

@@ -5,7 +5,7 @@
  * its alert with it. The rules join the platform's PrometheusRule (observability).
  */
 import type { AlertRule } from "../observability/prometheus";
-import { BASE_BACKUP_METRIC } from "../data/values";
+import { BASE_BACKUP_METRIC } from "../data/exporter";
 import { SCHEDULES } from "./velero";
 
 /** Slack on top of a schedule's period before "too old" fires: a slow or retried run is not an incident. */

@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { ResolvedImage } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
-import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/values";
+import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/names";
 import { AddonNamespaceArgs, addonNamespace, chartAddon } from "../release";
 
 /** Velero's settings (`kubechat:backup`). */

@@ -7,7 +7,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { DEFAULT_DENY, NetworkPolicyPlan, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
 
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-import { EXPORTER_PORT, PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./values";
+import { EXPORTER_PORT } from "./exporter";
+import { PATRONI_PORT, POSTGRES_PORT, memberPodLabels, poolerPodLabels } from "./names";
 
 export interface DataNetworkArgs {
     /** Postgres cluster name (`<teamId>-<clusterName>`). */

@@ -6,9 +6,10 @@
  * failover drill (`npm run test:ha`) reads only this, so the drill and the deployment cannot drift apart.
  */
 import { Catalog, IMAGES, ImageEntry } from "../catalog";
-import { EXPORTER_QUERIES, PostgresSettings, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, clusterSpec } from "./values";
-
-export { PATRONI_TIMING, patroniSpec, synchronousNodeCount } from "./values";
+import { clusterSpec } from "./cluster-spec";
+import { EXPORTER_QUERIES, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC } from "./exporter";
+import { PoolerPodSizing, poolerPodSizing } from "./pooler";
+import { PostgresSettings } from "./settings";
 
 /** A Spilo image tag and the Patroni it ships, each row checked against Spilo's source at that tag. */
 export interface SpiloRelease {
@@ -39,39 +40,6 @@ export const SPILO_RELEASES: Record<string, SpiloRelease> = {
  * set; before it, with `synchronous_node_count` = replicas, the leader waits for that member forever.
  */
 export const PATRONI_SYNC_REJOIN_FIX = "4.1.0";
-
-/**
- * PgBouncer settings of the operator's pooler image (`pooler/pgbouncer.ini.tmpl`) that the operator
- * does not expose: `query_wait_timeout` is not in the template, so PgBouncer's default (120 s) applies.
- */
-export const POOLER_FIXED = { query_wait_timeout: 120, server_login_retry: 5, idle_transaction_timeout: 600 } as const;
-/** The operator's `constants.ConnectionPoolerMaxClientConnections`. */
-export const POOLER_MAX_CLIENT_CONN = 10000;
-
-/** PgBouncer settings in each pooler pod, as the operator derives them (`getConnectionPoolerEnvVars`). */
-export interface PoolerPodSizing {
-    pool_mode: string;
-    max_db_connections: number;
-    default_pool_size: number;
-    reserve_pool_size: number;
-    max_client_conn: number;
-    query_wait_timeout: number;
-    server_login_retry: number;
-    idle_transaction_timeout: number;
-}
-
-/**
- * Per-pod sizing: the spec's `maxDBConnections` divided by the pod count, half of it the pool, a quarter
- * the reserve. (The operator also computes a min_pool_size, but its template leaves that line commented out.)
- */
-export function poolerPodSizing(maxDBConnections: number, instances: number, mode: string): PoolerPodSizing {
-    const maxDb = Math.floor(maxDBConnections / instances);
-    const def = Math.floor(maxDb / 2);
-    return {
-        pool_mode: mode, max_db_connections: maxDb, default_pool_size: def, reserve_pool_size: Math.floor(def / 2),
-        max_client_conn: POOLER_MAX_CLIENT_CONN, ...POOLER_FIXED,
-    };
-}
 
 /**
  * Spilo's bootstrap parameters that matter for replication and failover (`configure_spilo.py`

@@ -9,10 +9,15 @@ import { recommendedLabels } from "../labels";
 import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
 import { dataNetworkPolicies } from "./network";
 import { backupStoreEgress } from "../network";
-import {
-    BackupTarget, EXPORTER_QUERIES_CONFIGMAP, POD_SERVICE_ACCOUNT, exporterQueries, POSTGRES_PORT, PostgresSettings, WALG_CONFIGMAP, WAL_NONCURRENT_DAYS, clusterSpec,
-    credentialsSecretName, operatorValues, postgresClusterName, validatePostgres, walBucketIamPolicy, walgEnv,
-} from "./values";
+import { clusterSpec } from "./cluster-spec";
+import { EXPORTER_QUERIES_CONFIGMAP, exporterQueries } from "./exporter";
+import { walBucketIamPolicy } from "./iam";
+import { POD_SERVICE_ACCOUNT, POSTGRES_PORT, WALG_CONFIGMAP, credentialsSecretName, postgresClusterName } from "./names";
+import { operatorValues } from "./operator";
+import { WAL_NONCURRENT_DAYS } from "./retention";
+import { PostgresSettings } from "./settings";
+import { validatePostgres } from "./validate";
+import { BackupTarget, walgEnv } from "./walg";
 import { addonNamespace, chartAddon } from "../release";
 
 export interface PostgresHAArgs extends BackupStoreArgs {

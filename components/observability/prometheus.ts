@@ -4,7 +4,8 @@
  */
 import { Catalog } from "../catalog";
 import { AlertingSettings, alertmanagerConfig, receiverSecrets } from "./alerting";
-import { PATRONI_PORT as PATRONI_METRICS_PORT, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC } from "../data/values";
+import { SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC } from "../data/exporter";
+import { PATRONI_PORT as PATRONI_METRICS_PORT } from "../data/names";
 import { INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME } from "../mesh/values";
 import { PART_OF, POD_TEMPLATE_HASH_LABEL, recommendedLabels, selectorLabels, SCRAPE_LABEL } from "../labels";
 import { chartImage, chartImageDefaultTag, fullImageDefaultTag, resources, restrictedContainer, rwoClaim } from "./common";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
 import { Plan, PlanResource } from "../../scripts/lib/plan";
 import { STAGING_VARIANT, planStack, renderedStack } from "../harness";
-import { memberPodLabels, poolerPodLabels } from "../../components/data/values";
+import { memberPodLabels, poolerPodLabels } from "../../components/data/names";
 import { logicalBackupPodLabels } from "../../components/data/network";
 
 const STACKS = ["dev", "staging", "prod"];

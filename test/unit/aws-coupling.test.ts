@@ -5,7 +5,7 @@ import { EKS_ADDONS_BY_VERSION, SUPPORTED_EKS_VERSIONS, eksAddons } from "../../
 import { parseConfig } from "../../components/config";
 import { partitionOf, s3BucketArn } from "../../components/aws/partition";
 import { bucketArn, tlsOnlyBucketPolicy } from "../../components/aws/bucket";
-import { walBucketIamPolicy } from "../../components/data/values";
+import { walBucketIamPolicy } from "../../components/data/iam";
 import { veleroIamPolicy } from "../../components/backup/velero";
 import { ROOT } from "../../scripts/lib/plan";
 import { planStack } from "../harness";

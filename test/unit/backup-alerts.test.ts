@@ -2,7 +2,8 @@ import * as assert from "assert";
 import { parse } from "yaml";
 import { BACKUP_AGE_MARGIN_SECONDS, backupAlertRules, schedulePeriodSeconds } from "../../components/backup/alerts";
 import { SCHEDULES } from "../../components/backup/velero";
-import { BASE_BACKUP_METRIC, EXPORTER_QUERIES_CONFIGMAP, clusterSpec, exporterQueries } from "../../components/data/values";
+import { clusterSpec } from "../../components/data/cluster-spec";
+import { BASE_BACKUP_METRIC, EXPORTER_QUERIES_CONFIGMAP, exporterQueries } from "../../components/data/exporter";
 import { configSchema } from "../../components/config";
 import { Catalog } from "../../components/catalog";
 

@@ -1,11 +1,15 @@
 import * as assert from "assert";
 import { configSchema } from "../../components/config";
 import { Catalog } from "../../components/catalog";
-import {
-    BackupTarget, appRoleName, baseBackupsToRetain, clusterSpec, credentialsSecretName, operatorValues, podServiceAccountDefinition,
-    postgresClusterName, synchronousNodeCount, validatePostgres, walBucketIamPolicy, walgEnv, operatorPoolSplit, poolerSizing, maxConnections,
-    PLATFORM_CONNECTIONS, SUPERUSER_RESERVED_CONNECTIONS, logicalBackupRetention,
-} from "../../components/data/values";
+import { clusterSpec } from "../../components/data/cluster-spec";
+import { walBucketIamPolicy } from "../../components/data/iam";
+import { appRoleName, credentialsSecretName, postgresClusterName } from "../../components/data/names";
+import { operatorValues, podServiceAccountDefinition } from "../../components/data/operator";
+import { PLATFORM_CONNECTIONS, SUPERUSER_RESERVED_CONNECTIONS, maxConnections, operatorPoolSplit, poolerSizing } from "../../components/data/pooler";
+import { baseBackupsToRetain, logicalBackupRetention } from "../../components/data/retention";
+import { synchronousNodeCount } from "../../components/data/timing";
+import { validatePostgres } from "../../components/data/validate";
+import { BackupTarget, walgEnv } from "../../components/data/walg";
 import { dataNetworkPolicies } from "../../components/data/network";
 import { objectStoreEgress } from "../../components/network";
 import { SecureBucket, bucketArn, bucketLifecycleRules, tlsOnlyBucketPolicy, validateSecureBucketArgs } from "../../components/aws/bucket";

@@ -4,10 +4,13 @@ import { Catalog, IMAGES } from "../../components/catalog";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { EXPORTER_QUERIES, PATRONI_TIMING, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, WAL_SENDER_TIMEOUT, clusterSpec, exporterQueries } from "../../components/data/values";
+import { clusterSpec } from "../../components/data/cluster-spec";
+import { EXPORTER_QUERIES, SYNCREP_SLOW_THRESHOLD_SECONDS, SYNCREP_WAIT_METRIC, exporterQueries } from "../../components/data/exporter";
+import { PATRONI_TIMING, WAL_SENDER_TIMEOUT, patroniSpec } from "../../components/data/timing";
+import { poolerPodSizing } from "../../components/data/pooler";
 import { dataNetworkPolicies } from "../../components/data/network";
 import {
-    PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB, patroniSpec, poolerPodSizing,
+    PATRONI_SYNC_REJOIN_FIX, SPILO_RELEASES, compareVersions, effectivePatroniConfig, memoryMiB,
     spiloDefaultMaxConnections,
 } from "../../components/data/patroni";
 import { alertRules, postgresPodMonitor } from "../../components/observability/prometheus";
