@@ -30,6 +30,22 @@ export interface ImageEntry {
 
 const ISTIO = "1.28.0";
 
+/**
+ * The Kubernetes minor the stacks target unless they say otherwise: the defaults of
+ * `cluster.kubernetesVersion` and `eks.version`, the version kube-score judges for (policies/peers.json)
+ * and the API server the real-engine tiers build (test tooling's versions.sh reads it from here).
+ */
+export const KUBERNETES_MINOR = "1.33";
+
+/**
+ * cluster-autoscaler per Kubernetes minor: its minor must match the cluster's (the autoscaler's
+ * compatibility table), so the tag follows `eks.version`. Checked upstream: 1.34 -> v1.34.1 is chart
+ * 9.52.1's own appVersion and image.tag (the archive's Chart.yaml and values.yaml); 1.33 -> v1.33.2
+ * and 1.32 -> v1.32.7 are registry.k8s.io tags of the release-1.33 and release-1.32 lines (kops pins
+ * v1.32.7 for Kubernetes 1.32). Chart 9.52.1 renders the same for all three: only image.tag differs.
+ */
+export const CLUSTER_AUTOSCALER_TAGS: Record<string, string> = { "1.32": "v1.32.7", "1.33": "v1.33.2", "1.34": "v1.34.1" };
+
 export const IMAGES = {
     // KubeChat's own workloads.
     "kubechat-api-gateway": { repository: "ghcr.io/kubechat/api-gateway", tag: "1.4.2" },
@@ -68,8 +84,8 @@ export const IMAGES = {
     // Autoscaling.
     "metrics-server": { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
     "cluster-autoscaler": {
-        repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.33.2",
-        differs: "chart 9.52.1 defaults to v1.34.1; the autoscaler's minor must match the cluster's Kubernetes minor (eks.version 1.33)",
+        repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: CLUSTER_AUTOSCALER_TAGS[KUBERNETES_MINOR],
+        differs: `chart 9.52.1 defaults to v1.34.1; the autoscaler's minor must match the cluster's Kubernetes minor (eks.version ${KUBERNETES_MINOR}; other minors: CLUSTER_AUTOSCALER_TAGS)`,
     },
     // VPA chart 5.0.0 ships the VPA 1.7 CRDs: its appVersion 1.7.1 for every component.
     "vpa-recommender": { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.7.1" },
@@ -150,6 +166,13 @@ export const EKS_ADDONS_BY_VERSION: Record<string, Record<EksAddon, string>> = {
 
 /** Supported `eks.version` values (the minors add-on versions are pinned for). */
 export const SUPPORTED_EKS_VERSIONS = Object.keys(EKS_ADDONS_BY_VERSION);
+
+/** The cluster-autoscaler image of a Kubernetes minor (an unsupported minor is an error naming the supported ones). */
+export function clusterAutoscalerTag(minor: string): string {
+    const tag = CLUSTER_AUTOSCALER_TAGS[minor];
+    if (!tag) throw new Error(`Kubernetes ${minor}: no cluster-autoscaler pinned (supported: ${Object.keys(CLUSTER_AUTOSCALER_TAGS).join(", ")})`);
+    return tag;
+}
 
 /** The add-on versions of an EKS Kubernetes minor; an unsupported minor is an error naming the supported ones. */
 export function eksAddons(version: string): Record<EksAddon, string> {

@@ -33,3 +33,13 @@ export function ha(c: DecisionInputs): HaDecision {
 export function replicasFor(haOn: boolean): number {
     return haOn ? 2 : 1;
 }
+
+/**
+ * The ingress gateway's Service type: `auto` is LoadBalancer on EKS (the AWS load-balancer integration
+ * assigns an address) and NodePort on-prem, where a LoadBalancer Service gets an address only from an
+ * implementation the cluster may not run (and the gateway release would wait for it into its timeout).
+ */
+export function ingressServiceType(c: { kind: "onprem" | "eks"; ingressServiceType: "auto" | "LoadBalancer" | "NodePort" | "ClusterIP" }): "LoadBalancer" | "NodePort" | "ClusterIP" {
+    if (c.ingressServiceType !== "auto") return c.ingressServiceType;
+    return c.kind === "eks" ? "LoadBalancer" : "NodePort";
+}

@@ -63,6 +63,18 @@ function hostProblem(host: string, cidrs: string[], what: string): string | unde
 }
 
 /**
+ * A rule over a URL setting, or none when the URL does not parse: the setting's own schema rule
+ * reports that, so the config does not say it twice.
+ */
+export function unlessUnparsable(rule: () => string | undefined): string | undefined {
+    try {
+        return rule();
+    } catch {
+        return undefined;
+    }
+}
+
+/**
  * Why a service URL outside the pod network (an S3-compatible object store, an external
  * Elasticsearch) cannot be turned into NetworkPolicy peers, or undefined when it can: an IP address or
  * an in-cluster Service needs nothing more; any other host name needs its addresses as CIDRs, since

@@ -1,5 +1,5 @@
 /**
- * `platformArgs(config)`: the one mapping from the validated stack config (components/config.ts) to the
+ * `platformArgs(config)`: the one mapping from the validated stack config (components/config/) to the
  * args of every component. Components never import the config schema: each declares its own documented
  * Args, and this function fills them (TypeScript checks each config section against the component's
  * own types here). It is also the only place where a setting of one part decides something in another
@@ -7,9 +7,9 @@
  * What exists only once resources do (providers, the database host, the mesh's readiness, the app
  * namespace's resource) is wired by `KubeChatPlatform`.
  */
-import { StackConfig, ingressServiceType } from "./config";
+import { StackConfig } from "./config";
 import { CatalogOptions } from "./catalog";
-import { ha, replicasFor } from "./decisions";
+import { ha, ingressServiceType, replicasFor } from "./decisions";
 import { NamespaceNames, namespaceNames } from "./namespaces";
 import type { OnPremClusterArgs } from "./cluster/onprem";
 import type { EksClusterArgs } from "./cluster/eks";

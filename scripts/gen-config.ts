@@ -1,33 +1,23 @@
 /**
  * npm run gen:config — rewrites the `config:` section of Pulumi.yaml, the config reference in
- * docs/configuration.md and policies/config/<stack>.json from components/config.ts and the stack
+ * docs/configuration.md and policies/config/<stack>.json from components/config/schema.ts and the stack
  * files. A test fails when any of them is out of date.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { configLeaves, ConfigLeaf } from "./lib/config-doc";
+import { ConfigLeaf, configLeaves } from "../components/config/leaves";
 import { ROOT, readStackFile } from "./lib/plan";
-import { parseConfig, CONFIG_NAMESPACE } from "../components/config";
+import { parseStackValues } from "../components/config";
 import { packConfig } from "./lib/verdict";
 import { Io, consoleIo } from "./lib/io";
 
 export const STACKS = ["dev", "staging", "prod"];
 
-/** Parse a stack file's `kubechat:` values without running the program. */
-export function stackConfig(stack: string) {
-    const { config, secretKeys } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(config)) {
-        const [ns, name] = k.split(":");
-        if (ns !== CONFIG_NAMESPACE) continue;
-        try {
-            raw[name] = JSON.parse(v);
-        } catch {
-            raw[name] = v;
-        }
-    }
-    return parseConfig(raw, "kubechat", stack, secretKeys);
+/** Parse a stack file's `kubechat:` values without running the program, as the program would. */
+export function stackConfig(stack: string, file = path.join(ROOT, `Pulumi.${stack}.yaml`)) {
+    const { config, secretKeys } = readStackFile(file);
+    return parseStackValues(config, "kubechat", stack, secretKeys);
 }
 
 export function renderPackConfig(stack: string): string {
@@ -78,7 +68,7 @@ export const USAGE = "usage: npm run gen:config";
 /** Regenerates the files; `--help` says which. */
 export function run(argv: string[], io: Io = consoleIo): number {
     if (argv.includes("--help") || argv.includes("-h")) {
-        io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config.ts and the stack files (a test fails when they drift).`);
+        io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config/schema.ts and the stack files (a test fails when they drift).`);
         return 0;
     }
     if (argv.length > 0) {

@@ -7,7 +7,7 @@
  * Exit codes: 0 ok; 2 bad usage, an unreadable or invalid stack file, or an unknown Spilo image.
  */
 import * as path from "path";
-import { CONFIG_NAMESPACE, configSchema } from "../components/config";
+import { decodeStackValues, parseSchema } from "../components/config";
 import { effectivePatroniConfig } from "../components/data/patroni";
 import { Io, consoleIo } from "./lib/io";
 import { ROOT, readStackFile } from "./lib/plan";
@@ -17,19 +17,7 @@ export const USAGE = "usage: npm run ha:config -- <stack> [--spilo <repository:t
 /** The stack's `kubechat:postgres` with defaults (schema only: these settings need none of the cross-stack checks). */
 export function stackPostgres(stack: string) {
     const { config } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(config)) {
-        const [ns, ...rest] = key.split(":");
-        if (ns !== CONFIG_NAMESPACE) continue;
-        let v: unknown = value;
-        try {
-            v = JSON.parse(value);
-        } catch {
-            // a plain string
-        }
-        raw[rest.join(":")] = v;
-    }
-    return configSchema.parse(raw).postgres;
+    return parseSchema(decodeStackValues(config).raw).postgres;
 }
 
 export function run(argv: string[], io: Io = consoleIo): number {

@@ -33,3 +33,21 @@ export function kubechatProblems(
     if (delivery.strategy !== "rolling" && !rolloutsInstalled) p.push(`kubechat:delivery.strategy: ${delivery.strategy} needs the Argo Rollouts controller`);
     return p;
 }
+
+/**
+ * The rules over the services' and the delivery settings' own keys (before the args exist), as
+ * `path: reason` below the namespace.
+ */
+export function serviceSettingProblems(
+    services: Record<string, Pick<ServiceScaling, "minReplicas" | "maxReplicas"> & { image: string }>,
+    canarySteps: number[],
+): string[] {
+    const p: string[] = [];
+    for (const [name, s] of Object.entries(services)) {
+        if (s.maxReplicas < s.minReplicas) p.push(`services.${name}.maxReplicas: must be >= minReplicas (${s.minReplicas})`);
+        if (name !== "api-gateway" && s.image === "") p.push(`services.${name}.image: is required for services other than api-gateway`);
+    }
+    if (canarySteps.some((w, i) => i > 0 && w <= canarySteps[i - 1])) p.push("delivery.canarySteps: weights must increase");
+    if (canarySteps.length > 0 && canarySteps[canarySteps.length - 1] !== 100) p.push("delivery.canarySteps: must end at 100");
+    return p;
+}

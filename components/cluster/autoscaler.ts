@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { Catalog } from "../catalog";
+import { Catalog, IMAGES, ResolvedImage, clusterAutoscalerTag } from "../catalog";
 import { IrsaRole } from "../aws/irsa";
 import { EksInfo } from "./types";
 import { chartAddon, clusterNamespace } from "../release";
@@ -96,8 +96,15 @@ export interface ClusterAutoscalerArgs {
     eks: EksInfo;
     /** Chart and image source (pinned, air-gap aware). */
     catalog: Catalog;
+    /** The cluster's Kubernetes minor (`eks.version`): the autoscaler's minor must match it (CLUSTER_AUTOSCALER_TAGS). */
+    kubernetesVersion: string;
     /** Kubernetes provider of the cluster (waits for the node groups). */
     k8sProvider: k8s.Provider;
+}
+
+/** The catalog's cluster-autoscaler at the release of the cluster's Kubernetes minor. */
+export function autoscalerImage(catalog: Catalog, kubernetesVersion: string): ResolvedImage {
+    return catalog.resolve(IMAGES["cluster-autoscaler"].repository, clusterAutoscalerTag(kubernetesVersion));
 }
 
 /** cluster-autoscaler release and its IRSA role. Type `kubechat:cluster:ClusterAutoscaler`. */
@@ -116,7 +123,7 @@ export class ClusterAutoscaler extends pulumi.ComponentResource {
             namespace: clusterNamespace(AUTOSCALER_NAMESPACE),
             chart: "cluster-autoscaler", catalog: args.catalog,
             values: autoscalerValues({
-                clusterName: args.eks.clusterName, region: args.eks.region, roleArn: role.arn, image: args.catalog.image("cluster-autoscaler"),
+                clusterName: args.eks.clusterName, region: args.eks.region, roleArn: role.arn, image: autoscalerImage(args.catalog, args.kubernetesVersion),
             }),
         }, { parent: this, provider: args.k8sProvider });
         this.registerOutputs({ roleArn: this.roleArn });

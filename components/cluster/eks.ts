@@ -345,7 +345,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
         const gp3 = new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(this.storageClass, key.arn, args.persistent),
             { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
         this.storageReady = [gp3];
-        new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
+        new ClusterAutoscaler(`${name}-autoscaler`, { eks: this.eks, catalog: args.catalog, kubernetesVersion: s.version, k8sProvider: this.provider }, { parent: this });
         new MetricsServer(`${name}-metrics-server`, { catalog: args.catalog, k8sProvider: this.provider }, { parent: this });
         const vpa = new VpaChart(`${name}-vpa`, { ...args.vpa, catalog: args.catalog, provider: this.provider }, { parent: this });
         this.vpaReady = [vpa.release];

@@ -8,10 +8,10 @@ K8S_PROVIDER_VERSION="v$(node -p "require('$repo_root/package.json').dependencie
 # ... and the provider module version the Go module proxy serves (it serves no tagged provider/v4 version;
 # see docs/real-engine.md).
 K8S_PROVIDER_MODULE_VERSION="${KUBECHAT_REAL_K8S_PROVIDER_MODULE:-v4.0.0-20260115033456-f47bc2d6f199}"
-# The API server: the newest served patch of the Kubernetes minor the stacks target (every default minor in
-# components/config.ts); bumping that minor without bumping this fails here.
+# The API server: the newest served patch of the Kubernetes minor the stacks target (KUBERNETES_MINOR in
+# components/catalog.ts, which the config defaults follow); bumping that minor without bumping this fails here.
 KUBE_VERSION="${KUBECHAT_REAL_KUBE_VERSION:-v1.33.13}"
-KUBE_MINOR="$(sed -n 's/.*must be a Kubernetes minor version such as [0-9.]*").default("\(1\.[0-9]*\)").*/\1/p' "$repo_root/components/config.ts" | sort -u)"
+KUBE_MINOR="$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").KUBERNETES_MINOR')"
 case "$KUBE_VERSION" in
   "v$KUBE_MINOR".*) ;;
   *) echo "versions.sh: kube-apiserver $KUBE_VERSION does not match the stacks' Kubernetes minor '$KUBE_MINOR'" >&2; exit 2 ;;

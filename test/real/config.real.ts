@@ -3,7 +3,7 @@
  * type set with `pulumi config set --path`, must stop `pulumi preview` before any resource is
  * registered. The CLI type-checks every key Pulumi.yaml declares (pkg/workspace/config.go,
  * validateStackConfigValues, at the pinned Pulumi); it has no rule for undeclared keys, so a typo'd key
- * is rejected by the program's loader (strict schema in components/config.ts) — both asserted by message.
+ * is rejected by the program's loader (strict schema in components/config/schema.ts) — both asserted by message.
  */
 import * as assert from "assert";
 import * as fs from "fs";

@@ -1,5 +1,10 @@
 import * as assert from "assert";
-import { parseConfig } from "../../components/config";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ConfigError, decodeStackValues, parseConfig } from "../../components/config";
+import { stackConfig } from "../../scripts/gen-config";
 import { configProblems as problems, minimalOnPremConfig as base } from "../harness";
 
 describe("config loader", () => {
@@ -97,5 +102,35 @@ describe("config loader", () => {
         assert.strictEqual(c.objectStoreSecretAccessKey, "");
         assert.ok(c.kubeconfigSecret && c.objectStoreCredentials);
         assert.ok(!JSON.stringify(c).includes("s3cr3t"));
+    });
+});
+
+describe("one stack-value decoder", () => {
+    it("keeps string keys strings, decodes the rest as JSON and passes on only the provider keys it checks", () => {
+        const { raw, providers } = decodeStackValues({
+            "kubechat:objectStoreAccessKeyId": "12345678901234567890",
+            "kubechat:registry": "1e3",
+            "kubechat:postgres": '{"instances":3}',
+            "kubechat:persistent": "true",
+            "aws:region": "eu-west-1",
+            "kubernetes:context": "kind",
+        });
+        assert.deepStrictEqual(raw, { objectStoreAccessKeyId: "12345678901234567890", registry: "1e3", postgres: { instances: 3 }, persistent: true });
+        assert.deepStrictEqual(providers, { "aws:region": "eu-west-1" });
+    });
+
+    it("gen:config reads a stack file as the program does: an aws:region that contradicts eks.region fails there too", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gen-config-"));
+        try {
+            const file = path.join(dir, "Pulumi.t.yaml");
+            const eks = { accountId: "123456789012", privateAccessCidrs: ["10.100.0.0/24"] };
+            const write = (region: string) => fs.writeFileSync(file, YAML.stringify({ config: { "aws:region": region, "kubechat:cluster": { kind: "eks" }, "kubechat:eks": eks } }));
+            write("us-east-1");
+            assert.strictEqual(stackConfig("t", file).eks.region, "us-east-1");
+            write("us-west-2");
+            assert.throws(() => stackConfig("t", file), (e: Error) => e instanceof ConfigError && /aws:region: us-west-2 differs from kubechat:eks\.region us-east-1/.test(e.message));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import { ROOT } from "../../scripts/lib/plan";
 import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../scripts/gen-config";
 import { applyProjectConfig, declarationProblems, qualify } from "../../scripts/lib/project-config";
-import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
+import { CONFIG_NAMESPACE, parseConfig, parseStackValues } from "../../components/config";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
 const STACKS = ["dev", "staging", "prod"];
@@ -80,19 +80,9 @@ describe("project files", () => {
             [`${project.name}:backup`]: JSON.stringify({ bucket: "velero" }),
         };
         const load = (decls: Record<string, unknown>) => {
-            const raw: Record<string, unknown> = {};
-            for (const [k, v] of Object.entries(applyProjectConfig(project.name, decls, stack))) {
-                const [ns, name] = k.split(":");
-                assert.strictEqual(ns, CONFIG_NAMESPACE, `${k} lands outside the loader's namespace`);
-                try {
-                    raw[name] = JSON.parse(v);
-                } catch {
-                    raw[name] = v;
-                }
-            }
-            // Stringly keys stay strings (the loader's rule); the rest is JSON.
-            for (const k of ["registry", "chartRepository", "kubeconfig", "objectStoreAccessKeyId", "objectStoreSecretAccessKey"]) raw[k] = String(raw[k]);
-            return parseConfig(raw, project.name, "test") as unknown as Record<string, any>;
+            const values = applyProjectConfig(project.name, decls, stack);
+            for (const k of Object.keys(values)) assert.strictEqual(k.split(":")[0], CONFIG_NAMESPACE, `${k} lands outside the loader's namespace`);
+            return parseStackValues(values, project.name, "test") as unknown as Record<string, any>;
         };
         const c = load(project.config);
         const at = (o: any, path: string) => path.split(".").reduce((x, p) => x?.[p], o);
