@@ -71,14 +71,14 @@ export function copyProductionDependencies(root: string, dest: string): number {
     return pkgs.length;
 }
 
-/** `sha256sum` lines for every file under `dir` (sorted, relative paths), SHA256SUMS itself left out. */
-export function sha256sums(dir: string): string {
+/** `sha256sum` lines for every file under `dir` (sorted, relative paths), SHA256SUMS itself and `skip` (relative paths) left out. */
+export function sha256sums(dir: string, skip: string[] = []): string {
     const files: string[] = [];
     const walk = (d: string) => {
         for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
             const p = path.join(d, e.name);
             if (e.isDirectory()) walk(p);
-            else if (e.isFile() && p !== path.join(dir, "SHA256SUMS")) files.push(p);
+            else if (e.isFile() && p !== path.join(dir, "SHA256SUMS") && !skip.includes(path.relative(dir, p).split(path.sep).join("/"))) files.push(p);
         }
     };
     walk(dir);
@@ -122,8 +122,8 @@ fi
  * install.sh: `./install.sh <stack>`, non-interactive, every input from the environment. Steps: verify
  * SHA256SUMS; put the bundled provider on PATH and forbid plugin downloads; log in to a local state
  * backend; select or create the stack; set kubechat:registry, kubechat:chartRepository (default: the
- * bundle's own charts/) and kubechat:kubeconfig; write the policy config with the registry as the only
- * approved one; `pulumi up` with the policy pack. KUBECHAT_DRY_RUN=1 prints the steps without running them.
+ * bundle's own charts/), kubechat:kubeconfig and the secrets of KUBECHAT_SECRETS_DIR; write the policy
+ * config with the registry as the only approved one; `pulumi up` with the policy pack. KUBECHAT_DRY_RUN=1 prints the steps without running them.
  */
 export function installScript(providerVersion: string): string {
     return `#!/usr/bin/env bash
@@ -133,6 +133,8 @@ export function installScript(providerVersion: string): string {
 #   PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE   passphrase of the stack's secrets
 #   KUBECHAT_KUBECONFIG        kubeconfig path (default: the default kubeconfig)
 #   KUBECHAT_REGISTRY          registry host[:port][/path] the images were mirrored to (mirror.sh)
+#   KUBECHAT_SECRETS_DIR       directory with one file per secret config key (file name = key without "kubechat:",
+#                              content = value), each set with pulumi config set --secret from standard input
 #   KUBECHAT_CHART_REPOSITORY  http(s):// or oci:// chart repository, or a directory (default: this bundle's charts/)
 #   KUBECHAT_STATE_DIR         directory for the Pulumi state (default: pulumi login --local, i.e. ~/.pulumi)
 #   KUBECHAT_PULUMI            the Pulumi CLI to run (default: pulumi on PATH)
@@ -178,6 +180,16 @@ echo "4. stack configuration: mirrors and cluster"
 step "$pulumi" config set --stack "$stack" kubechat:chartRepository "\${KUBECHAT_CHART_REPOSITORY:-$here/charts}"
 if [ -n "\${KUBECHAT_REGISTRY:-}" ]; then step "$pulumi" config set --stack "$stack" kubechat:registry "$KUBECHAT_REGISTRY"; fi
 if [ -n "\${KUBECHAT_KUBECONFIG:-}" ]; then step "$pulumi" config set --stack "$stack" kubechat:kubeconfig "$KUBECHAT_KUBECONFIG"; fi
+if [ -n "\${KUBECHAT_SECRETS_DIR:-}" ]; then
+  # A secret's value goes through standard input, never on a command line (process lists, shell history).
+  for f in "$KUBECHAT_SECRETS_DIR"/*; do
+    [ -f "$f" ] || continue
+    key="$(basename "$f")"
+    [[ "$key" =~ ^[A-Za-z][A-Za-z0-9.]*$ ]] || { echo "error: KUBECHAT_SECRETS_DIR: $key is not a config key name" >&2; exit 2; }
+    printf '+ %q config set --stack %q --secret kubechat:%s < %q\n' "$pulumi" "$stack" "$key" "$f"
+    [ "$dry" = 1 ] || "$pulumi" config set --stack "$stack" --secret "kubechat:$key" < "$f"
+  done
+fi
 
 echo "5. policy configuration (with a registry set, it is the only approved one)"
 policy_config="$here/program/policies/config/$stack.json"
@@ -190,6 +202,11 @@ fi
 echo "6. pulumi up with the policy pack"
 step "$pulumi" up --stack "$stack" --yes --non-interactive --policy-pack "\${KUBECHAT_POLICY_PACK:-$here/program/policies}" --policy-pack-config "$policy_config"
 `;
+}
+
+/** The stack's config file inside the bundle (the one file SHA256SUMS leaves out). */
+export function stackFileInBundle(stack: string): string {
+    return `program/Pulumi.${stack}.yaml`;
 }
 
 /** The project file as the bundle runs it: compiled JavaScript, no TypeScript at run time. */
@@ -278,9 +295,13 @@ export async function writeBundle(input: BundleInput): Promise<BundleResult> {
     fs.writeFileSync(path.join(out, "bundle.json"), JSON.stringify({
         stack: input.stack, commit: input.commit ?? "", providerVersion: input.providerVersion,
         provider: "file" in input.provider ? { bundled: "plugins/bin/pulumi-resource-kubernetes", from: input.provider.from } : { bundled: false, reason: input.provider.missing },
+        stackFile: { path: stackFileInBundle(input.stack), sha256AsShipped: sha256File(path.join(prog, `Pulumi.${input.stack}.yaml`)) },
         charts, images: input.airgap.images.length, artifacts: artifacts.length, productionPackages: packages,
     }, null, 2) + "\n");
-    const sums = sha256sums(out);
+    // The stack file is the customer's to edit (`pulumi config set` writes it, the passphrase's salt
+    // too), so SHA256SUMS leaves it out: a re-run of install.sh must pass step 1. bundle.json keeps the
+    // checksum it was shipped with.
+    const sums = sha256sums(out, [stackFileInBundle(input.stack)]);
     fs.writeFileSync(path.join(out, "SHA256SUMS"), sums);
     return { files: sums.split("\n").filter(Boolean).length, packages, charts, provider: input.provider };
 }

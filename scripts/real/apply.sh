@@ -10,6 +10,12 @@ start=$(date +%s)
 bash scripts/real/toolchain.sh
 built=$(date +%s)
 echo "[test:apply] toolchain: $((built - start))s"
+# The offline-install check (test/apply/airgap.apply.ts) records what install.sh dials with strace (Debian).
+if ! command -v strace >/dev/null; then
+    sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_=sudo
+    $sudo_ apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends strace >/dev/null
+fi
 # esbuild's output for scripts/run.js is written now, while the network is still there (it needs none,
 # but a first build in the namespace would be paid inside the measured operations).
 node scripts/run.js scripts/real/tools.ts >/dev/null

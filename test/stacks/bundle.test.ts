@@ -41,7 +41,8 @@ async function bundle(provider: ProviderSource): Promise<{ out: string; airgap: 
 function fakePulumi(): { bin: string; log: string } {
     const bin = tmp("kubechat-fakebin-");
     const log = path.join(bin, "calls.log");
-    fs.writeFileSync(path.join(bin, "pulumi"), `#!/usr/bin/env bash\nprintf '%s|%s|%s\\n' "$*" "\${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-}" "$(command -v pulumi-resource-kubernetes || true)" >> "${log}"\n`, { mode: 0o755 });
+    // A secret's value is recorded from standard input (install.sh must never pass it as an argument).
+    fs.writeFileSync(path.join(bin, "pulumi"), `#!/usr/bin/env bash\nin=""; case " $* " in *" --secret "*) in="$(cat)";; esac\nprintf '%s|%s|%s|%s\\n' "$*" "\${PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION:-}" "$(command -v pulumi-resource-kubernetes || true)" "$in" >> "${log}"\n`, { mode: 0o755 });
     return { bin, log };
 }
 
@@ -106,12 +107,14 @@ describe("offline bundle (npm run bundle)", function () {
         assert.ok((airgap.artifacts ?? []).length > 0);
     });
 
-    it("SHA256SUMS covers every file of the bundle (itself excepted) and matches each", () => {
+    it("SHA256SUMS covers every file of the bundle but itself and the stack file (the customer's to edit, its shipped checksum in bundle.json) and matches each", () => {
         const sums = readSums(path.join(withProvider, "SHA256SUMS"));
         const files: string[] = [];
         const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.relative(withProvider, path.join(d, e.name))));
         walk(withProvider);
-        assert.deepStrictEqual([...sums.keys()].sort(), files.filter((f) => f !== "SHA256SUMS").sort());
+        assert.deepStrictEqual([...sums.keys()].sort(), files.filter((f) => f !== "SHA256SUMS" && f !== "program/Pulumi.staging.yaml").sort());
+        const shipped = JSON.parse(fs.readFileSync(path.join(withProvider, "bundle.json"), "utf8")).stackFile;
+        assert.deepStrictEqual(shipped, { path: "program/Pulumi.staging.yaml", sha256AsShipped: sha256File(path.join(ROOT, "Pulumi.staging.yaml")) });
         for (const [f, h] of sums) assert.strictEqual(sha256File(path.join(withProvider, f)), h, f);
         execFileSync("sha256sum", ["--quiet", "--strict", "-c", "SHA256SUMS"], { cwd: withProvider });
     });
@@ -132,12 +135,14 @@ describe("offline bundle (npm run bundle)", function () {
     it("install.sh runs the documented steps non-interactively: local login, stack, mirrors and kubeconfig, the registry as the only approved one, up with the policy pack, no plugin download", () => {
         const { bin, log } = fakePulumi();
         const state = tmp("kubechat-state-");
+        const secrets = tmp("kubechat-secrets-");
+        fs.writeFileSync(path.join(secrets, "objectStoreSecretAccessKey"), "s3cr3t-value");
         try {
             // The CLI named by KUBECHAT_PULUMI (not on PATH here).
             fs.renameSync(path.join(bin, "pulumi"), path.join(bin, "pulumi-cli"));
             const r = install(withProvider, {
                 PULUMI_CONFIG_PASSPHRASE: "p", KUBECHAT_REGISTRY: "127.0.0.1:5000/kc", KUBECHAT_KUBECONFIG: "/etc/kc.yaml", KUBECHAT_STATE_DIR: state,
-                KUBECHAT_PULUMI: path.join(bin, "pulumi-cli"),
+                KUBECHAT_PULUMI: path.join(bin, "pulumi-cli"), KUBECHAT_SECRETS_DIR: secrets,
             }, bin);
             assert.strictEqual(r.status, 0, r.stderr + r.stdout);
             const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => l.split("|"));
@@ -149,16 +154,20 @@ describe("offline bundle (npm run bundle)", function () {
                 "config set --stack staging kubechat:registry 127.0.0.1:5000/kc",
                 "config set --stack staging kubechat:kubeconfig /etc/kc.yaml",
             ]);
-            const up = calls[5][0];
+            // The secret: set as a secret, its value through standard input only.
+            assert.deepStrictEqual([calls[5][0], calls[5][3]], ["config set --stack staging --secret kubechat:objectStoreSecretAccessKey", "s3cr3t-value"]);
+            assert.ok(!r.stdout.includes("s3cr3t-value") && !calls.some((c) => c[0].includes("s3cr3t-value")));
+            const up = calls[6][0];
             assert.match(up, new RegExp(`^up --stack staging --yes --non-interactive --policy-pack ${b}/program/policies --policy-pack-config (\\S+)$`));
             const policyConfig = JSON.parse(fs.readFileSync(/--policy-pack-config (\S+)$/.exec(up)![1], "utf8"));
             assert.deepStrictEqual(policyConfig["kubechat-approved-registry"].approvedRegistries, ["127.0.0.1:5000/kc"]);
-            assert.strictEqual(calls.length, 6);
+            assert.strictEqual(calls.length, 7);
             // Every call: plugin downloads off, and the bundled provider is the one on PATH.
             for (const c of calls) assert.deepStrictEqual([c[1], c[2]], ["true", `${b}/plugins/bin/pulumi-resource-kubernetes`]);
         } finally {
             fs.rmSync(bin, { recursive: true, force: true });
             fs.rmSync(state, { recursive: true, force: true });
+            fs.rmSync(secrets, { recursive: true, force: true });
         }
     });
 
@@ -173,6 +182,10 @@ describe("offline bundle (npm run bundle)", function () {
             assert.match(launcher.stdout, /--policy-pack \/opt\/pack\/run /);
             assert.match(dry.stderr, /carries no provider plugin/);
             assert.strictEqual(install(without, {}, bin).status, 2);
+            // The stack file is the customer's: an edit to it does not stop the install (the passphrase salt, config).
+            fs.appendFileSync(path.join(without, "program/Pulumi.staging.yaml"), "encryptionsalt: v1:abc\n");
+            const edited = install(without, { PULUMI_CONFIG_PASSPHRASE: "p", KUBECHAT_DRY_RUN: "1" }, bin);
+            assert.strictEqual(edited.status, 0, edited.stderr);
             const other = spawnSync("bash", [path.join(without, "install.sh"), "prod"], { env: { PATH: `${bin}:${process.env.PATH}`, PULUMI_CONFIG_PASSPHRASE: "p" }, encoding: "utf8" });
             assert.strictEqual(other.status, 2);
             fs.appendFileSync(path.join(without, "program/dist/index.js"), "\n// changed\n");
