@@ -14,10 +14,15 @@ import { ROOT, readStackFile } from "./lib/plan";
 
 export const USAGE = "usage: npm run ha:config -- <stack> [--spilo <repository:tag>]";
 
-/** The stack's `kubechat:postgres` with defaults (schema only: these settings need none of the cross-stack checks). */
-export function stackPostgres(stack: string) {
+/** The stack's `kubechat:*` settings with defaults (schema only: these settings need none of the cross-stack checks). */
+export function stackConfig(stack: string) {
     const { config } = readStackFile(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    return parseSchema(decodeStackValues(config).raw).postgres;
+    return parseSchema(decodeStackValues(config).raw);
+}
+
+/** The stack's `kubechat:postgres` with defaults. */
+export function stackPostgres(stack: string) {
+    return stackConfig(stack).postgres;
 }
 
 export function run(argv: string[], io: Io = consoleIo): number {

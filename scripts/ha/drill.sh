@@ -17,7 +17,6 @@ cd "$(dirname "$0")/../.."
 node scripts/node-version.js || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
 start=$(date +%s)
 stack="${HA_STACK:-prod}"
-cache="${HA_CACHE:-/var/cache/kubechat-ha}"
 work="$(mktemp -d /tmp/kubechat-ha.XXXXXX)"
 cleanup() { if [ -n "${HA_KEEP:-}" ]; then echo "drill: kept $work (HA_KEEP)"; else rm -rf -- "$work"; fi; }
 trap cleanup EXIT
@@ -49,46 +48,13 @@ npm run -s ha:config -- "$stack" "${spilo_args[@]}" > "$work/effective.json"
 patroni_version=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["patroniVersion"])' "$work/effective.json")
 major=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["postgresMajor"])' "$work/effective.json")
 
-sudo_=""
-[ "$(id -u)" -ne 0 ] && sudo_="sudo"
-need=()
-command -v etcd >/dev/null || need+=(etcd-server)
-command -v pgbouncer >/dev/null && [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
-/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
-# The stack's Postgres major if Debian has it, else the one Debian has (bookworm: 15).
-pg_pkg="postgresql-$major"
-if ! apt-cache show "$pg_pkg" >/dev/null 2>&1; then
-    [ -d /var/lib/apt/lists ] && [ -n "$(ls /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] || $sudo_ apt-get update -qq
-fi
-if ! apt-cache show "$pg_pkg" >/dev/null 2>&1; then
-    pg_pkg=$(apt-cache search --names-only '^postgresql-[0-9]+$' | awk '{print $1}' | sort -V | tail -1)
-    echo "drill: the stack declares Postgres $major; Debian offers no postgresql-$major here, running ${pg_pkg#postgresql-} instead"
-fi
-[ -x "/usr/lib/postgresql/${pg_pkg#postgresql-}/bin/postgres" ] || need+=("$pg_pkg")
-if [ ${#need[@]} -gt 0 ]; then
-    echo "drill: installing ${need[*]}"
-    $sudo_ apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
-# Debian starts a default cluster and PgBouncer on install; the drill uses its own ports only.
-
-venv="$cache/patroni-$patroni_version"
-if ! [ -x "$venv/bin/patroni" ] || [ "$("$venv/bin/patroni" --version 2>/dev/null | awk '{print $2}')" != "$patroni_version" ]; then
-    echo "drill: installing Patroni $patroni_version into $venv"
-    $sudo_ mkdir -p "$cache"
-    $sudo_ rm -rf -- "$venv"
-    $sudo_ /usr/bin/python3 -m venv "$venv"
-    $sudo_ "$venv/bin/pip" install -q --disable-pip-version-check "patroni[etcd3,kubernetes]==$patroni_version" psycopg2-binary
-fi
-got=$("$venv/bin/patroni" --version | awk '{print $2}')
-if [ "$got" != "$patroni_version" ]; then
-    echo "drill: refusing to run: Patroni $got installed, the pinned Spilo ships $patroni_version" >&2
-    exit 2
-fi
+# shellcheck source=setup.sh
+source scripts/ha/setup.sh
+ha_setup "$patroni_version" "$major"
 # `sed -n 1p` reads all of its input: `head -1` could exit first and SIGPIPE the writer, which pipefail turns into exit 141.
 if [ "$dcs" = kubernetes ]; then dcs_version="kube-apiserver $KUBE_VERSION with $("$ETCD" --version | sed -n 1p)"; else dcs_version=$(etcd --version | sed -n 1p); fi
 echo "drill: setup $(( $(date +%s) - start ))s (Patroni $got, ${pg_pkg}, ${dcs_version}, $(/usr/sbin/pgbouncer --version | sed -n 1p))"
 rc=0
-"$venv/bin/python" scripts/ha/drill.py --config "$work/effective.json" --pg-bin "/usr/lib/postgresql/${pg_pkg#postgresql-}/bin" --patroni "$venv/bin/patroni" --work "$work" "${drill_args[@]}" || rc=$?
+"$venv/bin/python" scripts/ha/drill.py --config "$work/effective.json" --pg-bin "$pg_bin" --patroni "$venv/bin/patroni" --work "$work" "${drill_args[@]}" || rc=$?
 echo "drill: total $(( $(date +%s) - start ))s"
 exit $rc

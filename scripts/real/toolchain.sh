@@ -4,7 +4,7 @@
 #
 #   scripts/real/toolchain.sh [tool...]     tools: etcd kube-apiserver pulumi kubernetes-provider
 #                                           kube-controller-manager kube-scheduler kwok local-path-provisioner
-#                                           (default: all)
+#                                           versitygw wal-g (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -80,6 +80,7 @@ write_wrapper() {
 # build NAME VERSION MODULE MODULE_VERSION SIBLING_VERSION PACKAGE LDFLAGS [PREPARE]
 # With PREPARE (a function), MODULE is copied to <src>/module and PREPARE runs there first (the module's
 # own go:generate step for files its release build generates).
+# SIBLING_VERSION `-`: MODULE is not on the proxy; PREPARE puts its source in <src>/module.
 build() {
   local name="$1" version="$2" module="$3" modversion="$4" sibling="$5" pkg="$6" ldflags="$7" prepare="${8:-}"
   local out="$REAL_CACHE/$name-$version/bin" src="$REAL_CACHE/src/$name-$version" start secs
@@ -90,7 +91,10 @@ build() {
   start=$(date +%s)
   log "$name $version: building $pkg from $module@$modversion (nice $nice_level) ..."
   rm -rf "$src" && mkdir -p "$src" "$out"
-  if [ -n "$prepare" ]; then
+  if [ "$sibling" = - ]; then
+    # Not served by the proxy: PREPARE unpacks the module's source into <src>/module, built as it is.
+    mkdir -p "$src/module" && "$prepare" "$src" && src="$src/module"
+  elif [ -n "$prepare" ]; then
     write_wrapper "$src" "$module" "$modversion" "$sibling" ./module
     cp -r "$(go mod download -json "$module@$modversion" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" "$src/module"
     chmod -R u+w "$src/module"
@@ -145,6 +149,20 @@ build_local_path_provisioner() {
     github.com/rancher/local-path-provisioner "-s -w"
 }
 
+build_versitygw() {
+  build versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw "$VERSITYGW_VERSION" "$VERSITYGW_VERSION" \
+    github.com/versity/versitygw/cmd/versitygw "-s -w -X main.Version=$VERSITYGW_VERSION"
+}
+
+# WAL-G from its source archive (the proxy refuses the module; its dependencies are served). v3.0.8 imports
+# encoding/json/v2, an experiment in Go 1.25/1.26.
+unpack_walg() { tar xzf "$WALG_SOURCE" -C "$1/module" --strip-components=1; }
+build_walg() {
+  [ -f "$WALG_SOURCE" ] || { log "no WAL-G source archive at $WALG_SOURCE (KUBECHAT_SOURCES)"; return 1; }
+  GOEXPERIMENT=jsonv2 build wal-g "$WALG_VERSION" github.com/wal-g/wal-g "$WALG_VERSION" - \
+    ./main/pg "-s -w -X github.com/wal-g/wal-g/cmd/pg.walgVersion=$WALG_VERSION" unpack_walg
+}
+
 build_pulumi() {
   build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -186,11 +204,13 @@ if [ "${1:-}" = "--env" ]; then
   printf 'KWOK_VERSION=%s\n' "$KWOK_VERSION"
   printf 'KWOK_STAGES=%s\n' "$REAL_CACHE/kwok-$KWOK_VERSION/stages"
   printf 'LOCAL_PATH_PROVISIONER=%s\n' "$REAL_CACHE/local-path-provisioner-$LOCAL_PATH_VERSION/bin/local-path-provisioner"
+  printf 'VERSITYGW=%s\n' "$REAL_CACHE/versitygw-$VERSITYGW_VERSION/bin/versitygw"
+  printf 'WALG=%s\n' "$REAL_CACHE/wal-g-$WALG_VERSION/bin/wal-g"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner versitygw wal-g)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -202,6 +222,8 @@ for t in "${tools[@]}"; do
     kube-controller-manager|kube-scheduler) build_kube_component "$t" ;;
     kwok) build_kwok ;;
     local-path-provisioner) build_local_path_provisioner ;;
+    versitygw) build_versitygw ;;
+    wal-g) build_walg ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

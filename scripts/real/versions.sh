@@ -22,3 +22,9 @@ ETCD_VERSION="${KUBECHAT_REAL_ETCD_VERSION:-v3.5.21}"
 KWOK_VERSION="${KUBECHAT_REAL_KWOK_VERSION:-v0.8.0}"
 # Rancher's local-path-provisioner: the newest version the Go module proxy serves.
 LOCAL_PATH_VERSION="${KUBECHAT_REAL_LOCAL_PATH_VERSION:-v0.0.30}"
+# S3-compatible object store for `npm run test:dr`: Versity's gateway (Apache-2.0, posix backend), the newest
+# release the Go module proxy serves (MinIO is AGPL; SeaweedFS builds far longer on 2 cores).
+VERSITYGW_VERSION="${KUBECHAT_REAL_VERSITYGW_VERSION:-v1.8.0}"
+# WAL-G: the version the pinned Spilo image ships; the proxy refuses wal-g/wal-g, so from the source archive.
+WALG_VERSION="${KUBECHAT_REAL_WALG_VERSION:-v3.0.8}"
+WALG_SOURCE="${KUBECHAT_SOURCES:-$(cd "$repo_root/.." && pwd)/shared/sources}/wal-g-$WALG_VERSION-src.tar.gz"
