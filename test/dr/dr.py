@@ -44,8 +44,8 @@ T0 = time.monotonic()
 # The operator chart 2.0.0's defaults the stack leaves alone (values.yaml configLogicalBackup).
 LOGICAL_BACKUP_PROVIDER = "s3"
 LOGICAL_BACKUP_S3_BUCKET_PREFIX = "spilo"
-# Rows of about 300 bytes in the bulk tables (md5 + padding + tuple overhead).
-BULK_ROW_BYTES = 300
+# Rows of about 270 bytes in the bulk tables (7 hex digests + tuple overhead).
+BULK_ROW_BYTES = 270
 WRITERS = 2
 WRITE_PAUSE = 0.02
 
@@ -402,7 +402,9 @@ class Dr:
     def bulk(self, cluster, table, mib):
         rows = int(mib * 1048576 / BULK_ROW_BYTES)
         t = time.monotonic()
-        cluster.query(f"CREATE TABLE {table} AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS payload FROM generate_series(1, %s) g", (rows,))
+        # Hex digests: about as incompressible for WAL-G's lz4 as typical row data, unlike repeated characters.
+        digests = " || ".join(f"md5((g * {k})::text)" for k in (1, 2, 3, 5, 7, 11, 13))
+        cluster.query(f"CREATE TABLE {table} AS SELECT g AS id, {digests} AS payload FROM generate_series(1, %s) g", (rows,))
         return time.monotonic() - t
 
     def checksums(self, cluster, member=None):
@@ -523,9 +525,14 @@ class Dr:
                 f.write(os.urandom(1 << 16))
             self.ha.chown_work()
             r = self.walg(d, ["wal-push", probe], timeout=60)
+            key = w["WALG_S3_PREFIX"].split("/", 3)[3] + "/wal_005/000000010000000000000001.lz4"
+            head = self.aws(["s3api", "head-object", "--bucket", bucket, "--key", key], check=False)
+            stored = json.loads(head.stdout) if head.returncode == 0 else {}
             out[name] = {"bucket": bucket, "WALG_S3_SSE": w.get("WALG_S3_SSE"), "WALG_S3_SSE_KMS_ID": w.get("WALG_S3_SSE_KMS_ID"),
-                         "walPushExit": r.returncode, "storeAnswer": (r.stderr.strip().splitlines() or [""])[-1][-300:]}
-            log(f"SSE-KMS probe ({name}): wal-push exit {r.returncode}: {out[name]['storeAnswer']}")
+                         "walPushExit": r.returncode, "stored": head.returncode == 0,
+                         "storedServerSideEncryption": stored.get("ServerSideEncryption"), "storedKmsKeyId": stored.get("SSEKMSKeyId")}
+            log(f"SSE-KMS probe ({name}): wal-push with WALG_S3_SSE=aws:kms exit {r.returncode}; the store kept the object "
+                f"{'with' if stored.get('ServerSideEncryption') else 'WITHOUT'} server-side encryption ({stored.get('ServerSideEncryption')})")
         return out
 
     # --- run --------------------------------------------------------------------------------------
@@ -565,12 +572,16 @@ class Dr:
         self.write_for(a.phase)
         # More WAL than one segment: the segments holding everything so far fill and are archived.
         self.bulk(src, "dr_bulk2", 48)
+        # Their checksums now: the first full read sets hint bits, which (wal_log_hints, for pg_rewind) writes
+        # WAL; read during the tail it would fill segments and archive the tail too.
+        source_bulk = {k: v for k, v in self.checksums(src).items() if k.startswith("dr_bulk")}
         self.wait_archived(src)
         archived_at = time.time()
         last, failed, last_failed = self.archived(src)
         log(f"archived up to {last} ({failed} failures); now {a.tail:.0f}s of writes that only archive_timeout would archive")
         self.write_for(a.tail)
-        before_loss = self.checksums(src)
+        last, _, _ = self.archived(src)
+        last_archived_time = src.query("SELECT extract(epoch FROM last_archived_time)::float8 FROM pg_stat_archiver")[0][0]
         self.stop.set()
         loss_at = self.total_loss(src)
         with self.lock:
@@ -578,8 +589,9 @@ class Dr:
         log(f"total loss: {len(acked)} acknowledged writes; every member, its data and the DCS gone")
         self.raw["ledger"] = acked
         self.raw["archivedAt"] = archived_at
+        self.raw["lastArchivedBeforeLoss"] = {"wal": last, "at": last_archived_time}
         self.raw["lossAt"] = loss_at
-        self.raw["sourceBulk"] = {k: v for k, v in before_loss.items() if k.startswith("dr_bulk")}
+        self.raw["sourceBulk"] = source_bulk
 
         # Case 3: the whole cluster lost; restore at "now" (the runbook's cloneTimestamp), same name, new uid.
         self.ha.dcs = ha.EtcdDcs(self.ha)
@@ -636,7 +648,7 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--budget", type=float, default=float(os.environ.get("DR_BUDGET") or 600))
-    ap.add_argument("--bulk-mib", type=float, default=float(os.environ.get("DR_BULK_MIB") or 160))
+    ap.add_argument("--bulk-mib", type=float, default=float(os.environ.get("DR_BULK_MIB") or 256))
     ap.add_argument("--phase", type=float, default=8, help="seconds of writes before and after the PITR pause")
     ap.add_argument("--tail", type=float, default=8, help="seconds of writes after the last archived segment")
     ap.add_argument("--restore-timeout", type=float, default=300)

@@ -10,7 +10,7 @@
 # test/dr/report.ts writes out/real/dr-report.json and exits 1 naming every check that failed.
 #
 #   DR_STACK=staging      the stack whose settings the drill runs (on-prem: it names an S3-compatible store)
-#   DR_BULK_MIB=160       data loaded before the base backup (the restore-speed sample)
+#   DR_BULK_MIB=256       data loaded before the base backup (the restore-speed sample)
 #   DR_BUDGET=600         seconds of drill time before it gives up
 #   DR_KEEP=1             keep the work directory (member, store and recovery logs)
 set -euo pipefail
@@ -48,7 +48,7 @@ if ! [ -x "$aws_venv/bin/aws" ]; then
     /usr/bin/python3 -m venv "$aws_venv"
     "$aws_venv/bin/pip" install -q --disable-pip-version-check "awscli==$awscli_version"
 fi
-echo "dr: setup $(( $(date +%s) - start ))s (WAL-G $("$WALG" --version 2>&1 | awk '{print $3}'), versitygw $VERSITYGW_VERSION, Patroni $got, $pg_pkg, $("$aws_venv/bin/aws" --version 2>&1 | awk '{print $1}'))"
+echo "dr: setup $(( $(date +%s) - start ))s (WAL-G $("$WALG" --version 2>&1 | awk '{print $3}'), versitygw $("$VERSITYGW" --version | sed -n 1p | awk '{print $3}'), Patroni $got, $pg_pkg, $("$aws_venv/bin/aws" --version 2>&1 | awk '{print $1}'))"
 
 rc=0
 "$venv/bin/python" test/dr/dr.py --config "$work/config.json" --stack "$stack" --pg-bin "$pg_bin" --patroni "$venv/bin/patroni" \
