@@ -12,7 +12,10 @@
 import { defaultBucketName } from "../../components/aws/bucket";
 import { Catalog } from "../../components/catalog";
 import { effectivePatroniConfig, memoryMiB } from "../../components/data/patroni";
-import { BackupTarget, clusterSpec, operatorValues, postgresClusterName, walgEnv } from "../../components/data/values";
+import { clusterSpec } from "../../components/data/cluster-spec";
+import { postgresClusterName } from "../../components/data/names";
+import { operatorValues } from "../../components/data/operator";
+import { BackupTarget, walgEnv } from "../../components/data/walg";
 import { stackConfig } from "../../scripts/ha-config";
 
 /**
