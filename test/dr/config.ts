@@ -40,7 +40,7 @@ export function drSettings(stack: string) {
         target = { bucket: pg.backupBucket, region: c.objectStore.region, endpoint: c.objectStore.endpoint, forcePathStyle: c.objectStore.forcePathStyle, credentialsSecret: c.objectStore.credentialsSecret || "kubechat-object-store" };
     }
     const spec = clusterSpec({
-        pg, appNamespace: c.namespaces?.app ?? "kubechat-system", spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
+        pg, appNamespace: c.app.namespace, spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
         storageClass: "", zones: 1, backups: target !== undefined,
     }) as { postgresql: { parameters: Record<string, string> } };
     const values = operatorValues({

@@ -93,8 +93,18 @@ export function unexpectedRestoreErrors(errors: string[]): string[] {
     return errors.filter((e) => !/ERROR:\s+role "[^"]+" already exists/.test(e));
 }
 
-export function rtoEstimates(stacks: Record<string, StackDr>, secondsPerGiB: number) {
-    return Object.fromEntries(Object.entries(stacks).map(([name, s]) => {
+export interface RtoEstimate {
+    volumeSize: string;
+    seconds: number | null;
+    hours?: number;
+    targetHours?: number;
+    withinTarget: boolean | null;
+    note?: string;
+}
+
+/** Seconds per GiB times each stack's declared volume size (the largest database it can hold). */
+export function rtoEstimates(stacks: Record<string, StackDr>, secondsPerGiB: number): Record<string, RtoEstimate> {
+    return Object.fromEntries(Object.entries(stacks).map(([name, s]): [string, RtoEstimate] => {
         if (!s.backups) return [name, { volumeSize: s.volumeSize, seconds: null, withinTarget: null, note: "postgres.backups is off: no WAL-G restore" }];
         const seconds = secondsPerGiB * s.volumeGiB;
         return [name, { volumeSize: s.volumeSize, seconds: Math.round(seconds), hours: +(seconds / 3600).toFixed(2), targetHours: SEED_RTO_SECONDS / 3600, withinTarget: seconds <= SEED_RTO_SECONDS }];
