@@ -93,7 +93,8 @@ build() {
   rm -rf "$src" && mkdir -p "$src" "$out"
   if [ "$sibling" = - ]; then
     # Not served by the proxy: PREPARE unpacks the module's source into <src>/module, built as it is.
-    mkdir -p "$src/module" && "$prepare" "$src" && src="$src/module"
+    mkdir -p "$src/module" && "$prepare" "$src" || return 1
+    src="$src/module"
   elif [ -n "$prepare" ]; then
     write_wrapper "$src" "$module" "$modversion" "$sibling" ./module
     cp -r "$(go mod download -json "$module@$modversion" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" "$src/module"
@@ -156,9 +157,11 @@ build_versitygw() {
 
 # WAL-G from its source archive (the proxy refuses the module; its dependencies are served). v3.0.8 imports
 # encoding/json/v2, an experiment in Go 1.25/1.26.
-unpack_walg() { tar xzf "$WALG_SOURCE" -C "$1/module" --strip-components=1; }
+unpack_walg() {
+  [ -f "$WALG_SOURCE" ] || { log "no WAL-G source archive at $WALG_SOURCE (set KUBECHAT_SOURCES)"; return 1; }
+  tar xzf "$WALG_SOURCE" -C "$1/module" --strip-components=1
+}
 build_walg() {
-  [ -f "$WALG_SOURCE" ] || { log "no WAL-G source archive at $WALG_SOURCE (KUBECHAT_SOURCES)"; return 1; }
   GOEXPERIMENT=jsonv2 build wal-g "$WALG_VERSION" github.com/wal-g/wal-g "$WALG_VERSION" - \
     ./main/pg "-s -w -X github.com/wal-g/wal-g/cmd/pg.walgVersion=$WALG_VERSION" unpack_walg
 }
