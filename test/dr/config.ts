@@ -1,18 +1,22 @@
 /**
  * node -r ts-node/register/transpile-only test/dr/config.ts <stack>...
+ * node -r ts-node/register/transpile-only test/dr/config.ts --clone <stack> <cloneFromCluster> <cloneFromUid> <cloneTimestamp> [<clusterName>]
  *
  * Prints, as JSON, what the disaster-recovery drill (`npm run test:dr`) configures WAL-G, Postgres and
  * the logical backup from, for each stack given: the WAL-G pod environment (`walgEnv`, the operator's
  * `pod_environment_configmap`), `archive_timeout` from the `postgresql` spec (`clusterSpec`), the
  * base-backup schedule and retention, the operator's logical-backup settings (`operatorValues`), the
  * declared volume size and the Patroni settings `npm run test:ha` runs (`effectivePatroniConfig`).
- * The drill reads nothing else, so it cannot drift from what the program gives Spilo.
+ * The drill reads nothing else, so it cannot drift from what the program gives Spilo. `--clone` prints
+ * what the runbook's `pulumi config set kubechat:postgres.clone*` (and `clusterName`) settings become:
+ * the restored cluster's name and the `postgresql` resource's `spec.clone`, after the program's validation.
  * Exit codes: 0 ok; 2 bad usage or an invalid stack file.
  */
 import { defaultBucketName } from "../../components/aws/bucket";
 import { Catalog } from "../../components/catalog";
 import { effectivePatroniConfig, memoryMiB } from "../../components/data/patroni";
 import { clusterSpec } from "../../components/data/cluster-spec";
+import { restoreProblems } from "../../components/data/restore";
 import { postgresClusterName } from "../../components/data/names";
 import { operatorValues } from "../../components/data/operator";
 import { BackupTarget, walgEnv } from "../../components/data/walg";
@@ -72,9 +76,32 @@ export function drSettings(stack: string) {
     };
 }
 
+/** The runbook's restore settings applied to a stack: the new cluster's name and its `spec.clone`. */
+export function cloneSettings(stack: string, cloneFromCluster: string, cloneFromUid: string, cloneTimestamp: string, clusterName?: string) {
+    const c = stackConfig(stack);
+    const pg = { ...c.postgres, cloneFromCluster, cloneFromUid, cloneTimestamp, ...(clusterName ? { clusterName } : {}) };
+    const problems = restoreProblems(pg);
+    if (problems.length) throw new Error(problems.join("; "));
+    const catalog = new Catalog();
+    const spec = clusterSpec({
+        pg, appNamespace: c.app.namespace, spilo: catalog.image("spilo"), exporter: catalog.image("postgres-exporter"),
+        storageClass: "", zones: 1, backups: pg.backups,
+    }) as { clone?: Record<string, string> };
+    return { cluster: postgresClusterName(pg), clone: spec.clone ?? null };
+}
+
 export function run(argv: string[]): number {
+    if (argv[0] === "--clone" && (argv.length === 5 || argv.length === 6)) {
+        try {
+            process.stdout.write(JSON.stringify(cloneSettings(argv[1], argv[2], argv[3], argv[4], argv[5])) + "\n");
+            return 0;
+        } catch (e) {
+            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+            return 2;
+        }
+    }
     if (argv.length === 0 || argv.some((a) => a.startsWith("-"))) {
-        process.stderr.write("usage: node -r ts-node/register/transpile-only test/dr/config.ts <stack>...\n");
+        process.stderr.write("usage: node -r ts-node/register/transpile-only test/dr/config.ts <stack>... | --clone <stack> <cluster> <uid> <timestamp> [<clusterName>]\n");
         return 2;
     }
     try {

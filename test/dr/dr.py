@@ -40,6 +40,7 @@ import drill as ha  # noqa: E402  the failover drill's process handling, etcd an
 import psycopg2  # noqa: E402
 
 HOST = ha.HOST
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 T0 = time.monotonic()
 # The operator chart 2.0.0's defaults the stack leaves alone (values.yaml configLogicalBackup).
 LOGICAL_BACKUP_PROVIDER = "s3"
@@ -454,15 +455,22 @@ class Dr:
         shutil.rmtree(os.path.join(self.work, "etcd"), ignore_errors=True)
         return t
 
-    def restore(self, scope, source, timestamp):
-        """A new cluster from the store, as the operator creates it for spec.clone {cluster, uid, timestamp}."""
-        c = Cluster(self, scope, 1, clone={"cluster": source.scope, "uid": source.uid, "timestamp": timestamp})
+    def restore(self, source, timestamp, cluster_name=None):
+        """A new cluster from the store, as the operator creates it for the `spec.clone` {cluster, uid,
+        timestamp} the program makes of the runbook's settings (postgres.cloneFromCluster, cloneFromUid,
+        cloneTimestamp and, for case 2, clusterName), validated as `pulumi up` would."""
+        argv = ["node", "-r", "ts-node/register/transpile-only", "test/dr/config.ts", "--clone", self.a.stack, source.scope, source.uid, timestamp]
+        r = subprocess.run(argv + ([cluster_name] if cluster_name else []), cwd=ROOT, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise DrError(f"the program refused the restore settings: {r.stderr.strip()}")
+        planned = json.loads(r.stdout)
+        c = Cluster(self, planned["cluster"], 1, clone=planned["clone"])
         self.clusters.append(c)
         seconds = c.start(self.a.restore_timeout)
         with open(c.timing) as f:
             timing = json.load(f)
         size = c.query("SELECT sum(pg_database_size(datname))::bigint FROM pg_database")[0][0]
-        return c, {"seconds": seconds, "bytes": size, **timing}
+        return c, {"seconds": seconds, "bytes": size, "cluster": planned["cluster"], "clone": planned["clone"], **timing}
 
     def logical_backup(self, cluster, source_uid):
         """The operator's logical-backup job (logical-backup/dump.sh of operator 2.0.0): pg_dumpall | pigz |
@@ -597,7 +605,7 @@ class Dr:
         self.ha.dcs = ha.EtcdDcs(self.ha)
         self.ha.dcs.start()
         now_ts = rfc3339(time.time())
-        restored, info = self.restore(s["cluster"], src, now_ts)
+        restored, info = self.restore(src, now_ts)
         ids = self.ledger_ids(restored)
         sums = self.checksums(restored)
         log(f"case 3 restore ({now_ts}): writable after {info['seconds']:.1f}s (fetch {info['fetchSeconds']:.1f}s, recovery "
@@ -611,9 +619,9 @@ class Dr:
         restored.kill()
 
         # Case 2: point in time, into a new cluster name.
-        pitr, pinfo = self.restore(f"{s['cluster']}-r1", src, rfc3339(pitr_target))
+        pitr, pinfo = self.restore(src, rfc3339(pitr_target), "db-r1")
         pids = self.ledger_ids(pitr)
-        log(f"case 2 restore to {rfc3339(pitr_target)}: {len(pids)} ledger rows, target reached: {pinfo['targetReached']}")
+        log(f"case 2 restore to {rfc3339(pitr_target)} as {pinfo['cluster']}: {len(pids)} ledger rows, target reached: {pinfo['targetReached']}")
         self.raw["pitr"] = {"target": pitr_target, "cloneTimestamp": rfc3339(pitr_target), "restore": pinfo, "restoredIds": pids}
         pitr.kill()
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { DrRaw, SEED_RTO_SECONDS, StackDr, buildReport, judgeLoss, judgePitr, unexpectedRestoreErrors } from "../dr/report";
-import { drSettings } from "../dr/config";
+import { cloneSettings, drSettings } from "../dr/config";
 
 // A drill run as test/dr/dr.py reports it: 10 writes a second from t=1000, the PITR pause between
 // t=1010 and t=1012, the last archived segment at t=1020, the loss at t=1028.
@@ -113,5 +113,13 @@ describe("test:dr settings (test/dr/config.ts): read from the program for each s
         assert.strictEqual(prod.walgEnv?.WALG_S3_SSE, "aws:kms");
         assert.match(prod.target?.bucket ?? "", /-pg-wal-\d{12}-/);
         assert.strictEqual(drSettings("dev").walgEnv, null);
+    });
+
+    it("the runbook's restore settings become the clone the drill restores, and bad ones are refused as pulumi up would", () => {
+        const uid = "0f4c7a2e-1b2c-4d5e-8f90-123456789abc";
+        assert.deepStrictEqual(cloneSettings("staging", "kubechat-db", uid, "2026-11-29T10:00:00.5+00:00", "db-r1"),
+            { cluster: "kubechat-db-r1", clone: { cluster: "kubechat-db", uid, timestamp: "2026-11-29T10:00:00.5+00:00" } });
+        assert.strictEqual(cloneSettings("staging", "kubechat-db", uid, "2026-11-29T10:00:00+00:00").cluster, "kubechat-db");
+        assert.throws(() => cloneSettings("staging", "kubechat-db", uid, "2026-11-29 10:00"), /postgres.cloneTimestamp: must be RFC 3339/);
     });
 });
