@@ -34,6 +34,7 @@ import { EXPORTER_PORT } from "./data/exporter";
 import { PATRONI_PORT } from "./data/names";
 import { GATEWAY_PORTS } from "./mesh/values";
 import { observabilityPlan } from "./observability";
+import { otlpGrpcEndpoint } from "./observability/jaeger";
 
 /** Args filled by the platform from other resources (the catalog instance, the cluster layer, namespace names). */
 type Wired = "catalog" | "cluster" | "namespaces";
@@ -177,6 +178,8 @@ export function platformArgs(c: StackConfig): PlatformArgs {
             },
         mesh: c.mesh.enabled ? {
             mesh: c.mesh, app: c.app, backendPorts: gatewayBackendPorts(c), externalDependencies: meshExternalDependencies(c),
+            // Spans go to the collector the Tracing component publishes (created after the mesh, so by name).
+            tracing: otlpGrpcEndpoint(ns.tracing),
         } : undefined,
         // A rolling update is plain Kubernetes; canary and blue/green need the controller.
         delivery: c.delivery.strategy !== "rolling" ? { replicas: replicasFor(ha(c).controllers) } : undefined,
@@ -185,7 +188,7 @@ export function platformArgs(c: StackConfig): PlatformArgs {
         gitops: c.gitops.enabled ? { gitops: c.gitops, stack: c.stack, appNamespace: c.app.namespace } : undefined,
         argocd: installsArgoCd(c) ? { namespace: c.gitops.argocdNamespace, ha: ha(c).gitops } : undefined,
         trivy: c.trivy.enabled ? { namespace: ns.trivy } : undefined,
-        backup: c.backup.enabled ? { config: c.backup, includedNamespaces: backupNamespaces(c), ...store } : undefined,
+        backup: c.backup.enabled ? { config: c.backup, namespace: ns.velero, includedNamespaces: backupNamespaces(c), ...store } : undefined,
         observability: {
             config: c.observability, ha: ha(c).observability,
             appNamespace: c.app.namespace, services: c.services, mesh: c.mesh.enabled,

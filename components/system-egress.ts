@@ -34,6 +34,8 @@ import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, endpo
 import { recommendedLabels } from "./labels";
 import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "./gitops/install";
 import { TRIVY_OPERATOR_LABELS } from "./security/trivy";
+import { FLUENTD_FORWARD_PORT } from "./observability/fluent";
+import { JAEGER_PORTS } from "./observability/jaeger";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
@@ -57,7 +59,7 @@ export const SYSTEM_PORTS = {
     kubeProxyMetrics: 10249,
     elasticsearchHttp: 9200,
     elasticsearchTransport: 9300,
-    fluentdForward: 24224,
+    fluentdForward: FLUENTD_FORWARD_PORT,
     veleroMetrics: 8085,
     istiodMonitoring: 15014,
     /** prometheus-adapter's aggregated API (custom.metrics.k8s.io), chart 5.2.0 `--secure-port`. */
@@ -65,8 +67,8 @@ export const SYSTEM_PORTS = {
     /** eck-operator 3.2.0's validating webhook. */
     eckWebhook: 9443,
     /** Jaeger's OTLP gRPC and HTTP receivers. */
-    otlpGrpc: 4317,
-    otlpHttp: 4318,
+    otlpGrpc: JAEGER_PORTS.otlpGrpc,
+    otlpHttp: JAEGER_PORTS.otlpHttp,
 } as const;
 
 /** Pod labels the operators and charts set (the selectors below rely on them). */

@@ -5,14 +5,13 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { NamespaceNames } from "../namespaces";
+import { JAEGER_PORTS } from "../observability/jaeger";
 import { DEFAULT_DENY, NetworkPolicySpec, apiServerEgress, dnsEgress, inNamespace as ns, tcp } from "../network";
 
 /** Sidecar ports Prometheus scrapes when the mesh is on: 15020 (merged app + Envoy metrics), 15090 (Envoy). */
 export const SIDECAR_METRICS_PORTS = [15020, 15090];
 /** istiod's xDS/CA port the sidecars connect to. */
 export const ISTIOD_PORT = 15012;
-/** OTLP gRPC port of the Jaeger collector the sidecars send spans to. */
-export const OTLP_PORT = 4317;
 export const POSTGRES_PORT = 5432;
 
 export function defaultDenySpec(): NetworkPolicySpec {
@@ -59,7 +58,7 @@ export function egressSpec(i: ServiceNetworkInput, servicePorts: number[]): Netw
     if (i.usesDatabase) rules.push({ to: [ns(i.namespaces.data)], ports: tcp(POSTGRES_PORT) });
     if (i.mesh) {
         rules.push({ to: [ns(i.namespaces.istioSystem)], ports: tcp(ISTIOD_PORT) });
-        rules.push({ to: [ns(i.namespaces.tracing)], ports: tcp(OTLP_PORT) });
+        rules.push({ to: [ns(i.namespaces.tracing)], ports: tcp(JAEGER_PORTS.otlpGrpc) });
     }
     if (i.readsKubernetesApi) rules.push(apiServerEgress(i.apiServerCidrs));
     return { podSelector: { matchLabels: i.selectorLabels }, policyTypes: ["Egress"], egress: rules };

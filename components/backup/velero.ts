@@ -27,11 +27,10 @@ export interface VeleroBackupArgs extends BackupStoreArgs {
     config: BackupSettings;
     /** Namespaces every schedule backs up (app and data). */
     includedNamespaces: string[];
-    /** Velero's own namespace. Default `velero`. */
-    namespace?: string;
+    /** Velero's own namespace (`NamespaceNames.velero`). */
+    namespace: string;
 }
 
-export const VELERO_NAMESPACE = "velero";
 /** Helm release name; the chart names each Schedule `<release>-<schedule>` (the `schedule` label of Velero's metrics). */
 export const VELERO_RELEASE = "velero";
 /**
@@ -240,7 +239,7 @@ export class VeleroBackup extends pulumi.ComponentResource {
 
     constructor(name: string, args: VeleroBackupArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:backup:VeleroBackup", name, {}, opts);
-        const ns = args.namespace ?? VELERO_NAMESPACE;
+        const ns = args.namespace;
         const eks = args.cluster.eks;
         const k8sOpts = { parent: this, provider: args.cluster.provider };
         const snapshotVolumes = eks !== undefined && args.config.snapshotVolumes;

@@ -12,7 +12,7 @@ import { NamespaceNames } from "../namespaces";
 import { recommendedLabels } from "../labels";
 import { NetworkPolicyPlan } from "../network";
 import {
-    DEFAULT_TRACING, GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
+    GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
     ExternalDependency, externalServiceEntries, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
 import { addonNamespace, chartAddon } from "../release";
@@ -33,8 +33,8 @@ export interface IstioMeshArgs {
     namespaces: NamespaceNames;
     /** Container ports of the exposed services in the app namespace: the gateway may reach only these (none: no egress to the app). */
     backendPorts: number[];
-    /** OTLP endpoint spans go to. Default: the Jaeger v2 chart's `jaeger` Service in `tracing`, port 4317. */
-    tracing?: TracingEndpoint;
+    /** OTLP/gRPC endpoint spans go to: the Tracing component's collector (`otlpGrpcEndpoint` of observability/jaeger.ts). */
+    tracing: TracingEndpoint;
     /** External dependencies from the config; each gets a ServiceEntry (the mesh is REGISTRY_ONLY). Default none. */
     externalDependencies?: ExternalDependency[];
 }
@@ -56,7 +56,7 @@ export class IstioMesh extends pulumi.ComponentResource {
     constructor(name: string, args: IstioMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kubechat:mesh:IstioMesh", name, {}, opts);
         const { mesh, catalog, cluster, namespaces: ns } = args;
-        const tracing = args.tracing ?? DEFAULT_TRACING;
+        const tracing = args.tracing;
         const k8sOpts = { parent: this, provider: cluster.provider };
         // istio-system and the CRD-only base chart run no pods: they need no nodes.
         const controlPlaneOpts = { parent: this, provider: cluster.controlPlaneProvider };

@@ -48,12 +48,6 @@ export interface TracingEndpoint {
     port: number;
 }
 
-/**
- * The Jaeger v2 chart (4.x) runs one `jaeger` Deployment behind a Service named after the release
- * (`jaeger`, chart fullname), which serves OTLP gRPC on 4317.
- */
-export const DEFAULT_TRACING: TracingEndpoint = { service: "jaeger.tracing.svc.cluster.local", port: 4317 };
-
 /** Name of the tracing provider declared in meshConfig and referenced by the Telemetry resource. */
 export const TRACING_PROVIDER = "jaeger";
 
@@ -101,7 +95,7 @@ export function istioCniValues(img: IstioImages, mesh: Pick<MeshConfig, "cniBinD
 }
 
 /** `istiod` chart (flattened): CNI mode, tracing provider, HA or minimal sizing. */
-export function istiodValues(img: IstioImages, mesh: MeshConfig, tracing: TracingEndpoint = DEFAULT_TRACING): Record<string, unknown> {
+export function istiodValues(img: IstioImages, mesh: MeshConfig, tracing: TracingEndpoint): Record<string, unknown> {
     const ha = mesh.ha;
     return {
         global: {

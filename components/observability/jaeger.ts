@@ -13,6 +13,21 @@ export const JAEGER_ES_CA_SECRET = "jaeger-elasticsearch-ca";
 export const JAEGER_ES_CREDENTIALS_DIR = "/es-credentials";
 /** Jaeger ports: OTLP gRPC/HTTP, UI. */
 export const JAEGER_PORTS = { otlpGrpc: 4317, otlpHttp: 4318, ui: 16686 } as const;
+
+/** Where spans go: a Service host and its OTLP/gRPC port. */
+export interface OtlpEndpoint {
+    /** Fully qualified Service host. */
+    service: string;
+    port: number;
+}
+
+/**
+ * The collector's OTLP/gRPC endpoint in a tracing namespace: the `jaeger-collector` Service
+ * (`jaegerCollectorService`). The Tracing component publishes it and the mesh sends spans to it.
+ */
+export function otlpGrpcEndpoint(namespace: string): OtlpEndpoint {
+    return { service: `jaeger-collector.${namespace}.svc.cluster.local`, port: JAEGER_PORTS.otlpGrpc };
+}
 export interface TraceStorage {
     /** `memory` (single replica, lost on restart) or `elasticsearch`. */
     kind: "memory" | "elasticsearch";

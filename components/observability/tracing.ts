@@ -17,7 +17,7 @@ import { ClusterLayer } from "../cluster/types";
 import { recommendedLabels } from "../labels";
 import { RELEASES, observabilityNamespace } from "./common";
 import { ES_SETUP_SA } from "./elasticsearch-setup";
-import { JAEGER_ES_CA_SECRET, JAEGER_ES_SECRET, JAEGER_PORTS, TraceStorage, jaegerCollectorService, jaegerValues } from "./jaeger";
+import { JAEGER_ES_CA_SECRET, JAEGER_ES_SECRET, JAEGER_PORTS, TraceStorage, jaegerCollectorService, jaegerValues, otlpGrpcEndpoint } from "./jaeger";
 import { addonNamespace, chartAddon } from "../release";
 import { JAEGER_USER, KEEP_PASSWORD, basicAuthSecret } from "./elasticsearch-auth";
 
@@ -51,7 +51,8 @@ export class Tracing extends pulumi.ComponentResource {
         super("kubechat:observability:Tracing", name, {}, opts);
         const nsName = args.namespace ?? "tracing";
         const child = { parent: this, provider: args.cluster.provider };
-        this.otlpGrpcEndpoint = `jaeger-collector.${nsName}.svc.cluster.local:${JAEGER_PORTS.otlpGrpc}`;
+        const otlp = otlpGrpcEndpoint(nsName);
+        this.otlpGrpcEndpoint = `${otlp.service}:${otlp.port}`;
         this.queryUrl = `http://${RELEASES.jaeger}.${nsName}.svc:${JAEGER_PORTS.ui}`;
 
         // Jaeger runs as a non-root user with no host access: `restricted`.

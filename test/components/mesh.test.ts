@@ -47,7 +47,7 @@ describe("IstioMesh and ArgoRollouts (component)", () => {
         assert.ok(!("cniBinDir" in values(release(prod, "cni"))), "chart default outside k3s");
         const istiod = values(release(prod, "istiod"));
         assert.deepStrictEqual(istiod.cni, { enabled: true });
-        assert.deepStrictEqual(istiod.meshConfig.extensionProviders, [{ name: "jaeger", opentelemetry: { service: "jaeger.tracing.svc.cluster.local", port: 4317 } }]);
+        assert.deepStrictEqual(istiod.meshConfig.extensionProviders, [{ name: "jaeger", opentelemetry: { service: "jaeger-collector.tracing.svc.cluster.local", port: 4317 } }]);
         assert.strictEqual(istiod.meshConfig.enableTracing, true);
         assert.strictEqual(istiod.meshConfig.accessLogFile, "/dev/stdout");
         assert.strictEqual(istiod.traceSampling, 10);

@@ -4,9 +4,11 @@
  * Velero's schedules and snapshot locations.
  */
 import * as assert from "assert";
-import { renderedStack } from "../harness";
+import { minimalOnPremConfig, renderedStack } from "../harness";
+import { parseConfig } from "../../components/config";
+import { namespaceNames } from "../../components/namespaces";
 import { AUTOSCALER_NAMESPACE, AUTOSCALER_SERVICE_ACCOUNT } from "../../components/cluster/autoscaler";
-import { VELERO_NAMESPACE, VELERO_RELEASE, VELERO_SERVICE_ACCOUNT } from "../../components/backup/velero";
+import { VELERO_RELEASE, VELERO_SERVICE_ACCOUNT } from "../../components/backup/velero";
 
 const releaseObjects = async (stack: string, release: string): Promise<any[]> => {
     const { render } = await renderedStack(stack);
@@ -20,7 +22,7 @@ describe("rendered names the program relies on", () => {
     // create exactly that ServiceAccount, annotated with the role, and run the pods under it.
     const irsa = [
         { release: "cluster-autoscaler", namespace: AUTOSCALER_NAMESPACE, serviceAccount: AUTOSCALER_SERVICE_ACCOUNT, deployment: "cluster-autoscaler" },
-        { release: VELERO_RELEASE, namespace: VELERO_NAMESPACE, serviceAccount: VELERO_SERVICE_ACCOUNT, deployment: "velero" },
+        { release: VELERO_RELEASE, namespace: namespaceNames(parseConfig(minimalOnPremConfig(), "kubechat", "t")).velero, serviceAccount: VELERO_SERVICE_ACCOUNT, deployment: "velero" },
     ];
     for (const x of irsa) {
         it(`prod: ${x.release} creates ServiceAccount ${x.namespace}/${x.serviceAccount} with the IRSA role and runs under it`, async () => {

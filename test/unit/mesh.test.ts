@@ -4,8 +4,12 @@ import { Catalog } from "../../components/catalog";
 import { configSchema, crossChecks } from "../../components/config";
 import { namespaceNames } from "../../components/namespaces";
 import { DEFAULT_DENY } from "../../components/network";
+import { jaegerCollectorService, otlpGrpcEndpoint } from "../../components/observability/jaeger";
+import { platformArgs } from "../../components/platform-args";
+import { parseConfig } from "../../components/config";
+import { minimalOnPremConfig } from "../harness";
 import {
-    DEFAULT_TRACING, MeshConfig, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
+    MeshConfig, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "../../components/mesh/values";
 import { argoRolloutsNetworkPolicies, argoRolloutsValues } from "../../components/delivery/argo-rollouts";
 
@@ -41,13 +45,13 @@ describe("mesh values (pure)", () => {
     });
 
     it("istiod: flattened keys, CNI mode, OpenTelemetry provider to Jaeger, access logs, sampling", () => {
-        const v = istiodValues(img, prod) as any;
+        const tracing = otlpGrpcEndpoint("tracing");
+        const v = istiodValues(img, prod, tracing) as any;
         assert.deepStrictEqual(v.cni, { enabled: true });
         assert.ok(!("pilot" in v), "no pilot.* nesting in the flattened chart");
         assert.strictEqual(v.global.hub, img.hub);
         assert.strictEqual(v.global.tag, img.tag);
-        assert.deepStrictEqual(v.meshConfig.extensionProviders, [{ name: "jaeger", opentelemetry: { service: DEFAULT_TRACING.service, port: 4317 } }]);
-        assert.strictEqual(DEFAULT_TRACING.service, "jaeger.tracing.svc.cluster.local");
+        assert.deepStrictEqual(v.meshConfig.extensionProviders, [{ name: "jaeger", opentelemetry: { service: "jaeger-collector.tracing.svc.cluster.local", port: 4317 } }]);
         assert.strictEqual(v.meshConfig.enableTracing, true);
         assert.strictEqual(v.meshConfig.accessLogFile, "/dev/stdout");
         assert.strictEqual(v.traceSampling, 10);
@@ -57,7 +61,7 @@ describe("mesh values (pure)", () => {
     });
 
     it("istiod HA: replicas, autoscaling between the floor and ceiling, PDB, large resources", () => {
-        const v = istiodValues(img, prod) as any;
+        const v = istiodValues(img, prod, otlpGrpcEndpoint("tracing")) as any;
         assert.strictEqual(v.replicaCount, 2);
         assert.strictEqual(v.autoscaleEnabled, true);
         assert.strictEqual(v.autoscaleMin, 2);
@@ -67,7 +71,7 @@ describe("mesh values (pure)", () => {
     });
 
     it("istiod minimal: one replica, no autoscaling, no drain-blocking PDB, small resources", () => {
-        const v = istiodValues(img, dev) as any;
+        const v = istiodValues(img, dev, otlpGrpcEndpoint("tracing")) as any;
         assert.strictEqual(v.replicaCount, 1);
         assert.strictEqual(v.autoscaleEnabled, false);
         assert.ok(!("autoscaleMin" in v) && !("autoscaleMax" in v));
@@ -95,7 +99,7 @@ describe("mesh values (pure)", () => {
     });
 
     it("gateway NetworkPolicies: default deny, then client ports from anywhere, backends, istiod 15012, traces, DNS", () => {
-        const [deny, gw] = gatewayNetworkPolicies({ namespaces: ns, backendPorts: [8080, 8080, 9000], tracing: DEFAULT_TRACING });
+        const [deny, gw] = gatewayNetworkPolicies({ namespaces: ns, backendPorts: [8080, 8080, 9000], tracing: otlpGrpcEndpoint("tracing") });
         assert.deepStrictEqual(deny, DEFAULT_DENY);
         assert.deepStrictEqual(deny.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
         const s = gw.spec as any;
@@ -110,7 +114,7 @@ describe("mesh values (pure)", () => {
         assert.deepStrictEqual(s.egress[1].to[0].podSelector, { matchLabels: { app: "istiod" } });
         assert.deepStrictEqual(s.egress[2], { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "tracing" } } }], ports: [{ protocol: "TCP", port: 4317 }] });
         assert.deepStrictEqual(s.egress[3].ports, [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }]);
-        const none = gatewayNetworkPolicies({ namespaces: ns, backendPorts: [], tracing: DEFAULT_TRACING })[1].spec as any;
+        const none = gatewayNetworkPolicies({ namespaces: ns, backendPorts: [], tracing: otlpGrpcEndpoint("tracing") })[1].spec as any;
         assert.ok(none.egress.every((e: any) => e.ports.length > 0), "never an all-ports rule");
     });
 
@@ -154,5 +158,16 @@ describe("argo rollouts values (pure)", () => {
         assert.deepStrictEqual(s.egress[0], { to: [{ ipBlock: { cidr: "10.0.0.1/32" } }], ports: [{ protocol: "TCP", port: 443 }, { protocol: "TCP", port: 6443 }] });
         assert.deepStrictEqual(s.egress[1].ports, [{ protocol: "TCP", port: 9090 }]);
         assert.deepStrictEqual(s.ingress[0].ports, [{ protocol: "TCP", port: 8090 }]);
+    });
+});
+
+describe("the mesh sends spans where the Tracing component publishes its collector", () => {
+    it("platformArgs gives the mesh the collector endpoint of the stack's tracing namespace, which the collector Service serves", () => {
+        const a = platformArgs(parseConfig(minimalOnPremConfig(), "kubechat", "t"));
+        const endpoint = a.mesh!.tracing;
+        assert.deepStrictEqual(endpoint, otlpGrpcEndpoint(a.namespaces.tracing));
+        const svc = jaegerCollectorService(a.namespaces.tracing) as any;
+        assert.strictEqual(endpoint.service, `${svc.metadata.name}.${svc.metadata.namespace}.svc.cluster.local`);
+        assert.ok(svc.spec.ports.some((p: any) => p.port === endpoint.port && p.name === "grpc-otlp"));
     });
 });
