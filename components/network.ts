@@ -1,7 +1,8 @@
 /**
- * NetworkPolicy building blocks every namespace's policies share (pitfall 7): namespaces are selected
- * by `kubernetes.io/metadata.name` (the only label each one always carries), DNS goes to kube-dns on
- * UDP and TCP 53, and the API server — not a pod — is addressed by CIDR and port.
+ * NetworkPolicy building blocks every namespace's policies share, so none breaks the mesh or the
+ * app: namespaces are selected by `kubernetes.io/metadata.name` (the only label each one always
+ * carries), DNS goes to kube-dns on UDP and TCP 53, and the API server — not a pod — is addressed by
+ * CIDR and port.
  */
 import type * as k8s from "@pulumi/kubernetes";
 

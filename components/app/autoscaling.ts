@@ -41,7 +41,7 @@ export function hasHpa(s: Pick<ServiceScaling, "minReplicas" | "maxReplicas">): 
     return s.maxReplicas > s.minReplicas;
 }
 
-/** The replica count the workload declares: none while an HPA owns it (pitfall 1), else minReplicas. */
+/** The replica count the workload declares: none while an HPA owns it (a declared count would reset the HPA's on every update), else minReplicas. */
 export function declaredReplicas(s: Pick<ServiceScaling, "minReplicas" | "maxReplicas">): number | undefined {
     return hasHpa(s) ? undefined : s.minReplicas;
 }

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "./sdk";
-import { Catalog } from "../catalog";
-import { ClusterLayer, EksInfo } from "../cluster/types";
+import { EksInfo } from "./types";
 import { IrsaRole } from "./irsa";
 import { partitionOf, s3BucketArn } from "./partition";
 
@@ -163,18 +162,6 @@ export interface ObjectStoreSettings {
 export interface ObjectStoreCredentials {
     accessKeyId: pulumi.Output<string>;
     secretAccessKey: pulumi.Output<string>;
-}
-
-/** Arguments shared by the components that write backups to S3 (EKS) or an S3-compatible store (on-prem). */
-export interface BackupStoreArgs {
-    /** Persistent stack: protect + retain the bucket. */
-    persistent: boolean;
-    /** On-prem object store (endpoint, region, path style, existing credentials Secret). */
-    objectStore: ObjectStoreSettings;
-    /** On-prem object-store keys (Pulumi secrets); when set a Secret is created from them. */
-    objectStoreCredentials?: ObjectStoreCredentials;
-    catalog: Catalog;
-    cluster: ClusterLayer;
 }
 
 export interface IrsaBucketArgs {

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "./sdk";
-import { EksInfo } from "../cluster/types";
+import { EksInfo } from "./types";
 
 /** Strip the scheme: IAM condition keys use the issuer host/path (`oidc.eks.<region>.amazonaws.com/id/<id>`). */
 function issuerHost(oidcProviderUrl: string): string {

@@ -8,7 +8,8 @@ import { s3BucketArn } from "../aws/partition";
 import * as k8s from "@pulumi/kubernetes";
 import { ResolvedImage } from "../catalog";
 import { recommendedLabels } from "../labels";
-import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
+import { defaultBucketName, irsaBucket } from "../aws/bucket";
+import { BackupStoreArgs } from "../object-store";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS } from "../data/names";
 import { AddonNamespaceArgs, addonNamespace, chartAddon } from "../release";
 

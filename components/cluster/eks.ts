@@ -158,7 +158,7 @@ export function storageClassSpec(name: string, kmsKeyArn: pulumi.Input<string>, 
         // An EBS volume lives in one AZ: create it in the zone the scheduler picked for the pod.
         volumeBindingMode: "WaitForFirstConsumer",
         allowVolumeExpansion: true,
-        // Persistent stacks keep the volume when its claim goes (pitfall 12).
+        // Persistent stacks keep the volume when its claim goes: deleting or replacing a claim must not take the data.
         reclaimPolicy: persistent ? "Retain" : "Delete",
     };
 }

@@ -4,7 +4,7 @@
  * reads the Kubernetes API on-prem, which spans every area.
  */
 import { kubechatProblems, serviceSettingProblems } from "../app/validate";
-import { objectStoreProblems } from "../backup/validate";
+import { objectStoreProblems } from "../object-store";
 import { eksProblems, onPremAddressProblems } from "../cluster/validate";
 import { validatePostgres } from "../data/validate";
 import { ingressServiceType } from "../decisions";

@@ -6,7 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { recommendedLabels } from "../labels";
-import { BackupStoreArgs, defaultBucketName, irsaBucket } from "../aws/bucket";
+import { defaultBucketName, irsaBucket } from "../aws/bucket";
+import { BackupStoreArgs } from "../object-store";
 import { dataNetworkPolicies } from "./network";
 import { backupStoreEgress } from "../network";
 import { clusterSpec } from "./cluster-spec";

@@ -53,7 +53,7 @@ export interface ArgoCdInstallArgs {
 
 const res = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({ requests: { cpu, memory }, limits: { cpu: cpuLimit, memory: memoryLimit } });
 
-/** Replicas and a PDB that always leaves one pod running (only with two or more: pitfall 5). */
+/** Replicas and a PDB that always leaves one pod running (only with two or more: over a single pod the PDB would forbid every drain). */
 const replicated = (replicas: number) => ({ replicas, pdb: replicas >= 2 ? { enabled: true, minAvailable: 1 } : { enabled: false } });
 
 /** The images Argo CD runs: its own, Redis, and HAProxy (HA only). */

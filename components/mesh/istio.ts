@@ -13,8 +13,10 @@ import { recommendedLabels } from "../labels";
 import { NetworkPolicyPlan } from "../network";
 import {
     GATEWAY_PORTS, INGRESS_GATEWAY_LABELS, INGRESS_GATEWAY_NAME, MeshConfig, TRACING_PROVIDER, TracingEndpoint,
-    ExternalDependency, externalServiceEntries, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
+    gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
 } from "./values";
+import { gatewayNetworkPolicies } from "./network";
+import { ExternalDependency, externalServiceEntries } from "./service-entries";
 import { addonNamespace, chartAddon } from "../release";
 
 /** Name of the Istio `Gateway` every exposed VirtualService binds to (as `<gatewayNamespace>/<name>`). */

@@ -7,7 +7,6 @@
  * `meshConfig`), so e.g. istiod's CNI switch is the top-level `cni.enabled`, not `pilot.cni.enabled`.
  */
 import { Catalog } from "../catalog";
-import { DEFAULT_DENY, NetworkPolicyPlan, dnsEgress, inNamespace, tcp } from "../network";
 
 /** The mesh's settings (`kubechat:mesh` maps onto them one to one; validated there). */
 export interface MeshConfig {
@@ -154,73 +153,4 @@ export function gatewayValues({ mesh, serviceType }: GatewayValuesInput): Record
             sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "0" }],
         },
     };
-}
-
-export interface GatewayNetworkInput {
-    namespaces: { app: string; istioSystem: string; monitoring: string; tracing: string; kubeSystem: string };
-    /** Container ports of the exposed services in the app namespace (the gateway's upstreams). */
-    backendPorts: number[];
-    tracing: TracingEndpoint;
-}
-
-/**
- * The gateway namespace starts from default-deny; the gateway pods may then receive client traffic
- * (any source: it is the edge), load-balancer health checks and Prometheus scrapes, and may reach the
- * backends, istiod (xDS and certificates on 15012), the trace collector and DNS.
- */
-export function gatewayNetworkPolicies({ namespaces: ns, backendPorts, tracing }: GatewayNetworkInput): NetworkPolicyPlan[] {
-    const ports = [...new Set(backendPorts)].sort((a, b) => a - b);
-    return [
-        DEFAULT_DENY,
-        {
-            name: INGRESS_GATEWAY_NAME,
-            spec: {
-                podSelector: { matchLabels: { istio: INGRESS_GATEWAY_LABELS.istio } },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [
-                    { ports: tcp(GATEWAY_PORTS.http, GATEWAY_PORTS.https, GATEWAY_PORTS.status) },
-                    { from: [inNamespace(ns.monitoring)], ports: tcp(GATEWAY_PORTS.envoyMetrics, GATEWAY_PORTS.mergedMetrics) },
-                ],
-                egress: [
-                    // An empty port list would mean "all ports": with nothing exposed there is no rule.
-                    ...(ports.length > 0 ? [{ to: [inNamespace(ns.app)], ports: tcp(...ports) }] : []),
-                    { to: [{ ...inNamespace(ns.istioSystem), podSelector: { matchLabels: { app: "istiod" } } }], ports: tcp(15012) },
-                    { to: [inNamespace(ns.tracing)], ports: tcp(tracing.port) },
-                    dnsEgress(ns.kubeSystem),
-                ],
-            },
-        },
-    ];
-}
-
-/** An external dependency the config declares (object store, external Elasticsearch): a URL outside the cluster. */
-export interface ExternalDependency {
-    /** Short name for the ServiceEntry (`external-<name>`). */
-    name: string;
-    url: string;
-}
-
-/**
- * ServiceEntries for the declared external dependencies, so sidecars may reach them under
- * `REGISTRY_ONLY` — and nothing else outside the mesh. In-cluster Services (`*.svc`,
- * `*.svc.cluster.local`) are in the registry already and get none. An IP address gets a STATIC
- * entry under a synthetic host name; a host name is resolved by DNS.
- */
-export function externalServiceEntries(deps: ExternalDependency[]): { name: string; spec: Record<string, unknown> }[] {
-    const out: { name: string; spec: Record<string, unknown> }[] = [];
-    for (const d of deps) {
-        const u = new URL(d.url);
-        const host = u.hostname;
-        if (/\.svc(\.cluster\.local)?$/.test(host)) continue;
-        const tls = u.protocol === "https:";
-        const port = { number: u.port ? Number(u.port) : tls ? 443 : 80, name: tls ? "tls" : "http", protocol: tls ? "TLS" : "HTTP" };
-        const ip = /^(\d{1,3}\.){3}\d{1,3}$/.test(host);
-        out.push({
-            name: `external-${d.name}`,
-            spec: ip
-                ? { hosts: [`${d.name}.external`], addresses: [`${host}/32`], ports: [port], location: "MESH_EXTERNAL", resolution: "STATIC", endpoints: [{ address: host }] }
-                : { hosts: [host], ports: [port], location: "MESH_EXTERNAL", resolution: "DNS" },
-        });
-    }
-    return out;
 }

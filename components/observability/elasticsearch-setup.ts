@@ -4,7 +4,7 @@
  * ECK cannot declare on a basic licence (see `esSetupScript`).
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { ES_SNAPSHOT_REPOSITORY, EsSnapshotTarget, esSlmPolicy, esSnapshotRepository } from "../backup/es-snapshots";
+import { ES_SNAPSHOT_REPOSITORY, EsSnapshotTarget, esSlmPolicy, esSnapshotRepository } from "./es-snapshots";
 import { Catalog } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { nonRootPod, resources, restrictedContainer } from "./common";
@@ -59,7 +59,7 @@ export function indexTemplates(replicas: number): Record<string, unknown> {
 }
 
 export interface EsSetupArgs {
-    /** Snapshot repository to register, with the daily SLM policy (components/backup/es-snapshots.ts). */
+    /** Snapshot repository to register, with the daily SLM policy (es-snapshots.ts). */
     snapshots?: EsSnapshotTarget;
     retention: Retention;
     replicas: number;

@@ -4,7 +4,7 @@
  * elasticsearch-auth.ts; ILM, templates and the setup Job: elasticsearch-setup.ts.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { EsSnapshotTarget, esSnapshotPodSettings } from "../backup/es-snapshots";
+import { EsSnapshotTarget, esSnapshotPodSettings } from "./es-snapshots";
 import { Catalog } from "../catalog";
 import { recommendedLabels } from "../labels";
 import { EsUser, LOG_WRITER, esAuth } from "./elasticsearch-auth";

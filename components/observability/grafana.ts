@@ -4,7 +4,8 @@
  *
  * The chart's defaults (as kube-prometheus-stack 88 sets them) give the dashboard and datasource
  * sidecars a ClusterRole over every Secret and ConfigMap of the cluster (`searchNamespace: ALL`,
- * `resource: both`) and mount that token into the Grafana web container as well (pitfall 28). Here:
+ * `resource: both`) and mount that token into the Grafana web container as well: one compromised pod would read every
+ * password of the cluster. Here:
  * - the sidecars look for ConfigMaps only, in Grafana's own namespace (where the chart puts every
  *   dashboard and the datasource), through a namespaced Role of ours that grants get/list/watch on
  *   ConfigMaps alone (`rbac.namespaced` + `rbac.useExistingRole`: the chart then renders a RoleBinding

@@ -7,7 +7,7 @@ import { Catalog } from "../catalog";
 import { ClusterLayer } from "../cluster/types";
 import { AlertingSettings } from "./alerting";
 import { Logging } from "./logging";
-import { EsSnapshotStoreArgs } from "../backup/es-snapshots";
+import { EsSnapshotStoreArgs } from "./es-snapshots";
 import { Metrics } from "./metrics";
 import { Tracing } from "./tracing";
 import { newPassword } from "./elasticsearch-auth";

@@ -29,7 +29,7 @@ import { FLUENTD_SERVICE_ACCOUNT, FORWARD_CA_SECRET, FORWARD_KEY_SECRET, fluentB
 import { addonNamespace, chartAddon } from "../release";
 import { newForwardCa } from "./forward-ca";
 import { JAEGER_USER, KEEP_PASSWORD, LOG_WRITER, basicAuthSecret, esRolesSecret, keepGenerated, newPassword } from "./elasticsearch-auth";
-import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "../backup/es-snapshots";
+import { EsSnapshotStoreArgs, EsSnapshotTarget, esSnapshotStore } from "./es-snapshots";
 
 export interface LoggingArgs {
     catalog: Catalog;

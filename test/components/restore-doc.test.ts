@@ -11,7 +11,7 @@ import { shellLines } from "../unit/docs.test";
 import { configSchema } from "../../components/config";
 import { SCHEDULES, VELERO_RELEASE, backupExclusions } from "../../components/backup/velero";
 import { backupAlertRules } from "../../components/backup/alerts";
-import { ES_SNAPSHOT_REPOSITORY } from "../../components/backup/es-snapshots";
+import { ES_SNAPSHOT_REPOSITORY } from "../../components/observability/es-snapshots";
 import { ES_NAME, LOG_INDEX_PREFIX } from "../../components/observability/elasticsearch";
 
 const doc = fs.readFileSync(path.join(__dirname, "../../docs/restore.md"), "utf8");

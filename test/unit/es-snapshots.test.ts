@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import {
     ES_SERVICE_ACCOUNT, ES_SNAPSHOT_BASE_PATH, ES_SNAPSHOT_REPOSITORY, ES_WEB_IDENTITY_TOKEN, esSlmPolicy, esSnapshotIamPolicy, esSnapshotPodSettings, esSnapshotRepository,
-} from "../../components/backup/es-snapshots";
+} from "../../components/observability/es-snapshots";
 import { Catalog } from "../../components/catalog";
 import { elasticsearch } from "../../components/observability/elasticsearch";
 import { esSetupScript } from "../../components/observability/elasticsearch-setup";

@@ -60,3 +60,38 @@ describe("components own their inputs", () => {
         }
     });
 });
+
+describe("component files", () => {
+    const files = [...importGraph(path.join(ROOT, "components")).keys()];
+
+    it("none is over 400 lines: a file that long does several jobs", () => {
+        const long = files.map((f) => [f, fs.readFileSync(path.join(ROOT, "components", f), "utf8").split("\n").length] as const).filter(([, n]) => n > 400);
+        assert.deepStrictEqual(long, []);
+    });
+
+    it("the layers (folders) import each other in one direction only", () => {
+        const folder = (f: string) => (f.includes("/") ? f.split("/")[0] : undefined);
+        const edges = new Set<string>();
+        for (const [f, deps] of importGraph(path.join(ROOT, "components"))) {
+            for (const d of deps) if (folder(f) && folder(d) && folder(f) !== folder(d)) edges.add(`${folder(f)} -> ${folder(d)}`);
+        }
+        const both = [...edges].filter((e) => { const [a, b] = e.split(" -> "); return a < b && edges.has(`${b} -> ${a}`); });
+        assert.ok(edges.size > 5, "the graph must see cross-folder imports");
+        assert.deepStrictEqual(both, []);
+    });
+
+    it("each port the components share is written once, where its engine is configured", () => {
+        // OTLP gRPC/HTTP (Jaeger) and Fluentd's forward input.
+        for (const port of ["4317", "4318", "24224"]) {
+            const writers = files.filter((f) => new RegExp(`(?<![\\w.])${port}(?![\\w.])`).test(fs.readFileSync(path.join(ROOT, "components", f), "utf8").replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")));
+            assert.strictEqual(writers.length, 1, `${port}: ${writers.join(", ")}`);
+        }
+    });
+
+    it("pure files (values.ts, network.ts, validate.ts in a layer) create nothing (components/README.md)", () => {
+        const pure = files.filter((f) => /^[^/]+\/(values|network|validate)\.ts$/.test(f));
+        assert.ok(pure.length >= 8, pure.join(", "));
+        const creating = pure.filter((f) => /new (k8s|aws|kx)\.|extends pulumi\.ComponentResource|new [A-Z]\w+\(`/.test(fs.readFileSync(path.join(ROOT, "components", f), "utf8")));
+        assert.deepStrictEqual(creating, []);
+    });
+});

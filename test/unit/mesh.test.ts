@@ -8,9 +8,8 @@ import { jaegerCollectorService, otlpGrpcEndpoint } from "../../components/obser
 import { platformArgs } from "../../components/platform-args";
 import { parseConfig } from "../../components/config";
 import { minimalOnPremConfig } from "../harness";
-import {
-    MeshConfig, gatewayNetworkPolicies, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues,
-} from "../../components/mesh/values";
+import { MeshConfig, gatewayValues, istioBaseValues, istioCniValues, istioImages, istiodValues } from "../../components/mesh/values";
+import { gatewayNetworkPolicies } from "../../components/mesh/network";
 import { argoRolloutsNetworkPolicies, argoRolloutsValues } from "../../components/delivery/argo-rollouts";
 
 const defaults = configSchema.parse({});

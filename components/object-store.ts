@@ -1,8 +1,24 @@
 /**
- * The rules over the on-prem object store that Velero and WAL-G back up to, pure, so the config loader
- * applies them before anything is created. Problems are `path: reason` below the namespace.
+ * The object store backups go to, which Postgres (WAL-G, logical dumps), Velero and the Elasticsearch
+ * snapshots share: the args those components are given, and the rules over its on-prem settings (pure,
+ * applied by the config loader). Problems are `path: reason` below the namespace.
  */
-import { objectStoreProblem, unlessUnparsable } from "../network";
+import { ObjectStoreCredentials, ObjectStoreSettings } from "./aws/bucket";
+import { Catalog } from "./catalog";
+import { ClusterLayer } from "./cluster/types";
+import { objectStoreProblem, unlessUnparsable } from "./network";
+
+/** Arguments shared by the components that write backups to S3 (EKS) or an S3-compatible store (on-prem). */
+export interface BackupStoreArgs {
+    /** Persistent stack: protect + retain the bucket. */
+    persistent: boolean;
+    /** On-prem object store (endpoint, region, path style, existing credentials Secret). */
+    objectStore: ObjectStoreSettings;
+    /** On-prem object-store keys (Pulumi secrets); when set a Secret is created from them. */
+    objectStoreCredentials?: ObjectStoreCredentials;
+    catalog: Catalog;
+    cluster: ClusterLayer;
+}
 
 /** What the object-store rules read. */
 export interface ObjectStoreRuleInput {

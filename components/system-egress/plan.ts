@@ -22,92 +22,21 @@
  * soft-multi-tenancy policies (operator -> Elasticsearch 9200; Elasticsearch <-> Elasticsearch 9300;
  * Kibana -> Elasticsearch 9200), velero 12.0.0 (metrics 8085), istiod 1.28.0 (monitoring 15014).
  *
- * Pure: `systemEgressPolicies` plans, `SystemEgress` creates. kube-system gets no default-deny: it
+ * Pure: `systemEgressPolicies` plans, `SystemEgress` (index.ts) creates. kube-system gets no default-deny: it
  * belongs to the cluster (CoreDNS forwards to upstream resolvers, cloud add-ons call cloud APIs); only
  * the add-ons this program installs there on EKS (metrics-server, cluster-autoscaler) are confined, by
  * policies that select their pods alone.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import { NamespaceNames } from "./namespaces";
-import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, endpointAddress, inClusterNamespace, inNamespace, tcp } from "./network";
-import { recommendedLabels } from "./labels";
-import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "./gitops/install";
-import { TRIVY_OPERATOR_LABELS } from "./security/trivy";
-import { FLUENTD_FORWARD_PORT } from "./observability/fluent";
-import { JAEGER_PORTS } from "./observability/jaeger";
+import type * as k8s from "@pulumi/kubernetes";
+import { NamespaceNames } from "../namespaces";
+import { NetworkPolicyPlan, NetworkPolicySpec, apiServerEgress, dnsEgress, inNamespace, tcp } from "../network";
+import { ARGOCD_PORTS, ARGOCD_POD_LABELS } from "../gitops/install";
+import { TRIVY_OPERATOR_LABELS } from "../security/trivy";
+import { SYSTEM_POD_LABELS, SYSTEM_PORTS } from "./ports";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 type LabelSelector = k8s.types.input.meta.v1.LabelSelector;
-
-/** Ports other components scrape or call in the system namespaces (verified against the pinned charts). */
-export const SYSTEM_PORTS = {
-    prometheus: 9090,
-    alertmanager: 9093,
-    alertmanagerCluster: 9094,
-    configReloader: 8080,
-    grafana: 3000,
-    kubeStateMetrics: 8080,
-    prometheusOperator: 10250,
-    coreDnsMetrics: 9153,
-    nodeExporter: 9100,
-    kubelet: 10250,
-    etcdMetrics: 2381,
-    controllerManager: 10257,
-    scheduler: 10259,
-    kubeProxyMetrics: 10249,
-    elasticsearchHttp: 9200,
-    elasticsearchTransport: 9300,
-    fluentdForward: FLUENTD_FORWARD_PORT,
-    veleroMetrics: 8085,
-    istiodMonitoring: 15014,
-    /** prometheus-adapter's aggregated API (custom.metrics.k8s.io), chart 5.2.0 `--secure-port`. */
-    prometheusAdapterApi: 6443,
-    /** eck-operator 3.2.0's validating webhook. */
-    eckWebhook: 9443,
-    /** Jaeger's OTLP gRPC and HTTP receivers. */
-    otlpGrpc: JAEGER_PORTS.otlpGrpc,
-    otlpHttp: JAEGER_PORTS.otlpHttp,
-} as const;
-
-/** Pod labels the operators and charts set (the selectors below rely on them). */
-export const SYSTEM_POD_LABELS = {
-    /** prometheus-operator: `app.kubernetes.io/name` + `prometheus: <Prometheus name>`. */
-    prometheus: { "app.kubernetes.io/name": "prometheus" },
-    /** prometheus-operator: `app.kubernetes.io/name` + `alertmanager: <Alertmanager name>`. */
-    alertmanager: { "app.kubernetes.io/name": "alertmanager" },
-    grafana: { "app.kubernetes.io/name": "grafana" },
-    prometheusAdapter: { "app.kubernetes.io/name": "prometheus-adapter" },
-    eckOperator: { "app.kubernetes.io/name": "elastic-operator" },
-    /** ECK sets `elasticsearch.k8s.elastic.co/cluster-name` and `common.k8s.elastic.co/type` on every node. */
-    elasticsearch: { "common.k8s.elastic.co/type": "elasticsearch" },
-    kibana: { "common.k8s.elastic.co/type": "kibana" },
-    fluentBit: { "app.kubernetes.io/name": "fluent-bit" },
-    fluentd: { "app.kubernetes.io/name": "fluentd" },
-    /** The es-setup Job and the es-maintenance CronJob (components/observability/logging.ts). */
-    esSetup: { "app.kubernetes.io/name": "es-setup" },
-    jaeger: { "app.kubernetes.io/name": "jaeger" },
-    /** metrics-server chart 3.13.0. */
-    metricsServer: { "app.kubernetes.io/name": "metrics-server" },
-    /** cluster-autoscaler chart 9.52.1 (aws cloud provider). */
-    clusterAutoscaler: { "app.kubernetes.io/name": "aws-cluster-autoscaler" },
-} as const;
-
-/**
- * The Trivy scan jobs' egress to the registries: `cidrs` on HTTPS 443 and the mirror's own port; with
- * none, any public address (no fixed addresses: the registries of every scanned image), private and
- * link-local ranges excluded — an exemption the egress test names.
- */
-export function registryEgress(cidrs: string[], registry: string): EgressRule {
-    const port = /^[^/]+:(\d+)/.exec(registry)?.[1];
-    const ports = [...new Set([443, ...(port ? [Number(port)] : [])])];
-    const to = cidrs.length > 0 ? cidrs.map((cidr) => ({ ipBlock: { cidr } })) : [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }];
-    return { to, ports: tcp(...ports) };
-}
-
-/** Addresses no external receiver may be: private networks (the cluster, the site) and link-local (instance metadata). */
-export const NON_PUBLIC_CIDRS = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10"];
 
 /** Prometheus's in-cluster scrape targets: a namespace and its metrics ports. */
 export interface ScrapeTarget {
@@ -431,65 +360,4 @@ export function systemEgressPolicies(i: SystemEgressInput): NamespaceEgressPlan[
         });
     }
     return out;
-}
-
-/** The alert receivers that are enabled (the subset of `kubechat:observability.alerting` this needs). */
-export interface ReceiverEgressInput {
-    webhook: { enabled: boolean };
-    slack: { enabled: boolean };
-    pagerduty: { enabled: boolean };
-    email: { enabled: boolean; smarthost: string };
-    /** Addresses the receivers may be reached at (`kubechat:observability.alerting.egressCidrs`). */
-    egressCidrs: string[];
-}
-
-/**
- * Alertmanager's egress to the enabled receivers. Webhook, Slack and PagerDuty URLs live in Secrets
- * the program never reads, and the SaaS endpoints have no fixed addresses: HTTPS (443) to
- * `egressCidrs`, or — when none are configured — to any public address (private and link-local
- * ranges excluded; an exemption the egress test names). E-mail goes to the smarthost's port, at its
- * address when it is an IP or an in-cluster Service, otherwise like the others.
- */
-export function alertReceiverEgress(r: ReceiverEgressInput): EgressRule[] {
-    const anyPublic = r.egressCidrs.length > 0
-        ? r.egressCidrs.map((cidr) => ({ ipBlock: { cidr } }))
-        : [{ ipBlock: { cidr: "0.0.0.0/0", except: NON_PUBLIC_CIDRS } }];
-    const rules: EgressRule[] = [];
-    if (r.webhook.enabled || r.slack.enabled || r.pagerduty.enabled) rules.push({ to: anyPublic, ports: tcp(443) });
-    if (r.email.enabled && r.email.smarthost !== "") {
-        const { host, port } = endpointAddress(`smtp://${r.email.smarthost}`);
-        const ns = inClusterNamespace(host);
-        const to = /^(\d{1,3}\.){3}\d{1,3}$/.test(host) ? [{ ipBlock: { cidr: `${host}/32` } }] : ns !== undefined ? [{ ...inNamespace(ns), podSelector: {} }] : anyPublic;
-        rules.push({ to, ports: tcp(port) });
-    }
-    return rules;
-}
-
-export interface SystemEgressArgs {
-    /** The planned policies (`systemEgressPolicies`). */
-    plans: NamespaceEgressPlan[];
-    provider: k8s.Provider;
-    /** Per namespace: what must exist first (the component that creates the namespace). */
-    after?: Record<string, pulumi.Input<pulumi.Resource>[]>;
-}
-
-/** Creates the planned NetworkPolicies; child names `${name}-<namespace>-<policy>` are stable. */
-export class SystemEgress extends pulumi.ComponentResource {
-    /** Names of the created policies, `<namespace>/<name>`. */
-    public readonly policyNames: string[];
-
-    constructor(name: string, args: SystemEgressArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("kubechat:network:SystemEgress", name, {}, opts);
-        this.policyNames = [];
-        for (const { namespace, policies } of args.plans) {
-            for (const p of policies) {
-                new k8s.networking.v1.NetworkPolicy(`${name}-${namespace}-${p.name}`, {
-                    metadata: { name: p.name, namespace, labels: recommendedLabels("system-egress", "network-policy") },
-                    spec: p.spec,
-                }, { parent: this, provider: args.provider, dependsOn: args.after?.[namespace] ?? [] });
-                this.policyNames.push(`${namespace}/${p.name}`);
-            }
-        }
-        this.registerOutputs({ policyNames: this.policyNames });
-    }
 }
