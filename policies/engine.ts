@@ -11,7 +11,7 @@ import { rbacPolicies } from "./rbac";
 import { privilegePolicies } from "./privilege";
 import { alertmanagerReceiver } from "./alerting";
 import { DEFAULT_ZONES, KubechatPolicy, Level, PROFILES, StackResource, kindOf, objectName } from "./rule";
-import { stackPolicies } from "./stack";
+import { crossResourcePolicies } from "./cross-resource";
 
 export type { KubechatPolicy, Level, Profile } from "./rule";
 
@@ -35,7 +35,7 @@ export interface EngineOptions {
 
 export const allPolicies: KubechatPolicy[] = [
     ...pssBaselinePolicies, ...pssRestrictedPolicies, ...kubechatPolicies, ...hygieneResourcePolicies,
-    ...stackPolicies, ...rbacPolicies, ...privilegePolicies, alertmanagerReceiver, ...networkPolicies, ...awsPolicies,
+    ...crossResourcePolicies, ...rbacPolicies, ...privilegePolicies, alertmanagerReceiver, ...networkPolicies, ...awsPolicies,
 ];
 export const profiles: string[] = [...PROFILES];
 

@@ -1,7 +1,8 @@
 /**
  * npm run gen:config — rewrites the `config:` section of Pulumi.yaml, the config reference in
- * docs/configuration.md and policies/config/<stack>.json from components/config/schema.ts and the stack
- * files. A test fails when any of them is out of date.
+ * docs/configuration.md and policies/config/<stack>.json from components/config/schema.ts and the
+ * stack files, and the rule table of policies/README.md from the policies. A test fails when any of
+ * them is out of date.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -11,6 +12,8 @@ import { ROOT, readStackFile } from "./lib/plan";
 import { parseStackValues } from "../components/config";
 import { packConfig } from "./lib/verdict";
 import { Io, consoleIo } from "./lib/io";
+import { allPolicies } from "../policies/engine";
+import { renderRulesReadme } from "../policies/rule-table";
 
 export const STACKS = ["dev", "staging", "prod"];
 
@@ -68,7 +71,7 @@ export const USAGE = "usage: npm run gen:config";
 /** Regenerates the files; `--help` says which. */
 export function run(argv: string[], io: Io = consoleIo): number {
     if (argv.includes("--help") || argv.includes("-h")) {
-        io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config/schema.ts and the stack files (a test fails when they drift).`);
+        io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config/schema.ts and the stack files, and the rule table of policies/README.md from the\npolicies (a test fails when they drift).`);
         return 0;
     }
     if (argv.length > 0) {
@@ -76,7 +79,7 @@ export function run(argv: string[], io: Io = consoleIo): number {
         return 2;
     }
     regenerate();
-    io.out(`Pulumi.yaml, ${CONFIG_DOC} and policies/config/*.json regenerated`);
+    io.out(`Pulumi.yaml, ${CONFIG_DOC}, policies/config/*.json and the rule table of policies/README.md regenerated`);
     return 0;
 }
 
@@ -86,6 +89,8 @@ function regenerate(): void {
     const doc = path.join(ROOT, CONFIG_DOC);
     fs.writeFileSync(doc, renderConfigDoc(fs.readFileSync(doc, "utf8")));
     for (const stack of STACKS) fs.writeFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), renderPackConfig(stack));
+    const rules = path.join(ROOT, "policies", "README.md");
+    fs.writeFileSync(rules, renderRulesReadme(fs.readFileSync(rules, "utf8"), allPolicies));
 }
 
 if (require.main === module) process.exit(run(process.argv.slice(2)));

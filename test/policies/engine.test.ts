@@ -5,7 +5,8 @@ import * as path from "path";
 import { allPolicies, fromPlanResource, optionsFromPackConfig, profiles, runPolicies, selectPolicies } from "../../policies/engine";
 import { kubechatApprovedRegistry, kubechatReadOnlyRootFs } from "../../policies/kubechat";
 import { KubechatResourcePolicy, KubechatStackPolicy } from "../../policies/rule";
-import { protectStatefulResources } from "../../policies/stack";
+import { protectStatefulResources } from "../../policies/cross-resource";
+import { WHY, renderRulesReadme, ruleTable } from "../../policies/rule-table";
 import { Fixture, OPTS, compliantDeployment, fixture, run } from "./fixtures";
 
 const broken = () => {
@@ -74,9 +75,19 @@ describe("engine: enforcement", () => {
         }
     });
 
-    it("the rule table in policies/README.md lists every policy with its profile and default level", () => {
+    it("the rule table in policies/README.md is the one generated from the policies (npm run gen:config)", () => {
         const readme = fs.readFileSync(path.join(__dirname, "../../policies/README.md"), "utf8");
+        assert.strictEqual(readme, renderRulesReadme(readme, allPolicies), "policies/README.md is stale: run npm run gen:config");
         for (const p of allPolicies) assert.ok(readme.includes(`| \`${p.name}\` | ${p.profile} | ${p.enforcementLevel} |`), p.name);
+    });
+
+    it("every policy says why it exists, and no reason is left for a policy that is gone", () => {
+        const names = allPolicies.map((p) => p.name).sort();
+        assert.deepStrictEqual(Object.keys(WHY).sort(), names);
+        for (const n of names) assert.ok(WHY[n].length > 10, n);
+        // A changed description shows in the table.
+        const changed = allPolicies.map((p, i) => (i === 0 ? { ...p, description: "changed" } : p));
+        assert.ok(ruleTable(changed).includes("| changed |") && !ruleTable(allPolicies).includes("| changed |"));
     });
 
     it("converts plan.json resources", () => {

@@ -1,6 +1,7 @@
 /**
- * Cross-resource (stack) policies: what no single object shows. Each needs the whole set of resources
- * (the stack in CrossGuard, all documents of a `policy check` run offline). Objects are matched by
+ * Cross-resource policies: what no single object shows. Each needs the whole set of resources (all
+ * resources of a preview in CrossGuard, where such a policy is called a stack policy; all documents of
+ * a `policy check` run offline). Objects are matched by
  * namespace + kind + name, and pods by label selectors, as Kubernetes does.
  */
 import { EKS_CLUSTER, KMS_KEY, S3_BUCKETS } from "./aws";
@@ -63,10 +64,10 @@ function replicaCeiling(resources: StackResource[], w: Workload): number | undef
 
 const SCALED_KINDS = ["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
 
-const stack = (name: string, profile: Profile, description: string, checkStack: StackCheck, enforcementLevel: Level = "mandatory", config?: ("persistent" | "zones")[]): KubechatStackPolicy =>
+const crossResource = (name: string, profile: Profile, description: string, checkStack: StackCheck, enforcementLevel: Level = "mandatory", config?: ("persistent" | "zones")[]): KubechatStackPolicy =>
     stackPolicy({ name, profile, description, enforcementLevel, checkStack, config });
 
-export const hpaDeclaredReplicas = stack("hpa-declared-replicas", "hygiene",
+export const hpaDeclaredReplicas = crossResource("hpa-declared-replicas", "hygiene",
     "A workload scaled by an HPA does not declare spec.replicas (every update would reset it), unless spec.replicas is in ignoreChanges.",
     (resources) => workloads(resources)
         .filter((w) => SCALED_KINDS.includes(w.kind) && w.r.props?.spec?.replicas !== undefined && !w.r.ignoreChanges.includes("spec.replicas"))
@@ -90,7 +91,7 @@ function vpaResources(vpa: any): string[] {
     return policies.filter((p) => p?.mode !== "Off").flatMap((p) => asArray<string>(p.controlledResources ?? ["cpu", "memory"]));
 }
 
-export const vpaHpaConflict = stack("vpa-hpa-conflict", "hygiene",
+export const vpaHpaConflict = crossResource("vpa-hpa-conflict", "hygiene",
     "A VPA that acts (updateMode not Off) does not control CPU or memory that an HPA on the same workload scales on.",
     (resources) => workloads(resources).flatMap((w) => {
         const hpa = hpaOf(resources, w);
@@ -122,7 +123,7 @@ function demanded(minAvailable: unknown, n: number): number | undefined {
     return m ? Math.ceil((Number(m[1]) * n) / 100) : undefined;
 }
 
-export const pdbBlocksEvictions = stack("pdb-blocks-evictions", "hygiene",
+export const pdbBlocksEvictions = crossResource("pdb-blocks-evictions", "hygiene",
     "A PodDisruptionBudget allows at least one eviction: maxUnavailable not 0/0%, minAvailable not 100% and below the workload's replica floor (HPA minReplicas).",
     (resources) => ofKind(resources, "PodDisruptionBudget").flatMap((pdb) => {
         const spec = pdb.props?.spec ?? {};
@@ -148,7 +149,7 @@ export const pdbBlocksEvictions = stack("pdb-blocks-evictions", "hygiene",
     }));
 
 const ZONE_KEYS = ["topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"];
-export const zoneAntiAffinityReplicas = stack("zone-anti-affinity-replicas", "hygiene",
+export const zoneAntiAffinityReplicas = crossResource("zone-anti-affinity-replicas", "hygiene",
     "Required podAntiAffinity on the zone key caps replicas at the zone count: max replicas (HPA maxReplicas) must not exceed the zones.",
     (resources, ctx) => workloads(resources).flatMap((w) => {
         const terms = asArray(w.pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution);
@@ -161,7 +162,7 @@ export const zoneAntiAffinityReplicas = stack("zone-anti-affinity-replicas", "hy
         }] : [];
     }), "mandatory", ["zones"]);
 
-export const workloadNetworkPolicy = stack("workload-network-policy", "network",
+export const workloadNetworkPolicy = crossResource("workload-network-policy", "network",
     "Every workload's pods are selected (label selectors matched as Kubernetes does) by NetworkPolicies in its namespace that together restrict both ingress and egress (system namespaces exempt).",
     (resources) => {
         const exempt = exemptNamespaces(resources);
@@ -183,13 +184,13 @@ export const workloadNetworkPolicy = stack("workload-network-policy", "network",
 export const STATEFUL_TYPES = [
     EKS_CLUSTER, KMS_KEY, ...S3_BUCKETS, "kubernetes:acid.zalan.do/v1:postgresql", "kubernetes:core/v1:PersistentVolumeClaim",
 ];
-export const protectStatefulResources = stack("protect-stateful-resources", "hygiene",
+export const protectStatefulResources = crossResource("protect-stateful-resources", "hygiene",
     "In a persistent stack, stateful resources (EKS cluster, KMS keys, S3 buckets, Postgres clusters, PVCs) have protect: true.",
     (resources, ctx) => !ctx.persistent ? [] : resources
         .filter((r) => STATEFUL_TYPES.includes(r.type) && !r.protect)
         .map((r) => ({ resource: r, message: `${isK8s(r.type) ? objectRef(r.type, r.props, r.name) : `${kindOf(r.type)} ${r.name}`}: must set protect: true in a persistent stack` })),
     "mandatory", ["persistent"]);
 
-export const stackPolicies = [
+export const crossResourcePolicies = [
     hpaDeclaredReplicas, vpaHpaConflict, vpaUpdateModeAuto, pdbBlocksEvictions, zoneAntiAffinityReplicas, workloadNetworkPolicy, protectStatefulResources,
 ];
