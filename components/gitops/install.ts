@@ -12,7 +12,7 @@
  *
  * Only what GitOps mode uses runs: Dex (SSO) and the notifications controller are off (both can be
  * switched on through `kubechat:charts.argo-cd.values`; their egress must then be added). Egress is
- * closed in components/system-egress.ts (`argocd`); ingress is the chart's own NetworkPolicies.
+ * closed in components/system-egress/ (`argocd`); ingress is the chart's own NetworkPolicies.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

@@ -129,7 +129,7 @@ export class IstioMesh extends pulumi.ComponentResource {
         // each backend, whose policy admits only `ingressPrincipal`.
 
         // NetworkPolicies: the gateway namespace is default-deny plus the gateway's own allows. In
-        // istio-system only egress is confined (components/system-egress.ts): istiod's webhooks are
+        // istio-system only egress is confined (components/system-egress/): istiod's webhooks are
         // called by the API server from control-plane or node addresses no namespace selector matches,
         // and a wrong guess at ingress there would break injection and validation for the whole cluster.
         const policies: NetworkPolicyPlan[] = gatewayNetworkPolicies({ namespaces: ns, backendPorts: args.backendPorts, tracing });

@@ -166,7 +166,7 @@ export function kibana(catalog: Catalog, namespace: string): Record<string, unkn
     return eckResource(catalog, "kibana.k8s.elastic.co/v1", "Kibana", "kibana", namespace, {
         count: 1,
         elasticsearchRef: { name: ES_NAME },
-        // Egress is closed (system-egress.ts): no usage telemetry, no news feed from elastic.co.
+        // Egress is closed (system-egress/): no usage telemetry, no news feed from elastic.co.
         config: { "telemetry.optIn": false, "telemetry.allowChangingOptInStatus": false, "newsfeed.enabled": false },
         podTemplate: elasticPodTemplate("kibana", resources("200m", "1Gi", "1", "1Gi")),
     });

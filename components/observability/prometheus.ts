@@ -109,7 +109,7 @@ export function kubePrometheusStackValues(catalog: Catalog, s: MetricsSizing, ro
                 securityContext: restrictedContainer(),
             },
             extraLabels: { "app.kubernetes.io/part-of": PART_OF },
-            // Egress is closed (system-egress.ts): no usage reports or update checks that could only
+            // Egress is closed (system-egress/): no usage reports or update checks that could only
             // fail (merged into the chart's own grafana.ini defaults).
             "grafana.ini": { analytics: { reporting_enabled: false, check_for_updates: false, check_for_plugin_updates: false } },
             // No adminPassword (kube-prometheus-stack 88 sets none): the Grafana chart generates a random

@@ -9,7 +9,7 @@
  * `kubechat:registry` redirects all of them; `airgap.json` lists them (images and artifacts).
  *
  * The scan jobs run in the operator's namespace (`scanJobsInSameNamespace: false`), pulling the image
- * they scan and the DBs from the registries: their egress is `registryEgress` (system-egress.ts).
+ * they scan and the DBs from the registries: their egress is `registryEgress` (system-egress/external.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";

@@ -239,7 +239,7 @@ function loggingIngress(i: SystemEgressInput, l: LoggingEgressInput, tracesInEs:
     ];
 }
 
-/** Ingress of `tracing`: OTLP from the app's and the gateway's sidecars (their egress: app/network.ts, mesh/values.ts). */
+/** Ingress of `tracing`: OTLP from the app's and the gateway's sidecars (their egress: app/network.ts, mesh/network.ts). */
 function tracingIngress(i: SystemEgressInput): NetworkPolicyPlan[] {
     const ns = i.namespaces;
     return [
