@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
+import { CONFIG_NAMESPACE, decodeStackValues, parseConfig } from "../../components/config";
 import { NodeIntent, SimNode, simulatedNodes } from "./nodes";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -15,12 +15,12 @@ export function stackFileText(stack: string, root = ROOT): string {
     return fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8");
 }
 
-/** The `kubechat:` values of a stack file, without the namespace prefix. */
+/** The `kubechat:` values of a stack file, without the namespace prefix, decoded as the program decodes them. */
 export function rawConfig(text: string): Record<string, unknown> {
     const cfg = (YAML.parse(text)?.config ?? {}) as Record<string, unknown>;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(cfg)) if (k.startsWith(`${CONFIG_NAMESPACE}:`)) raw[k.slice(CONFIG_NAMESPACE.length + 1)] = v;
-    return raw;
+    // As Pulumi hands them to the program: strings as they are, everything else as JSON.
+    const values = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    return decodeStackValues(values).raw;
 }
 
 export function nodeIntent(stack: string, text: string): NodeIntent {
