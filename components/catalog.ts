@@ -5,7 +5,7 @@
  *
  * A Catalog also records what it handed out (charts, and images the program names itself). The images
  * charts deploy are not listed here: the plan renders every chart and derives `airgap.json` from what
- * the cluster would really pull (scripts/lib/images.ts).
+ * the cluster would really pull (planner/checks/images.ts).
  */
 
 /**

@@ -3,7 +3,7 @@
 # the two cores overlap them; fails when either fails. Arguments go to mocha (e.g. --grep egress).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-node scripts/node-version.js || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
+node scripts/run.js --check-node || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 npx tsc -p tsconfig.check.json --noEmit >"$log" 2>&1 &

@@ -2,12 +2,12 @@
  * Shared test harness: plan a stack under the mock runtime (cached per stack + overrides), find
  * objects, and validate Kubernetes objects against their official schemas.
  */
-import { Plan, PlanOptions, PlanResource, runProgram } from "../scripts/lib/plan";
-import { validateObjects, SchemaResult } from "../scripts/lib/schema";
-import { ROOT } from "../scripts/lib/plan";
-import { vendoredCharts } from "../scripts/lib/charts";
-import { RenderResult, renderPlan } from "../scripts/lib/render";
-import { ChartCheckResult, checkRendered } from "../scripts/lib/chart-checks";
+import { Plan, PlanOptions, PlanResource, runProgram } from "../planner/program/runtime";
+import { validateObjects, SchemaResult } from "../planner/checks/schema";
+import { ROOT } from "../planner/program/runtime";
+import { vendoredCharts } from "../planner/render/charts";
+import { RenderResult, renderPlan } from "../planner/render/render";
+import { ChartCheckResult, checkRendered } from "../planner/checks/chart-checks";
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../components/config";
 
@@ -151,7 +151,7 @@ export const STAGING_VARIANT = {
 
 /**
  * Container images (containers, init and ephemeral containers) of every pod and pod template anywhere
- * inside a value, collected independently of scripts/lib/images.ts so the tests can check it.
+ * inside a value, collected independently of planner/checks/images.ts so the tests can check it.
  */
 export function podImagesIn(v: unknown, out: string[] = []): string[] {
     if (Array.isArray(v)) v.forEach((x) => podImagesIn(x, out));

@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { toolchainEnv } from "../../scripts/real/tools";
+import { toolchainEnv } from "../real/tools/tools";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { SIM_TOOLS } from "./report";

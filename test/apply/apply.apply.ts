@@ -11,14 +11,14 @@ import * as os from "os";
 import * as path from "path";
 import { stackOp } from "../real/preview";
 import { CHARTS } from "../real/plans";
-import { toolchainEnv } from "../../scripts/real/tools";
+import { toolchainEnv } from "../real/tools/tools";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ApplyStack, ROOT, applyStack } from "./stacks";
 import { execFileSync } from "child_process";
 import { plainApply } from "./floor";
 import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
 import { ClusterSnapshot, StandIns, clusterSnapshot, leftovers, nodeUsage, pendingPods } from "./observe";
-import type { StackRunResult } from "../../scripts/real/pulumi-stack";
+import type { StackRunResult } from "../real/tools/pulumi-stack";
 
 const STACKS = (process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
 /** A destroy (with the persistent stacks' documented teardown) must end within this (docs/real-engine.md). */
@@ -78,7 +78,7 @@ for (const stack of STACKS) {
             fs.writeFileSync(configFile, s.configText);
             args = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS, "--config-file", configFile];
             // The offline plan of the same config: the floor applies it, the teardown deletes its CRDs.
-            execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "plan.ts"), stack, "--config-file", configFile, "--charts", CHARTS, "--out", path.join(state, "plan")], { cwd: ROOT, stdio: "ignore" });
+            execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "plan.ts"), stack, "--config-file", configFile, "--charts", CHARTS, "--out", path.join(state, "plan")], { cwd: ROOT, stdio: "ignore" });
             args.push(...objectStoreSecretArgs(s.configText));
         });
 

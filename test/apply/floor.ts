@@ -8,7 +8,7 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { helmBinary } from "../../scripts/lib/helm";
+import { helmBinary } from "../../planner/render/helm";
 import type { SimCluster } from "./sim-cluster";
 import { ROOT } from "./stacks";
 

@@ -4,7 +4,7 @@
  * load-balancer implementation.
  */
 import type { SimCluster } from "./sim-cluster";
-import type { StepRecord } from "../../scripts/real/pulumi-stack";
+import type { StepRecord } from "../real/tools/pulumi-stack";
 
 type Obj = { metadata: { name: string; namespace?: string; deletionTimestamp?: string }; [k: string]: unknown };
 

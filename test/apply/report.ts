@@ -3,11 +3,11 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./stacks";
-import type { StackRunResult } from "../../scripts/real/pulumi-stack";
+import type { StackRunResult } from "../real/tools/pulumi-stack";
 
 export const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
 
-/** The toolchain parts a simulated cluster and a real `pulumi up` need (scripts/real/toolchain.sh). */
+/** The toolchain parts a simulated cluster and a real `pulumi up` need (test/real/tools/toolchain.sh). */
 export const SIM_TOOLS = ["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "KUBE_SCHEDULER", "KWOK", "LOCAL_PATH_PROVISIONER", "KUBECTL", "PULUMI", "K8S_PROVIDER"];
 
 /** Merges `fields` into the stack's entry of out/real/apply-report.json. */

@@ -17,7 +17,7 @@
  *   unavailable one makes discovery partial exactly as it does on a real cluster.
  *
  * The whole test runs in a network namespace of its own with only a loopback interface
- * (scripts/real/apply.sh): whatever dials a pod or Service address fails at once, and nothing reaches
+ * (test/apply/run.sh): whatever dials a pod or Service address fails at once, and nothing reaches
  * any other network.
  */
 import * as fs from "fs";

@@ -12,12 +12,12 @@ import * as os from "os";
 import * as path from "path";
 import { stackOp } from "../real/preview";
 import { CHARTS } from "../real/plans";
-import { toolchainEnv } from "../../scripts/real/tools";
+import { toolchainEnv } from "../real/tools/tools";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { StandIns, statefulLosses } from "./observe";
 import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
-import type { StepRecord } from "../../scripts/real/pulumi-stack";
+import type { StepRecord } from "../real/tools/pulumi-stack";
 
 /** main when issue 25 was filed: the release users run today. */
 export const UPGRADE_FROM = process.env.KUBECHAT_UPGRADE_FROM ?? "74bc423";

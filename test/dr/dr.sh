@@ -2,8 +2,8 @@
 # npm run test:dr — disaster recovery measured, the data half (docs/restore.md, issue 27 parts 1-2).
 # USAGE: npm run test:dr -- [--stack <on-prem stack>]
 #
-# Builds (once, into ~/.cache/kubechat-real, by scripts/real/toolchain.sh) Versity's S3 gateway and
-# WAL-G v3.0.8 (the pinned Spilo image's), installs what `npm run test:ha` installs (scripts/ha/setup.sh:
+# Builds (once, into ~/.cache/kubechat-real, by test/real/tools/toolchain.sh) Versity's S3 gateway and
+# WAL-G v3.0.8 (the pinned Spilo image's), installs what `npm run test:ha` installs (test/ha/setup.sh:
 # Postgres, etcd, Patroni of the Spilo image) plus pigz and the AWS CLI of the operator's logical-backup
 # image, prints every stack's backup settings (test/dr/config.ts) and runs test/dr/dr.py on 127.0.0.1:
 # total loss and restore, point-in-time restore, logical backup and restore, restore speed. Then
@@ -15,7 +15,7 @@
 #   DR_KEEP=1             keep the work directory (member, store and recovery logs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-node scripts/node-version.js || exit 2
+node scripts/run.js --check-node || exit 2
 start=$(date +%s)
 stack="${DR_STACK:-staging}"
 while [ $# -gt 0 ]; do
@@ -29,15 +29,15 @@ work="$(mktemp -d /tmp/kubechat-dr.XXXXXX)"
 cleanup() { if [ -n "${DR_KEEP:-}" ]; then echo "dr: kept $work (DR_KEEP)"; else rm -rf -- "$work"; fi; }
 trap cleanup EXIT
 
-eval "$(bash scripts/real/toolchain.sh --env)"
-[ -x "$VERSITYGW" ] && [ -x "$WALG" ] || bash scripts/real/toolchain.sh versitygw wal-g
+eval "$(bash test/real/tools/toolchain.sh --env)"
+[ -x "$VERSITYGW" ] && [ -x "$WALG" ] || bash test/real/tools/toolchain.sh versitygw wal-g
 
 stacks=(dev staging prod)
 node -r ts-node/register/transpile-only test/dr/config.ts "${stacks[@]}" > "$work/config.json"
 read -r patroni_version major < <(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))[sys.argv[2]]["patroni"]; print(s["patroniVersion"], s["postgresMajor"])' "$work/config.json" "$stack")
 
-# shellcheck source=../../scripts/ha/setup.sh
-source scripts/ha/setup.sh
+# shellcheck source=../../test/ha/setup.sh
+source test/ha/setup.sh
 ha_setup "$patroni_version" "$major" pigz
 # The logical-backup image installs the AWS CLI from PyPI (`pip3 install awscli`, unpinned); pinned here.
 awscli_version=1.46.2

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
 import { profiles } from "../../policies/engine";
-import { applyExceptions, loadManifests, main, typeToken } from "../../scripts/policy";
+import { applyExceptions, loadManifests, main, typeToken } from "../../cmd/policy";
 import { fixture } from "./fixtures";
 
 function runCli(...argv: string[]) {
@@ -124,7 +124,7 @@ describe("policy check CLI", () => {
     });
 
     it("as a process: exit codes reach the shell", () => {
-        const cli = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policy.ts", ...args],
+        const cli = (...args: string[]) => spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "cmd/policy.ts", ...args],
             { cwd: path.join(__dirname, "../.."), encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
         const bad = cli("check", path.join(dir, "broken.yml"));
         assert.strictEqual(bad.status, 1, bad.stderr);

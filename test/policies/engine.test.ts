@@ -126,7 +126,7 @@ describe("CrossGuard adapters (the @pulumi/policy shape)", () => {
     });
 
     it("policies/index.ts is imported by nothing (it starts the analyzer)", () => {
-        const roots = ["policies", "scripts", "test", "components"].map((d) => path.join(__dirname, "../..", d));
+        const roots = ["policies", "planner", "cmd", "test", "components"].map((d) => path.join(__dirname, "../..", d));
         const files: string[] = [];
         const walk = (d: string) => {
             if (!fs.existsSync(d)) return;

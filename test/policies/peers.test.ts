@@ -1,10 +1,10 @@
 /** The peers run's finding diff: kube-score's JSON read as findings, each sorted against our pack's verdict on the same object. */
 import * as assert from "assert";
 import { allPolicies, runPolicies } from "../../policies/engine";
-import { parseArgs } from "../../scripts/peers";
+import { parseArgs } from "../../cmd/peers";
 import {
     Classifications, checkDrift, checkovCheckIds, checkovFindings, classify, formatReport, jsonDocuments, kubeScoreCheckIds, kubeScoreFindings, readClassifications,
-} from "../../scripts/lib/peers";
+} from "../../planner/peers/peers";
 import { compliantDeployment, k8s } from "./fixtures";
 
 /** One object as kube-score's JSON v2 prints it. */

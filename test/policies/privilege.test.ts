@@ -6,7 +6,7 @@ import * as path from "path";
 import { PolicyResource, runPolicies } from "../../policies/engine";
 import { looksSecret } from "../../policies/hygiene";
 import { findSecrets } from "../../policies/secrets";
-import { loadExceptions } from "../../scripts/lib/chart-checks";
+import { loadExceptions } from "../../planner/checks/chart-checks";
 import { SECRET_SAMPLES, compliantDeployment, k8s, k8sRelease } from "./fixtures";
 
 const only = (policy: string, rs: PolicyResource[]) => runPolicies(rs).filter((v) => v.policy === policy).map((v) => v.message);
@@ -144,8 +144,8 @@ describe("chart exceptions limited to stacks", () => {
 
 describe("silent alerting in the plan summary", () => {
     it("a WARNING line names the release whose Alertmanager notifies no one; nothing when a receiver exists", async () => {
-        const { summarize } = await import("../../scripts/lib/outputs");
-        const { checkPlan } = await import("../../scripts/lib/verdict");
+        const { summarize } = await import("../../planner/output/plan-files");
+        const { checkPlan } = await import("../../planner/checks/policy-run");
         const { planStack } = await import("../harness");
         const summary = async (stack: string) => {
             const plan = await planStack(stack);

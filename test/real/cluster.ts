@@ -1,6 +1,6 @@
 /**
  * A throw-away Kubernetes control plane for the real-engine tests: etcd and kube-apiserver built by
- * scripts/real/toolchain.sh, both on 127.0.0.1 only, in a temp dir, with a bounded lifetime (each runs
+ * test/real/tools/toolchain.sh, both on 127.0.0.1 only, in a temp dir, with a bounded lifetime (each runs
  * under `timeout`, so it ends even if this process dies) and stopped by PID.
  *
  * Auth: a static bearer token bound to system:masters (--token-auth-file); the serving certificate is

@@ -12,7 +12,7 @@ import { ManifestObject, objectsUnder, planOf } from "./plans";
 import { realCluster } from "./hooks";
 
 const STACKS = ["dev", "staging", "prod"];
-/** Placeholders the offline plan writes for values it cannot know (scripts/lib/plan.ts). */
+/** Placeholders the offline plan writes for values it cannot know (planner/program/runtime.ts). */
 const PLACEHOLDERS = ["(known after apply)", "[secret]"];
 
 function id(o: any): string {

@@ -2,7 +2,7 @@
  * Mocha root hooks of `npm run test:real`: one etcd + kube-apiserver for the whole run (started before
  * the first test, stopped by PID after the last), and the temp plans removed.
  */
-import { toolchainEnv } from "../../scripts/real/tools";
+import { toolchainEnv } from "./tools/tools";
 import { Cluster, startCluster } from "./cluster";
 import * as fs from "fs";
 import * as path from "path";
@@ -18,7 +18,7 @@ export function realCluster(): Cluster {
     return cluster;
 }
 
-/** Paths of the built tools (scripts/real/toolchain.sh --env). */
+/** Paths of the built tools (test/real/tools/toolchain.sh --env). */
 export function realTools(): Record<string, string> {
     tools ??= toolchainEnv(["ETCD", "KUBE_APISERVER", "KUBECTL"]);
     return tools;

@@ -33,7 +33,7 @@ export function planOf(stack: string): StackPlan {
     const out = path.join(tmpRoot, stack);
     let code = 0;
     try {
-        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "plan.ts"), stack, "--out", out, "--charts", CHARTS], {
+        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "plan.ts"), stack, "--out", out, "--charts", CHARTS], {
             cwd: ROOT,
             stdio: ["ignore", "ignore", "pipe"],
             encoding: "utf8",

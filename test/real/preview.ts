@@ -1,16 +1,16 @@
 /**
- * Runs scripts/real/pulumi-stack.ts in a child process (the program runs for real there, and the mock
+ * Runs test/real/tools/pulumi-stack.ts in a child process (the program runs for real there, and the mock
  * runtime of the offline plans must not share its process) and reads its JSON.
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { StackRunResult } from "../../scripts/real/pulumi-stack";
+import type { StackRunResult } from "./tools/pulumi-stack";
 import { ROOT } from "./plans";
 
 function command(stack: string, op: StackRunResult["op"], json: string, args: string[]): string[] {
-    return [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "real", "pulumi-stack.ts"), stack, "--op", op, "--json", json, ...args];
+    return [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "test", "real", "tools", "pulumi-stack.ts"), stack, "--op", op, "--json", json, ...args];
 }
 
 function result(stack: string, op: string, json: string, code: number | null, output: string): StackRunResult {

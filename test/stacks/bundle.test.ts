@@ -1,5 +1,5 @@
 /**
- * The offline bundle (`npm run bundle`, scripts/lib/bundle.ts), assembled in temp dirs from the staging
+ * The offline bundle (`npm run bundle`, planner/airgap/bundle.ts), assembled in temp dirs from the staging
  * plan: its content and checksums, install.sh's syntax and the steps it really runs (against a recording
  * `pulumi`), mirror.sh, and the --out rules. The production dependencies are checked by their list (a
  * stub copies them here; `npm run bundle` copies the real closure).
@@ -10,11 +10,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderedStack } from "../harness";
-import { ROOT } from "../../scripts/lib/plan";
-import { airgapOf } from "../../scripts/lib/outputs";
-import { BUNDLE_MARKER, BundleAirgap, ProviderSource, productionPackages, writeBundle } from "../../scripts/lib/bundle";
-import { prepareBundleDir, run } from "../../scripts/bundle";
-import { readSums, sha256File, vendoredCharts } from "../../scripts/lib/charts";
+import { ROOT } from "../../planner/program/runtime";
+import { airgapOf } from "../../planner/output/plan-files";
+import { BUNDLE_MARKER, BundleAirgap, ProviderSource, productionPackages, writeBundle } from "../../planner/airgap/bundle";
+import { prepareBundleDir, run } from "../../cmd/bundle";
+import { readSums, sha256File, vendoredCharts } from "../../planner/render/charts";
 
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8"));

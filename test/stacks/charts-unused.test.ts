@@ -1,6 +1,6 @@
 /** `npm run charts:unused` as a command: what it checked, and an unknown release (the full check is test:unused). */
 import * as assert from "assert";
-import { report, run } from "../../scripts/charts-unused";
+import { report, run } from "../../cmd/charts-unused";
 
 async function unused(argv: string[]) {
     const out: string[] = [];

@@ -3,10 +3,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { GITOPS_OUT, run as gitopsRender } from "../../scripts/gitops-render";
-import { MARKER } from "../../scripts/lib/outdir";
-import { manifestPath } from "../../scripts/lib/outputs";
-import { ROOT } from "../../scripts/lib/plan";
+import { GITOPS_OUT, run as gitopsRender } from "../../cmd/gitops-render";
+import { MARKER } from "../../planner/output/outdir";
+import { manifestPath } from "../../planner/output/plan-files";
+import { ROOT } from "../../planner/program/runtime";
 import { GITOPS, planStack } from "../harness";
 
 async function run(argv: string[]) {

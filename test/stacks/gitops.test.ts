@@ -5,13 +5,13 @@
  */
 import * as assert from "assert";
 import { GITOPS, Plan, PlanResource, k8sObjects, objects, planStack, schemaCheck } from "../harness";
-import { checkPlan } from "../../scripts/lib/verdict";
-import { validateObjects } from "../../scripts/lib/schema";
+import { checkPlan } from "../../planner/checks/policy-run";
+import { validateObjects } from "../../planner/checks/schema";
 import { SYNC_WAVE } from "../../components/gitops/spec";
-import { checkRendered } from "../../scripts/lib/chart-checks";
-import { imageSet } from "../../scripts/lib/images";
-import { ROOT } from "../../scripts/lib/plan";
-import { appLayerResources, handoverScript } from "../../scripts/gitops-handover";
+import { checkRendered } from "../../planner/checks/chart-checks";
+import { imageSet } from "../../planner/checks/images";
+import { ROOT } from "../../planner/program/runtime";
+import { appLayerResources, handoverScript } from "../../cmd/gitops-handover";
 
 const appLayer = (plan: Plan): PlanResource[] => appLayerResources(plan);
 

@@ -1,18 +1,18 @@
 /**
- * Helm runs (scripts/lib/helm-runs.ts): started ahead from the runs the stack's last plan remembered,
+ * Helm runs (planner/render/helm-runs.ts): started ahead from the runs the stack's last plan remembered,
  * used only when the plan asks for exactly the same input, stopped otherwise; never more Helm processes
  * than cores; output identical to running `helm template` directly. And the parse cache of rendered
- * documents (scripts/lib/render.ts).
+ * documents (planner/render/render.ts).
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CHARTS_DIR, planStack } from "../harness";
-import { ROOT } from "../../scripts/lib/plan";
-import { runHelm } from "../../scripts/lib/helm";
-import { helmStats, helmTemplate, rememberRuns, startAhead } from "../../scripts/lib/helm-runs";
-import { RELEASE_TYPE, jsonSafe, parseRendered, releaseSpec, renderReleases, templateRun, trimParseCache } from "../../scripts/lib/render";
+import { ROOT } from "../../planner/program/runtime";
+import { runHelm } from "../../planner/render/helm";
+import { helmStats, helmTemplate, rememberRuns, startAhead } from "../../planner/render/helm-runs";
+import { RELEASE_TYPE, jsonSafe, parseRendered, releaseSpec, renderReleases, templateRun, trimParseCache } from "../../planner/render/render";
 
 describe("helm runs", () => {
     let tmp: string;

@@ -3,11 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { planCli } from "../../scripts/lib/cli";
-import { ROOT } from "../../scripts/lib/plan";
+import { planCli } from "../../planner/plan-stack";
+import { ROOT } from "../../planner/program/runtime";
 import { CHARTS_DIR, leaksNoSecret, planStack, planWithSecrets } from "../harness";
-import { exitCode } from "../../scripts/lib/cli";
-import { INCOMPLETE, planOutputFiles, writeOwnOutputs, writePlanOutputs } from "../../scripts/lib/outputs";
+import { exitCode } from "../../planner/plan-stack";
+import { INCOMPLETE, planOutputFiles, writeOwnOutputs, writePlanOutputs } from "../../planner/output/plan-files";
 
 async function run(argv: string[]) {
     const out: string[] = [];
@@ -106,7 +106,7 @@ describe("plan command", () => {
     });
 
     it("--out /proc/x: exit 2 at once (Node's recursive mkdir never returns there)", () => {
-        const code = `require("${path.join(ROOT, "scripts/lib/outdir")}").prepareOutDir("/proc/kubechat-x/y")`;
+        const code = `require("${path.join(ROOT, "planner/output/outdir")}").prepareOutDir("/proc/kubechat-x/y")`;
         const p = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", code], { cwd: ROOT, encoding: "utf8", timeout: 30000, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
         assert.strictEqual(p.signal, null, "it hung");
         assert.match(p.stderr, /--out \/proc\/kubechat-x\/y: cannot create \/proc\/kubechat-x \(ENOENT\)/);
@@ -208,7 +208,7 @@ describe("plan command", () => {
 
     it("as a process: exit code 2 and a one-line reason, no stack trace", () => {
         const f = configFile("proc", dev.replace("instances: 1", "instances: -4"));
-        const p = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts/plan.ts"), "dev", "--config-file", f, "--out", path.join(tmp, "p")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
+        const p = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cmd/plan.ts"), "dev", "--config-file", f, "--out", path.join(tmp, "p")], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
         assert.strictEqual(p.status, 2, p.stderr);
         assert.match(p.stderr, /kubechat:postgres\.instances: must be >= 1/);
         assert.doesNotMatch(p.stderr, /\n\s+at /);

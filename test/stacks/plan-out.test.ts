@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planCli } from "../../scripts/lib/cli";
-import { ROOT, UsageError } from "../../scripts/lib/plan";
-import { MARKER, outDirProblem, prepareOutDir } from "../../scripts/lib/outdir";
+import { planCli } from "../../planner/plan-stack";
+import { ROOT, UsageError } from "../../planner/program/runtime";
+import { MARKER, outDirProblem, prepareOutDir } from "../../planner/output/outdir";
 
 async function run(argv: string[], cwd?: string) {
     const out: string[] = [];

@@ -7,13 +7,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { AIRGAP, CHARTS_DIR, podImagesIn, renderedStack, resources } from "../harness";
-import { imageSet, imagesOf } from "../../scripts/lib/images";
+import { imageSet, imagesOf } from "../../planner/checks/images";
 import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
-import { ROOT } from "../../scripts/lib/plan";
-import { renderReleases } from "../../scripts/lib/render";
-import { writePlanOutputs } from "../../scripts/lib/outputs";
-import { jsyaml } from "../../scripts/lib/js-yaml";
-import { main as policyCheck } from "../../scripts/policy";
+import { ROOT } from "../../planner/program/runtime";
+import { renderReleases } from "../../planner/render/render";
+import { writePlanOutputs } from "../../planner/output/plan-files";
+import { jsyaml } from "../../planner/js-yaml";
+import { main as policyCheck } from "../../cmd/policy";
 
 
 for (const stack of ["dev", "staging", "prod"]) {

@@ -4,7 +4,7 @@
  */
 import * as assert from "assert";
 import { planStack, schemaCheck, k8sObjects } from "../harness";
-import { checkPlan } from "../../scripts/lib/verdict";
+import { checkPlan } from "../../planner/checks/policy-run";
 
 /** Kinds with no published schema package; their fields are asserted by the component tests. */
 const UNVALIDATED = new Set([

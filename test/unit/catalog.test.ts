@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { CHARTS, Catalog, IMAGES, splitImage } from "../../components/catalog";
 
-import { readSums, sha256File, vendoredCharts } from "../../scripts/lib/charts";
-import { ROOT } from "../../scripts/lib/root";
+import { readSums, sha256File, vendoredCharts } from "../../planner/render/charts";
+import { ROOT } from "../../planner/root";
 
 const CHARTS_DIR = vendoredCharts(ROOT);
 
@@ -74,7 +74,7 @@ describe("catalog", () => {
 
 describe("air-gap mirror commands", () => {
     // Imported lazily so the catalog tests stay independent of the plan runner.
-    const { mirrorPlan, mirrorCommands } = require("../../scripts/airgap") as typeof import("../../scripts/airgap");
+    const { mirrorPlan, mirrorCommands } = require("../../cmd/airgap") as typeof import("../../cmd/airgap");
 
     it("copies each upstream image to the same path under the registry, as the catalog rewrites it", () => {
         const up = new Catalog();

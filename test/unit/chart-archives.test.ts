@@ -1,10 +1,10 @@
-/** The vendored chart archives and their checks (scripts/lib/charts.ts, npm run charts:pull). */
+/** The vendored chart archives and their checks (planner/render/charts.ts, npm run charts:pull). */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { archiveProblem, chartMeta, readSums, verifiedChartSource, vendoredCharts } from "../../scripts/lib/charts";
-import { ROOT } from "../../scripts/lib/root";
+import { archiveProblem, chartMeta, readSums, verifiedChartSource, vendoredCharts } from "../../planner/render/charts";
+import { ROOT } from "../../planner/root";
 
 const CHARTS_DIR = vendoredCharts(ROOT);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-archives-"));
@@ -78,7 +78,7 @@ describe("chart archives", () => {
     });
 
     it("charts:pull checks every pinned archive and names archives no pin uses (charts/ itself: nothing)", () => {
-        const { folderProblems } = require("../../scripts/charts-pull") as typeof import("../../scripts/charts-pull");
+        const { folderProblems } = require("../../cmd/charts-pull") as typeof import("../../cmd/charts-pull");
         assert.deepStrictEqual(folderProblems(ROOT, CHARTS_DIR), []);
         const dir = copyOfCharts("pull");
         fs.writeFileSync(path.join(dir, "vpa-5.0.0.tgz"), "");

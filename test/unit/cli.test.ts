@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { ROOT, UsageError, readStackFile } from "../../scripts/lib/plan";
-import { mirrorCommands, run as airgap } from "../../scripts/airgap";
+import { ROOT, UsageError, readStackFile } from "../../planner/program/runtime";
+import { mirrorCommands, run as airgap } from "../../cmd/airgap";
 import { ConfigError, parseConfig } from "../../components/config";
 
 type Run = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => number | Promise<number>;
@@ -17,9 +17,9 @@ async function call(fn: Run, argv: string[]) {
 }
 
 describe("CLI ergonomics", () => {
-    // The user-facing commands: every npm script that runs one of scripts/*.ts (test runners aside).
+    // The user-facing commands: every npm script that runs one of cmd/*.ts (test runners aside).
     const scripts = Object.entries<string>(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts)
-        .map(([name, cmd]) => [name, cmd.split(/\s+/).find((w) => /^scripts\/.*\.ts$/.test(w))] as const)
+        .map(([name, cmd]) => [name, cmd.split(/\s+/).find((w) => /^cmd\/.*\.ts$/.test(w))] as const)
         .filter(([name, file]) => file && !name.startsWith("test"));
 
     it("--help works on every command: exit 0 and its usage line", async () => {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OutputFiles } from "../../scripts/lib/files";
+import { OutputFiles } from "../../planner/output/files";
 
 /** Every file below `dir` with its content, by relative path. */
 function tree(dir: string): Record<string, string> {

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ROOT } from "../../scripts/lib/root";
-import { importCycles, importGraph } from "../../scripts/lib/imports";
+import { ROOT } from "../../planner/root";
+import { importCycles, importGraph } from "../imports";
 
 describe("import cycles", () => {
     it("components/ has none (a component's settings type and its rules live on one side of the config schema)", () => {

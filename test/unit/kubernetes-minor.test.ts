@@ -6,7 +6,7 @@ import { CLUSTER_AUTOSCALER_TAGS, Catalog, IMAGES, KUBERNETES_MINOR, SUPPORTED_E
 import { autoscalerImage } from "../../components/cluster/autoscaler";
 import { eksVersionProblems } from "../../components/cluster/validate";
 import { parseConfig } from "../../components/config";
-import { ROOT } from "../../scripts/lib/root";
+import { ROOT } from "../../planner/root";
 import { minimalOnPremConfig } from "../harness";
 
 describe("one Kubernetes minor (KUBERNETES_MINOR in the catalog)", () => {
@@ -22,8 +22,7 @@ describe("one Kubernetes minor (KUBERNETES_MINOR in the catalog)", () => {
     });
 
     it("the real-engine tiers' versions.sh reads it and builds an API server of that minor", () => {
-        const script = fs.readdirSync(path.join(ROOT, "scripts", "real")).includes("versions.sh") ? "scripts/real/versions.sh" : "test/real/tools/versions.sh";
-        const out = execFileSync("bash", ["-c", `source ${script} && echo "$KUBE_MINOR $KUBE_VERSION"`], { cwd: ROOT, env: { ...process.env, KUBECHAT_REAL_KUBE_VERSION: "" } }).toString().trim();
+        const out = execFileSync("bash", ["-c", `source test/real/tools/versions.sh && echo "$KUBE_MINOR $KUBE_VERSION"`], { cwd: ROOT, env: { ...process.env, KUBECHAT_REAL_KUBE_VERSION: "" } }).toString().trim();
         const [minor, version] = out.split(" ");
         assert.strictEqual(minor, KUBERNETES_MINOR);
         assert.ok(version.startsWith(`v${KUBERNETES_MINOR}.`), out);

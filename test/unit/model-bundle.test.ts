@@ -1,12 +1,12 @@
 /**
- * The bundle of kubernetes-models schemas (scripts/lib/model-bundle.ts) holds the package's own code:
+ * The bundle of kubernetes-models schemas (planner/checks/model-bundle.ts) holds the package's own code:
  * its models validate exactly as the package's modules do.
  */
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { noteMissingModel, updateModelBundle } from "../../scripts/lib/model-bundle";
+import { noteMissingModel, updateModelBundle } from "../../planner/checks/model-bundle";
 
 const importEsm = new Function("specifier", "return import(specifier)") as (s: string) => Promise<any>;
 

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../scripts/lib/plan";
+import { ROOT } from "../../planner/program/runtime";
 
 const json = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, f), "utf8"));
 /** The lowest Node major a `>=N` engines range admits. */
@@ -45,8 +45,8 @@ describe("supported Node versions are stated truthfully", () => {
     });
 });
 
-describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency node, scripts/node-version.js)", () => {
-    const { tooOld, engines } = require("../../scripts/node-version") as { tooOld(v: string, e: string): string | undefined; engines(): string };
+describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency node, scripts/run.js)", () => {
+    const { tooOld, engines } = require("../../scripts/run") as { tooOld(v: string, e: string): string | undefined; engines(): string };
     const min = minMajor(engines());
 
     it("the devDependency node is the major engines.node asks for", () => {
@@ -55,7 +55,7 @@ describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency
 
     it("npm test runs on it, and so does the node a script started by npm finds on PATH", () => {
         assert.ok(Number(process.versions.node.split(".")[0]) >= min, `mocha runs on ${process.version}`);
-        // What scripts/run.js, scripts/test.sh, scripts/real/*.sh and scripts/ha/*.sh get: `node` from PATH.
+        // What scripts/run.js, scripts/test.sh, test/real/tools/*.sh and test/ha/*.sh get: `node` from PATH.
         const r = spawnSync("bash", ["-c", "node -p process.versions.node"], { cwd: ROOT, encoding: "utf8", env: process.env });
         assert.ok(Number(r.stdout.split(".")[0]) >= min, `node on PATH is ${r.stdout.trim()} ${r.stderr}`);
     });
@@ -63,9 +63,9 @@ describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency
     it("an older Node stops with the fix (exit 2), in run.js and in every shell script npm starts", () => {
         assert.strictEqual(tooOld(`v${min}.0.0`, engines()), undefined);
         assert.match(tooOld("v20.20.2", engines()) ?? "", new RegExp(`needs Node.js ${min} or newer .*v20\\.20\\.2 runs here.*npm run .*node_modules/\\.bin`));
-        for (const script of ["scripts/test.sh", "scripts/real/test.sh", "scripts/ha/drill.sh"]) {
-            assert.match(fs.readFileSync(path.join(ROOT, script), "utf8"), /^node scripts\/node-version\.js \|\| exit 2/m, script);
+        for (const script of ["scripts/test.sh", "test/real/run.sh", "test/ha/drill.sh"]) {
+            assert.match(fs.readFileSync(path.join(ROOT, script), "utf8"), /^node scripts\/run\.js --check-node \|\| exit 2/m, script);
         }
-        assert.match(fs.readFileSync(path.join(ROOT, "scripts/run.js"), "utf8"), /require\("\.\/node-version"\)\.requireSupportedNode\(\)/);
+        assert.match(fs.readFileSync(path.join(ROOT, "scripts/run.js"), "utf8"), /function main\(\) \{\n\s+requireSupportedNode\(\);/);
     });
 });

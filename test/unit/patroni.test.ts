@@ -130,7 +130,7 @@ describe("monitoring: synchronous standbys below the configured count", () => {
 describe("monitoring: what the failover drill showed (docs/ha.md)", () => {
     const rules = alertRules({ namespace: "ns", errorRatePercent: 5, dataNamespace: "data", postgresSyncStandbys: 2 }).flatMap((g) => g.rules);
     const rule = (name: string) => { const r = rules.find((x) => x.alert === name); assert.ok(r, name); return r!; };
-    const drill = fs.readFileSync(path.join(__dirname, "../../scripts/ha/drill.py"), "utf8");
+    const drill = fs.readFileSync(path.join(__dirname, "../../test/ha/drill.py"), "utf8");
 
     it("failsafe mode active (one member failure from refusing writes) and no primary: Patroni's gauges, which the drill asserts on", () => {
         assert.strictEqual(rule("KubeChatPostgresFailsafeActive").expr, 'max(patroni_failsafe_mode_is_active{namespace="data"}) > 0');

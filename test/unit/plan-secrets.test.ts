@@ -1,7 +1,7 @@
-/** How the offline plan shows secrets (scripts/lib/plan.ts renderValue). */
+/** How the offline plan shows secrets (planner/program/runtime.ts renderValue). */
 import * as assert from "assert";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { SECRET, UNKNOWN, renderValue } from "../../scripts/lib/plan";
+import { SECRET, UNKNOWN, renderValue } from "../../planner/program/runtime";
 
 const secret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
 

@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../scripts/lib/plan";
-import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../scripts/gen-config";
-import { applyProjectConfig, declarationProblems, qualify } from "../../scripts/lib/project-config";
+import { ROOT } from "../../planner/program/runtime";
+import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../cmd/gen-config";
+import { applyProjectConfig, declarationProblems, qualify } from "../../planner/program/project-config";
 import { CONFIG_NAMESPACE, parseConfig, parseStackValues } from "../../components/config";
 
 const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");

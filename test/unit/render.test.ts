@@ -7,11 +7,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
-import { readZipEntry } from "../../scripts/lib/helm";
-import { findChartSource } from "../../scripts/lib/charts";
-import { chartOf, crdApiVersions, parseRendered, templateArgs } from "../../scripts/lib/render";
-import { validateStructural } from "../../scripts/lib/crd-schema";
-import { imageSet, imagesOf, outsideRegistry } from "../../scripts/lib/images";
+import { readZipEntry } from "../../planner/render/helm";
+import { findChartSource } from "../../planner/render/charts";
+import { chartOf, crdApiVersions, parseRendered, templateArgs } from "../../planner/render/render";
+import { validateStructural } from "../../planner/checks/crd-schema";
+import { imageSet, imagesOf, outsideRegistry } from "../../planner/checks/images";
 
 /** A zip with one stored and one deflated entry, written field by field (APPNOTE 4.3.7 / 4.3.12). */
 function zipOf(entries: { name: string; data: Buffer; deflate: boolean }[]): Buffer {
@@ -193,8 +193,8 @@ describe("rendering: images the cluster pulls", () => {
 });
 
 describe("rendering: ignored values and chart exceptions", () => {
-    const { leafPaths, withoutPath, documents, unstableParts, differs } = require("../../scripts/charts-unused") as typeof import("../../scripts/charts-unused");
-    const { loadExceptions } = require("../../scripts/lib/chart-checks") as typeof import("../../scripts/lib/chart-checks");
+    const { leafPaths, withoutPath, documents, unstableParts, differs } = require("../../cmd/charts-unused") as typeof import("../../cmd/charts-unused");
+    const { loadExceptions } = require("../../planner/checks/chart-checks") as typeof import("../../planner/checks/chart-checks");
 
     it("tests each leaf value once (whole lists are leaves, free-form maps are not tested)", () => {
         const values = { a: { b: 1, c: [1, 2], resources: { limits: { cpu: "1" } } }, podAnnotations: { x: "y" }, d: {}, e: "s" };

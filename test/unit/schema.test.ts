@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { validateObjects } from "../../scripts/lib/schema";
+import { validateObjects } from "../../planner/checks/schema";
 
 const deployment = (spec: Record<string, unknown>) => ({
     apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "app" },

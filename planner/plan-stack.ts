@@ -1,0 +1,116 @@
+/**
+ * The `plan` command as a function (argv in, exit code out), so tests run it in-process.
+ * Exit codes: 0 ok; 1 mandatory policy violations; 2 invalid config or usage; 3 internal error.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT, runProgram, unknownStack } from "./program/runtime";
+import { PLAN_USAGE, UsageError, configFileOf, parsePlanArgs } from "./cli/args";
+import { outDirProblem } from "./output/outdir";
+import { INCOMPLETE, Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./output/plan-files";
+import { ChartSource, chartsOptionProblem, verifiedChartSource } from "./render/charts";
+import { RenderedRelease, releaseSpecs, renderPlan, writeRendered } from "./render/render";
+import { aheadKey, rememberRuns } from "./render/helm-runs";
+import { ChartChecks } from "./checks/chart-checks";
+import { updateModelBundle } from "./checks/model-bundle";
+
+export { Io, consoleIo } from "./cli/io";
+import { Io } from "./cli/io";
+
+export const USAGE = PLAN_USAGE;
+
+type PlanOf = Awaited<ReturnType<typeof runProgram>>;
+
+/**
+ * The chart directory a plan renders from (--charts, a local-directory chartRepository, else the
+ * vendored charts/), with every release's archive present and verified against SHA256SUMS and its own
+ * Chart.yaml; otherwise a UsageError (exit 2) naming each file, before anything is rendered or written.
+ */
+export function chartSourceOf(plan: PlanOf, charts?: string): ChartSource & { dir: string } {
+    return verifiedChartSource(ROOT, { charts, chartRepository: plan.config.chartRepository }, releaseSpecs(plan));
+}
+
+/**
+ * Render every release from a verified chart source, and check what was rendered: each release as it
+ * comes out of Helm, the rest once all are there (ChartChecks).
+ */
+export async function renderStack(plan: PlanOf, source: ChartSource & { dir: string }, onRendered?: (r: RenderedRelease) => void): Promise<Rendering> {
+    const checks = new ChartChecks(plan, ROOT);
+    const render = await renderPlan(plan, ROOT, source.dir, (r) => {
+        checks.add(r);
+        onRendered?.(r);
+    });
+    return { source, render, checks: await checks.finish(render) };
+}
+
+/**
+ * 1 when our own objects or the rendered chart objects break a mandatory policy (beyond the written
+ * chart exceptions), when a chart fails to render, or when an image is pulled from outside
+ * kubechat:registry; otherwise 0. (A missing or wrong archive stops the plan earlier: exit 2.)
+ */
+export function exitCode(ownMandatory: number, r?: Rendering): number {
+    if (ownMandatory > 0) return 1;
+    const c = r?.checks;
+    if (!c) return 0;
+    if (c.outsideRegistry.length > 0) return 1;
+    if (c.violations.some((v) => v.level === "mandatory")) return 1;
+    if (r.render!.releases.some((rel) => rel.error)) return 1;
+    return 0;
+}
+
+export async function planCli(argv: string[], io: Io): Promise<number> {
+    let out: string | undefined;
+    try {
+        const args = parsePlanArgs(argv);
+        if (args === "help") {
+            io.out(`${USAGE}\n\nPlans <stack> offline (mock runtime: no Pulumi CLI, cloud or cluster) from Pulumi.<stack>.yaml or\n--config-file, and writes plan.json, manifests/, airgap.json and graph.mmd to --out (default\nout/<stack>; only a new or empty directory, or one an earlier plan wrote). Exit 0 ok, 1 mandatory\npolicy violations, 2 invalid config, usage or chart archive, 3 internal error (a bug).`);
+            return 0;
+        }
+        const configFile = stackConfigFile(args.stack, args.configFile);
+        const outDir = (out = args.out ?? path.join(ROOT, "out", args.stack));
+        // Refuse a directory we may not clear before spending time on the plan.
+        const outProblem = outDirProblem(outDir);
+        if (outProblem) throw new UsageError(outProblem);
+        const chartsProblem = args.charts === undefined ? undefined : chartsOptionProblem(args.charts);
+        if (chartsProblem) throw new UsageError(chartsProblem);
+        const started = Date.now();
+        const plan = await runProgram({ stack: args.stack, configFile });
+        const source = chartSourceOf(plan, args.charts);
+        // While Helm renders, each release is checked and written as it comes, and so are the plan's own files.
+        const files = planOutputFiles(outDir);
+        let renderedObjects = 0;
+        const rendering = renderStack(plan, source, (r) => (renderedObjects += writeRendered(r, path.join(outDir, "rendered"), files)));
+        rendering.catch(() => undefined); // awaited below; an error here must not be an unhandled rejection meanwhile
+        const own = writeOwnOutputs(plan, outDir, files);
+        const rendered = await rendering;
+        // What the next plan of this stack starts before it loads the SDKs (cmd/plan.ts).
+        if (rendered.render) rememberRuns(ROOT, aheadKey(configFile, args.charts), rendered.render.releases.flatMap((r) => (r.run ? [r.run] : [])));
+        const result = finishPlanOutputs(plan, outDir, files, own, rendered, renderedObjects);
+        // Kinds this plan imported one module at a time go into the schema bundle for the next plan.
+        updateModelBundle();
+        io.out(summarize(plan, result, Date.now() - started, outDir));
+        return exitCode(result.mandatoryViolations, rendered);
+    } catch (e) {
+        const code = reportError(e, io);
+        if (out !== undefined && fs.existsSync(path.join(out, INCOMPLETE))) io.err(`${out}: the plan did not finish; ${INCOMPLETE} there marks the files as a mix of two runs`);
+        return code;
+    }
+}
+
+/** Bad input (invalid config, bad usage) is the user's to fix: what and where, exit 2, never a stack trace; anything else exit 3. */
+export function reportError(e: unknown, io: Io): number {
+    const err = e as Error;
+    if (err.name === "ConfigError" || err instanceof UsageError) {
+        io.err(`error: ${err.message}`);
+        return 2;
+    }
+    io.err(err.stack ?? String(err));
+    return 3;
+}
+
+/** The stack's config file: the one given, or Pulumi.<stack>.yaml at the project root; it must exist. */
+export function stackConfigFile(stack: string, given?: string): string {
+    const file = configFileOf(ROOT, stack, given);
+    if (!fs.existsSync(file)) throw new UsageError(given ? `--config-file ${given}: no such file` : unknownStack(stack));
+    return file;
+}

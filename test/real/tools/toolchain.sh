@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Builds the real parts used by `npm run test:real` from their published Go modules, into a cache
+# folder outside the checkout, skipping any tool already built at the wanted version.
+#
+#   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver pulumi kubernetes-provider
+#                                           kube-controller-manager kube-scheduler kwok local-path-provisioner
+#                                           versitygw wal-g (default: all)
+#
+# Environment:
+#   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
+#   KUBECHAT_REAL_NICE   niceness of the builds (default 15)
+#
+# Each tool is built in a small wrapper module (<root>/src/<tool>-<version>/) whose go.mod requires the
+# published module and carries its `replace` lines, with every local-path replace (Kubernetes staging
+# modules, sibling modules of the same repository) pointed at the published module of the matching version.
+# Versions are read from package.json / the stack defaults by test/real/tools/versions.sh.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.sh
+source "$here/versions.sh"
+
+# Go as the machine image installs it, also where a login shell's PATH is not set up.
+command -v go >/dev/null || export PATH="$PATH:/usr/local/go/bin"
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod
+nice_level="${KUBECHAT_REAL_NICE:-15}"
+mkdir -p "$REAL_CACHE/src"
+
+log() { printf '[toolchain] %s\n' "$*" >&2; }
+
+# write_wrapper DIR MODULE VERSION SIBLING_VERSION [LOCAL_COPY]
+# A go.mod requiring MODULE@VERSION with its replace lines. A local-path replace of module M (a sibling
+# module of the same repository, or a Kubernetes staging module) becomes `M => M SIBLING_VERSION`, the
+# published copy of the same commit; when SIBLING_VERSION cannot be a version of M (etcd's client/v2 is
+# at v2.305.x), M stays at the version MODULE's go.mod requires. With LOCAL_COPY, MODULE itself is
+# replaced by that directory (a copy of the module with its generated files).
+write_wrapper() {
+  local dir="$1" module="$2" version="$3" sibling="$4" local_copy="${5:-}" gomod
+  gomod="$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
+  [ -n "$gomod" ] || { log "cannot download $module@$version"; return 1; }
+  {
+    printf 'module kubechat.local/real/wrapper\n\ngo %s\n\nrequire %s %s\n\n' "$(go env GOVERSION | sed 's/^go//')" "$module" "$version"
+    [ -z "$local_copy" ] || printf 'replace %s => %s\n' "$module" "$local_copy"
+    # Two passes over MODULE's go.mod: requirements first, then replace lines (single-line and block).
+    awk -v sib="$sibling" '
+      function major(path,   m) { return match(path, /\/v[0-9]+$/) ? substr(path, RSTART + 2) : "" }
+      function fits(path, v,   mj) { mj = major(path); return mj == "" ? v ~ /^v[01]\./ : index(v, "v" mj ".") == 1 }
+      function emit(line,   parts, n, lhs, rhs, l) {
+        n = split(line, parts, "=>"); if (n != 2) return
+        lhs = parts[1]; rhs = parts[2]; gsub(/^[ \t]+|[ \t]+$/, "", lhs); gsub(/^[ \t]+|[ \t]+$/, "", rhs)
+        if (rhs ~ /FORBIDDEN_DEPENDENCY/) return
+        if (rhs ~ /^\.\.?\//) {
+          split(lhs, l, " ")
+          if (fits(l[1], sib)) print "sibling " l[1] " " sib " " ((l[1] in req) ? req[l[1]] : "")
+          else if (!(l[1] in req)) { print "write_wrapper: no version for " l[1] > "/dev/stderr"; exit 1 }
+        } else print "replace " lhs " => " rhs
+      }
+      FNR == NR {
+        if ($0 ~ /^require[ \t]*\(/) { inreq = 1; next }
+        if (inreq && $0 ~ /^\)/) { inreq = 0; next }
+        if (inreq && NF >= 2) { req[$1] = $2; next }
+        if ($0 ~ /^require[ \t]+[^(]/) req[$2] = $3
+        next
+      }
+      /^replace[ \t]*\(/ { inblock = 1; next }
+      inblock && /^\)/ { inblock = 0; next }
+      inblock { sub(/\/\/.*/, ""); if ($0 ~ /=>/) emit($0); next }
+      /^replace[ \t]/ { sub(/^replace[ \t]+/, ""); sub(/\/\/.*/, ""); emit($0) }
+    ' "$gomod" "$gomod" | while read -r kind path v req; do
+      # A sibling whose published copy of that commit the proxy does not serve falls back to the version
+      # MODULE requires (pulumi-kubernetes' sdk/v4 pseudo-version: .mod served, .zip refused).
+      if [ "$kind" != sibling ]; then printf '%s %s %s %s\n' "$kind" "$path" "$v" "$req"
+      elif go mod download "$path@$v" 2>/dev/null; then printf 'replace %s => %s %s\n' "$path" "$path" "$v"
+      elif [ -n "$req" ] && [ "${req#v0.0.0}" = "$req" ]; then log "$path@$v not served: using $path $req (required by $module)"
+      else log "$path@$v not served: no replace (the build fails naming it if it is needed)"
+      fi
+    done
+  } > "$dir/go.mod"
+}
+
+# build NAME VERSION MODULE MODULE_VERSION SIBLING_VERSION PACKAGE LDFLAGS [PREPARE]
+# With PREPARE (a function), MODULE is copied to <src>/module and PREPARE runs there first (the module's
+# own go:generate step for files its release build generates).
+# SIBLING_VERSION `-`: MODULE is not on the proxy; PREPARE puts its source in <src>/module.
+build() {
+  local name="$1" version="$2" module="$3" modversion="$4" sibling="$5" pkg="$6" ldflags="$7" prepare="${8:-}"
+  local out="$REAL_CACHE/$name-$version/bin" src="$REAL_CACHE/src/$name-$version" start secs
+  if [ -x "$out/$name" ] && [ "$(cat "$out/.built" 2>/dev/null)" = "$module@$modversion $pkg" ]; then
+    log "$name $version: already built ($out/$name)"
+    return 0
+  fi
+  start=$(date +%s)
+  log "$name $version: building $pkg from $module@$modversion (nice $nice_level) ..."
+  rm -rf "$src" && mkdir -p "$src" "$out"
+  if [ "$sibling" = - ]; then
+    # Not served by the proxy: PREPARE unpacks the module's source into <src>/module, built as it is.
+    mkdir -p "$src/module" && "$prepare" "$src" || return 1
+    src="$src/module"
+  elif [ -n "$prepare" ]; then
+    write_wrapper "$src" "$module" "$modversion" "$sibling" ./module
+    cp -r "$(go mod download -json "$module@$modversion" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" "$src/module"
+    chmod -R u+w "$src/module"
+    (cd "$src" && "$prepare" "$src")
+  else
+    write_wrapper "$src" "$module" "$modversion" "$sibling"
+  fi
+  (cd "$src" && nice -n "$nice_level" go build -ldflags "$ldflags" -o "$out/$name.tmp" "$pkg")
+  mv "$out/$name.tmp" "$out/$name"
+  printf '%s' "$module@$modversion $pkg" > "$out/.built"
+  secs=$(( $(date +%s) - start ))
+  log "$name $version: built in ${secs}s"
+  printf '%s\t%s\t%ss\n' "$name" "$version" "$secs" >> "$REAL_CACHE/build-times.tsv"
+}
+
+build_etcd() {
+  build etcd "$ETCD_VERSION" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$ETCD_VERSION" go.etcd.io/etcd/server/v3 "-s -w"
+}
+
+build_kube_apiserver() {
+  local v="$KUBE_VERSION" minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+  build kube-apiserver "$v" k8s.io/kubernetes "$v" "v0.${v#v1.}" k8s.io/kubernetes/cmd/kube-apiserver \
+    "-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$v"
+}
+
+# The rest of the control plane of the simulated cluster (`npm run test:apply`): the same Kubernetes
+# module and version as the API server, so the wrapper's module graph and most compiled packages come
+# from the Go caches the API server's build filled (only their own packages and the link are new).
+build_kube_component() {
+  local name="$1" v="$KUBE_VERSION" minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+  build "$name" "$v" k8s.io/kubernetes "$v" "v0.${v#v1.}" "k8s.io/kubernetes/cmd/$name" \
+    "-s -w -X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=$v"
+}
+
+# KWOK: simulated kubelets (nodes, pod status, Job completion) driven by Stage objects.
+# Its default Stages (node initialize + lease heartbeat, pod ready/complete/delete: what `kwokctl` hands
+# the binary) are copied beside it from the same module version.
+build_kwok() {
+  build kwok "$KWOK_VERSION" sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok \
+    "-s -w"
+  local dir stages="$REAL_CACHE/kwok-$KWOK_VERSION/stages"
+  dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  mkdir -p "$stages"
+  cp "$dir/kustomize/stage/node/fast/node-initialize.yaml" "$dir/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+     "$dir/kustomize/stage/pod/fast/pod-ready.yaml" "$dir/kustomize/stage/pod/fast/pod-complete.yaml" "$dir/kustomize/stage/pod/fast/pod-delete.yaml" "$stages/"
+  chmod u+w "$stages"/*.yaml
+}
+
+# Rancher's local-path-provisioner (what Rancher Desktop provisions PVCs with), run out of cluster.
+build_local_path_provisioner() {
+  build local-path-provisioner "$LOCAL_PATH_VERSION" github.com/rancher/local-path-provisioner "$LOCAL_PATH_VERSION" "$LOCAL_PATH_VERSION" \
+    github.com/rancher/local-path-provisioner "-s -w"
+}
+
+build_versitygw() {
+  build versitygw "$VERSITYGW_VERSION" github.com/versity/versitygw "$VERSITYGW_VERSION" "$VERSITYGW_VERSION" \
+    github.com/versity/versitygw/cmd/versitygw "-s -w -X main.Version=$VERSITYGW_VERSION"
+}
+
+# WAL-G from its source archive (the proxy refuses the module; its dependencies are served). v3.0.8 imports
+# encoding/json/v2, an experiment in Go 1.25/1.26.
+unpack_walg() {
+  [ -f "$WALG_SOURCE" ] || { log "no WAL-G source archive at $WALG_SOURCE (set KUBECHAT_SOURCES)"; return 1; }
+  tar xzf "$WALG_SOURCE" -C "$1/module" --strip-components=1
+}
+build_walg() {
+  GOEXPERIMENT=jsonv2 build wal-g "$WALG_VERSION" github.com/wal-g/wal-g "$WALG_VERSION" - \
+    ./main/pg "-s -w -X github.com/wal-g/wal-g/cmd/pg.walgVersion=$WALG_VERSION" unpack_walg
+}
+
+build_pulumi() {
+  build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+}
+
+# The provider embeds schema-embed.json and terraform-mapping-embed.json, which its release build makes
+# from the module's schema.json with `go generate` (cmd/pulumi-resource-kubernetes/generate.go).
+generate_provider_schema() {
+  local src="$1" cmd="$1/module/cmd/pulumi-resource-kubernetes"
+  nice -n "$nice_level" go build -o "$src/generate-schema" "$cmd/generate.go"
+  (cd "$cmd" && VERSION="${K8S_PROVIDER_MODULE_VERSION#v}" "$src/generate-schema")
+}
+
+build_kubernetes_provider() {
+  build pulumi-resource-kubernetes "$K8S_PROVIDER_MODULE_VERSION" github.com/pulumi/pulumi-kubernetes/provider/v4 \
+    "$K8S_PROVIDER_MODULE_VERSION" "$K8S_PROVIDER_MODULE_VERSION" \
+    github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
+    "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_MODULE_VERSION" \
+    generate_provider_schema
+  # On PATH for the CLI (an "ambient" plugin, used whatever version the SDK asks for; see docs/real-engine.md).
+  ln -sf "$REAL_CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_MODULE_VERSION/bin/pulumi-resource-kubernetes" "$REAL_CACHE/bin/"
+}
+
+# --env: print where each tool is (KEY=path lines), without building.
+if [ "${1:-}" = "--env" ]; then
+  printf 'REAL_CACHE=%s\n' "$REAL_CACHE"
+  printf 'ETCD=%s\n' "$REAL_CACHE/etcd-$ETCD_VERSION/bin/etcd"
+  printf 'KUBE_APISERVER=%s\n' "$REAL_CACHE/kube-apiserver-$KUBE_VERSION/bin/kube-apiserver"
+  printf 'KUBE_VERSION=%s\n' "$KUBE_VERSION"
+  printf 'PULUMI=%s\n' "$REAL_CACHE/pulumi-$PULUMI_VERSION/bin/pulumi"
+  printf 'PULUMI_VERSION=%s\n' "$PULUMI_VERSION"
+  printf 'K8S_PROVIDER=%s\n' "$REAL_CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_MODULE_VERSION/bin/pulumi-resource-kubernetes"
+  printf 'K8S_PROVIDER_VERSION=%s\n' "$K8S_PROVIDER_VERSION"
+  printf 'K8S_PROVIDER_MODULE_VERSION=%s\n' "$K8S_PROVIDER_MODULE_VERSION"
+  printf 'PLUGIN_BIN=%s\n' "$REAL_CACHE/bin"
+  printf 'KUBE_CONTROLLER_MANAGER=%s\n' "$REAL_CACHE/kube-controller-manager-$KUBE_VERSION/bin/kube-controller-manager"
+  printf 'KUBE_SCHEDULER=%s\n' "$REAL_CACHE/kube-scheduler-$KUBE_VERSION/bin/kube-scheduler"
+  printf 'KWOK=%s\n' "$REAL_CACHE/kwok-$KWOK_VERSION/bin/kwok"
+  printf 'KWOK_VERSION=%s\n' "$KWOK_VERSION"
+  printf 'KWOK_STAGES=%s\n' "$REAL_CACHE/kwok-$KWOK_VERSION/stages"
+  printf 'LOCAL_PATH_PROVISIONER=%s\n' "$REAL_CACHE/local-path-provisioner-$LOCAL_PATH_VERSION/bin/local-path-provisioner"
+  printf 'VERSITYGW=%s\n' "$REAL_CACHE/versitygw-$VERSITYGW_VERSION/bin/versitygw"
+  printf 'WALG=%s\n' "$REAL_CACHE/wal-g-$WALG_VERSION/bin/wal-g"
+  printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
+  exit 0
+fi
+
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner versitygw wal-g)
+mkdir -p "$REAL_CACHE/bin"
+total_start=$(date +%s)
+for t in "${tools[@]}"; do
+  case "$t" in
+    etcd) build_etcd ;;
+    kube-apiserver) build_kube_apiserver ;;
+    pulumi) build_pulumi ;;
+    kubernetes-provider) build_kubernetes_provider ;;
+    kube-controller-manager|kube-scheduler) build_kube_component "$t" ;;
+    kwok) build_kwok ;;
+    local-path-provisioner) build_local_path_provisioner ;;
+    versitygw) build_versitygw ;;
+    wal-g) build_walg ;;
+    *) log "unknown tool $t"; exit 2 ;;
+  esac
+done
+log "toolchain ready in $(( $(date +%s) - total_start ))s (cache $REAL_CACHE)"

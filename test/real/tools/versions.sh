@@ -1,0 +1,34 @@
+# Versions of the real parts, derived from the project (sourced by the real-engine scripts).
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+REAL_CACHE="${KUBECHAT_REAL_CACHE:-$HOME/.cache/kubechat-real}"
+# The Pulumi CLI and engine: the version of @pulumi/pulumi the program runs with.
+PULUMI_VERSION="v$(node -p "require('$repo_root/package.json').dependencies['@pulumi/pulumi']")"
+# The Kubernetes provider wanted by @pulumi/kubernetes ...
+K8S_PROVIDER_VERSION="v$(node -p "require('$repo_root/package.json').dependencies['@pulumi/kubernetes']")"
+# ... and the provider module version the Go module proxy serves (it serves no tagged provider/v4 version;
+# see docs/real-engine.md).
+K8S_PROVIDER_MODULE_VERSION="${KUBECHAT_REAL_K8S_PROVIDER_MODULE:-v4.0.0-20260115033456-f47bc2d6f199}"
+# The API server: the newest served patch of the Kubernetes minor the stacks target (KUBERNETES_MINOR in
+# components/catalog.ts, which the config defaults follow); bumping that minor without bumping this fails here.
+KUBE_VERSION="${KUBECHAT_REAL_KUBE_VERSION:-v1.33.13}"
+KUBE_MINOR="$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").KUBERNETES_MINOR')"
+case "$KUBE_VERSION" in
+  "v$KUBE_MINOR".*) ;;
+  *) echo "versions.sh: kube-apiserver $KUBE_VERSION does not match the stacks' Kubernetes minor '$KUBE_MINOR'" >&2; exit 2 ;;
+esac
+# etcd: the release Kubernetes 1.33 is tested with.
+ETCD_VERSION="${KUBECHAT_REAL_ETCD_VERSION:-v3.5.21}"
+# KWOK (simulated nodes and pods for `npm run test:apply`): the release the Go module proxy serves.
+KWOK_VERSION="${KUBECHAT_REAL_KWOK_VERSION:-v0.8.0}"
+# Rancher's local-path-provisioner: the newest version the Go module proxy serves.
+LOCAL_PATH_VERSION="${KUBECHAT_REAL_LOCAL_PATH_VERSION:-v0.0.30}"
+# S3-compatible object store for `npm run test:dr`: Versity's gateway (Apache-2.0, posix backend), the newest
+# release the Go module proxy serves (MinIO is AGPL; SeaweedFS builds far longer on 2 cores).
+VERSITYGW_VERSION="${KUBECHAT_REAL_VERSITYGW_VERSION:-v1.8.0}"
+# WAL-G: the version the pinned Spilo image ships; the proxy refuses wal-g/wal-g, so from the source archive.
+WALG_VERSION="${KUBECHAT_REAL_WALG_VERSION:-v3.0.8}"
+# The shared sources folder: KUBECHAT_SOURCES, else shared/ beside the checkout, else the workplace's.
+for d in "${KUBECHAT_SOURCES:-}" "$repo_root/../shared/sources" /work/shared/sources; do
+  [ -n "$d" ] && [ -f "$d/wal-g-$WALG_VERSION-src.tar.gz" ] && break
+done
+WALG_SOURCE="$d/wal-g-$WALG_VERSION-src.tar.gz"
