@@ -8,10 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigLeaf, configLeaves } from "../components/config/leaves";
-import { ROOT, readStackFile } from "../planner/program/runtime";
+import { ROOT } from "../planner/root";
+import { readStackFile } from "../planner/program/stack-file";
 import { parseStackValues } from "../components/config";
 import { packConfig } from "../planner/checks/policy-run";
-import { Io, consoleIo } from "../planner/cli/io";
+import { parseArgs } from "../planner/cli/args";
+import { EXIT, command, startWhenMain } from "../planner/cli/exit";
 import { allPolicies } from "../policies/engine";
 import { renderRulesReadme } from "../policies/rule-table";
 
@@ -69,19 +71,15 @@ export function renderConfigDoc(current: string): string {
 export const USAGE = "usage: npm run gen:config";
 
 /** Regenerates the files; `--help` says which. */
-export function run(argv: string[], io: Io = consoleIo): number {
-    if (argv.includes("--help") || argv.includes("-h")) {
+export const run = command((argv, io) => {
+    if (parseArgs(argv, { usage: USAGE }) === "help") {
         io.out(`${USAGE}\n\nRegenerates Pulumi.yaml's config: section, ${CONFIG_DOC} and policies/config/<stack>.json from\ncomponents/config/schema.ts and the stack files, and the rule table of policies/README.md from the\npolicies (a test fails when they drift).`);
-        return 0;
-    }
-    if (argv.length > 0) {
-        io.err(`error: unexpected argument ${argv[0]}\n${USAGE}`);
-        return 2;
+        return EXIT.ok;
     }
     regenerate();
     io.out(`Pulumi.yaml, ${CONFIG_DOC}, policies/config/*.json and the rule table of policies/README.md regenerated`);
-    return 0;
-}
+    return EXIT.ok;
+});
 
 function regenerate(): void {
     const py = path.join(ROOT, "Pulumi.yaml");
@@ -93,4 +91,4 @@ function regenerate(): void {
     fs.writeFileSync(rules, renderRulesReadme(fs.readFileSync(rules, "utf8"), allPolicies));
 }
 
-if (require.main === module) process.exit(run(process.argv.slice(2)));
+startWhenMain(module, run);

@@ -1,23 +1,27 @@
 /**
- * The `plan` command as a function (argv in, exit code out), so tests run it in-process.
- * Exit codes: 0 ok; 1 mandatory policy violations; 2 invalid config or usage; 3 internal error.
+ * Planning a stack into a directory (what `npm run plan` does): run the program under the mock runtime,
+ * render its Helm releases from verified chart archives, check everything, write the plan's files.
+ * Exit codes as in planner/README.md: 0 ok; 1 mandatory policy violations or a failed render; 2 bad
+ * input; 3 internal error.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT, runProgram, unknownStack } from "./program/runtime";
-import { PLAN_USAGE, UsageError, configFileOf, parsePlanArgs } from "./cli/args";
+import { runProgram } from "./program/runtime";
+import { ROOT } from "./root";
+import { stackConfigFile } from "./program/stack-file";
+import { UsageError } from "./cli/args";
+import { EXIT, reportError } from "./cli/exit";
 import { outDirProblem } from "./output/outdir";
 import { INCOMPLETE, Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./output/plan-files";
 import { ChartSource, chartsOptionProblem, verifiedChartSource } from "./render/charts";
-import { RenderedRelease, releaseSpecs, renderPlan, writeRendered } from "./render/render";
+import { renderPlan } from "./render/render";
+import { RenderedRelease, releaseSpecs } from "./render/releases";
+import { writeRendered } from "./output/rendered-files";
 import { aheadKey, rememberRuns } from "./render/helm-runs";
 import { ChartChecks } from "./checks/chart-checks";
 import { updateModelBundle } from "./checks/model-bundle";
 
-export { Io, consoleIo } from "./cli/io";
 import { Io } from "./cli/io";
-
-export const USAGE = PLAN_USAGE;
 
 type PlanOf = Awaited<ReturnType<typeof runProgram>>;
 
@@ -49,23 +53,29 @@ export async function renderStack(plan: PlanOf, source: ChartSource & { dir: str
  * kubechat:registry; otherwise 0. (A missing or wrong archive stops the plan earlier: exit 2.)
  */
 export function exitCode(ownMandatory: number, r?: Rendering): number {
-    if (ownMandatory > 0) return 1;
+    if (ownMandatory > 0) return EXIT.findings;
     const c = r?.checks;
-    if (!c) return 0;
-    if (c.outsideRegistry.length > 0) return 1;
-    if (c.violations.some((v) => v.level === "mandatory")) return 1;
-    if (r.render!.releases.some((rel) => rel.error)) return 1;
-    return 0;
+    if (!c) return EXIT.ok;
+    if (c.outsideRegistry.length > 0) return EXIT.findings;
+    if (c.violations.some((v) => v.level === "mandatory")) return EXIT.findings;
+    if (r.render!.releases.some((rel) => rel.error)) return EXIT.findings;
+    return EXIT.ok;
 }
 
-export async function planCli(argv: string[], io: Io): Promise<number> {
+/** What `npm run plan` is asked for (paths absolute, except `out`). */
+export interface PlanArgs {
+    stack: string;
+    configFile?: string;
+    /** Default: out/<stack> at the project root. */
+    out?: string;
+    /** Directory of `<chart>-<version>.tgz` archives to render from. */
+    charts?: string;
+}
+
+/** Plan a stack into its output directory; prints the summary, returns the exit code. */
+export async function planToDir(args: PlanArgs, io: Io): Promise<number> {
     let out: string | undefined;
     try {
-        const args = parsePlanArgs(argv);
-        if (args === "help") {
-            io.out(`${USAGE}\n\nPlans <stack> offline (mock runtime: no Pulumi CLI, cloud or cluster) from Pulumi.<stack>.yaml or\n--config-file, and writes plan.json, manifests/, airgap.json and graph.mmd to --out (default\nout/<stack>; only a new or empty directory, or one an earlier plan wrote). Exit 0 ok, 1 mandatory\npolicy violations, 2 invalid config, usage or chart archive, 3 internal error (a bug).`);
-            return 0;
-        }
         const configFile = stackConfigFile(args.stack, args.configFile);
         const outDir = (out = args.out ?? path.join(ROOT, "out", args.stack));
         // Refuse a directory we may not clear before spending time on the plan.
@@ -97,20 +107,3 @@ export async function planCli(argv: string[], io: Io): Promise<number> {
     }
 }
 
-/** Bad input (invalid config, bad usage) is the user's to fix: what and where, exit 2, never a stack trace; anything else exit 3. */
-export function reportError(e: unknown, io: Io): number {
-    const err = e as Error;
-    if (err.name === "ConfigError" || err instanceof UsageError) {
-        io.err(`error: ${err.message}`);
-        return 2;
-    }
-    io.err(err.stack ?? String(err));
-    return 3;
-}
-
-/** The stack's config file: the one given, or Pulumi.<stack>.yaml at the project root; it must exist. */
-export function stackConfigFile(stack: string, given?: string): string {
-    const file = configFileOf(ROOT, stack, given);
-    if (!fs.existsSync(file)) throw new UsageError(given ? `--config-file ${given}: no such file` : unknownStack(stack));
-    return file;
-}

@@ -2,11 +2,13 @@
  * Shared test harness: plan a stack under the mock runtime (cached per stack + overrides), find
  * objects, and validate Kubernetes objects against their official schemas.
  */
-import { Plan, PlanOptions, PlanResource, runProgram } from "../planner/program/runtime";
+import { PlanOptions, runProgram } from "../planner/program/runtime";
+import { Plan, PlanResource } from "../planner/model";
 import { validateObjects, SchemaResult } from "../planner/checks/schema";
-import { ROOT } from "../planner/program/runtime";
+import { ROOT } from "../planner/root";
 import { vendoredCharts } from "../planner/render/charts";
-import { RenderResult, renderPlan } from "../planner/render/render";
+import { renderPlan } from "../planner/render/render";
+import { RenderResult } from "../planner/render/releases";
 import { ChartCheckResult, checkRendered } from "../planner/checks/chart-checks";
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../components/config";

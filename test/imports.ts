@@ -1,7 +1,7 @@
 /**
  * The relative import graph of a source tree and its cycles. Imports are read with TypeScript's own
  * pre-processor (`ts.preProcessFile`: every `import`, `export ... from`, `require` and dynamic import,
- * type-only ones included), so no extra parser is needed. Used by the test that keeps `components/`
+ * type-only ones included), so no extra parser is needed. Used by the test that keeps the repository
  * free of import cycles.
  */
 import * as fs from "fs";
@@ -11,10 +11,14 @@ import * as ts from "typescript";
 /** File (relative to the root, `/`-separated) -> the files it imports under the same root. */
 export type ImportGraph = Map<string, string[]>;
 
+/** Directories that hold no source of ours: installed packages, build output, plans, hidden ones (.git, .build). */
+const NOT_SOURCE = new Set(["node_modules", "out"]);
+
 function tsFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const p = path.join(dir, e.name);
-        return e.isDirectory() ? tsFiles(p) : p.endsWith(".ts") && !p.endsWith(".d.ts") ? [p] : [];
+        if (e.isDirectory()) return NOT_SOURCE.has(e.name) || e.name.startsWith(".") ? [] : tsFiles(p);
+        return p.endsWith(".ts") && !p.endsWith(".d.ts") ? [p] : [];
     });
 }
 

@@ -9,10 +9,17 @@
  * own; `writeBundle` assembles the directory.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { execFileSync } from "child_process";
 import { splitImage } from "../../components/catalog";
-import { archivePath, sha256File } from "../render/charts";
+import { archivePath, chartsOptionProblem, sha256File } from "../render/charts";
 import { runHelm } from "../render/helm";
+import { UsageError } from "../cli/args";
+import { outDirProblem } from "../output/outdir";
+import { stackConfigFile } from "../program/stack-file";
+import { ROOT } from "../root";
+import { upstreamAirgap } from "./mirror";
 
 /** The marker proving `npm run bundle` created an output directory (see outdir.ts). */
 export const BUNDLE_MARKER = ".kubechat-bundle";
@@ -304,4 +311,72 @@ export async function writeBundle(input: BundleInput): Promise<BundleResult> {
     const sums = sha256sums(out, [stackFileInBundle(input.stack)]);
     fs.writeFileSync(path.join(out, "SHA256SUMS"), sums);
     return { files: sums.split("\n").filter(Boolean).length, packages, charts, provider: input.provider };
+}
+
+const OWNER = { command: "npm run bundle", marker: BUNDLE_MARKER };
+
+/** The provider plugin: --provider, else the toolchain's build (its PATH link in the real-engine cache). */
+export function findProvider(given: string | undefined, env: NodeJS.ProcessEnv = process.env): ProviderSource {
+    if (given) {
+        if (!fs.existsSync(given) || !fs.statSync(given).isFile()) throw new UsageError(`--provider ${given}: no such file`);
+        return { file: path.resolve(given), from: "--provider" };
+    }
+    const cache = env.KUBECHAT_REAL_CACHE || path.join(os.homedir(), ".cache", "kubechat-real");
+    const link = path.join(cache, "bin", "pulumi-resource-kubernetes");
+    if (fs.existsSync(link)) return { file: fs.realpathSync(link), from: link };
+    return { missing: `no --provider given and no build at ${link} (npm run real:toolchain -- kubernetes-provider builds one)` };
+}
+
+/** Clear a directory an earlier bundle wrote (its marker checked by outDirProblem), then mark it as ours; anything else is refused untouched. */
+export function prepareBundleDir(out: string): void {
+    const problem = outDirProblem(out, process.cwd(), OWNER);
+    if (problem) throw new UsageError(problem);
+    const abs = path.resolve(out);
+    if (fs.existsSync(abs)) for (const e of fs.readdirSync(abs)) fs.rmSync(path.join(abs, e), { recursive: true, force: true });
+    fs.mkdirSync(abs, { recursive: true });
+    fs.writeFileSync(path.join(abs, BUNDLE_MARKER), `Written by \`${OWNER.command}\`: this directory is cleared and rewritten by the next run.\n`);
+}
+
+function gitCommit(): string {
+    try {
+        return execFileSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    } catch {
+        return "";
+    }
+}
+
+/** What `npm run bundle` is asked for (paths as given). */
+export interface BundleArgs {
+    stack: string;
+    out: string;
+    configFile?: string;
+    charts?: string;
+    provider?: string;
+}
+
+/** Plan, render and check the stack, then write its bundle into `args.out`; returns what the summary needs. */
+export async function bundleStack(args: BundleArgs): Promise<{ result: BundleResult; airgap: BundleAirgap }> {
+    const configFile = stackConfigFile(args.stack, args.configFile ? path.resolve(args.configFile) : undefined);
+    const givenCharts = args.charts ? path.resolve(args.charts) : undefined;
+    const chartsProblem = givenCharts === undefined ? undefined : chartsOptionProblem(givenCharts);
+    if (chartsProblem) throw new UsageError(chartsProblem);
+    // Refuse a directory we may not clear before spending time on the plan.
+    const early = outDirProblem(args.out, process.cwd(), OWNER);
+    if (early) throw new UsageError(early);
+    const provider = findProvider(args.provider);
+
+    // What the stack pulls, from an upstream plan rendered from the archives (as npm run airgap does).
+    const { airgap, rendering, chartsDir } = await upstreamAirgap({ stack: args.stack, configFile, charts: givenCharts });
+    if (!rendering.render || rendering.render.releases.some((r) => r.error)) {
+        const bad = rendering.render?.releases.filter((r) => r.error).map((r) => `${r.release.name}: ${r.error}`).join("; ") ?? "no chart archives";
+        throw new UsageError(`cannot render the stack's charts from ${chartsDir} (${bad}): the bundle must list every image`);
+    }
+
+    prepareBundleDir(args.out);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    const result = await writeBundle({
+        root: ROOT, stack: args.stack, configFile, out: path.resolve(args.out), airgap, chartsDir, provider,
+        providerVersion: pkg.dependencies["@pulumi/kubernetes"], commit: gitCommit(),
+    });
+    return { result, airgap };
 }

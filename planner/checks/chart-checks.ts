@@ -8,10 +8,10 @@ import { clusterScopedKindsOf, withNamespace } from "./scope";
 
 export { withNamespace };
 import { EngineOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
-import { typeToken } from "../../cmd/policy";
-import { Plan } from "../program/runtime";
-import { isK8sObject } from "../output/plan-files";
-import { RenderResult, RenderedRelease } from "../render/render";
+import { typeToken } from "../model";
+import { Plan } from "../model";
+import { isK8sObject } from "../model";
+import { RenderResult, RenderedRelease } from "../render/releases";
 import { FoundImage, artifactsOf, imageSet, imagesOf, isBuiltIn, outsideRegistry } from "./images";
 import { SchemaResult, validateObjects } from "./schema";
 import { gitopsResources, policyOptions } from "./policy-run";

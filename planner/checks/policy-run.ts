@@ -1,7 +1,7 @@
 /** Runs the policy pack's rules over a plan's resources, with the stack's enforcement settings. */
-import { Plan } from "../program/runtime";
+import { Plan } from "../model";
 import { ADVISORY_BY_DESIGN, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
-import { typeToken } from "../../cmd/policy";
+import { typeToken } from "../model";
 import { Catalog } from "../../components/catalog";
 import { StackConfig } from "../../components/config";
 

@@ -1,11 +1,13 @@
 /**
- * Command-line arguments of the stack commands (plan, airgap, charts:unused, gitops): the usage error
- * and the `<stack> [--option value]...` parser they share. Loads nothing but `path`, so a command can
- * read its arguments before it loads the SDKs.
+ * The one command-line parser and the one `UsageError` of every command in cmd/. Loads nothing but
+ * `path`, so a command can read its arguments before it loads the SDKs.
  */
 import * as path from "path";
 
-/** Bad usage or unreadable input: the CLI exits 2 with this message and no stack trace. */
+/**
+ * A problem the user fixes (bad usage, unreadable or invalid input, a missing tool): the command exits
+ * 2 with this message and no stack trace (planner/cli/exit.ts).
+ */
 export class UsageError extends Error {
     constructor(message: string) {
         super(message);
@@ -13,55 +15,74 @@ export class UsageError extends Error {
     }
 }
 
+/** What a command accepts. */
+export interface ArgSpec {
+    /** The usage line, shown with every usage error. */
+    usage: string;
+    /** Options that take a value (`--out <dir>` or `--out=<dir>`). */
+    values?: string[];
+    /** Options that take none (`--json`). */
+    flags?: string[];
+    /** How many words that are not options the command takes (default: none). */
+    positionals?: { min: number; max: number };
+}
+
+export interface ParsedArgs {
+    positionals: string[];
+    /** Each given value option's value (the last one wins when repeated). */
+    values: Record<string, string>;
+    flags: Set<string>;
+}
+
 /**
- * `<stack> [--option value]...` with the given value-taking options (plus -h/--help): the stack and
- * each option's value, or "help". Bad usage throws UsageError naming the problem and the usage line.
+ * The arguments, or "help" for -h/--help anywhere. Bad usage throws UsageError naming the problem,
+ * with the usage line.
  */
-export function parseStackArgs(argv: string[], usage: string, options: string[]): { stack: string; values: Record<string, string> } | "help" {
-    const rest: string[] = [];
-    const values: Record<string, string> = {};
+export function parseArgs(argv: string[], spec: ArgSpec): ParsedArgs | "help" {
+    if (argv.includes("-h") || argv.includes("--help")) return "help";
+    const values = spec.values ?? [];
+    const flags = spec.flags ?? [];
+    const out: ParsedArgs = { positionals: [], values: {}, flags: new Set() };
+    const fail = (message: string): never => {
+        throw new UsageError(`${message}\n${spec.usage}`);
+    };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        if (options.includes(a)) {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
+        const eq = a.startsWith("--") ? a.indexOf("=") : -1;
+        const name = eq > 0 ? a.slice(0, eq) : a;
+        if (values.includes(name)) {
+            const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+            if (v === undefined || (eq < 0 && v.startsWith("--"))) fail(`${name} needs a value`);
             // An empty value ('' from an unset shell variable) would silently mean the default.
-            if (v.trim() === "") throw new UsageError(`${a}: empty value\n${usage}`);
-            values[a] = v;
-        } else if (a === "-h" || a === "--help") {
-            return "help";
-        } else if (a.startsWith("-")) {
-            throw new UsageError(`unknown option ${a}\n${usage}`);
+            if (v.trim() === "") fail(`${name}: empty value`);
+            out.values[name] = v;
+        } else if (flags.includes(name) && eq < 0) {
+            out.flags.add(name);
+        } else if (a.startsWith("-") && a !== "-") {
+            fail(`unknown option ${a}`);
         } else {
-            rest.push(a);
+            if (a.trim() === "") fail("empty argument");
+            out.positionals.push(a);
         }
     }
-    if (rest.length !== 1) throw new UsageError(usage);
-    if (!/^[A-Za-z0-9_.-]+$/.test(rest[0])) throw new UsageError(`invalid stack name ${rest[0]}`);
-    return { stack: rest[0], values };
+    const { min, max } = spec.positionals ?? { min: 0, max: 0 };
+    if (out.positionals.length > max) fail(`unexpected argument ${out.positionals[max]}`);
+    if (out.positionals.length < min) fail("missing argument");
+    return out;
 }
 
-export const PLAN_USAGE = "usage: npm run plan -- <stack> [--config-file <path>] [--out <dir>] [--charts <dir>]";
-
-export interface PlanArgs {
-    stack: string;
-    configFile?: string;
-    out?: string;
-    /** Directory of `<chart>-<version>.tgz` archives to render from. */
-    charts?: string;
-}
-
-/** The plan command's arguments (paths resolved against the working directory). */
-export function parsePlanArgs(argv: string[]): PlanArgs | "help" {
-    const p = parseStackArgs(argv, PLAN_USAGE, ["--config-file", "--out", "--charts"]);
+/** `<stack> [--option value]...`: the stack (a valid stack name) and each option's value, or "help". */
+export function parseStackArgs(argv: string[], usage: string, options: string[], flags: string[] = []): { stack: string; values: Record<string, string>; flags: Set<string> } | "help" {
+    const p = parseArgs(argv, { usage, values: options, flags, positionals: { min: 1, max: 1 } });
     if (p === "help") return p;
-    const v = p.values;
-    return {
-        stack: p.stack,
-        ...(v["--config-file"] ? { configFile: path.resolve(v["--config-file"]) } : {}),
-        ...(v["--out"] ? { out: v["--out"] } : {}),
-        ...(v["--charts"] ? { charts: path.resolve(v["--charts"]) } : {}),
-    };
+    const stack = p.positionals[0];
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`invalid stack name ${stack}`);
+    return { stack, values: p.values, flags: p.flags };
+}
+
+/** An option's value as an absolute path (relative to the working directory), if given. */
+export function pathOption(values: Record<string, string>, name: string): string | undefined {
+    return values[name] === undefined ? undefined : path.resolve(values[name]);
 }
 
 /** The stack's config file: the one given, or Pulumi.<stack>.yaml at the project root. */

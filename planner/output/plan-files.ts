@@ -2,10 +2,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Plan, PlanResource, UNKNOWN } from "../program/runtime";
+import { Plan, PlanResource, UNKNOWN, isK8sObject } from "../model";
 import { PolicyVerdict, checkPlan } from "../checks/policy-run";
 import { MARKER, prepareOutDir } from "./outdir";
-import { RenderResult, writeRendered } from "../render/render";
+import { RenderResult } from "../render/releases";
+import { writeRendered } from "./rendered-files";
 import { ChartCheckResult } from "../checks/chart-checks";
 import { imageSet } from "../checks/images";
 import { ChartSource } from "../render/charts";
@@ -35,9 +36,6 @@ function countUnknown(v: unknown): number {
     return 0;
 }
 
-export function isK8sObject(r: PlanResource): boolean {
-    return r.custom && r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && typeof r.inputs?.kind === "string";
-}
 
 
 /** Where an object's YAML goes below a manifest directory: `<namespace or _cluster>/<Kind>-<name>.yaml`. */

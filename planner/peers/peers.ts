@@ -17,6 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { PolicyResource, Violation } from "../../policies/engine";
 import { ROOT } from "../root";
+import { UsageError } from "../cli/args";
 
 export interface PeerTool {
     /** Go package of the command (`go install <pkg>@<version>`); or */
@@ -69,7 +70,6 @@ export function toolsDir(): string {
     return process.env.KUBECHAT_TOOLS_DIR ?? path.join(os.homedir(), ".cache", "kubechat-tools");
 }
 
-export class PeerError extends Error {}
 
 /** Path of the peer's binary, built with `go install` (or installed with pip) at the pinned version when it is not there yet. */
 export function ensurePeer(name: string, tool: PeerTool, log: (s: string) => void, dir = toolsDir()): string {
@@ -82,8 +82,8 @@ export function ensurePeer(name: string, tool: PeerTool, log: (s: string) => voi
     const r = spawnSync("nice", ["-n", "10", "go", "install", `${tool.pkg}@${tool.version}`], {
         env: { ...process.env, GOBIN: binDir }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
     });
-    if (r.error) throw new PeerError(`cannot build ${name}: ${r.error.message} (Go is needed: apt-get install golang-go)`);
-    if (r.status !== 0 || !fs.existsSync(bin)) throw new PeerError(`go install ${tool.pkg}@${tool.version} failed:\n${(r.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
+    if (r.error) throw new UsageError(`cannot build ${name}: ${r.error.message} (Go is needed: apt-get install golang-go)`);
+    if (r.status !== 0 || !fs.existsSync(bin)) throw new UsageError(`go install ${tool.pkg}@${tool.version} failed:\n${(r.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
     return bin;
 }
 
@@ -96,11 +96,11 @@ function ensurePipPeer(name: string, tool: PeerTool, log: (s: string) => void, d
     fs.mkdirSync(dir, { recursive: true });
     const run = (cmd: string, args: string[]) => spawnSync("nice", ["-n", "10", cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const mk = run("python3", ["-m", "venv", venv]);
-    if (mk.error || mk.status !== 0) throw new PeerError(`cannot create a Python virtual environment for ${name}: ${(mk.stderr || mk.error?.message || "").trim().split("\n").slice(-3).join("\n")} (python3 with venv is needed)`);
+    if (mk.error || mk.status !== 0) throw new UsageError(`cannot create a Python virtual environment for ${name}: ${(mk.stderr || mk.error?.message || "").trim().split("\n").slice(-3).join("\n")} (python3 with venv is needed)`);
     const pip = run(path.join(venv, "bin", "pip"), ["install", "--quiet", `${tool.pip}==${tool.version}`]);
     if (pip.status !== 0 || !fs.existsSync(bin)) {
         fs.rmSync(venv, { recursive: true, force: true });
-        throw new PeerError(`pip install ${tool.pip}==${tool.version} failed:\n${(pip.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
+        throw new UsageError(`pip install ${tool.pip}==${tool.version} failed:\n${(pip.stderr || "").trim().split("\n").slice(-5).join("\n")}`);
     }
     return bin;
 }
@@ -123,9 +123,9 @@ export function jsonDocuments(text: string): unknown[] {
                 const doc = JSON.parse(text.slice(start, i + 1));
                 out.push(...(Array.isArray(doc) ? doc : [doc]));
             }
-        } else if (depth === 0 && !/\s/.test(c)) throw new PeerError(`output is not JSON (at character ${i})`);
+        } else if (depth === 0 && !/\s/.test(c)) throw new UsageError(`output is not JSON (at character ${i})`);
     }
-    if (depth !== 0 || inString) throw new PeerError("output ends inside a JSON document");
+    if (depth !== 0 || inString) throw new UsageError("output ends inside a JSON document");
     return out;
 }
 
@@ -155,7 +155,7 @@ export function checkovCheckIds(table: string): string[] {
 
 /** kube-score's JSON (output version v2): objects with checks; grade 10 is OK, skipped checks did not apply. */
 export function kubeScoreFindings(json: unknown): PeerFinding[] {
-    if (!Array.isArray(json)) throw new PeerError("kube-score did not print a JSON array");
+    if (!Array.isArray(json)) throw new UsageError("kube-score did not print a JSON array");
     const out: PeerFinding[] = [];
     for (const o of json) {
         const meta = o?.object_meta ?? {};

@@ -7,62 +7,24 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-// js-yaml reads Pulumi.yaml's 26 KB several times faster than `yaml` (the stack file keeps `yaml` for its error positions).
-import { jsyaml } from "../js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as resproto from "@pulumi/pulumi/proto/resource_pb";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { CONFIG_NAMESPACE, StackConfig, loadStackConfig } from "../../components/config";
+import { CONFIG_NAMESPACE, loadStackConfig } from "../../components/config";
 import { applyProjectConfig } from "./project-config";
 import { ARGOCD_APP_TYPE } from "../../components/gitops/argocd";
 import { ROOT } from "../root";
 import { UsageError } from "../cli/args";
+import { Plan, PlanResource, SECRET, UNKNOWN } from "../model";
+import { projectFile, readStackFile, unknownStack } from "./stack-file";
 
 // The SDK's runtime store (internal in its typings): where the mock monitor is installed.
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { monitor: unknown } } };
 
-export { ROOT } from "../root";
-
 /** The program (index.ts, or its compiled twin next to this module's tree). */
 const PROGRAM = path.resolve(__dirname, "..", "..", "index");
-export const UNKNOWN = "(known after apply)";
-export const SECRET = "[secret]";
-
-export interface PlanResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    custom: boolean;
-    provider: string | null;
-    dependencies: string[];
-    inputs: any;
-    protect: boolean;
-    retainOnDelete: boolean;
-    ignoreChanges: string[];
-    /** URNs the resource had before (Pulumi `aliases`): the engine moves it instead of re-creating it. Only when set. */
-    aliases?: string[];
-}
-
-export interface Plan {
-    project: string;
-    stack: string;
-    resources: PlanResource[];
-    outputs: Record<string, unknown>;
-    /** The validated stack config the program ran with. */
-    config: StackConfig;
-    /**
-     * GitOps mode: the app layer's objects Argo CD syncs from Git, in declaration order (`name` is the
-     * logical name the object has when Pulumi owns it). Empty when Pulumi owns the app layer.
-     */
-    gitops: { name: string; object: any }[];
-}
-
-export { UsageError };
-
 /**
  * A secret for humans: every value "[secret]". A map keeps its keys (names, not values — a Secret's
  * `data`/`stringData`, which the Kubernetes SDK marks secret as a whole, stays a map of its keys, so the
@@ -170,102 +132,6 @@ const mocks: pulumi.runtime.Mocks = {
     call: (args) => args.inputs,
 };
 
-/** Pulumi.yaml: the project name and its `config:` declarations. */
-export function projectFile(): { name: string; config: Record<string, unknown> } {
-    const project = jsyaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"), { schema: jsyaml.CORE_SCHEMA }) as { name: string; config?: Record<string, unknown> };
-    return { name: project.name, config: project.config ?? {} };
-}
-
-/** Read Pulumi.yaml's project name. */
-export function projectName(): string {
-    return projectFile().name;
-}
-
-export interface StackFile {
-    /** Fully-qualified key -> value as Pulumi hands it to a program (strings raw, the rest JSON). */
-    config: Record<string, string>;
-    secretKeys: string[];
-}
-
-/** Marks `secure:` values: they cannot be decrypted offline, so the program sees a placeholder secret. */
-function stripSecure(v: unknown, found: { secret: boolean }): unknown {
-    if (Array.isArray(v)) return v.map((x) => stripSecure(x, found));
-    if (v !== null && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        if (Object.keys(o).length === 1 && typeof o.secure === "string") {
-            found.secret = true;
-            return "(encrypted)";
-        }
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, stripSecure(x, found)]));
-    }
-    return v;
-}
-
-/** The stacks of the project: one Pulumi.<stack>.yaml each at the root. */
-export function knownStacks(root = ROOT): string[] {
-    return fs.readdirSync(root).flatMap((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1] ?? []).sort();
-}
-
-/** The message for a stack with no Pulumi.<stack>.yaml: the stacks there are, and the other way in. */
-export function unknownStack(stack: string, root = ROOT): string {
-    return `no stack ${stack}: there is no Pulumi.${stack}.yaml (stacks: ${knownStacks(root).join(", ")}; or pass --config-file <path>)`;
-}
-
-/**
- * Where a YAML error really is. An unclosed flow collection (`[` or `{`) is noticed only where the
- * text after it stops fitting, a line or more later: point at the bracket that was never closed.
- */
-export function yamlErrorAt(text: string, e: { code: string; message: string; pos: [number, number] }): { offset: number; note?: string } {
-    if (!/^Flow (sequence|mapping)/.test(e.message)) return { offset: e.pos[0] };
-    let depth = 0;
-    for (let i = e.pos[0] - 1; i >= 0; i--) {
-        const ch = text[i];
-        if (ch === "]" || ch === "}") depth++;
-        else if (ch === "[" || ch === "{") {
-            if (depth === 0) return { offset: i, note: `"${ch}" opened here is never closed` };
-            depth--;
-        }
-    }
-    return { offset: e.pos[0] };
-}
-
-/** 1-based line and column of an offset. */
-function lineCol(text: string, offset: number): { line: number; col: number } {
-    const before = text.slice(0, offset).split("\n");
-    return { line: before.length, col: before[before.length - 1].length + 1 };
-}
-
-/** Parse a `Pulumi.<stack>.yaml`; YAML errors name the file and line. */
-export function readStackFile(file: string): StackFile {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch {
-        throw new UsageError(`cannot read config file ${file}`);
-    }
-    const doc = YAML.parseDocument(text, { prettyErrors: true });
-    if (doc.errors.length > 0) {
-        const e = doc.errors[0];
-        const at = yamlErrorAt(text, e);
-        const { line, col } = lineCol(text, at.offset);
-        // The whole message: it ends with the offending lines and a caret under the position where the parser stopped.
-        throw new UsageError(`${file}:${line}:${col}: invalid YAML: ${at.note ? `${at.note}; ` : ""}${e.message.trimEnd()}`);
-    }
-    const data = doc.toJS() ?? {};
-    if (typeof data !== "object" || Array.isArray(data)) throw new UsageError(`${file}: expected a mapping with a config: section`);
-    const raw = data.config ?? {};
-    if (typeof raw !== "object" || Array.isArray(raw)) throw new UsageError(`${file}: config: must be a mapping`);
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of Object.entries(raw)) {
-        const found = { secret: false };
-        const v = stripSecure(value, found);
-        config[key] = typeof v === "string" ? v : JSON.stringify(v);
-        if (found.secret) secretKeys.push(key);
-    }
-    return { config, secretKeys };
-}
-
 export interface PlanOptions {
     stack: string;
     /** Defaults to Pulumi.<stack>.yaml at the project root. */
@@ -274,28 +140,6 @@ export interface PlanOptions {
     overrides?: Record<string, unknown>;
     /** Keys (without namespace) of `overrides` to mark secret. */
     secretOverrides?: string[];
-}
-
-/**
- * How a plan formats stack traces. The SDK reads the `stack` of a message-less `new Error()` for every
- * resource (its source position, from the whole stack) and several per resource for its promise-leak
- * report — neither of which plan.json records — and formatting those frames was a large share of the
- * time each added service costs. Such errors get no frames; every other error keeps its message and
- * two frames.
- */
-export function planStackTrace(err: Error, frames: NodeJS.CallSite[]): string {
-    return err.message === "" ? err.name : [String(err), ...frames.slice(0, Error.stackTraceLimit).map((f) => `    at ${f}`)].join("\n");
-}
-
-/**
- * Short stack traces for plans (see `planStackTrace`): about a third of the time per added service.
- * The plan CLI and the benchmark both call this, so `npm run bench` measures what `npm run plan` runs.
- * KUBECHAT_STACK_TRACES=full keeps them whole (debugging a plan failure).
- */
-export function shortStackTraces(env: NodeJS.ProcessEnv = process.env): void {
-    if (env.KUBECHAT_STACK_TRACES === "full") return;
-    Error.stackTraceLimit = 2;
-    Error.prepareStackTrace = planStackTrace;
 }
 
 /** Run the program under mocks and return every registration. Throws ConfigError / UsageError for bad input. */

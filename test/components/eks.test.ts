@@ -3,7 +3,7 @@ import * as YAML from "yaml";
 import * as fs from "fs";
 import * as path from "path";
 import { Plan, PlanResource, planStack, release, resources, schemaCheck } from "../harness";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { CHARTS, eksAddons } from "../../components/catalog";
 import { AUTOSCALER_DESCRIBE_ACTIONS } from "../../components/cluster/autoscaler";
 

@@ -20,7 +20,7 @@ import { restoreProblems } from "../../components/data/restore";
 import { postgresClusterName } from "../../components/data/names";
 import { operatorValues } from "../../components/data/operator";
 import { BackupTarget, walgEnv } from "../../components/data/walg";
-import { stackConfig } from "../../cmd/ha-config";
+import { stackConfig } from "../../planner/program/stack-postgres";
 
 /**
  * Stands in for the stack's KMS key ARN, a Pulumi output unknown offline; the drill's object store has

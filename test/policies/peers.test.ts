@@ -94,7 +94,7 @@ describe("peers: kube-score findings against our pack", () => {
     it("CLI arguments: paths or --stacks, --json; anything else is a usage error", () => {
         assert.deepStrictEqual(parseArgs(["out/prod/manifests", "--json"]), { paths: ["out/prod/manifests"], json: true });
         assert.deepStrictEqual(parseArgs(["--stacks", "dev,prod"]), { paths: [], stacks: ["dev", "prod"], json: false });
-        assert.deepStrictEqual(parseArgs(["--stacks=staging"]).stacks, ["staging"]);
+        assert.deepStrictEqual((parseArgs(["--stacks=staging"]) as { stacks?: string[] }).stacks, ["staging"]);
         assert.throws(() => parseArgs(["--bogus"]), /unknown option --bogus/);
         assert.throws(() => parseArgs(["--stacks"]), /--stacks needs a value/);
         assert.throws(() => parseArgs(["x", "--stacks", "dev"]), /paths or --stacks, not both/);

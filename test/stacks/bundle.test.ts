@@ -10,10 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderedStack } from "../harness";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { airgapOf } from "../../planner/output/plan-files";
-import { BUNDLE_MARKER, BundleAirgap, ProviderSource, productionPackages, writeBundle } from "../../planner/airgap/bundle";
-import { prepareBundleDir, run } from "../../cmd/bundle";
+import { BUNDLE_MARKER, BundleAirgap, ProviderSource, prepareBundleDir, productionPackages, writeBundle } from "../../planner/airgap/bundle";
+import { run } from "../../cmd/bundle";
 import { readSums, sha256File, vendoredCharts } from "../../planner/render/charts";
 
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), p));

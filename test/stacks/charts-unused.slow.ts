@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import { planStack, CHARTS_DIR } from "../harness";
-import { report, unusedValues } from "../../cmd/charts-unused";
+import { report, unusedValues } from "../../planner/render/unused-values";
 
 for (const stack of ["dev", "staging", "prod"]) {
     it(`${stack}: every value passed to a chart changes what the chart renders`, async () => {

@@ -1,6 +1,7 @@
 /** `npm run charts:unused` as a command: what it checked, and an unknown release (the full check is test:unused). */
 import * as assert from "assert";
-import { report, run } from "../../cmd/charts-unused";
+import { run } from "../../cmd/charts-unused";
+import { report } from "../../planner/render/unused-values";
 
 async function unused(argv: string[]) {
     const out: string[] = [];

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { isDeepStrictEqual } from "util";
-import { Plan, PlanResource } from "../../planner/program/runtime";
+import { Plan, PlanResource } from "../../planner/model";
 import { STAGING_VARIANT, planStack, renderedStack } from "../harness";
 import { memberPodLabels, poolerPodLabels } from "../../components/data/names";
 import { logicalBackupPodLabels } from "../../components/data/network";

@@ -3,10 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { GITOPS_OUT, run as gitopsRender } from "../../cmd/gitops-render";
+import { run as gitopsRender } from "../../cmd/gitops-render";
+import { GITOPS_OUT } from "../../planner/gitops/render";
 import { MARKER } from "../../planner/output/outdir";
 import { manifestPath } from "../../planner/output/plan-files";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { GITOPS, planStack } from "../harness";
 
 async function run(argv: string[]) {

@@ -10,8 +10,8 @@ import { validateObjects } from "../../planner/checks/schema";
 import { SYNC_WAVE } from "../../components/gitops/spec";
 import { checkRendered } from "../../planner/checks/chart-checks";
 import { imageSet } from "../../planner/checks/images";
-import { ROOT } from "../../planner/program/runtime";
-import { appLayerResources, handoverScript } from "../../cmd/gitops-handover";
+import { ROOT } from "../../planner/root";
+import { appLayerResources, handoverScript } from "../../planner/gitops/handover";
 
 const appLayer = (plan: Plan): PlanResource[] => appLayerResources(plan);
 

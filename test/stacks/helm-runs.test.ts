@@ -9,10 +9,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CHARTS_DIR, planStack } from "../harness";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { runHelm } from "../../planner/render/helm";
 import { helmStats, helmTemplate, rememberRuns, startAhead } from "../../planner/render/helm-runs";
-import { RELEASE_TYPE, jsonSafe, parseRendered, releaseSpec, renderReleases, templateRun, trimParseCache } from "../../planner/render/render";
+import { renderReleases } from "../../planner/render/render";
+import { RELEASE_TYPE } from "../../planner/model";
+import { jsonSafe, trimParseCache } from "../../planner/render/parse-cache";
+import { parseRendered } from "../../planner/render/parse";
+import { releaseSpec, templateRun } from "../../planner/render/releases";
 
 describe("helm runs", () => {
     let tmp: string;

@@ -4,7 +4,7 @@
  * them instead of deleting and re-creating them (for a namespace, that would delete all it holds).
  */
 import * as assert from "assert";
-import { Plan } from "../../planner/program/runtime";
+import { Plan } from "../../planner/model";
 import { planStack } from "../harness";
 
 const PLATFORM = "kubechat:platform:KubeChatPlatform";

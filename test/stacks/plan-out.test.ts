@@ -2,8 +2,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planCli } from "../../planner/plan-stack";
-import { ROOT, UsageError } from "../../planner/program/runtime";
+import { run as planCli } from "../../cmd/plan";
+import { ROOT } from "../../planner/root";
+import { UsageError } from "../../planner/cli/args";
 import { MARKER, outDirProblem, prepareOutDir } from "../../planner/output/outdir";
 
 async function run(argv: string[], cwd?: string) {

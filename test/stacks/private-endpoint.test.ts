@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { parseConfig } from "../../components/config";
 import { privateAccessRules } from "../../components/cluster/eks";
 import { planStack } from "../harness";

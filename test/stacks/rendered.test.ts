@@ -9,11 +9,11 @@ import * as path from "path";
 import { AIRGAP, CHARTS_DIR, podImagesIn, renderedStack, resources } from "../harness";
 import { imageSet, imagesOf } from "../../planner/checks/images";
 import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { renderReleases } from "../../planner/render/render";
 import { writePlanOutputs } from "../../planner/output/plan-files";
 import { jsyaml } from "../../planner/js-yaml";
-import { main as policyCheck } from "../../cmd/policy";
+import { run as policyCheck } from "../../cmd/policy";
 
 
 for (const stack of ["dev", "staging", "prod"]) {
@@ -56,8 +56,8 @@ for (const stack of ["dev", "staging", "prod"]) {
                     const planFails = written.mandatoryViolations > 0 || checks.violations.some((v) => v.level === "mandatory");
                     const quiet = { out: () => undefined, err: () => undefined };
                     const dirs = [path.join(out, "rendered"), path.join(out, "manifests")];
-                    assert.strictEqual(policyCheck(["check", ...dirs, "--exceptions", path.join(ROOT, "policies/chart-exceptions.yaml")], quiet), planFails ? 1 : 0);
-                    assert.strictEqual(policyCheck(["check", ...dirs], quiet), 1);
+                    assert.strictEqual(await policyCheck(["check", ...dirs, "--exceptions", path.join(ROOT, "policies/chart-exceptions.yaml")], quiet), planFails ? 1 : 0);
+                    assert.strictEqual(await policyCheck(["check", ...dirs], quiet), 1);
                 } finally {
                     fs.rmSync(out, { recursive: true, force: true });
                 }

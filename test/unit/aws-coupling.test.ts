@@ -7,7 +7,7 @@ import { partitionOf, s3BucketArn } from "../../components/aws/partition";
 import { bucketArn, tlsOnlyBucketPolicy } from "../../components/aws/bucket";
 import { walBucketIamPolicy } from "../../components/data/iam";
 import { veleroIamPolicy } from "../../components/backup/velero";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 import { planStack } from "../harness";
 
 const eks = (version: string) => ({

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { shortStackTraces } from "../../planner/program/runtime";
+import { shortStackTraces } from "../../planner/program/stack-traces";
 
 describe("plan stack traces", () => {
     it("are short for plans and the benchmark alike, unless KUBECHAT_STACK_TRACES=full", () => {

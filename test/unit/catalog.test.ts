@@ -74,7 +74,7 @@ describe("catalog", () => {
 
 describe("air-gap mirror commands", () => {
     // Imported lazily so the catalog tests stay independent of the plan runner.
-    const { mirrorPlan, mirrorCommands } = require("../../cmd/airgap") as typeof import("../../cmd/airgap");
+    const { mirrorPlan, mirrorCommands } = require("../../planner/airgap/mirror") as typeof import("../../planner/airgap/mirror");
 
     it("copies each upstream image to the same path under the registry, as the catalog rewrites it", () => {
         const up = new Catalog();

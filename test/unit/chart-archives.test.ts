@@ -78,7 +78,7 @@ describe("chart archives", () => {
     });
 
     it("charts:pull checks every pinned archive and names archives no pin uses (charts/ itself: nothing)", () => {
-        const { folderProblems } = require("../../cmd/charts-pull") as typeof import("../../cmd/charts-pull");
+        const { folderProblems } = require("../../planner/render/chart-folder") as typeof import("../../planner/render/chart-folder");
         assert.deepStrictEqual(folderProblems(ROOT, CHARTS_DIR), []);
         const dir = copyOfCharts("pull");
         fs.writeFileSync(path.join(dir, "vpa-5.0.0.tgz"), "");

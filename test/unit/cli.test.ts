@@ -3,8 +3,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { ROOT, UsageError, readStackFile } from "../../planner/program/runtime";
-import { mirrorCommands, run as airgap } from "../../cmd/airgap";
+import { ROOT } from "../../planner/root";
+import { UsageError } from "../../planner/cli/args";
+import { readStackFile } from "../../planner/program/stack-file";
+import { run as airgap } from "../../cmd/airgap";
+import { mirrorCommands } from "../../planner/airgap/mirror";
 import { ConfigError, parseConfig } from "../../components/config";
 
 type Run = (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => number | Promise<number>;

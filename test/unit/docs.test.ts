@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 
 /** Every Markdown file of the project (not dependencies, build output or plans). */
 function markdownFiles(dir = ROOT, out: string[] = []): string[] {

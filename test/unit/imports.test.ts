@@ -6,9 +6,11 @@ import { ROOT } from "../../planner/root";
 import { importCycles, importGraph } from "../imports";
 
 describe("import cycles", () => {
-    it("components/ has none (a component's settings type and its rules live on one side of the config schema)", () => {
-        const graph = importGraph(path.join(ROOT, "components"));
-        assert.ok(graph.size > 30 && graph.get("config/cross-checks.ts")!.includes("app/validate.ts"), "the graph must see the tree's relative imports");
+    it("the repository has none: program, policy pack, planner, commands and tests", () => {
+        const graph = importGraph(ROOT);
+        assert.ok(graph.size > 150 && graph.get("components/config/cross-checks.ts")!.includes("components/app/validate.ts") && graph.has("planner/model.ts") && graph.has("test/harness.ts"),
+            "the graph must see every tree's relative imports");
+        assert.ok(![...graph.keys()].some((f) => f.startsWith("node_modules/") || f.startsWith(".build/")), "installed packages and build output are not ours");
         const cycles = importCycles(graph).map((c) => `${c.example.join(" -> ")} (files: ${c.files.join(", ")})`);
         assert.deepStrictEqual(cycles, []);
     });
@@ -35,6 +37,20 @@ describe("import cycles", () => {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("commands are thin ends", () => {
+    const graph = importGraph(ROOT);
+    const importers = (pred: (f: string) => boolean) => [...graph].flatMap(([f, deps]) => (pred(f) ? deps.filter((d) => d.startsWith("cmd/")).map((d) => `${f} -> ${d}`) : []));
+
+    it("a command never imports another command", () => {
+        assert.ok([...graph.keys()].filter((f) => f.startsWith("cmd/")).length >= 10);
+        assert.deepStrictEqual(importers((f) => f.startsWith("cmd/")), []);
+    });
+
+    it("the planner, the program and the policy pack import no command (only tests call them)", () => {
+        assert.deepStrictEqual(importers((f) => !f.startsWith("cmd/") && !f.startsWith("test/")), []);
     });
 });
 

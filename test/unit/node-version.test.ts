@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 
 const json = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, f), "utf8"));
 /** The lowest Node major a `>=N` engines range admits. */

@@ -1,7 +1,8 @@
 /** How the offline plan shows secrets (planner/program/runtime.ts renderValue). */
 import * as assert from "assert";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import { SECRET, UNKNOWN, renderValue } from "../../planner/program/runtime";
+import { renderValue } from "../../planner/program/runtime";
+import { SECRET, UNKNOWN } from "../../planner/model";
 
 const secret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
 

@@ -9,7 +9,10 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { readZipEntry } from "../../planner/render/helm";
 import { findChartSource } from "../../planner/render/charts";
-import { chartOf, crdApiVersions, parseRendered, templateArgs } from "../../planner/render/render";
+import { chartOf } from "../../planner/render/charts";
+import { crdApiVersions } from "../../planner/render/crds";
+import { parseRendered } from "../../planner/render/parse";
+import { templateArgs } from "../../planner/render/releases";
 import { validateStructural } from "../../planner/checks/crd-schema";
 import { imageSet, imagesOf, outsideRegistry } from "../../planner/checks/images";
 
@@ -193,7 +196,7 @@ describe("rendering: images the cluster pulls", () => {
 });
 
 describe("rendering: ignored values and chart exceptions", () => {
-    const { leafPaths, withoutPath, documents, unstableParts, differs } = require("../../cmd/charts-unused") as typeof import("../../cmd/charts-unused");
+    const { leafPaths, withoutPath, documents, unstableParts, differs } = require("../../planner/render/unused-values") as typeof import("../../planner/render/unused-values");
     const { loadExceptions } = require("../../planner/checks/chart-checks") as typeof import("../../planner/checks/chart-checks");
 
     it("tests each leaf value once (whole lists are leaves, free-form maps are not tested)", () => {

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "../../planner/program/runtime";
+import { ROOT } from "../../planner/root";
 
 /** Inputs documented in pulumi/actions' action.yml (v6). */
 const PULUMI_ACTION_INPUTS = new Set([

@@ -32,7 +32,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { LocalWorkspace, PulumiCommand, EngineEvent, OpType } from "@pulumi/pulumi/automation";
-import { ROOT } from "../../../planner/program/runtime";
+import { ROOT } from "../../../planner/root";
 import { toolchainEnv } from "./tools";
 import { CONFIG_NAMESPACE } from "../../../components/config";
 

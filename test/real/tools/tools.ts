@@ -2,7 +2,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "../../../planner/program/runtime";
+import { ROOT } from "../../../planner/root";
 
 /** KEY=path of every tool; throws naming the first of `required` that is not built. */
 export function toolchainEnv(required: string[]): Record<string, string> {
