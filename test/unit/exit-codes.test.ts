@@ -65,7 +65,6 @@ describe("the argument parser", () => {
         const p = parseArgs(["a", "--out", "d", "--json"], spec);
         assert.ok(p !== "help");
         assert.deepStrictEqual([p.positionals, p.values, [...p.flags]], [["a"], { "--out": "d" }, ["--json"]]);
-        assert.ok(p !== "help" && parseArgs(["--out=e", "a"], spec) !== "help");
         assert.deepStrictEqual((parseArgs(["--out=e", "a"], spec) as { values: object }).values, { "--out": "e" });
         assert.strictEqual(parseArgs(["--bogus", "--help"], spec), "help");
     });
