@@ -10,7 +10,7 @@
 import { REGISTRY_PATTERN } from "../components/config";
 import { UsageError, parseStackArgs } from "../planner/cli/args";
 import { EXIT, command, startWhenMain } from "../planner/cli/exit";
-import { mirrorCommands, mirrorPlan, upstreamAirgap } from "../planner/airgap/mirror";
+import { mirrorCommands, mirrorCopies, upstreamAirgap } from "../planner/airgap/mirror";
 
 export const USAGE = "usage: npm run -s airgap -- <stack> --registry <host[:port][/path]> [--charts <dir>]";
 const HELP = `${USAGE}
@@ -32,7 +32,7 @@ export const run = command(async (argv, io) => {
     }
     // --charts is where mirror.sh pulls to; the plan renders from the stack's verified archives.
     const { airgap } = await upstreamAirgap({ stack: parsed.stack });
-    io.out(mirrorCommands(mirrorPlan(airgap, registry), parsed.values["--charts"] ?? "./charts").join("\n"));
+    io.out(mirrorCommands(mirrorCopies(airgap, registry), parsed.values["--charts"] ?? "./charts").join("\n"));
     return EXIT.ok;
 });
 

@@ -12,7 +12,7 @@ import { stackConfigFile } from "./program/stack-file";
 import { UsageError } from "./cli/args";
 import { EXIT, reportError } from "./cli/exit";
 import { outDirProblem } from "./output/outdir";
-import { INCOMPLETE, Rendering, finishPlanOutputs, planOutputFiles, summarize, writeOwnOutputs } from "./output/plan-files";
+import { INCOMPLETE, Rendering, finishPlanFiles, planFiles, summarize, writeOwnFiles } from "./output/plan-files";
 import { ChartSource, chartsOptionProblem, verifiedChartSource } from "./render/charts";
 import { renderPlan } from "./render/render";
 import { RenderedRelease, releaseSpecs } from "./render/releases";
@@ -87,15 +87,15 @@ export async function planToDir(args: PlanArgs, io: Io): Promise<number> {
         const plan = await runProgram({ stack: args.stack, configFile });
         const source = chartSourceOf(plan, args.charts);
         // While Helm renders, each release is checked and written as it comes, and so are the plan's own files.
-        const files = planOutputFiles(outDir);
+        const files = planFiles(outDir);
         let renderedObjects = 0;
         const rendering = renderStack(plan, source, (r) => (renderedObjects += writeRendered(r, path.join(outDir, "rendered"), files)));
         rendering.catch(() => undefined); // awaited below; an error here must not be an unhandled rejection meanwhile
-        const own = writeOwnOutputs(plan, outDir, files);
+        const own = writeOwnFiles(plan, outDir, files);
         const rendered = await rendering;
         // What the next plan of this stack starts before it loads the SDKs (cmd/plan.ts).
         if (rendered.render) rememberRuns(ROOT, aheadKey(configFile, args.charts), rendered.render.releases.flatMap((r) => (r.run ? [r.run] : [])));
-        const result = finishPlanOutputs(plan, outDir, files, own, rendered, renderedObjects);
+        const result = finishPlanFiles(plan, outDir, files, own, rendered, renderedObjects);
         // Kinds this plan imported one module at a time go into the schema bundle for the next plan.
         updateModelBundle();
         io.out(summarize(plan, result, Date.now() - started, outDir));

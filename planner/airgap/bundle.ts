@@ -315,7 +315,7 @@ export async function writeBundle(input: BundleInput): Promise<BundleResult> {
 
 const OWNER = { command: "npm run bundle", marker: BUNDLE_MARKER };
 
-/** The provider plugin: --provider, else the toolchain's build (its PATH link in the real-engine cache). */
+/** The provider plugin: --provider, else the toolchain's build (its PATH link in the real tiers' toolchain cache). */
 export function findProvider(given: string | undefined, env: NodeJS.ProcessEnv = process.env): ProviderSource {
     if (given) {
         if (!fs.existsSync(given) || !fs.statSync(given).isFile()) throw new UsageError(`--provider ${given}: no such file`);

@@ -9,7 +9,7 @@ import { chartSourceOf, renderStack } from "../plan-stack";
 import { Rendering, airgapOf } from "../output/plan-files";
 import { shq } from "../shell";
 
-export interface MirrorPlan {
+export interface MirrorCopies {
     images: { from: string; to: string }[];
     /** OCI artifacts (the Trivy DBs and checks bundle): copied with oras, which keeps their media types. */
     artifacts: { from: string; to: string }[];
@@ -19,7 +19,7 @@ export interface MirrorPlan {
 /** airgap.json of a stack: what it pulls from where. */
 export interface Airgap {
     images: string[];
-    charts: MirrorPlan["charts"];
+    charts: MirrorCopies["charts"];
     artifacts?: string[];
 }
 
@@ -37,7 +37,7 @@ export async function upstreamAirgap(opts: { stack: string; configFile?: string;
 }
 
 /** Pure: where each upstream image goes in the customer's registry. */
-export function mirrorPlan(airgap: Airgap, registry: string): MirrorPlan {
+export function mirrorCopies(airgap: Airgap, registry: string): MirrorCopies {
     const reg = registry.replace(/\/+$/, "");
     const to = (ref: string) => ({ from: ref, to: `${reg}/${splitImage(ref).path}` });
     return {
@@ -48,7 +48,7 @@ export function mirrorPlan(airgap: Airgap, registry: string): MirrorPlan {
 }
 
 /** A runnable bash script: stops at the first failing copy or pull. */
-export function mirrorCommands(m: MirrorPlan, chartDir: string): string[] {
+export function mirrorCommands(m: MirrorCopies, chartDir: string): string[] {
     const dir = shq(chartDir);
     return [
         "#!/usr/bin/env bash",

@@ -24,7 +24,7 @@ export function policyOptions(c: StackConfig) {
 }
 
 /**
- * GitOps mode: the app layer's manifests as the policy engine sees them, beside the Pulumi-owned
+ * GitOps mode: the app layer's manifests as the policy pack sees them, beside the Pulumi-owned
  * resources — so the rules (network coverage, PDBs, RBAC, Pod Security ...) hold for what Argo CD syncs.
  */
 export function gitopsResources(plan: Pick<Plan, "gitops">): PolicyResource[] {

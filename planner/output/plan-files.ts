@@ -120,7 +120,7 @@ export function airgapOf(plan: Plan, rendering?: Rendering): { images: string[];
 }
 
 /** What a plan wrote of its own (everything but the rendered charts and airgap.json), and the policy verdict on its resources. */
-export interface OwnOutputs {
+export interface OwnFiles {
     manifests: number;
     unknownValues: number;
     verdict: PolicyVerdict;
@@ -133,14 +133,14 @@ export interface OwnOutputs {
 export const INCOMPLETE = "INCOMPLETE";
 
 /** Make the plan's output directory (refusing what outDirProblem refuses); files go into it as they are ready. */
-export function planOutputFiles(outDir: string): OutputFiles {
+export function planFiles(outDir: string): OutputFiles {
     prepareOutDir(outDir);
     fs.writeFileSync(path.join(outDir, INCOMPLETE), "A plan started writing here and did not finish: the files in this directory may mix two runs.\nRun the plan again; it clears this directory.\n");
     return new OutputFiles(outDir, [MARKER, INCOMPLETE]);
 }
 
 /** Write the plan's own files and check its policies (the plan command does this while Helm still renders). */
-export function writeOwnOutputs(plan: Plan, outDir: string, files: OutputFiles): OwnOutputs {
+export function writeOwnFiles(plan: Plan, outDir: string, files: OutputFiles): OwnFiles {
     // airgap is written as its own file; plan.json keeps the other outputs.
     const outputs: Record<string, unknown> = { ...plan.outputs };
     delete outputs.airgap;
@@ -153,7 +153,7 @@ export function writeOwnOutputs(plan: Plan, outDir: string, files: OutputFiles):
 }
 
 /** The last of a plan's files: airgap.json; then whatever an earlier plan wrote and this one did not goes. */
-export function finishPlanOutputs(plan: Plan, outDir: string, files: OutputFiles, own: OwnOutputs, rendering: Rendering | undefined, renderedObjects: number): PlanWriteResult {
+export function finishPlanFiles(plan: Plan, outDir: string, files: OutputFiles, own: OwnFiles, rendering: Rendering | undefined, renderedObjects: number): PlanWriteResult {
     files.add(path.join(outDir, "airgap.json"), JSON.stringify(airgapOf(plan, rendering), null, 2) + "\n");
     files.finish();
     fs.rmSync(path.join(outDir, INCOMPLETE), { force: true });
@@ -161,11 +161,11 @@ export function finishPlanOutputs(plan: Plan, outDir: string, files: OutputFiles
 }
 
 /** Every output of a plan at once (the plan command writes them as they are ready). */
-export function writePlanOutputs(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
-    const files = planOutputFiles(outDir);
-    const own = writeOwnOutputs(plan, outDir, files);
+export function writePlanFiles(plan: Plan, outDir: string, rendering?: Rendering): PlanWriteResult {
+    const files = planFiles(outDir);
+    const own = writeOwnFiles(plan, outDir, files);
     const rendered = (rendering?.render?.releases ?? []).reduce((n, r) => n + writeRendered(r, path.join(outDir, "rendered"), files), 0);
-    return finishPlanOutputs(plan, outDir, files, own, rendering, rendered);
+    return finishPlanFiles(plan, outDir, files, own, rendering, rendered);
 }
 
 export function summarize(plan: Plan, res: PlanWriteResult, ms: number, outDir: string): string {

@@ -106,7 +106,7 @@ RUN("test:apply airgap: staging installed from the offline bundle with no networ
     before(async function () {
         tools = toolchainEnv(SIM_TOOLS);
         // The package a customer carries in: made from this checkout, the toolchain's provider inside.
-        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "scripts", "bundle.ts"), STACK, "--out", bundleDir, "--provider", tools.K8S_PROVIDER], { cwd: ROOT, stdio: "ignore" });
+        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "bundle.ts"), STACK, "--out", bundleDir, "--provider", tools.K8S_PROVIDER], { cwd: ROOT, stdio: "ignore" });
         const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, "bundle.json"), "utf8"));
         rep.bundle = { dir: bundleDir, files: fs.readFileSync(path.join(bundleDir, "SHA256SUMS"), "utf8").trim().split("\n").length, productionPackages: manifest.productionPackages, charts: manifest.charts, provider: manifest.provider };
         const s = applyStack(STACK);

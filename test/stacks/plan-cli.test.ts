@@ -7,7 +7,7 @@ import { run as planCli } from "../../cmd/plan";
 import { ROOT } from "../../planner/root";
 import { CHARTS_DIR, leaksNoSecret, planStack, planWithSecrets } from "../harness";
 import { exitCode } from "../../planner/plan-stack";
-import { INCOMPLETE, planOutputFiles, writeOwnOutputs, writePlanOutputs } from "../../planner/output/plan-files";
+import { INCOMPLETE, planFiles, writeOwnFiles, writePlanFiles } from "../../planner/output/plan-files";
 
 async function run(argv: string[]) {
     const out: string[] = [];
@@ -115,11 +115,11 @@ describe("plan command", () => {
     it("a plan that stops half-way leaves INCOMPLETE in --out; one that finishes removes it", async () => {
         const outDir = path.join(tmp, "out-incomplete");
         const plan = await planStack("dev");
-        const files = planOutputFiles(outDir);
-        writeOwnOutputs(plan, outDir, files);
+        const files = planFiles(outDir);
+        writeOwnFiles(plan, outDir, files);
         // Stopped here (an error): what is there is marked.
         assert.match(fs.readFileSync(path.join(outDir, INCOMPLETE), "utf8"), /did not finish/);
-        writePlanOutputs(plan, outDir);
+        writePlanFiles(plan, outDir);
         assert.ok(!fs.existsSync(path.join(outDir, INCOMPLETE)));
         assert.ok(fs.existsSync(path.join(outDir, "plan.json")));
     });
@@ -189,7 +189,7 @@ describe("plan command", () => {
     it("never writes a secret in plain text: secret config shows as [secret] in plan.json and manifests", async () => {
         const plan = await planWithSecrets();
         const outDir = path.join(tmp, "out-secrets");
-        writePlanOutputs(plan, outDir);
+        writePlanFiles(plan, outDir);
         const files = [path.join(outDir, "plan.json"), ...fs.readdirSync(path.join(outDir, "manifests"), { recursive: true }).map(String).map((f) => path.join(outDir, "manifests", f)).filter((f) => fs.statSync(f).isFile())];
         for (const f of files) {
             const text = fs.readFileSync(f, "utf8");

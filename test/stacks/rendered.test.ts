@@ -11,7 +11,7 @@ import { imageSet, imagesOf } from "../../planner/checks/images";
 import { IMAGES, ImageEntry, splitImage } from "../../components/catalog";
 import { ROOT } from "../../planner/root";
 import { renderReleases } from "../../planner/render/render";
-import { writePlanOutputs } from "../../planner/output/plan-files";
+import { writePlanFiles } from "../../planner/output/plan-files";
 import { jsyaml } from "../../planner/js-yaml";
 import { run as policyCheck } from "../../cmd/policy";
 
@@ -52,7 +52,7 @@ for (const stack of ["dev", "staging", "prod"]) {
                 const { plan, render, checks } = await renderedStack(stack);
                 const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-verdict-"));
                 try {
-                    const written = writePlanOutputs(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
+                    const written = writePlanFiles(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
                     const planFails = written.mandatoryViolations > 0 || checks.violations.some((v) => v.level === "mandatory");
                     const quiet = { out: () => undefined, err: () => undefined };
                     const dirs = [path.join(out, "rendered"), path.join(out, "manifests")];
@@ -68,7 +68,7 @@ for (const stack of ["dev", "staging", "prod"]) {
             const { plan, render, checks } = await renderedStack(stack);
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-rendered-"));
             try {
-                writePlanOutputs(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
+                writePlanFiles(plan, out, { source: { dir: CHARTS_DIR, from: "--charts", tried: [] }, render, checks });
                 const airgap = JSON.parse(fs.readFileSync(path.join(out, "airgap.json"), "utf8"));
                 assert.deepStrictEqual(airgap.images, imageSet(checks.images));
                 // "auto": Istio's gateway chart placeholder, replaced by the injected proxy's image.

@@ -74,18 +74,18 @@ describe("catalog", () => {
 
 describe("air-gap mirror commands", () => {
     // Imported lazily so the catalog tests stay independent of the plan runner.
-    const { mirrorPlan, mirrorCommands } = require("../../planner/airgap/mirror") as typeof import("../../planner/airgap/mirror");
+    const { mirrorCopies, mirrorCommands } = require("../../planner/airgap/mirror") as typeof import("../../planner/airgap/mirror");
 
     it("copies each upstream image to the same path under the registry, as the catalog rewrites it", () => {
         const up = new Catalog();
         const down = new Catalog({ registry: "mirror.corp:5000/kc" });
-        const m = mirrorPlan({ images: [up.image("istio-proxyv2").ref, up.image("spilo").ref], charts: [] }, "mirror.corp:5000/kc/");
+        const m = mirrorCopies({ images: [up.image("istio-proxyv2").ref, up.image("spilo").ref], charts: [] }, "mirror.corp:5000/kc/");
         assert.deepStrictEqual(m.images.map((i) => i.to), [down.image("istio-proxyv2").ref, down.image("spilo").ref]);
         const cmds = mirrorCommands({ images: m.images, artifacts: [], charts: [{ name: "velero", version: "1.0.0", repo: "https://charts.example" }] }, "/tmp/charts");
         assert.ok(cmds.includes(`skopeo copy --all docker://${up.image("spilo").ref} docker://${down.image("spilo").ref}`));
         assert.ok(cmds.includes("helm pull velero --repo https://charts.example --version 1.0.0 --destination /tmp/charts"));
         // OCI artifacts (the Trivy DBs) go the same way, with oras (skopeo handles images only).
-        const db = mirrorPlan({ images: [], artifacts: [up.image("trivy-db").ref], charts: [] }, "mirror.corp:5000/kc");
+        const db = mirrorCopies({ images: [], artifacts: [up.image("trivy-db").ref], charts: [] }, "mirror.corp:5000/kc");
         assert.deepStrictEqual(db.artifacts, [{ from: "mirror.gcr.io/aquasec/trivy-db:2", to: "mirror.corp:5000/kc/aquasec/trivy-db:2" }]);
         assert.ok(mirrorCommands(db, "/tmp/charts").includes("oras copy mirror.gcr.io/aquasec/trivy-db:2 mirror.corp:5000/kc/aquasec/trivy-db:2"));
     });

@@ -1,4 +1,4 @@
-# Versions of the real parts, derived from the project (sourced by the real-engine scripts).
+# Versions of the real parts, derived from the project (sourced by the real tiers' scripts).
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 REAL_CACHE="${KUBECHAT_REAL_CACHE:-$HOME/.cache/kubechat-real}"
 # The Pulumi CLI and engine: the version of @pulumi/pulumi the program runs with.
