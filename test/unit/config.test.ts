@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, decodeStackValues, parseConfig } from "../../components/config";
-import { stackConfig } from "../../cmd/gen-config";
+import { stackConfig } from "../../planner/config-reference";
 import { configProblems as problems, minimalOnPremConfig as base } from "../harness";
 
 describe("config loader", () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../../planner/root";
-import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../cmd/gen-config";
+import { renderPackConfig, renderPulumiYaml, renderConfigDoc, CONFIG_DOC } from "../../planner/config-reference";
 import { applyProjectConfig, declarationProblems, qualify } from "../../planner/program/project-config";
 import { CONFIG_NAMESPACE, parseConfig, parseStackValues } from "../../components/config";
 
