@@ -38,7 +38,31 @@ function compiled(src) {
     return path.join(OUT, path.relative(ROOT, src)).replace(/\.ts$/, ".js");
 }
 
+/**
+ * Compiled files under `out` whose source under `root` is gone (a moved or split module): left in
+ * place, `config.js` would shadow a new `config/index.js` for every require of "./config".
+ */
+function orphans(root, out) {
+    const found = [];
+    const walk = (dir) => {
+        let entries;
+        try {
+            entries = fs.readdirSync(dir, { withFileTypes: true });
+        } catch {
+            return;
+        }
+        for (const e of entries) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (p.endsWith(".js") && !fs.existsSync(path.join(root, path.relative(out, p)).replace(/\.js$/, ".ts"))) found.push(p);
+        }
+    };
+    walk(out);
+    return found;
+}
+
 function build() {
+    for (const f of orphans(ROOT, OUT)) fs.rmSync(f, { force: true });
     const files = SOURCES.flatMap((s) => tsFiles(path.join(ROOT, s), []));
     const stale = files.filter((f) => {
         try {
@@ -97,5 +121,5 @@ function main() {
     require("module").runMain();
 }
 
-module.exports = { tooOld, engines, requireSupportedNode };
+module.exports = { tooOld, engines, requireSupportedNode, orphans };
 if (require.main === module) main();

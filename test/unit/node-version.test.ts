@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../../planner/root";
@@ -67,5 +68,24 @@ describe("the project runs on the Node.js @pulumi/pulumi requires (devDependency
             assert.match(fs.readFileSync(path.join(ROOT, script), "utf8"), /^node scripts\/run\.js --check-node \|\| exit 2/m, script);
         }
         assert.match(fs.readFileSync(path.join(ROOT, "scripts/run.js"), "utf8"), /function main\(\) \{\n\s+requireSupportedNode\(\);/);
+    });
+});
+
+describe("scripts/run.js drops compiled files whose source is gone", () => {
+    it("lists a compiled module whose .ts was moved into a folder, and nothing that still has its source", () => {
+        const { orphans } = require("../../scripts/run") as { orphans(root: string, out: string): string[] };
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-run-"));
+        try {
+            const out = path.join(root, ".build", "js");
+            const write = (f: string) => {
+                fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+                fs.writeFileSync(path.join(root, f), "");
+            };
+            for (const f of ["components/config/index.ts", "components/catalog.ts", ".build/js/components/config.js", ".build/js/components/config/index.js", ".build/js/components/catalog.js"]) write(f);
+            assert.deepStrictEqual(orphans(root, out), [path.join(out, "components", "config.js")]);
+            assert.deepStrictEqual(orphans(root, path.join(root, "no-build-yet")), []);
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
     });
 });
