@@ -6,7 +6,7 @@
  * Exit codes (planner/README.md): 0 no mandatory violation; 1 mandatory violations; 2 bad usage or
  * unreadable input.
  */
-import { profiles } from "../policies/engine";
+import { profiles } from "../policies/runner";
 import { UsageError, parseArgs } from "../planner/cli/args";
 import { EXIT, command, startWhenMain } from "../planner/cli/exit";
 import { checkManifests, formatText } from "../planner/checks/manifests";

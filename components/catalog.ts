@@ -33,7 +33,7 @@ const ISTIO = "1.28.0";
 /**
  * The Kubernetes minor the stacks target unless they say otherwise: the defaults of
  * `cluster.kubernetesVersion` and `eks.version`, the version kube-score judges for (policies/peers.json)
- * and the API server the real-engine tiers build (test tooling's versions.sh reads it from here).
+ * and the API server the real test tiers build (test tooling's versions.sh reads it from here).
  */
 export const KUBERNETES_MINOR = "1.33";
 

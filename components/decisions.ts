@@ -1,7 +1,7 @@
 /**
  * Cross-cutting decisions: settings of one part of the stack that another part follows. Each is named
  * here (pure, tested) instead of being written inline where the platform is composed, so a reader
- * finds why Argo Rollouts runs two controllers or why the observability engines are HA in one place.
+ * finds why Argo Rollouts runs two controllers or why the observability add-ons are HA in one place.
  * `platformArgs` (platform-args.ts) applies them, next to its other named decisions.
  */
 

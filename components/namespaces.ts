@@ -1,6 +1,6 @@
 /**
  * Namespace names by role. The app and data namespaces and the gateway namespace come from config;
- * the rest are fixed (engines and dashboards expect them). The component that owns a role creates
+ * the rest are fixed (add-ons and dashboards expect them). The component that owns a role creates
  * its namespace; others refer to it by these names (NetworkPolicies select them by
  * `kubernetes.io/metadata.name`).
  */

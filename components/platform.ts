@@ -55,7 +55,7 @@ export class KubeChatPlatform extends pulumi.ComponentResource {
         this.clusterKind = args.cluster.kind;
         this.catalog = new Catalog(args.catalog);
 
-        // The VPA chart is a cluster-wide engine; it was created inside the app layer before it moved here.
+        // The VPA chart is a cluster-wide add-on; the alias keeps the URN it has in stacks that created it under the app layer.
         const vpa = { namespace: ns.vpa, formerly: { name: `${name}-app-vpa`, type: "kubechat:app:VpaChart", parentUrn: pulumi.createUrn(`${name}-app`, KUBECHAT_TYPE, this) } };
         this.cluster = args.cluster.kind === "eks"
             ? new EksCluster(`${name}-cluster`, { ...args.cluster.args, catalog: this.catalog, vpa }, { parent: this })

@@ -1,8 +1,8 @@
 /**
- * The chart add-on layer: every chart the platform installs goes through `chartAddon`, so all engines
+ * The chart add-on layer: every chart the platform installs goes through `chartAddon`, so all add-ons
  * are installed alike — chart and version from the catalog (with the mirror override), the
  * component's values, then the stack's own `kubechat:charts.<key>.values` merged over them, under one
- * release policy. Adding an engine is a catalog line and a call; see docs/addons.md.
+ * release policy. Adding an add-on is a catalog line and a call; see docs/addons.md.
  *
  * The release policy, for what happens when an install or upgrade goes wrong:
  * - `atomic: true`: a failed install is uninstalled and a failed upgrade rolled back, so a release is
@@ -70,13 +70,13 @@ export const SYSTEM_NAMESPACE_LABEL = "kubechat.ai/system";
 export interface AddonNamespaceArgs {
     /** The namespace's name. */
     name: string;
-    /** `app.kubernetes.io/name` of the namespace (the engine or layer that owns it). */
+    /** `app.kubernetes.io/name` of the namespace (the add-on or layer that owns it). */
     owner: string;
     /** Pod Security level enforced: the least privileged level every pod in it meets. */
     podSecurity: PodSecurityLevel;
     /** Level audited and warned about (default: `podSecurity`), so departures from a stricter level stay visible. */
     reportPodSecurity?: PodSecurityLevel;
-    /** A platform namespace (labelled `kubechat.ai/system`): its engines need cluster-wide reach. Default false. */
+    /** A platform namespace (labelled `kubechat.ai/system`): its add-ons need cluster-wide reach. Default false. */
     system?: boolean;
     /** Further labels (e.g. `istio-injection`). */
     labels?: Record<string, string>;
@@ -136,7 +136,7 @@ export interface ChartAddonArgs {
     timing?: ReleaseTiming;
 }
 
-/** One engine installed from the catalog under the release policy, with `kubechat:charts.<key>.values` merged last. */
+/** One add-on installed from the catalog under the release policy, with `kubechat:charts.<key>.values` merged last. */
 export function chartAddon(name: string, args: ChartAddonArgs, opts: ChartAddonOptions = {}): k8s.helm.v3.Release {
     const ns = args.namespace.resource;
     const dependsOn = [...(ns && !(opts.dependsOn ?? []).includes(ns) ? [ns] : []), ...(opts.dependsOn ?? [])];

@@ -12,7 +12,7 @@ import { parseStackValues } from "../components/config";
 import { ROOT } from "./root";
 import { knownStacks, readStackFile } from "./program/stack-file";
 import { packConfig } from "./checks/policy-run";
-import { allPolicies } from "../policies/engine";
+import { allPolicies } from "../policies/runner";
 import { renderRulesReadme } from "../policies/rule-table";
 
 /** Parse a stack file's `kubechat:` values without running the program, as the program would. */

@@ -172,7 +172,7 @@ export function secretEnvSources(container: any): string[] {
 export const secretsAsFiles = hygiene("secrets-as-files",
     "Containers read Secrets from mounted files rather than environment variables (env valueFrom.secretKeyRef, envFrom.secretRef), "
         + "where the program can read a file: the environment is inherited by every child process, shows in /proc and in crash dumps. Advisory: "
-        + "engines that read a secret only from the environment are written exceptions with their reason.",
+        + "add-ons that read a secret only from the environment are written exceptions with their reason.",
     (type, props, ctx) => {
         const pod = podTemplate(type, props);
         if (!pod) return [];

@@ -1,10 +1,10 @@
 /**
  * The CrossGuard policy pack: `pulumi preview --policy-pack policies [--policy-pack-config policies/config/<stack>.json]`.
  * Constructing the PolicyPack starts the analyzer's gRPC server: nothing may import this module
- * (the offline engine and tests use ./engine).
+ * (the offline runner and tests use ./runner).
  */
 import { PolicyPack } from "@pulumi/policy";
-import { allPolicies } from "./engine";
+import { allPolicies } from "./runner";
 
 new PolicyPack("kubechat-platform", {
     policies: allPolicies,

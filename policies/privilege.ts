@@ -1,8 +1,8 @@
 /**
  * Least privilege of identities (profile rbac): who may read every Secret, who may rewrite the
  * cluster's admission webhooks, and which pods carry an API token they have no use for. Charts'
- * objects are judged like ours; where an engine needs what a rule forbids, policies/chart-exceptions.yaml
- * holds the entry and its reason (that file is the allow-list of documented engines).
+ * objects are judged like ours; where an add-on needs what a rule forbids, policies/chart-exceptions.yaml
+ * holds the entry and its reason (that file is the allow-list of documented add-ons).
  */
 import { podTemplate } from "./podspec";
 import { ALL_VERBS, boundRole, grants, isRbac, isRbacResource } from "./rbac";
@@ -24,7 +24,7 @@ export const rbacClusterSecretsRead: KubechatStackPolicy = stackPolicy({
     name: "rbac-cluster-secrets-read",
     profile: "rbac",
     description: "No ClusterRoleBinding binds a role that reads Secrets (get, list or watch without resourceNames) in every namespace; "
-        + "engines that must are written exceptions with their reason. Bind per namespace with RoleBindings instead.",
+        + "add-ons that must are written exceptions with their reason. Bind per namespace with RoleBindings instead.",
     enforcementLevel: "mandatory",
     checkStack: (resources) => resources.filter((r) => isRbacResource(r, ["ClusterRoleBinding"])).flatMap((b) => {
         const ref = objectRef(b.type, b.props, b.name);
@@ -60,7 +60,7 @@ export const rbacWebhookConfigWrites: KubechatResourcePolicy = resourcePolicy({
             return WEBHOOK_CONFIGURATIONS.flatMap((res) => {
                 const verbs = WRITE_VERBS.filter((v) => grants(r, "admissionregistration.k8s.io", res, v) && (!named || v === "create" || v === "deletecollection"));
                 return verbs.length ? [`${ref}: rules[${i}] grants ${verbs.join(", ")} on ${res} ${named ? "(resourceNames do not narrow create/deletecollection)" : "without resourceNames"}: `
-                    + "it can rewrite any admission webhook of the cluster; name the engine's own configuration"] : [];
+                    + "it can rewrite any admission webhook of the cluster; name the add-on's own configuration"] : [];
             });
         });
     },

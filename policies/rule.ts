@@ -1,6 +1,6 @@
 /**
  * The one shape every rule of the pack is written in, and the adapters that turn a rule into the
- * @pulumi/policy object the CrossGuard pack registers. The offline engine (engine.ts) calls the same
+ * @pulumi/policy object the CrossGuard pack registers. The offline runner (runner.ts) calls the same
  * `check` / `checkStack` functions, so each rule exists exactly once.
  *
  * Only types are imported from @pulumi/policy: loading this module starts nothing.
@@ -197,7 +197,7 @@ export function isEmptySelector(selector: any): boolean {
 
 /**
  * `compute(resources)` once per resource list (stack policies get the same list; CrossGuard and the
- * offline engine never change it), so indexes over the stack are built once per run instead of once per
+ * offline runner never change it), so indexes over the stack are built once per run instead of once per
  * policy or per workload: stack checks stay linear in the number of resources.
  */
 export function perStack<T>(compute: (resources: StackResource[]) => T): (resources: StackResource[]) => T {

@@ -186,7 +186,7 @@ export interface EksClusterArgs {
     storageClass: string;
     /** Service type for the ingress gateway. Default LoadBalancer. */
     ingressServiceType: ClusterLayer["ingressServiceType"];
-    /** Chart and image source for the cluster-wide engines (cluster-autoscaler, metrics-server, VPA). */
+    /** Chart and image source for the cluster-wide add-ons (cluster-autoscaler, metrics-server, VPA). */
     catalog: Catalog;
     /** The VPA chart's namespace and, if it moved, where it was before. */
     vpa: Pick<VpaChartArgs, "namespace" | "formerly">;
@@ -239,7 +239,7 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterLayer
             role: clusterRole.name, policyArn: managedPolicyArn(partition, "AmazonEKSClusterPolicy"),
         }, o);
 
-        // The account id comes from an ARN the engine returns: no data-source call is needed.
+        // The account id comes from an ARN the Pulumi engine returns: no data-source call is needed.
         const accountId = clusterRole.arn.apply((arn) => arn.split(":")[4]);
         const key = new aws.kms.Key(`${name}-key`, {
             description: `${s.clusterName}: EKS secrets, node volumes and workload data at rest`,

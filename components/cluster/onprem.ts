@@ -19,7 +19,7 @@ export interface OnPremClusterArgs {
     zones: number;
     /** API server CIDRs for NetworkPolicy egress; empty = any address on the API ports. */
     apiServerCidrs: string[];
-    /** Chart and image source (pinned, air-gap aware) for the cluster-wide engines (VPA). */
+    /** Chart and image source (pinned, air-gap aware) for the cluster-wide add-ons (VPA). */
     catalog: Catalog;
     /** The VPA chart's namespace and, if it moved, where it was before. */
     vpa: Pick<VpaChartArgs, "namespace" | "formerly">;

@@ -1,6 +1,6 @@
 /**
  * The Vertical Pod Autoscaler (Fairwinds `vpa` chart): recommender, updater and admission controller,
- * plus the `verticalpodautoscalers.autoscaling.k8s.io` CRDs the chart installs. A cluster-wide engine,
+ * plus the `verticalpodautoscalers.autoscaling.k8s.io` CRDs the chart installs. A cluster-wide add-on,
  * so it belongs to the cluster layer (next to metrics-server and cluster-autoscaler), on-prem and on
  * EKS alike; the app layer's VerticalPodAutoscaler objects wait for its release (`ClusterLayer.vpaReady`).
  * Every image the chart pulls is set from the catalog so the registry override rewrites all of them.
@@ -97,7 +97,7 @@ export class VpaChart extends pulumi.ComponentResource {
             ...opts,
             aliases: [...(opts?.aliases ?? []), ...(formerly ? [pulumi.createUrn(formerly.name, formerly.type, formerly.parentUrn)] : [])],
         });
-        // The children keep their names' suffixes; each gets the URN it had under the former component.
+        // The children keep their names' suffixes; each gets the URN it has in stacks whose VPA was created under the app layer.
         const childOpts = (suffix: string, type: string): ChartAddonOptions => ({
             parent: this, provider: args.provider,
             ...(formerly ? { aliases: [pulumi.createUrn(`${formerly.name}${suffix}`, type, pulumi.createUrn(formerly.name, formerly.type, formerly.parentUrn))] } : {}),

@@ -1,5 +1,5 @@
 /**
- * What the observability engines share (pure): release names, the namespace shape, image and
+ * What the observability add-ons share (pure): release names, the namespace shape, image and
  * resource helpers, hardened security contexts.
  */
 import { Catalog, ImageKey } from "../catalog";

@@ -7,7 +7,7 @@ import { ChartException, EXCEPTIONS_FILE, findException, loadExceptions } from "
 import { clusterScopedKindsOf, withNamespace } from "./scope";
 
 export { withNamespace };
-import { EngineOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { RunnerOptions, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/runner";
 import { typeToken } from "../model";
 import { Plan } from "../model";
 import { isK8sObject } from "../model";
@@ -75,7 +75,7 @@ function mergeSchema(results: SchemaResult[]): SchemaResult {
 export class ChartChecks {
     private readonly exceptions: ChartException[];
     private readonly own: any[];
-    private readonly options: EngineOptions;
+    private readonly options: RunnerOptions;
     private readonly schemas: Promise<SchemaResult>[] = [];
     private readonly resources: PolicyResource[] = [];
     private readonly findings: Violation[] = [];

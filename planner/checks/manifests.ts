@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
-import { PolicyResource, Violation, runPolicies } from "../../policies/engine";
+import { PolicyResource, Violation, runPolicies } from "../../policies/runner";
 import { UsageError } from "../cli/args";
 import { typeToken } from "../model";
 import { ChartException, findException, readExceptions } from "./exceptions";

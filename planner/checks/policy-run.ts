@@ -1,6 +1,6 @@
 /** Runs the policy pack's rules over a plan's resources, with the stack's enforcement settings. */
 import { Plan } from "../model";
-import { ADVISORY_BY_DESIGN, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/engine";
+import { ADVISORY_BY_DESIGN, PolicyResource, Violation, fromPlanResource, runPolicies } from "../../policies/runner";
 import { typeToken } from "../model";
 import { Catalog } from "../../components/catalog";
 import { StackConfig } from "../../components/config";

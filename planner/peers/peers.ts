@@ -15,7 +15,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyResource, Violation } from "../../policies/engine";
+import { PolicyResource, Violation } from "../../policies/runner";
 import { ROOT } from "../root";
 import { UsageError } from "../cli/args";
 

@@ -6,7 +6,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runPolicies } from "../../policies/engine";
+import { runPolicies } from "../../policies/runner";
 import {
     Classified, PeerClassification, PeerFinding, checkDrift, checkovCheckIds, checkovFindings, classify, ensurePeer,
     kubeScoreCheckIds, kubeScoreFindings, readClassifications,

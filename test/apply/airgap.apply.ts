@@ -8,7 +8,7 @@
  * install dialled and every program it started: nothing may aim beyond loopback, and the provider that
  * ran must be the bundle's. Writes out/real/airgap-report.json.
  *
- * The one stand-in: the CLI has no Node.js language host here (docs/real-engine.md), so install.sh's
+ * The one stand-in: the CLI has no Node.js language host here (docs/real-tiers.md), so install.sh's
  * KUBECHAT_PULUMI is bundle-pulumi.js, which hands every command to the real CLI and runs `up`'s program
  * (the bundle's dist/index.js, with the bundle's node_modules) through the Automation API's inline host;
  * the policy pack starts through a launcher in the bundle's policies directory the same way.

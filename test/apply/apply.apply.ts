@@ -21,7 +21,7 @@ import { ClusterSnapshot, StandIns, clusterSnapshot, leftovers, nodeUsage, pendi
 import type { StackRunResult } from "../real/tools/pulumi-stack";
 
 const STACKS = (process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
-/** A destroy (with the persistent stacks' documented teardown) must end within this (docs/real-engine.md). */
+/** A destroy (with the persistent stacks' documented teardown) must end within this (docs/real-tiers.md). */
 const DESTROY_BOUND_SECONDS = 600;
 
 interface StackReport {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `pulumi` the offline-install check gives install.sh (KUBECHAT_PULUMI), for a CLI that has no
- * Node.js language host (pulumi-language-nodejs is a Go module the proxy here refuses; docs/real-engine.md).
+ * Node.js language host (pulumi-language-nodejs is a Go module the proxy here refuses; docs/real-tiers.md).
  *
  * Every command except `up` is the real CLI ($KUBECHAT_REAL_PULUMI) with the same arguments, in the same
  * directory and environment. `up` is the same CLI's `up` too, on the same backend, stack, config and

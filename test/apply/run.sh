@@ -2,7 +2,7 @@
 # USAGE: npm run test:apply -- [--grep <pattern>] (mocha options; KUBECHAT_APPLY_STACKS=dev,staging limits the stacks)
 # npm run test:apply — builds (or reuses) the real toolchain, then runs test/apply/*.apply.ts: each
 # stack applied with the real Pulumi CLI, provider and policy pack to a simulated cluster of real
-# Kubernetes parts (see docs/real-engine.md). The tests run in a network namespace of their own whose
+# Kubernetes parts (see docs/real-tiers.md). The tests run in a network namespace of their own whose
 # only interface is loopback: every server binds 127.0.0.1, and nothing they dial can leave the machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

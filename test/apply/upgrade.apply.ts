@@ -19,7 +19,7 @@ import { StandIns, statefulLosses } from "./observe";
 import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
 import type { StepRecord } from "../real/tools/pulumi-stack";
 
-/** main when issue 25 was filed: the release users run today. */
+/** The release the upgrade starts from: the state users deployed before this line of work. */
 export const UPGRADE_FROM = process.env.KUBECHAT_UPGRADE_FROM ?? "74bc423";
 const STACKS = (process.env.KUBECHAT_APPLY_UPGRADE_STACKS ?? process.env.KUBECHAT_APPLY_STACKS ?? "dev,staging,prod").split(",").filter(Boolean);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run test:dr — disaster recovery measured, the data half (docs/restore.md, issue 27 parts 1-2).
+# npm run test:dr — disaster recovery measured, the data half: object store, WAL-G, total loss, point in time, logical backup (docs/restore.md).
 # USAGE: npm run test:dr -- [--stack <on-prem stack>]
 #
 # Builds (once, into ~/.cache/kubechat-real, by test/real/tools/toolchain.sh) Versity's S3 gateway and

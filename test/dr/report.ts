@@ -156,7 +156,7 @@ export function buildReport(raw: DrRaw, stacks: Record<string, StackDr>) {
         sseProbe: raw.sseProbe ?? null,
         veleroRestored: null,
         runbookStepsRun: [],
-        notDone: "Velero (issue 27 part 3, needs the simulated cluster of #21) and the runbook executed from docs/restore.md (part 4) are not part of this drill.",
+        notDone: "Velero (it needs the simulated cluster of test:apply) and the runbook executed from docs/restore.md are not part of this drill.",
         elapsedSeconds: raw.elapsedSeconds,
     };
 }

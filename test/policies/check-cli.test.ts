@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { stringify } from "yaml";
-import { profiles } from "../../policies/engine";
+import { profiles } from "../../policies/runner";
 import { run } from "../../cmd/policy";
 import { applyExceptions, loadManifests } from "../../planner/checks/manifests";
 import { typeToken } from "../../planner/model";

@@ -1,5 +1,5 @@
 /** A fully compliant set of resources; tests mutate one field and expect one policy to object. */
-import { PolicyResource, Violation, runPolicies, EngineOptions } from "../../policies/engine";
+import { PolicyResource, Violation, runPolicies, RunnerOptions } from "../../policies/runner";
 
 export const NS = "kubechat";
 export const REGISTRY = "registry.example.com/kubechat";
@@ -121,9 +121,9 @@ export function fixture() {
 }
 export type Fixture = ReturnType<typeof fixture> & Record<string, PolicyResource>;
 
-export const OPTS: EngineOptions = { approvedRegistries: [REGISTRY], persistent: true, zones: 3 };
+export const OPTS: RunnerOptions = { approvedRegistries: [REGISTRY], persistent: true, zones: 3 };
 
-export function run(f: Record<string, PolicyResource>, opts: EngineOptions = OPTS): Violation[] {
+export function run(f: Record<string, PolicyResource>, opts: RunnerOptions = OPTS): Violation[] {
     return runPolicies(Object.values(f), opts);
 }
 

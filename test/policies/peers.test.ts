@@ -1,6 +1,6 @@
 /** The peers run's finding diff: kube-score's JSON read as findings, each sorted against our pack's verdict on the same object. */
 import * as assert from "assert";
-import { allPolicies, runPolicies } from "../../policies/engine";
+import { allPolicies, runPolicies } from "../../policies/runner";
 import { parseArgs } from "../../cmd/peers";
 import {
     Classifications, checkDrift, checkovCheckIds, checkovFindings, classify, formatReport, jsonDocuments, kubeScoreCheckIds, kubeScoreFindings, readClassifications,

@@ -1,6 +1,6 @@
 /** Every policy: the compliant fixture passes; one changed field makes that policy fail with its message. */
 import * as assert from "assert";
-import { allPolicies } from "../../policies/engine";
+import { allPolicies } from "../../policies/runner";
 import { Fixture, OPTS, REGISTRY, SECRET_SAMPLES, compliantContainer, compliantDeployment, describeViolations, fixture, k8s, k8sRelease, run } from "./fixtures";
 
 const podSpec = (f: Fixture) => f.deploy.props.spec.template.spec;
@@ -229,7 +229,7 @@ describe("policies: exemptions and edge cases", () => {
     });
 });
 
-describe("policies: depth (issue 20) — each rule with a passing and a failing case", () => {
+describe("policies: depth — each rule with a passing and a failing case", () => {
     const only = (policy: string, f: Record<string, any>, opts = OPTS) => run(f, opts).filter((v) => v.policy === policy);
     const messages = (policy: string, f: Record<string, any>) => only(policy, f).map((v) => v.message);
 

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PolicyResource, runPolicies } from "../../policies/engine";
+import { PolicyResource, runPolicies } from "../../policies/runner";
 import { looksSecret } from "../../policies/hygiene";
 import { findSecrets } from "../../policies/secrets";
 import { loadExceptions } from "../../planner/checks/chart-checks";

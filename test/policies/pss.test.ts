@@ -5,7 +5,7 @@
  * templates of every workload kind.
  */
 import * as assert from "assert";
-import { runPolicies } from "../../policies/engine";
+import { runPolicies } from "../../policies/runner";
 import { BASELINE_CAPABILITIES, RESTRICTED_VOLUME_TYPES, SAFE_SYSCTLS, SELINUX_TYPES, pssBaselinePolicies, pssRestrictedPolicies } from "../../policies/pss";
 import { KubechatResourcePolicy } from "../../policies/rule";
 import { compliantContainer, compliantPodSpec } from "./fixtures";

@@ -1,5 +1,5 @@
 /**
- * A throw-away Kubernetes control plane for the real-engine tests: etcd and kube-apiserver built by
+ * A throw-away Kubernetes control plane for the real test tiers: etcd and kube-apiserver built by
  * test/real/tools/toolchain.sh, both on 127.0.0.1 only, in a temp dir, with a bounded lifetime (each runs
  * under `timeout`, so it ends even if this process dies) and stopped by PID.
  *

@@ -1,5 +1,5 @@
 /**
- * Offline plans for the real-engine tests: `npm run plan` run as a child process (the mock runtime is
+ * Offline plans for the real test tiers: `npm run plan` run as a child process (the mock runtime is
  * process-global, and the preview runs the program for real) into a temp --out, once per stack, with
  * every chart rendered from the vendored charts/.
  */

@@ -13,7 +13,7 @@ import { ONPREM_STACKS, realCluster } from "./hooks";
 import { runPreview } from "./preview";
 
 
-describe("real engine: pulumi preview of the on-prem stacks (test:real b)", function () {
+describe("real CLI: pulumi preview of the on-prem stacks (test:real b)", function () {
     this.timeout(20 * 60 * 1000);
 
     for (const stack of ONPREM_STACKS) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run test:real — builds (or reuses) the real toolchain, then runs test/real/*.real.ts against a
-# throw-away etcd + kube-apiserver on 127.0.0.1 (see docs/real-engine.md).
+# throw-away etcd + kube-apiserver on 127.0.0.1 (see docs/real-tiers.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 node scripts/run.js --check-node || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)

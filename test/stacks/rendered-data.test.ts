@@ -1,4 +1,4 @@
-/** Issue 13's fixes, seen in what Helm renders from the pinned Velero and postgres-operator charts. */
+/** Velero's and the Postgres operator's settings, seen in what Helm renders from the pinned Velero and postgres-operator charts. */
 import * as assert from "assert";
 import { renderedStack } from "../harness";
 import { UPGRADE_JOB_RESOURCES } from "../../components/backup/velero";

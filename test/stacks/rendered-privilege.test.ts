@@ -1,6 +1,6 @@
 /**
- * Least privilege of what the charts install, checked in what Helm renders (issue 29): who may read
- * Secrets, which pods get an API token, and how secrets reach the engines.
+ * Least privilege of what the charts install, checked in what Helm renders: who may read
+ * Secrets, which pods get an API token, and how secrets reach the add-ons.
  */
 import * as assert from "assert";
 import { planStack, renderedStack } from "../harness";

@@ -96,7 +96,7 @@ describe("component files", () => {
         assert.deepStrictEqual(both, []);
     });
 
-    it("each port the components share is written once, where its engine is configured", () => {
+    it("each port the components share is written once, where its add-on is configured", () => {
         // OTLP gRPC/HTTP (Jaeger) and Fluentd's forward input.
         for (const port of ["4317", "4318", "24224"]) {
             const writers = files.filter((f) => new RegExp(`(?<![\\w.])${port}(?![\\w.])`).test(fs.readFileSync(path.join(ROOT, "components", f), "utf8").replace(/\/\/.*|\/\*[\s\S]*?\*\//g, "")));

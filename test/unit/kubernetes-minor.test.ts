@@ -21,7 +21,7 @@ describe("one Kubernetes minor (KUBERNETES_MINOR in the catalog)", () => {
         assert.strictEqual(args[args.indexOf("--kubernetes-version") + 1], `v${KUBERNETES_MINOR}`);
     });
 
-    it("the real-engine tiers' versions.sh reads it and builds an API server of that minor", () => {
+    it("the real test tiers' versions.sh reads it and builds an API server of that minor", () => {
         const out = execFileSync("bash", ["-c", `source test/real/tools/versions.sh && echo "$KUBE_MINOR $KUBE_VERSION"`], { cwd: ROOT, env: { ...process.env, KUBECHAT_REAL_KUBE_VERSION: "" } }).toString().trim();
         const [minor, version] = out.split(" ");
         assert.strictEqual(minor, KUBERNETES_MINOR);

@@ -17,7 +17,7 @@
  * The Node.js language host (pulumi-language-nodejs) is a separate Go module that the module proxy does
  * not serve, so the program runs through the Automation API's inline language server (the CLI connects
  * to it with --client), in this process; the policy pack starts through a launcher (below). See
- * docs/real-engine.md.
+ * docs/real-tiers.md.
  *
  * `--program <checkout>` runs the program of another checkout of this repository (an older commit, for
  * the upgrade check) with that checkout's Pulumi.yaml, stack file and policy pack, but this process's

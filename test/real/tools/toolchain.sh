@@ -185,7 +185,7 @@ build_kubernetes_provider() {
     github.com/pulumi/pulumi-kubernetes/provider/v4/cmd/pulumi-resource-kubernetes \
     "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$K8S_PROVIDER_MODULE_VERSION" \
     generate_provider_schema
-  # On PATH for the CLI (an "ambient" plugin, used whatever version the SDK asks for; see docs/real-engine.md).
+  # On PATH for the CLI (an "ambient" plugin, used whatever version the SDK asks for; see docs/real-tiers.md).
   ln -sf "$REAL_CACHE/pulumi-resource-kubernetes-$K8S_PROVIDER_MODULE_VERSION/bin/pulumi-resource-kubernetes" "$REAL_CACHE/bin/"
 }
 

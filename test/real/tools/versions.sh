@@ -6,7 +6,7 @@ PULUMI_VERSION="v$(node -p "require('$repo_root/package.json').dependencies['@pu
 # The Kubernetes provider wanted by @pulumi/kubernetes ...
 K8S_PROVIDER_VERSION="v$(node -p "require('$repo_root/package.json').dependencies['@pulumi/kubernetes']")"
 # ... and the provider module version the Go module proxy serves (it serves no tagged provider/v4 version;
-# see docs/real-engine.md).
+# see docs/real-tiers.md).
 K8S_PROVIDER_MODULE_VERSION="${KUBECHAT_REAL_K8S_PROVIDER_MODULE:-v4.0.0-20260115033456-f47bc2d6f199}"
 # The API server: the newest served patch of the Kubernetes minor the stacks target (KUBERNETES_MINOR in
 # components/catalog.ts, which the config defaults follow); bumping that minor without bumping this fails here.

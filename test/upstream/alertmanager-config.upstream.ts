@@ -1,5 +1,5 @@
 /**
- * Alert routing against Alertmanager's own configuration loader (`npm run test:engines`): the harness in
+ * Alert routing against Alertmanager's own configuration loader (`npm run test:upstream`): the harness in
  * ./alertmanager-config loads the configuration with github.com/prometheus/alertmanager v0.33.1 (the
  * kube-prometheus-stack 88.0.0 default) and reports the receivers, routes and credential files it read.
  */

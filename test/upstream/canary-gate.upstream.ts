@@ -1,5 +1,5 @@
 /**
- * The canary gate against Argo Rollouts' own evaluation (`npm run test:engines`; not part of
+ * The canary gate against Argo Rollouts' own evaluation (`npm run test:upstream`; not part of
  * `npm test`; CI runs it after `npm test`: a cold build of the Go harness takes about two minutes). The harness in ./argo-analysis
  * runs the AnalysisTemplate's metric, as the plan declares it, through the pinned controller's
  * Prometheus provider (github.com/argoproj/argo-rollouts v1.9.0, the chart's appVersion) with a fake
@@ -56,7 +56,7 @@ describe("canary gate under Argo Rollouts v1.9.0 analysis evaluation", function 
         });
     });
 
-    it("the harness tells the cases apart: the former `isNaN(result[0]) || ...` condition errors on an empty result", () => {
+    it("the harness tells the cases apart: an `isNaN(result[0]) || ...` condition errors on an empty result", () => {
         const former = { ...metric, successCondition: "isNaN(result[0]) || result[0] < 0.001", failureCondition: undefined };
         const r = run(former, [{ name: "empty", vector: [] }, { name: "nan", vector: ["NaN"] }]);
         assert.strictEqual(r.empty.phase, "Error", JSON.stringify(r.empty));

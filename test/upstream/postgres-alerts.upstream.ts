@@ -1,5 +1,5 @@
 /**
- * The Postgres HA alerts evaluated by Prometheus itself (`npm run test:engines`): `promtool test rules`
+ * The Postgres HA alerts evaluated by Prometheus itself (`npm run test:upstream`): `promtool test rules`
  * (Debian's prometheus package, installed when missing) runs the prod plan's rules over series shaped
  * like what the failover drill reads from the same sources (docs/ha.md): Patroni's /metrics gauges
  * (`patroni_failsafe_mode_is_active`, `patroni_primary`, labels `scope`/`name` plus the PodMonitor's

@@ -1,4 +1,4 @@
-module kubechat.ai/test/engines/argo-analysis
+module kubechat.ai/test/upstream/argo-analysis
 
 go 1.24.9
 

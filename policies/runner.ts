@@ -1,5 +1,5 @@
 /**
- * The offline engine: runs the very policy objects the CrossGuard pack registers over plain resources
+ * The offline runner: runs the very policy objects the CrossGuard pack registers over plain resources
  * (the plan's recorded registrations, or Kubernetes YAML), with the same enforcement rules.
  */
 import { awsPolicies } from "./aws";
@@ -20,7 +20,7 @@ export interface Violation {
     policy: string; profile: string; level: Level; message: string;
     urn?: string; type: string; kind?: string; name: string; file?: string;
 }
-export interface EngineOptions {
+export interface RunnerOptions {
     /** Level for every policy (a stack's "all"); default: each policy's own level. */
     enforcement?: Level;
     overrides?: Record<string, Level | "disabled">;
@@ -55,11 +55,11 @@ export function selectPolicies(profile?: string): KubechatPolicy[] {
 }
 
 /** Effective level: override, else the run's enforcement, else the policy's default. */
-export function effectiveLevel(p: KubechatPolicy, opts: EngineOptions): Level | "disabled" {
+export function effectiveLevel(p: KubechatPolicy, opts: RunnerOptions): Level | "disabled" {
     return opts.overrides?.[p.name] ?? opts.enforcement ?? p.enforcementLevel;
 }
 
-export function runPolicies(resources: PolicyResource[], opts: EngineOptions = {}): Violation[] {
+export function runPolicies(resources: PolicyResource[], opts: RunnerOptions = {}): Violation[] {
     const ctx = { approvedRegistries: opts.approvedRegistries ?? [], persistent: opts.persistent ?? false, zones: opts.zones ?? DEFAULT_ZONES };
     const stackResources: StackResource[] = resources.map((r) => ({
         urn: r.urn, type: r.type, name: r.name, props: r.props ?? {}, protect: r.protect === true, ignoreChanges: r.ignoreChanges ?? [],
@@ -82,18 +82,18 @@ export function runPolicies(resources: PolicyResource[], opts: EngineOptions = {
     return out;
 }
 
-/** A plan.json resource (see docs/architecture.md) as the engine sees it. */
+/** A plan.json resource (see docs/architecture.md) as the runner sees it. */
 export function fromPlanResource(r: { urn: string; type: string; name: string; inputs?: any; protect?: boolean; ignoreChanges?: string[] }): PolicyResource {
     return { urn: r.urn, type: r.type, name: r.name, props: r.inputs ?? {}, protect: r.protect, ignoreChanges: r.ignoreChanges };
 }
 
 /**
- * Engine options from a CrossGuard policy-pack config file (policies/config/<stack>.json), so the plan
+ * Runner options from a CrossGuard policy-pack config file (policies/config/<stack>.json), so the plan
  * and `pulumi preview --policy-pack-config` read one file: "all" -> enforcement, per-policy
  * enforcementLevel -> overrides, and the policies' config properties.
  */
-export function optionsFromPackConfig(config: Record<string, any>): EngineOptions {
-    const opts: EngineOptions = { overrides: {} };
+export function optionsFromPackConfig(config: Record<string, any>): RunnerOptions {
+    const opts: RunnerOptions = { overrides: {} };
     for (const [key, value] of Object.entries(config)) {
         const level = typeof value === "string" ? value : value?.enforcementLevel;
         if (key === "all") {

@@ -1,4 +1,4 @@
-/** promtool for the engine tests that evaluate alert rules (Debian's prometheus package, installed when missing, as the HA drill installs its packages). */
+/** promtool for the upstream tests that evaluate alert rules (Debian's prometheus package, installed when missing, as the HA drill installs its packages). */
 import { execFileSync, spawnSync } from "child_process";
 
 export function ensurePromtool(): void {

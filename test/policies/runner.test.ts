@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { allPolicies, fromPlanResource, optionsFromPackConfig, profiles, runPolicies, selectPolicies } from "../../policies/engine";
+import { allPolicies, fromPlanResource, optionsFromPackConfig, profiles, runPolicies, selectPolicies } from "../../policies/runner";
 import { kubechatApprovedRegistry, kubechatReadOnlyRootFs } from "../../policies/kubechat";
 import { KubechatResourcePolicy, KubechatStackPolicy } from "../../policies/rule";
 import { protectStatefulResources } from "../../policies/cross-resource";
@@ -17,7 +17,7 @@ const broken = () => {
 };
 const levels = (vs: { policy: string; level: string }[]) => Object.fromEntries(vs.map((v) => [v.policy, v.level]));
 
-describe("engine: enforcement", () => {
+describe("runner: enforcement", () => {
     it("policy names are unique kebab-case and every policy has exactly one known profile", () => {
         const names = allPolicies.map((p) => p.name);
         assert.strictEqual(new Set(names).size, names.length);

@@ -1,6 +1,6 @@
 // Command alertmanager-config loads an Alertmanager configuration with Alertmanager's own loader (the
 // version kube-prometheus-stack deploys, from Go modules) and reports what it resolved, so the
-// generated routing is checked by the engine that will read it.
+// generated routing is checked by the Alertmanager code that will read it.
 //
 // Input (stdin): the configuration as YAML or JSON. Output (stdout, JSON): {"error": str} or
 // {"receivers": [str], "routes": [{"receiver": str, "matchers": [str], "continue": bool}], "inhibitRules": int,

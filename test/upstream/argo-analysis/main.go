@@ -1,6 +1,6 @@
 // Command argo-analysis runs AnalysisTemplate metrics through Argo Rollouts' own Prometheus provider
 // and condition evaluation (the pinned controller version, from Go modules), so the canary gate's
-// conditions are checked against the engine that will evaluate them rather than a re-implementation.
+// conditions are checked against the Argo Rollouts code that will evaluate them rather than a re-implementation.
 //
 // Input (stdin, JSON): {"metric": <AnalysisTemplate metric>, "cases": [{"name": str, "vector": [num|"NaN"] | null, "scalar": num|"NaN"}]}
 // A case with "vector" answers the query with an instant vector of those samples ([] = no series);

@@ -1,5 +1,5 @@
 /**
- * The fixable-CRITICAL vulnerability alert evaluated by Prometheus itself (`npm run test:engines`):
+ * The fixable-CRITICAL vulnerability alert evaluated by Prometheus itself (`npm run test:upstream`):
  * `promtool test rules` (Debian's prometheus package, installed here when missing, as the HA drill
  * installs its packages) runs the prod plan's PrometheusRule over series shaped like the Trivy
  * Operator's `trivy_vulnerability_id` (labels from trivy-operator pkg/metrics/collector.go).

@@ -1,4 +1,4 @@
-module kubechat.ai/test/engines/alertmanager-config
+module kubechat.ai/test/upstream/alertmanager-config
 
 go 1.25.0
 
