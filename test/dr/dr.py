@@ -35,7 +35,7 @@ import threading
 import time
 import uuid
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "ha"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ha"))
 import drill as ha  # noqa: E402  the failover drill's process handling, etcd and Patroni members
 import psycopg2  # noqa: E402
 
