@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterLayer } from "../cluster/types";
 import { ObjectStoreCredentials, ObjectStoreSettings, irsaBucket } from "../aws/bucket";
-import { s3BucketArn } from "../aws/partition";
+import { encryptedBucketIamPolicy } from "../aws/partition";
 import { recommendedLabels } from "../labels";
 
 /** Repository name in Elasticsearch. */
@@ -40,19 +40,8 @@ export interface EsSnapshotTarget {
 
 /** IAM policy for the snapshot repository: that bucket only, and the key that encrypts it. */
 export function esSnapshotIamPolicy(bucketName: string, kmsKeyArn: string, partition: string): string {
-    const arn = s3BucketArn(partition, bucketName);
-    return JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-            { Sid: "ListBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: arn },
-            {
-                Sid: "Objects", Effect: "Allow",
-                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                Resource: `${arn}/*`,
-            },
-            { Sid: "Kms", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"], Resource: kmsKeyArn },
-        ],
-    });
+    return encryptedBucketIamPolicy(bucketName, kmsKeyArn, partition,
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]);
 }
 
 /** `PUT _snapshot/<repository>` body. */
