@@ -21,6 +21,7 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { toolchainEnv } from "../real/tools/tools";
+import { writePolicyPackLauncher } from "../real/tools/pulumi-stack";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { SIM_TOOLS } from "./report";
@@ -139,10 +140,8 @@ RUN("test:apply airgap: staging installed from the offline bundle with no networ
         fs.writeFileSync(path.join(secrets, "objectStoreAccessKeyId"), crypto.randomBytes(8).toString("hex"));
         fs.writeFileSync(path.join(secrets, "objectStoreSecretAccessKey"), crypto.randomBytes(16).toString("hex"));
         // The bundle's policy pack started as the language host would start it (see the file's comment).
-        const launcher = path.join(work, "policy-pack", "run-policy-pack");
-        fs.mkdirSync(path.dirname(launcher));
-        fs.copyFileSync(path.join(bundleDir, "program", "policies", "PulumiPolicy.yaml"), path.join(path.dirname(launcher), "PulumiPolicy.yaml"));
-        fs.writeFileSync(launcher, `#!/bin/sh\ncd '${path.join(bundleDir, "program", "policies")}' && exec node ../node_modules/@pulumi/pulumi/cmd/run-policy-pack "$1" .\n`, { mode: 0o755 });
+        fs.mkdirSync(path.join(work, "policy-pack"));
+        const launcher = writePolicyPackLauncher(path.join(work, "policy-pack"), path.join(bundleDir, "program", "policies"), path.join(bundleDir, "program", "node_modules", "@pulumi", "pulumi"));
         const traceFile = path.join(work, "strace.log");
         // Only what a target machine has: node and the system's tools; no toolchain bin, no ~/.pulumi.
         const env: NodeJS.ProcessEnv = {

@@ -260,8 +260,17 @@ function policyPackLauncher(tmp: string, program: string): string {
     }
     fs.cpSync(path.join(program, "policies", "config"), path.join(pp, "config"), { recursive: true });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(pp, "node_modules"));
-    const launcher = path.join(pp, "run-policy-pack");
-    fs.writeFileSync(launcher, '#!/bin/sh\ncd "$(dirname "$0")" && exec node ./node_modules/@pulumi/pulumi/cmd/run-policy-pack "$1" .\n', { mode: 0o755 });
+    return writePolicyPackLauncher(pp, pp, path.join(pp, "node_modules", "@pulumi", "pulumi"));
+}
+
+/**
+ * Writes `<dir>/run-policy-pack` (with the pack's PulumiPolicy.yaml beside it, which the CLI reads) that
+ * runs `<sdk>/cmd/run-policy-pack` in the pack directory `pack`, as the Node.js language host would.
+ */
+export function writePolicyPackLauncher(dir: string, pack: string, sdk: string): string {
+    if (path.resolve(dir) !== path.resolve(pack)) fs.copyFileSync(path.join(pack, "PulumiPolicy.yaml"), path.join(dir, "PulumiPolicy.yaml"));
+    const launcher = path.join(dir, "run-policy-pack");
+    fs.writeFileSync(launcher, `#!/bin/sh\ncd '${pack}' && exec node '${path.join(sdk, "cmd", "run-policy-pack")}' "$1" .\n`, { mode: 0o755 });
     return launcher;
 }
 
