@@ -7,16 +7,14 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { stackOp } from "../real/preview";
 import { CHARTS } from "../real/plans";
-import { toolchainEnv } from "../real/tools/tools";
-import { SimCluster, startSimCluster } from "./sim-cluster";
-import { ApplyStack, ROOT, applyStack } from "./stacks";
-import { execFileSync } from "child_process";
+import { SimCluster } from "./sim-cluster";
+import { ApplyStack } from "./stacks";
 import { plainApply } from "./floor";
-import { SIM_TOOLS, failure, objectStoreSecretArgs, recordStack } from "./report";
+import { failure, recordStack } from "./report";
+import { StackOnCluster, stackOnSimCluster } from "./platform";
 import { ClusterSnapshot, StandIns, clusterSnapshot, leftovers, nodeUsage, pendingPods } from "./observe";
 import type { StackRunResult } from "../real/tools/pulumi-stack";
 
@@ -56,6 +54,7 @@ function changesOf(r: StackRunResult): number {
 for (const stack of STACKS) {
     describe(`test:apply ${stack}: pulumi up, no-op up, refresh, destroy on the simulated cluster`, function () {
         this.timeout(45 * 60 * 1000);
+        let p: StackOnCluster | undefined;
         let s: ApplyStack;
         let cluster: SimCluster;
         let standIns: StandIns;
@@ -65,31 +64,16 @@ for (const stack of STACKS) {
         const rep: StackReport = { stack, nodes: [], notes: [] };
 
         before(async function () {
-            s = applyStack(stack);
-            const tools = toolchainEnv(SIM_TOOLS);
-            const t0 = Date.now();
-            cluster = await startSimCluster(tools, { nodes: s.nodes, storageClasses: s.storageClasses, contexts: [s.context], lifetimeSeconds: 60 * 60 });
-            console.log(`      simulated cluster (${s.nodes.length} KWOK node(s)) up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-            standIns = new StandIns(cluster);
-            standIns.start();
-            baseline = clusterSnapshot(cluster);
-            state = fs.mkdtempSync(path.join(os.tmpdir(), `kubechat-apply-${stack}-`));
-            const configFile = path.join(state, `Pulumi.${stack}.yaml`);
-            fs.writeFileSync(configFile, s.configText);
-            args = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS, "--config-file", configFile];
-            // The offline plan of the same config: the floor applies it, the teardown deletes its CRDs.
-            execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "plan.ts"), stack, "--config-file", configFile, "--charts", CHARTS, "--out", path.join(state, "plan")], { cwd: ROOT, stdio: "ignore" });
-            args.push(...objectStoreSecretArgs(s.configText));
+            p = await stackOnSimCluster(stack, 60 * 60);
+            ({ s, cluster, standIns, baseline, state, args } = p);
         });
 
         after(async function () {
-            standIns?.stop();
-            if (standIns) rep.simulated = [...standIns.log];
-            if (cluster) {
+            if (p) {
+                rep.simulated = [...standIns.log];
                 rep.nodes = rep.nodes.length > 0 ? rep.nodes : nodeUsage(cluster);
-                await cluster.stop();
+                await p.stop();
             }
-            if (state) fs.rmSync(state, { recursive: true, force: true });
             recordStack(stack, rep);
         });
 

@@ -12,11 +12,20 @@ export const SIM_TOOLS = ["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "
 
 /** Merges `fields` into the stack's entry of out/real/apply-report.json. */
 export function recordStack(stack: string, fields: object): void {
-    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
-    const previous = fs.existsSync(REPORT) ? (JSON.parse(fs.readFileSync(REPORT, "utf8")) as { stacks?: Record<string, object> }) : {};
-    const stacks = previous.stacks ?? {};
-    stacks[stack] = { ...(stacks[stack] ?? {}), ...fields };
-    fs.writeFileSync(REPORT, JSON.stringify({ generatedAt: new Date().toISOString(), stacks }, null, 2) + "\n");
+    mergeReport(REPORT, ["stacks", stack], fields);
+}
+
+/**
+ * Merges `fields` into the object at `at` (a key path) of a JSON report, creating what is missing, and
+ * stamps the report's `generatedAt`: several checks of one run each write their part.
+ */
+export function mergeReport(file: string, at: string[], fields: object): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const report = (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {}) as Record<string, unknown>;
+    let node = report;
+    for (const k of at) node = (node[k] ??= {}) as Record<string, unknown>;
+    Object.assign(node, fields);
+    fs.writeFileSync(file, JSON.stringify({ ...report, generatedAt: new Date().toISOString() }, null, 2) + "\n");
 }
 
 /** A failed operation: the CLI's last lines and each resource's error. */

@@ -20,13 +20,6 @@ fi
 # but a first build in the namespace would be paid inside the measured operations).
 node scripts/run.js test/real/tools/tools.ts >/dev/null
 rc=0
-unshare --net -- bash -c '
-  set -euo pipefail
-  ip link set lo up
-  links=$(ip -o link show | wc -l)
-  [ "$links" -eq 1 ] || { echo "[test:apply] the network namespace has $links interfaces, expected loopback only" >&2; exit 2; }
-  export KUBECHAT_NETNS_ONLY_LOOPBACK=1
-  exec node_modules/.bin/mocha --config test/apply/mocharc.json "$@"
-' test-apply "$@" || rc=$?
+bash test/real/tools/netns-mocha.sh test:apply test/apply/mocharc.json "$@" || rc=$?
 echo "[test:apply] tests: $(( $(date +%s) - built ))s, total $(( $(date +%s) - start ))s"
 exit $rc
