@@ -105,6 +105,19 @@ export function errorThreshold(maxErrorBasisPoints: number): number {
 }
 
 /**
+ * When the gate measures: first 1 minute after the first weighted step (the canary's pods need a scrape
+ * or two before a 2-minute rate exists), then every minute; a run fails on the measurement after
+ * `failureLimit` failed ones and turns inconclusive on the one after `inconclusiveLimit` inconclusive
+ * ones (Argo Rollouts counts both over the whole run, not in a row).
+ */
+export const ANALYSIS_TIMING = { initialDelayMinutes: 1, intervalMinutes: 1, failureLimit: 1, inconclusiveLimit: 2 } as const;
+
+/** Minutes from the first weighted step to the earliest measurement that can abort a canary. */
+export function abortVerdictMinutes(t = ANALYSIS_TIMING): number {
+    return t.initialDelayMinutes + t.failureLimit * t.intervalMinutes;
+}
+
+/**
  * AnalysisTemplate: 5xx share of the requests the canary pods served (Istio's destination-side
  * `istio_requests_total`, scraped from each pod once with its `rollouts-pod-template-hash` label), over
  * 2 minutes, every minute. Argo Rollouts hands the conditions the query's instant vector as `result`:
@@ -112,8 +125,9 @@ export function errorThreshold(maxErrorBasisPoints: number): number {
  * - traffic without any 5xx: the error series do not exist, `or vector(0)` makes the ratio `[0]` -> success;
  * - no traffic at all: `[]` (no series) or `[NaN]` (0/0) -> neither condition holds -> inconclusive.
  * Both conditions guard `len(result) > 0` first: indexing an empty result is an evaluation error, and
- * errors abort a rollout like failures do. One failed measurement beyond the limit aborts; more than two
- * inconclusive ones in a row pause the rollout for a person to judge (a canary nobody calls proves nothing).
+ * errors abort a rollout like failures do. The second failed measurement aborts; the third inconclusive one,
+ * in a row or not, pauses the rollout for a person to judge (a canary nobody calls proves nothing):
+ * docs/observability.md says what to do then.
  */
 export function analysisTemplateSpec(service: string, namespace: string, maxErrorBasisPoints: number): Record<string, unknown> {
     const threshold = errorThreshold(maxErrorBasisPoints);
@@ -125,11 +139,10 @@ export function analysisTemplateSpec(service: string, namespace: string, maxErro
         args: [{ name: CANARY_HASH_ARG }],
         metrics: [{
             name: "error-rate",
-            // The canary's pods need a scrape or two before a 2-minute rate exists.
-            initialDelay: "1m",
-            interval: "1m",
-            failureLimit: 1,
-            inconclusiveLimit: 2,
+            initialDelay: `${ANALYSIS_TIMING.initialDelayMinutes}m`,
+            interval: `${ANALYSIS_TIMING.intervalMinutes}m`,
+            failureLimit: ANALYSIS_TIMING.failureLimit,
+            inconclusiveLimit: ANALYSIS_TIMING.inconclusiveLimit,
             successCondition: `${measured} && result[0] < ${threshold}`,
             failureCondition: `${measured} && result[0] >= ${threshold}`,
             provider: { prometheus: { address: PROMETHEUS_URL, query: `(${errors} or vector(0)) / ${all}` } },

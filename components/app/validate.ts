@@ -3,6 +3,7 @@
  * can apply them before anything is created and the KubeChat component can apply them to its args.
  */
 import { ServiceScaling, vpaProblems } from "./autoscaling";
+import { abortVerdictMinutes } from "./routing";
 import { Strategy } from "./workload";
 
 /** What the rules read from a service's settings. */
@@ -40,8 +41,9 @@ export function kubechatProblems(
  */
 export function serviceSettingProblems(
     services: Record<string, Pick<ServiceScaling, "minReplicas" | "maxReplicas"> & { image: string }>,
-    canarySteps: number[],
+    delivery: { strategy: Strategy; canarySteps: number[]; pauseMinutes: number },
 ): string[] {
+    const { canarySteps } = delivery;
     const p: string[] = [];
     for (const [name, s] of Object.entries(services)) {
         if (s.maxReplicas < s.minReplicas) p.push(`services.${name}.maxReplicas: must be >= minReplicas (${s.minReplicas})`);
@@ -49,5 +51,20 @@ export function serviceSettingProblems(
     }
     if (canarySteps.some((w, i) => i > 0 && w <= canarySteps[i - 1])) p.push("delivery.canarySteps: weights must increase");
     if (canarySteps.length > 0 && canarySteps[canarySteps.length - 1] !== 100) p.push("delivery.canarySteps: must end at 100");
+    if (delivery.strategy === "canary") p.push(...canaryGateProblems(canarySteps, delivery.pauseMinutes));
     return p;
+}
+
+/**
+ * The error-rate gate runs in the background from the first weighted step and only pauses hold the
+ * canary (no pause after 100 %): a walk no longer than the time to the first measurement that can abort
+ * reaches 100 % before the gate can stop it (with `pauseMinutes: 0`, before it measures at all).
+ */
+export function canaryGateProblems(canarySteps: number[], pauseMinutes: number): string[] {
+    const paused = canarySteps.filter((w) => w < 100).length;
+    const verdict = abortVerdictMinutes();
+    if (paused === 0) return ["delivery.canarySteps: a canary needs a weight below 100 for its error-rate gate to measure anything before the canary takes all traffic"];
+    if (paused * pauseMinutes > verdict) return [];
+    const least = Math.floor(verdict / paused) + 1;
+    return [`delivery.pauseMinutes: the canary pauses ${paused} × ${pauseMinutes} min, but its error-rate gate can abort ${verdict} min after the first weighted step at the earliest, so the canary would reach 100 % before the gate could stop it; set pauseMinutes to at least ${least}`];
 }

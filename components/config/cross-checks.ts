@@ -35,7 +35,7 @@ export function onPremApiReaders(c: PlatformConfig): string[] {
 export function crossChecks(c: PlatformConfig): string[] {
     const onPrem = c.cluster.kind === "onprem";
     const own = [
-        ...serviceSettingProblems(c.services, c.delivery.canarySteps),
+        ...serviceSettingProblems(c.services, c.delivery),
         ...(onPrem
             ? [
                 ...onPremAddressProblems(c.cluster, onPremApiReaders(c), c.observability.metrics),
