@@ -583,6 +583,11 @@ class Dr:
         # Their checksums now: the first full read sets hint bits, which (wal_log_hints, for pg_rewind) writes
         # WAL; read during the tail it would fill segments and archive the tail too.
         source_bulk = {k: v for k, v in self.checksums(src).items() if k.startswith("dr_bulk")}
+        # The commit of dr_bulk2 (and the hint-bit WAL of that read) may still sit in the segment being
+        # written, which only archive_timeout would archive: close it, as archive_timeout firing now would,
+        # so the bulk tables are in the store and the loss below is the tail's writes alone. Without this
+        # the restored cluster lacked dr_bulk2 in some runs.
+        src.query("SELECT pg_switch_wal()")
         self.wait_archived(src)
         archived_at = time.time()
         last, failed, last_failed = self.archived(src)

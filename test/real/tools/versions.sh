@@ -27,8 +27,6 @@ LOCAL_PATH_VERSION="${KUBECHAT_REAL_LOCAL_PATH_VERSION:-v0.0.30}"
 VERSITYGW_VERSION="${KUBECHAT_REAL_VERSITYGW_VERSION:-v1.8.0}"
 # WAL-G: the version the pinned Spilo image ships; the proxy refuses wal-g/wal-g, so from the source archive.
 WALG_VERSION="${KUBECHAT_REAL_WALG_VERSION:-v3.0.8}"
-# The shared sources folder: KUBECHAT_SOURCES, else shared/ beside the checkout, else the workplace's.
-for d in "${KUBECHAT_SOURCES:-}" "$repo_root/../shared/sources" /work/shared/sources; do
-  [ -n "$d" ] && [ -f "$d/wal-g-$WALG_VERSION-src.tar.gz" ] && break
-done
-WALG_SOURCE="$d/wal-g-$WALG_VERSION-src.tar.gz"
+# Go sources the module proxy refuses, vendored in sources/ (SOURCES.md, SHA256SUMS); KUBECHAT_SOURCES overrides.
+SOURCES_DIR="${KUBECHAT_SOURCES:-$repo_root/sources}"
+WALG_SOURCE="$SOURCES_DIR/wal-g-$WALG_VERSION-src.tar.gz"
