@@ -1,9 +1,9 @@
 /** What both apply checks share: the tools they need, the stack secrets they set, the report and failure text. */
 import * as crypto from "crypto";
-import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./stacks";
 import type { StackRunResult } from "../real/tools/pulumi-stack";
+import { mergeReport } from "../real/tools/report-file";
 
 export const REPORT = path.join(ROOT, "out", "real", "apply-report.json");
 
@@ -13,19 +13,6 @@ export const SIM_TOOLS = ["ETCD", "KUBE_APISERVER", "KUBE_CONTROLLER_MANAGER", "
 /** Merges `fields` into the stack's entry of out/real/apply-report.json. */
 export function recordStack(stack: string, fields: object): void {
     mergeReport(REPORT, ["stacks", stack], fields);
-}
-
-/**
- * Merges `fields` into the object at `at` (a key path) of a JSON report, creating what is missing, and
- * stamps the report's `generatedAt`: several checks of one run each write their part.
- */
-export function mergeReport(file: string, at: string[], fields: object): void {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const report = (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {}) as Record<string, unknown>;
-    let node = report;
-    for (const k of at) node = (node[k] ??= {}) as Record<string, unknown>;
-    Object.assign(node, fields);
-    fs.writeFileSync(file, JSON.stringify({ ...report, generatedAt: new Date().toISOString() }, null, 2) + "\n");
 }
 
 /** A failed operation: the CLI's last lines and each resource's error. */

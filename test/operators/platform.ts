@@ -6,7 +6,8 @@
  */
 import * as path from "path";
 import { stackOp } from "../real/preview";
-import { failure, mergeReport } from "../apply/report";
+import { failure } from "../apply/report";
+import { mergeReport } from "../real/tools/report-file";
 import { StackOnCluster, stackOnSimCluster } from "../apply/platform";
 import { ROOT } from "../apply/stacks";
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 node scripts/run.js --check-node || exit 2   # Node 22 from node_modules/.bin (npm run puts it first on PATH)
 start=$(date +%s)
-bash test/real/tools/toolchain.sh
+bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider
 built=$(date +%s)
 echo "[test:real] toolchain: $((built - start))s"
 npx mocha --config test/real/mocharc.json "$@"

@@ -2,8 +2,8 @@
 # Builds the real parts used by `npm run test:real` from their published Go modules, into a cache
 # folder outside the checkout, skipping any tool already built at the wanted version.
 #
-#   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver pulumi kubernetes-provider
-#                                           kube-controller-manager kube-scheduler kwok local-path-provisioner
+#   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver kube-controller-manager kube-scheduler
+#                                           pulumi kubernetes-provider kwok local-path-provisioner
 #                                           versitygw wal-g (default: all)
 #
 # Environment:
@@ -81,7 +81,15 @@ write_wrapper() {
 # With PREPARE (a function), MODULE is copied to <src>/module and PREPARE runs there first (the module's
 # own go:generate step for files its release build generates).
 # SIBLING_VERSION `-`: MODULE is not on the proxy; PREPARE puts its source in <src>/module.
+# Two toolchain runs may overlap (.ci/run builds every tool in the background while the first tiers run,
+# and each tier asks for what it needs): a tool is built under its own lock, so the second run waits for
+# the first and then finds the tool built.
 build() {
+  mkdir -p "$REAL_CACHE/locks"
+  ( flock 9 && build_unlocked "$@" ) 9>"$REAL_CACHE/locks/$1-$2.lock"
+}
+
+build_unlocked() {
   local name="$1" version="$2" module="$3" modversion="$4" sibling="$5" pkg="$6" ldflags="$7" prepare="${8:-}"
   local out="$REAL_CACHE/$name-$version/bin" src="$REAL_CACHE/src/$name-$version" start secs
   if [ -x "$out/$name" ] && [ "$(cat "$out/.built" 2>/dev/null)" = "$module@$modversion $pkg" ]; then
@@ -136,6 +144,10 @@ build_kube_component() {
 build_kwok() {
   build kwok "$KWOK_VERSION" sigs.k8s.io/kwok "$KWOK_VERSION" "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok \
     "-s -w"
+  ( flock 9 && copy_kwok_stages ) 9>"$REAL_CACHE/locks/kwok-stages-$KWOK_VERSION.lock"
+}
+
+copy_kwok_stages() {
   local dir stages="$REAL_CACHE/kwok-$KWOK_VERSION/stages"
   dir="$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
   mkdir -p "$stages"
@@ -158,8 +170,17 @@ build_versitygw() {
 # WAL-G from its source archive (the proxy refuses the module; its dependencies are served). v3.0.8 imports
 # encoding/json/v2, an experiment in Go 1.25/1.26.
 unpack_walg() {
-  [ -f "$WALG_SOURCE" ] || { log "no WAL-G source archive at $WALG_SOURCE (set KUBECHAT_SOURCES)"; return 1; }
-  tar xzf "$WALG_SOURCE" -C "$1/module" --strip-components=1
+  unpack_source "$WALG_SOURCE" "$1/module"
+}
+
+# unpack_source ARCHIVE DIR: a vendored source archive (sources/), checked against its SHA256SUMS line.
+unpack_source() {
+  local archive="$1" dir="$2" want got
+  [ -f "$archive" ] || { log "no source archive at $archive (sources/ of the checkout, or KUBECHAT_SOURCES)"; return 1; }
+  want="$(awk -v f="$(basename "$archive")" '$2 == f { print $1 }' "$(dirname "$archive")/SHA256SUMS" 2>/dev/null || true)"
+  got="$(sha256sum "$archive" | awk '{ print $1 }')"
+  [ -n "$want" ] && [ "$want" = "$got" ] || { log "$archive: sha256 $got is not the one SHA256SUMS lists (${want:-none})"; return 1; }
+  tar xzf "$archive" -C "$dir" --strip-components=1
 }
 build_walg() {
   GOEXPERIMENT=jsonv2 build wal-g "$WALG_VERSION" github.com/wal-g/wal-g "$WALG_VERSION" - \
@@ -213,7 +234,8 @@ if [ "${1:-}" = "--env" ]; then
   exit 0
 fi
 
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner versitygw wal-g)
+# The default order is the order .ci/run's tiers first need them in (its background build follows it).
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
