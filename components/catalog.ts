@@ -57,7 +57,7 @@ export const IMAGES = {
     "postgres-operator": { repository: "ghcr.io/zalando/postgres-operator", tag: "v2.0.0" },
     // Operator 2.0.0's own images: its chart's default Spilo (Patroni 4.1.0, which no longer blocks all
     // writes when a replica dies right after rejoining the synchronous set; runs the declared major via
-    // PGVERSION) and the PgBouncer image its release publishes, which reads the `<pooler>-userlist` Secret.
+    // PGVERSION) and the PgBouncer image its release publishes, which reads the `<pooler>-u` Secret (userlist.txt).
     "spilo": { repository: "ghcr.io/zalando/spilo-18", tag: "4.1-p2" },
     "pgbouncer": {
         repository: "ghcr.io/zalando/postgres-operator/pgbouncer", tag: "v2.0.0",

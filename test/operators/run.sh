@@ -9,7 +9,13 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 start=$(date +%s)
 # The simulated cluster and a real `pulumi up`, then each operator the checks run.
-bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner
+bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner postgres-operator
+# The postgres-operator check's stand-in Postgres: Debian's, as `npm run test:ha` installs it.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
+  sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends postgresql openssl >/dev/null
+fi
 built=$(date +%s)
 echo "[test:operators] toolchain: $((built - start))s"
 node scripts/run.js test/real/tools/tools.ts >/dev/null

@@ -68,7 +68,7 @@ async function waitFor(what: string, ms: number, probe: () => boolean, logFile: 
     throw new Error(`${what} not ready after ${ms / 1000}s; log tail:\n${tail}`);
 }
 
-async function stopProcess(p: ChildProcess): Promise<void> {
+export async function stopProcess(p: ChildProcess): Promise<void> {
     if (p.exitCode !== null || p.pid === undefined) return;
     const exited = new Promise<void>((r) => p.once("exit", () => r()));
     process.kill(p.pid, "SIGTERM");

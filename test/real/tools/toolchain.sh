@@ -4,7 +4,7 @@
 #
 #   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver kube-controller-manager kube-scheduler
 #                                           pulumi kubernetes-provider kwok local-path-provisioner
-#                                           versitygw wal-g (default: all)
+#                                           versitygw wal-g postgres-operator (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -173,18 +173,29 @@ unpack_walg() {
   unpack_source "$WALG_SOURCE" "$1/module"
 }
 
-# unpack_source ARCHIVE DIR: a vendored source archive (sources/), checked against its SHA256SUMS line.
+# unpack_source ARCHIVE DIR [STRIP]: a vendored source archive (sources/), checked against its SHA256SUMS line;
+# STRIP leading path components (default 1: WAL-G's archive has a top folder, postgres-operator's none).
 unpack_source() {
-  local archive="$1" dir="$2" want got
+  local archive="$1" dir="$2" strip="${3:-1}" want got
   [ -f "$archive" ] || { log "no source archive at $archive (sources/ of the checkout, or KUBECHAT_SOURCES)"; return 1; }
   want="$(awk -v f="$(basename "$archive")" '$2 == f { print $1 }' "$(dirname "$archive")/SHA256SUMS" 2>/dev/null || true)"
   got="$(sha256sum "$archive" | awk '{ print $1 }')"
   [ -n "$want" ] && [ "$want" = "$got" ] || { log "$archive: sha256 $got is not the one SHA256SUMS lists (${want:-none})"; return 1; }
-  tar xzf "$archive" -C "$dir" --strip-components=1
+  tar xzf "$archive" -C "$dir" --strip-components="$strip"
 }
 build_walg() {
   GOEXPERIMENT=jsonv2 build wal-g "$WALG_VERSION" github.com/wal-g/wal-g "$WALG_VERSION" - \
     ./main/pg "-s -w -X github.com/wal-g/wal-g/cmd/pg.walgVersion=$WALG_VERSION" unpack_walg
+}
+
+# The Zalando postgres-operator from its source archive (the proxy refuses the module; its dependencies are
+# served). The archive holds the module at the top level; main.version is what the release build stamps.
+unpack_pg_operator() {
+  unpack_source "$PG_OPERATOR_SOURCE" "$1/module" 0
+}
+build_pg_operator() {
+  build postgres-operator "$PG_OPERATOR_VERSION" github.com/zalando/postgres-operator "$PG_OPERATOR_VERSION" - \
+    ./cmd "-s -w -X main.version=$PG_OPERATOR_VERSION" unpack_pg_operator
 }
 
 build_pulumi() {
@@ -230,12 +241,15 @@ if [ "${1:-}" = "--env" ]; then
   printf 'LOCAL_PATH_PROVISIONER=%s\n' "$REAL_CACHE/local-path-provisioner-$LOCAL_PATH_VERSION/bin/local-path-provisioner"
   printf 'VERSITYGW=%s\n' "$REAL_CACHE/versitygw-$VERSITYGW_VERSION/bin/versitygw"
   printf 'WALG=%s\n' "$REAL_CACHE/wal-g-$WALG_VERSION/bin/wal-g"
+  printf 'PG_OPERATOR=%s\n' "$REAL_CACHE/postgres-operator-$PG_OPERATOR_VERSION/bin/postgres-operator"
+  printf 'PG_OPERATOR_VERSION=%s\n' "$PG_OPERATOR_VERSION"
+  printf 'PG_OPERATOR_SOURCE=%s\n' "$PG_OPERATOR_SOURCE"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
 # The default order is the order .ci/run's tiers first need them in (its background build follows it).
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -249,6 +263,7 @@ for t in "${tools[@]}"; do
     local-path-provisioner) build_local_path_provisioner ;;
     versitygw) build_versitygw ;;
     wal-g) build_walg ;;
+    postgres-operator) build_pg_operator ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

@@ -30,3 +30,7 @@ WALG_VERSION="${KUBECHAT_REAL_WALG_VERSION:-v3.0.8}"
 # Go sources the module proxy refuses, vendored in sources/ (SOURCES.md, SHA256SUMS); KUBECHAT_SOURCES overrides.
 SOURCES_DIR="${KUBECHAT_SOURCES:-$repo_root/sources}"
 WALG_SOURCE="$SOURCES_DIR/wal-g-$WALG_VERSION-src.tar.gz"
+# postgres-operator (`npm run test:operators`): the tag of the operator image the stacks pin (components/catalog.ts);
+# the proxy refuses zalando/postgres-operator too, so from its source archive.
+PG_OPERATOR_VERSION="${KUBECHAT_REAL_PG_OPERATOR_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["postgres-operator"].tag')}"
+PG_OPERATOR_SOURCE="$SOURCES_DIR/postgres-operator-$PG_OPERATOR_VERSION-src.tar.gz"
