@@ -109,7 +109,6 @@ export function postgresClaims(o: PostgresObjects, ha: any, docs: { ha: string; 
     const claims: Claim[] = [];
     const add = (what: string, source: string, expected: unknown, actual: unknown) => claims.push({ what, source, expected, actual });
     const cluster = o.postgresql.metadata.name;
-    const ns = o.postgresql.metadata.namespace ?? "";
     const sts = o.statefulSet;
     const spilo = container(podSpec(sts), "postgres");
     const spiloEnv = envOf(spilo);
