@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 start=$(date +%s)
 # The simulated cluster and a real `pulumi up`, then each operator the checks run.
-bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner postgres-operator
+bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok local-path-provisioner postgres-operator \
+  prometheus-operator prometheus
 # The postgres-operator check's stand-in Postgres: Debian's, as `npm run test:ha` installs it.
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || ! command -v openssl >/dev/null; then
   sudo_=""; [ "$(id -u)" -ne 0 ] && sudo_="sudo"

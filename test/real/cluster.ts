@@ -13,7 +13,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
-async function freePort(): Promise<number> {
+/** A free port on 127.0.0.1 (for servers the tiers start). */
+export async function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
         srv.once("error", reject);
@@ -42,18 +43,21 @@ export interface Cluster {
     /** The API server's serving certificate (the kubeconfig's CA) and the service-account signing key. */
     caFile: string;
     saKeyFile: string;
-    /** Starts another process beside the control plane, with the same bounded lifetime, stopped (first) by stop(). */
-    spawn(name: string, bin: string, args: string[]): ChildProcess;
+    /**
+     * Starts another process beside the control plane, with the same bounded lifetime, stopped (first) by
+     * stop() unless stopped before (stopProcess); `env` replaces this process's environment.
+     */
+    spawn(name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
     /** The tail of a process's log in `dir`. */
     logTail(name: string, lines?: number): string;
     kubectl(args: string[], opts?: { input?: string; allowFail?: boolean }): { code: number; stdout: string; stderr: string };
     stop(): Promise<void>;
 }
 
-function startProcess(name: string, lifetime: number, bin: string, args: string[], dir: string): ChildProcess {
+function startProcess(name: string, lifetime: number, bin: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
     const log = fs.openSync(path.join(dir, `${name}.log`), "a");
     // timeout(1) bounds the lifetime even if this process is killed before stop() runs.
-    const p = spawn("timeout", ["--kill-after=10", String(lifetime), bin, ...args], { stdio: ["ignore", log, log], detached: false });
+    const p = spawn("timeout", ["--kill-after=10", String(lifetime), bin, ...args], { stdio: ["ignore", log, log], detached: false, env });
     fs.closeSync(log);
     return p;
 }
@@ -68,6 +72,7 @@ async function waitFor(what: string, ms: number, probe: () => boolean, logFile: 
     throw new Error(`${what} not ready after ${ms / 1000}s; log tail:\n${tail}`);
 }
 
+/** Stops a process started by startCluster or spawn (SIGTERM, SIGKILL after 15 s); no-op once it has exited. */
 export async function stopProcess(p: ChildProcess): Promise<void> {
     if (p.exitCode !== null || p.pid === undefined) return;
     const exited = new Promise<void>((r) => p.once("exit", () => r()));
@@ -158,8 +163,8 @@ export async function startCluster(tools: Record<string, string>, opts: ClusterO
         await waitFor("kube-apiserver", 180000, () => fs.existsSync(caFile) && kubectl(["get", "--raw", "/readyz"], { allowFail: true }).code === 0, path.join(dir, "kube-apiserver.log"));
         // The default namespace and the built-in RBAC roles are created by post-start hooks.
         await waitFor("namespace default", 60000, () => kubectl(["get", "namespace", "default"], { allowFail: true }).code === 0, path.join(dir, "kube-apiserver.log"));
-        const spawnMore = (name: string, bin: string, args: string[]) => {
-            const p = startProcess(name, lifetime, bin, args, dir);
+        const spawnMore = (name: string, bin: string, args: string[], env?: NodeJS.ProcessEnv) => {
+            const p = startProcess(name, lifetime, bin, args, dir, env);
             procs.push(p);
             return p;
         };

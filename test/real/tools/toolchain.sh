@@ -4,7 +4,7 @@
 #
 #   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver kube-controller-manager kube-scheduler
 #                                           pulumi kubernetes-provider kwok local-path-provisioner
-#                                           versitygw wal-g postgres-operator (default: all)
+#                                           versitygw wal-g postgres-operator prometheus-operator prometheus (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -198,6 +198,24 @@ build_pg_operator() {
     ./cmd "-s -w -X main.version=$PG_OPERATOR_VERSION" unpack_pg_operator
 }
 
+# The Prometheus operator, run out of cluster by `npm run test:operators`. Its go.mod replaces its own API and
+# client modules with local paths: the wrapper takes their published copies of the same tag.
+build_prometheus_operator() {
+  build prometheus-operator "$PROMETHEUS_OPERATOR_VERSION" github.com/prometheus-operator/prometheus-operator \
+    "$PROMETHEUS_OPERATOR_VERSION" "$PROMETHEUS_OPERATOR_VERSION" github.com/prometheus-operator/prometheus-operator/cmd/operator \
+    "-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_OPERATOR_VERSION#v}"
+}
+
+# Prometheus and promtool at the release the stacks pin, with Kubernetes as the only service discovery (the
+# build tags Prometheus' own plugins/ files define: the cloud SDs would more than double the build).
+build_prometheus() {
+  local t ldflags="-s -w -X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION#v}"
+  for t in prometheus promtool; do
+    GOFLAGS="$GOFLAGS -tags=remove_all_sd,enable_kubernetes_sd" build "$t" "$PROMETHEUS_VERSION" github.com/prometheus/prometheus \
+      "$PROMETHEUS_MODULE_VERSION" "$PROMETHEUS_MODULE_VERSION" "github.com/prometheus/prometheus/cmd/$t" "$ldflags"
+  done
+}
+
 build_pulumi() {
   build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -244,12 +262,17 @@ if [ "${1:-}" = "--env" ]; then
   printf 'PG_OPERATOR=%s\n' "$REAL_CACHE/postgres-operator-$PG_OPERATOR_VERSION/bin/postgres-operator"
   printf 'PG_OPERATOR_VERSION=%s\n' "$PG_OPERATOR_VERSION"
   printf 'PG_OPERATOR_SOURCE=%s\n' "$PG_OPERATOR_SOURCE"
+  printf 'PROMETHEUS_OPERATOR=%s\n' "$REAL_CACHE/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION/bin/prometheus-operator"
+  printf 'PROMETHEUS_OPERATOR_VERSION=%s\n' "$PROMETHEUS_OPERATOR_VERSION"
+  printf 'PROMETHEUS=%s\n' "$REAL_CACHE/prometheus-$PROMETHEUS_VERSION/bin/prometheus"
+  printf 'PROMTOOL=%s\n' "$REAL_CACHE/promtool-$PROMETHEUS_VERSION/bin/promtool"
+  printf 'PROMETHEUS_VERSION=%s\n' "$PROMETHEUS_VERSION"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
 # The default order is the order .ci/run's tiers first need them in (its background build follows it).
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -264,6 +287,8 @@ for t in "${tools[@]}"; do
     versitygw) build_versitygw ;;
     wal-g) build_walg ;;
     postgres-operator) build_pg_operator ;;
+    prometheus-operator) build_prometheus_operator ;;
+    prometheus) build_prometheus ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

@@ -34,3 +34,13 @@ WALG_SOURCE="$SOURCES_DIR/wal-g-$WALG_VERSION-src.tar.gz"
 # the proxy refuses zalando/postgres-operator too, so from its source archive.
 PG_OPERATOR_VERSION="${KUBECHAT_REAL_PG_OPERATOR_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["postgres-operator"].tag')}"
 PG_OPERATOR_SOURCE="$SOURCES_DIR/postgres-operator-$PG_OPERATOR_VERSION-src.tar.gz"
+# The Prometheus operator (`npm run test:operators`): the tag of the image the stacks pin (IMAGES in
+# components/catalog.ts), so the controller run out of cluster is the one the chart deploys.
+PROMETHEUS_OPERATOR_VERSION="$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["prometheus-operator"].tag')"
+# Prometheus and promtool (`npm run test:operators` loads the operator's configuration and rules with them): the
+# release of the image the stacks pin (IMAGES.prometheus, "v3.13.1-distroless"), whose Go module is v0.3<minor>.<patch>.
+PROMETHEUS_VERSION="$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES.prometheus.tag.replace(/-.*$/, "")')"
+case "$PROMETHEUS_VERSION" in
+  v3.*.*) minor="${PROMETHEUS_VERSION#v3.}"; PROMETHEUS_MODULE_VERSION="v0.$((300 + ${minor%%.*})).${minor#*.}"; unset minor ;;
+  *) echo "versions.sh: no Go module version known for Prometheus $PROMETHEUS_VERSION" >&2; exit 2 ;;
+esac
