@@ -16,6 +16,7 @@
  * Why prod: it has the most monitors and rules of the stacks (with staging: Velero, Trivy, mesh,
  * Postgres; prod adds the HA settings — two Prometheus replicas, Alertmanager, synchronous standbys and
  * their alert). Writes section `prometheus` of out/real/operators-report.json.
+ * KUBECHAT_OPERATORS_KEEP=1 keeps the work folder (generated and rewritten configuration, rule files).
  */
 import * as assert from "assert";
 import { ChildProcess, spawnSync } from "child_process";
@@ -39,8 +40,8 @@ interface Obj {
     status?: Record<string, unknown>;
     data?: Record<string, string>;
 }
-interface Container { name: string; image?: string; args?: string[] }
-type PodTemplate = { spec: { containers: Container[]; serviceAccountName?: string } };
+interface Container { name: string; image?: string; args?: string[]; volumeMounts?: { name: string; mountPath: string }[] }
+type PodTemplate = { spec: { containers: Container[]; serviceAccountName?: string; volumes?: { name: string; secret?: { secretName: string } }[] } };
 
 function getJson<T>(c: SimCluster, args: string[]): T {
     const r = c.kubectl(["get", ...args, "-o", "json"]);
@@ -82,6 +83,28 @@ function prometheusArgs(stsArgs: string[], config: string, dataDir: string, port
         ...stsArgs.filter((a) => !local.some((f) => a === f || a.startsWith(`${f}=`))),
         `--config.file=${config}`, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`,
     ];
+}
+
+/**
+ * The operator's serving certificate: on a cluster the chart's pre-install hook Job (kube-webhook-certgen
+ * `create`) writes that Secret (keys ca, cert, key); a KWOK pod runs nothing, so the test writes it as the
+ * Job would, from a fresh self-signed pair, when it is missing. The chart's ServiceMonitor of the operator
+ * reads its `ca` (the operator rejects a monitor whose Secret is missing). Returns what it wrote.
+ */
+function certgenStandIn(c: SimCluster, dep: Obj & { spec: { template: PodTemplate } }, container: Container, dir: string): string | undefined {
+    const certFile = (container.args ?? []).find((a) => a.startsWith("--web.cert-file="))?.split("=")[1];
+    if (!certFile) return undefined;
+    const mount = (container.volumeMounts ?? []).find((m) => path.dirname(certFile) === m.mountPath.replace(/\/$/, ""));
+    const secret = dep.spec.template.spec.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
+    const ns = dep.metadata.namespace!;
+    if (!secret || c.kubectl(["get", "secret", secret, "-n", ns], { allowFail: true }).code === 0) return undefined;
+    const [key, cert] = [path.join(dir, "certgen.key"), path.join(dir, "certgen.crt")];
+    const host = `${dep.metadata.name}.${ns}.svc`;
+    const r = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+        "-subj", `/CN=${host}`, "-addext", `subjectAltName=DNS:${host}`, "-keyout", key, "-out", cert], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+    c.kubectl(["create", "secret", "generic", secret, "-n", ns, `--from-file=ca=${cert}`, `--from-file=cert=${cert}`, `--from-file=key=${key}`]);
+    return `${ns}/${secret} (kube-webhook-certgen's Secret, self-signed)`;
 }
 
 /** A kubeconfig like the cluster's whose user acts as `serviceAccount` (Kubernetes impersonation). */
@@ -133,6 +156,10 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
     let promPort = 0;
     let ruleTexts: { file: string; text: string }[] = [];
     let promtool = "";
+    /** `serviceMonitor/<ns>/<name>` and `podMonitor/<ns>/<name>` of every monitor in the cluster. */
+    let monitors: string[] = [];
+    /** Every PrometheusRule and the rule file the operator names after it. */
+    let promRules: { name: string; file: string }[] = [];
 
     before(async function () {
         const tools = toolchainEnv(["PROMETHEUS_OPERATOR", "PROMETHEUS", "PROMTOOL"]);
@@ -156,12 +183,13 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
         assert.ok(container.image?.endsWith(`:${tools.PROMETHEUS_OPERATOR_VERSION}`), `the chart runs ${container.image}, the check builds ${tools.PROMETHEUS_OPERATOR_VERSION}`);
 
         standIns = rolloutStandIns(c);
+        const certgen = certgenStandIn(c, dep, container, tmp);
 
         // Beside the control plane: bounded by its lifetime, logging into the cluster's folder.
         const opLog = () => c.logTail("prometheus-operator");
         const args = operatorArgs(container.args ?? [], await freePort(), operatorSa);
         operator = c.spawn("prometheus-operator", tools.PROMETHEUS_OPERATOR, args, { ...process.env, KUBECONFIG: c.kubeconfig });
-        Object.assign(report, { operatorVersion: tools.PROMETHEUS_OPERATOR_VERSION, operatorArgs: args, operatorIdentity: operatorSa, rolloutStandIns: standIns });
+        Object.assign(report, { operatorVersion: tools.PROMETHEUS_OPERATOR_VERSION, operatorArgs: args, operatorIdentity: operatorSa, rolloutStandIns: standIns, simulatedSecrets: certgen ? [certgen] : [] });
 
         // Reconciled: the status condition for this generation, the configuration Secret and the rule ConfigMaps.
         const secretName = `prometheus-${name}`;
@@ -189,6 +217,10 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             }
         }
         report.ruleConfigMaps = cms.map((m) => m.metadata.name);
+        monitors = ["servicemonitors", "podmonitors"].flatMap((kind) => getJson<{ items: Obj[] }>(c, [`${kind}.monitoring.coreos.com`, "-A"]).items
+            .map((m) => `${kind === "servicemonitors" ? "serviceMonitor" : "podMonitor"}/${m.metadata.namespace}/${m.metadata.name}`));
+        promRules = getJson<{ items: (Obj & { metadata: { uid: string } })[] }>(c, ["prometheusrules.monitoring.coreos.com", "-A"]).items
+            .map((r) => ({ name: `${r.metadata.namespace}/${r.metadata.name}`, file: `${r.metadata.namespace}-${r.metadata.name}-${r.metadata.uid}.yaml` }));
 
         // Prometheus as the StatefulSet would run it (pod 0).
         const sts = getJson<Obj & { spec: { template: PodTemplate } }>(c, ["statefulset", `prometheus-${name}`, "-n", ns]);
@@ -230,7 +262,8 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             c.kubectl(["delete", "replicaset", n, "-n", ns, "--wait=false"], { allowFail: true });
         }
         recordOperator("prometheus", report);
-        fs.rmSync(tmp, { recursive: true, force: true });
+        if (process.env.KUBECHAT_OPERATORS_KEEP) console.log(`      kept ${tmp}`);
+        else fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("scrapes no pod port twice: the generated discovery and relabeling, run by Prometheus, against the cluster's objects", async function () {
@@ -249,6 +282,8 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
         const perPool = targetsPerPool(targets.activeTargets);
         const endpoints = scrapedEndpoints(targets.activeTargets);
         const duplicates = endpoints.filter((e) => e.pools.length > 1).map((e) => ({ endpoint: e.key, jobs: e.pools, urls: e.urls }));
+        // A monitor the operator rejects (invalid configuration) gets no job: it is skipped with an event only.
+        const monitorsWithoutJob = monitors.filter((m) => !jobs.some((j) => j.startsWith(`${m}/`)));
         Object.assign(report, {
             jobs: jobs.length,
             targetsPerJob: Object.fromEntries(jobs.map((j) => [j, perPool[j] ?? 0])),
@@ -257,8 +292,11 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             droppedTargets: targets.droppedTargets.length,
             scrapedPodPorts: endpoints.length,
             duplicateTargets: duplicates,
+            monitors: monitors.length,
+            monitorsWithoutJob,
         });
         assert.ok(jobs.length > 0 && targets.activeTargets.length > 0, "no scrape job or no active target");
+        assert.deepStrictEqual(monitorsWithoutJob, [], "monitors the operator made no scrape job of");
         assert.deepStrictEqual(duplicates, [], `pod ports scraped more than once:\n${JSON.stringify(duplicates, null, 2)}`);
     });
 
@@ -269,6 +307,9 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             if (r.status !== 0) failures.push({ file: path.relative(tmp, file), output: `${r.stdout}${r.stderr}`.trim() });
         }
         const contents = ruleContents(ruleTexts.map((r) => r.text));
+        // A PrometheusRule the operator rejects is left out of the ConfigMaps (skipped with an event only).
+        const names = new Set(ruleTexts.map((r) => path.basename(r.file)));
+        const rulesRejected = promRules.filter((r) => !names.has(r.file)).map((r) => r.name);
         const loaded = await api<{ groups: { name: string; file: string; rules: unknown[] }[] }>(promPort, "/api/v1/rules");
         Object.assign(report, {
             ruleFiles: ruleTexts.length,
@@ -276,8 +317,11 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             rules: contents.rules,
             rulesLoaded: loaded.groups.length,
             ruleLoadFailures: failures,
+            prometheusRules: promRules.length,
+            rulesRejected,
         });
         assert.ok(ruleTexts.length > 0, "the operator wrote no rule file");
+        assert.deepStrictEqual(rulesRejected, [], "PrometheusRules the operator left out");
         assert.deepStrictEqual(failures, [], "rule files promtool rejects");
         assert.strictEqual(loaded.groups.length, contents.groups, "rule groups Prometheus loaded vs groups in the generated files");
     });
