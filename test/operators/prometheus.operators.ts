@@ -232,12 +232,20 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             filesRoot: path.join(tmp, "pod"),
             env: { POD_NAME: `prometheus-${name}-0`, SHARD: "0" },
         });
+        // The TLS assets the operator collected from the monitors' Secrets, mounted at /etc/prometheus/certs/
+        // (an unreadable CA would make Prometheus drop that job's scrape pool, and with it its targets).
+        const assets: Record<string, string> = {};
+        for (const sec of getJson<{ items: Obj[] }>(c, ["secrets", "-n", ns]).items.filter((x) => x.metadata.name.startsWith(`prometheus-${name}-tls-assets-`))) {
+            Object.assign(assets, sec.data ?? {});
+        }
         for (const f of local.podFiles) {
             const dest = path.join(tmp, "pod", f);
             fs.mkdirSync(path.dirname(dest), { recursive: true });
-            // The service account's mounted CA is the cluster's; any other mounted file is a placeholder
-            // (scrapes cannot connect from this network namespace: only discovery and relabeling are judged).
-            fs.writeFileSync(dest, f.endsWith("/ca.crt") ? fs.readFileSync(c.caFile) : "placeholder\n");
+            // The service account's mounted CA is the cluster's; its token a placeholder (scrapes cannot
+            // connect from this network namespace: only discovery and relabeling are judged).
+            const asset = f.startsWith("/etc/prometheus/certs/") ? assets[path.basename(f)] : undefined;
+            if (f.startsWith("/etc/prometheus/certs/") && asset === undefined) throw new Error(`${f}: not in the operator's TLS-assets Secrets`);
+            fs.writeFileSync(dest, asset !== undefined ? Buffer.from(asset, "base64") : f.endsWith("/ca.crt") ? fs.readFileSync(c.caFile) : "placeholder\n");
         }
         const config = path.join(tmp, "prometheus.yaml");
         fs.writeFileSync(config, local.text);
@@ -282,6 +290,9 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
         const perPool = targetsPerPool(targets.activeTargets);
         const endpoints = scrapedEndpoints(targets.activeTargets);
         const duplicates = endpoints.filter((e) => e.pools.length > 1).map((e) => ({ endpoint: e.key, jobs: e.pools, urls: e.urls }));
+        // A job whose HTTP client cannot be made (an unreadable CA or credentials file) loses its scrape pool,
+        // and with it its targets: Prometheus only logs it.
+        const scrapePoolErrors = c.logTail("prometheus", 100000).split("\n").filter((l) => /error creating new scrape pool|Creating target failed/i.test(l));
         // A monitor the operator rejects (invalid configuration) gets no job: it is skipped with an event only.
         const monitorsWithoutJob = monitors.filter((m) => !jobs.some((j) => j.startsWith(`${m}/`)));
         Object.assign(report, {
@@ -294,9 +305,11 @@ describe(`test:operators prometheus: prometheus-operator reconciles ${STACK}'s m
             duplicateTargets: duplicates,
             monitors: monitors.length,
             monitorsWithoutJob,
+            scrapePoolErrors,
         });
         assert.ok(jobs.length > 0 && targets.activeTargets.length > 0, "no scrape job or no active target");
         assert.deepStrictEqual(monitorsWithoutJob, [], "monitors the operator made no scrape job of");
+        assert.deepStrictEqual(scrapePoolErrors, [], "scrape pools Prometheus could not create");
         assert.deepStrictEqual(duplicates, [], `pod ports scraped more than once:\n${JSON.stringify(duplicates, null, 2)}`);
     });
 
