@@ -156,7 +156,7 @@ export function buildReport(raw: DrRaw, stacks: Record<string, StackDr>) {
         sseProbe: raw.sseProbe ?? null,
         veleroRestored: null,
         runbookStepsRun: [],
-        notDone: "Velero (it needs the simulated cluster of test:apply) and the runbook executed from docs/restore.md are not part of this drill.",
+        notDone: "The runbook executed from docs/restore.md is not part of this drill. Velero is the second part of npm run test:dr (test/dr/velero.dr.ts): it merges veleroRestored and velero into this report.",
         elapsedSeconds: raw.elapsedSeconds,
     };
 }

@@ -4,7 +4,8 @@
 #
 #   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver kube-controller-manager kube-scheduler
 #                                           pulumi kubernetes-provider kwok local-path-provisioner
-#                                           versitygw wal-g postgres-operator prometheus-operator prometheus (default: all)
+#                                           versitygw wal-g postgres-operator prometheus-operator prometheus
+#                                           velero velero-plugin-for-aws (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -216,6 +217,18 @@ build_prometheus() {
   done
 }
 
+# Velero's server and CLI (one binary) and its AWS object-store plugin, run out of cluster by test:dr's
+# Velero part. The plugin requires velero v1.18.0 itself, but other Kubernetes module versions.
+build_velero() {
+  build velero "$VELERO_VERSION" github.com/vmware-tanzu/velero "$VELERO_VERSION" "$VELERO_VERSION" \
+    github.com/vmware-tanzu/velero/cmd/velero \
+    "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=$VELERO_VERSION -X github.com/vmware-tanzu/velero/pkg/buildinfo.GitTreeState=clean"
+}
+build_velero_plugin_for_aws() {
+  build velero-plugin-for-aws "$VELERO_AWS_PLUGIN_VERSION" github.com/vmware-tanzu/velero-plugin-for-aws "$VELERO_AWS_PLUGIN_VERSION" \
+    "$VELERO_AWS_PLUGIN_VERSION" github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws "-s -w"
+}
+
 build_pulumi() {
   build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -267,12 +280,15 @@ if [ "${1:-}" = "--env" ]; then
   printf 'PROMETHEUS=%s\n' "$REAL_CACHE/prometheus-$PROMETHEUS_VERSION/bin/prometheus"
   printf 'PROMTOOL=%s\n' "$REAL_CACHE/promtool-$PROMETHEUS_VERSION/bin/promtool"
   printf 'PROMETHEUS_VERSION=%s\n' "$PROMETHEUS_VERSION"
+  printf 'VELERO=%s\n' "$REAL_CACHE/velero-$VELERO_VERSION/bin/velero"
+  printf 'VELERO_VERSION=%s\n' "$VELERO_VERSION"
+  printf 'VELERO_PLUGIN_DIR=%s\n' "$REAL_CACHE/velero-plugin-for-aws-$VELERO_AWS_PLUGIN_VERSION/bin"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
 # The default order is the order .ci/run's tiers first need them in (its background build follows it).
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus velero velero-plugin-for-aws)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -289,6 +305,8 @@ for t in "${tools[@]}"; do
     postgres-operator) build_pg_operator ;;
     prometheus-operator) build_prometheus_operator ;;
     prometheus) build_prometheus ;;
+    velero) build_velero ;;
+    velero-plugin-for-aws) build_velero_plugin_for_aws ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

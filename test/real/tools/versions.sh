@@ -44,3 +44,7 @@ case "$PROMETHEUS_VERSION" in
   v3.*.*) minor="${PROMETHEUS_VERSION#v3.}"; PROMETHEUS_MODULE_VERSION="v0.$((300 + ${minor%%.*})).${minor#*.}"; unset minor ;;
   *) echo "versions.sh: no Go module version known for Prometheus $PROMETHEUS_VERSION" >&2; exit 2 ;;
 esac
+# Velero and its AWS plugin (`npm run test:dr`'s Velero part): the tags of the images the stacks pin (IMAGES in
+# components/catalog.ts), so the server and plugin run out of cluster are the ones the chart deploys.
+VELERO_VERSION="${KUBECHAT_REAL_VELERO_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES.velero.tag')}"
+VELERO_AWS_PLUGIN_VERSION="${KUBECHAT_REAL_VELERO_AWS_PLUGIN_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["velero-plugin-for-aws"].tag')}"

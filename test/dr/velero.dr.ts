@@ -1,0 +1,324 @@
+/**
+ * Velero restored for real (`npm run test:dr`, after the data half; alone: `DR_PART=velero npm run test:dr`).
+ *
+ * A stack (DR_STACK, default staging: Velero with an S3-compatible store) applied by a real `pulumi up`
+ * to its own simulated cluster (test/apply/platform.ts); Velero's server v1.18.0 and its AWS plugin
+ * v1.14.2 (the catalog's tags, built from their Go modules) run out of cluster as the chart's Deployment
+ * says (test/dr/velero.ts `outOfCluster`) against the BackupStorageLocation and Schedules `pulumi up`
+ * created; Versity's S3 gateway is the store, with the bucket and the keys the stack names.
+ *
+ * The BackupStorageLocation's `s3Url` is the customer's in-cluster endpoint
+ * (https://minio.storage.svc.cluster.local:9000 for staging) and stays as the program made it: the
+ * server runs in a private mount namespace whose /etc/hosts maps that host name to 127.0.0.1, where the
+ * gateway listens on the URL's port with TLS (a certificate for that name from a CA made for the run,
+ * which the server and its plugin trust through SSL_CERT_FILE: the program has no CA setting; see
+ * docs/restore.md). Everything runs in the loopback-only network namespace of netns-mocha.sh.
+ *
+ * Then: a backup from the stack's `velero-every-6h` Schedule (`velero backup create --from-schedule`),
+ * Completed; the app namespace deleted and restored with the runbook's command (docs/restore.md, case 1):
+ * every object back, equal once status and server-set metadata are put aside (velero.ts `comparable`);
+ * the data namespace restored over its live objects: the live `postgresql` untouched, nothing the
+ * operator owns (`application: spilo` ...) in the backup or brought back. The operator is not running
+ * here, so the objects it would own are stand-ins made with its labels. Merges `veleroRestored` and
+ * `velero` into out/real/dr-report.json.
+ */
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { stackOp } from "../real/preview";
+import { freePort, stopProcess } from "../real/cluster";
+import { toolchainEnv } from "../real/tools/tools";
+import { StackOnCluster, stackOnSimCluster } from "../apply/platform";
+import { SIM_TOOLS, failure, mergeReport } from "../apply/report";
+import { ROOT, rawConfig } from "../apply/stacks";
+import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
+import { namespaceNames } from "../../components/namespaces";
+import { IMAGES } from "../../components/catalog";
+import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS, postgresClusterName } from "../../components/data/names";
+import { backupExclusions } from "../../components/backup/velero";
+import { KubeObject, NamespaceDiff, compareNamespace, excludedBySelector, objectKey, outOfCluster, DeploymentLike } from "./velero";
+
+const STACK = process.env.DR_STACK || "staging";
+const REPORT = path.join(ROOT, "out", "real", "dr-report.json");
+/** The Schedule a backup is taken from: the most frequent one, the runbook's. */
+const SCHEDULE = "velero-every-6h";
+const LIFETIME_SECONDS = 30 * 60;
+
+async function until<T>(what: string, ms: number, probe: () => T | undefined | false, tail: () => string): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        const v = probe();
+        if (v) return v;
+        if (Date.now() > deadline) throw new Error(`${what}: not after ${ms / 1000}s\n${tail()}`);
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+}
+
+/** A process with a bounded lifetime (timeout(1)), its output in `log`, stopped by PID. */
+function startBounded(bin: string, args: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
+    const fd = fs.openSync(log, "a");
+    const p = spawn("timeout", ["--kill-after=10", String(LIFETIME_SECONDS), bin, ...args], { env, stdio: ["ignore", fd, fd] });
+    fs.closeSync(fd);
+    return p;
+}
+
+/** unshare(1) arguments: the command after them runs in a mount namespace of its own whose /etc/hosts is `hosts`. */
+const withHosts = (hosts: string) => ["--mount", "--", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts];
+
+const tail = (file: string, n = 25) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").slice(-n).join("\n") : "");
+
+/** Keys of an AWS credentials file's [default] profile. */
+function awsKeys(env: Record<string, string>): { id: string; secret: string } {
+    if (env.AWS_SHARED_CREDENTIALS_FILE) {
+        const text = fs.readFileSync(env.AWS_SHARED_CREDENTIALS_FILE, "utf8");
+        const get = (k: string) => new RegExp(`^\\s*${k}\\s*=\\s*(\\S+)`, "m").exec(text)?.[1];
+        const id = get("aws_access_key_id"), secret = get("aws_secret_access_key");
+        if (id && secret) return { id, secret };
+    }
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { id: env.AWS_ACCESS_KEY_ID, secret: env.AWS_SECRET_ACCESS_KEY };
+    throw new Error("the Velero Deployment gives its server no object-store keys");
+}
+
+describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a restore`, function () {
+    let on: StackOnCluster | undefined;
+    let tools: Record<string, string>;
+    let work: string;
+    let store: ChildProcess | undefined;
+    let server: ChildProcess | undefined;
+    let storeDir: string;
+    let serverLog: string;
+    let velero: (args: string[], allowFail?: boolean) => { code: number; out: string };
+    let bsl: { bucket: string; s3Url: string; region: string };
+    let appNs: string;
+    let dataNs: string;
+    let veleroNs: string;
+    let pgCluster: string;
+    let backupName: string;
+    const report: Record<string, unknown> = { stack: STACK };
+    const checks: Record<string, boolean> = {};
+    const t0 = Date.now();
+
+    const kubectl = (args: string[], allowFail = false) => on!.cluster.kubectl(args, { allowFail });
+    const getJson = <T>(args: string[]): T => JSON.parse(kubectl([...args, "-o", "json"]).stdout) as T;
+
+    /** Every object of a namespace (all listable namespaced kinds but events), and the Namespace itself. */
+    function namespaceObjects(ns: string): KubeObject[] {
+        const kinds = kubectl(["api-resources", "--verbs=list", "--namespaced", "-o", "name"], true).stdout.split("\n").map((s) => s.trim())
+            .filter((k) => k && k !== "events" && k !== "events.events.k8s.io" && !/\.metrics\.k8s\.io$|^[^.]*\.?metrics\.k8s\.io$/.test(k));
+        const list = getJson<{ items: KubeObject[] }>(["get", kinds.join(","), "-n", ns, "--ignore-not-found"]);
+        const nsObj = kubectl(["get", "namespace", ns, "-o", "json", "--ignore-not-found"]).stdout;
+        return [...list.items, ...(nsObj.trim() ? [JSON.parse(nsObj) as KubeObject] : [])];
+    }
+
+    before(async function () {
+        this.timeout(20 * 60 * 1000);
+        tools = toolchainEnv([...SIM_TOOLS, "VELERO", "VELERO_PLUGIN_DIR", "VERSITYGW"]);
+        const awsCli = process.env.DR_AWS_CLI;
+        if (!awsCli || !fs.existsSync(awsCli)) throw new Error("DR_AWS_CLI (the AWS CLI test/dr/dr.sh installs) is not set: run through npm run test:dr");
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-dr-velero-"));
+        on = await stackOnSimCluster(STACK, LIFETIME_SECONDS);
+        const up = await stackOp(STACK, "up", on.args, on.cluster.env);
+        console.log(`      ${STACK}: pulumi up ${up.ok ? "ok" : "FAILED"} in ${up.seconds.toFixed(0)}s, ${up.urns.length} resources`);
+        if (!up.ok) throw new Error(failure(up));
+        report.pulumiUpSeconds = +up.seconds.toFixed(1);
+        const config = parseConfig(rawConfig(on.s.configText), CONFIG_NAMESPACE, STACK);
+        const names = namespaceNames(config);
+        [appNs, dataNs, veleroNs] = [names.app, names.data, names.velero];
+        pgCluster = postgresClusterName(config.postgres);
+
+        // The stack's BackupStorageLocation and the server's Deployment, as `pulumi up` created them.
+        const loc = getJson<{ spec: { objectStorage: { bucket: string }; config: Record<string, string> } }>(["get", "backupstoragelocations.velero.io", "default", "-n", veleroNs]);
+        bsl = { bucket: loc.spec.objectStorage.bucket, s3Url: loc.spec.config.s3Url, region: loc.spec.config.region };
+        if (!bsl.s3Url) throw new Error(`${STACK}: the BackupStorageLocation names no s3Url (not an S3-compatible store)`);
+        const url = new URL(bsl.s3Url);
+        const deployment = getJson<DeploymentLike>(["get", "deployment", "velero", "-n", veleroNs]);
+        const readSecret = (name: string) => Object.fromEntries(Object.entries(getJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", veleroNs]).data ?? {})
+            .map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+        const cmd = outOfCluster(deployment, "velero", path.join(work, "pod"), readSecret, { "/plugins": tools.VELERO_PLUGIN_DIR });
+        report.deployment = { image: cmd.image, initImages: cmd.initImages, args: cmd.args, env: Object.keys(cmd.env).sort(), mounts: Object.keys(cmd.mounts) };
+        const keys = awsKeys(cmd.env);
+
+        // TLS as the URL says: a CA for this run and a certificate for the store's host name.
+        const https = url.protocol === "https:";
+        const port = Number(url.port || (https ? 443 : 80));
+        const pki = path.join(work, "pki");
+        fs.mkdirSync(pki);
+        if (https) {
+            const ossl = (args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: "pipe" });
+            ossl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=kubechat-dr-velero-ca"]);
+            ossl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "store.key", "-out", "store.csr", "-subj", `/CN=${url.hostname}`]);
+            fs.writeFileSync(path.join(pki, "ext"), `subjectAltName=DNS:${url.hostname},IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`);
+            ossl(["x509", "-req", "-in", "store.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "store.pem", "-days", "1", "-extfile", "ext"]);
+        }
+        storeDir = path.join(work, "store");
+        fs.mkdirSync(storeDir);
+        const storeLog = path.join(work, "store.log");
+        store = startBounded(tools.VERSITYGW, ["--region", bsl.region, "--port", `127.0.0.1:${port}`,
+            ...(https ? ["--cert", path.join(pki, "store.pem"), "--key", path.join(pki, "store.key")] : []), "posix", storeDir],
+        { ...process.env, ROOT_ACCESS_KEY_ID: keys.id, ROOT_SECRET_ACCESS_KEY: keys.secret }, storeLog);
+        const aws = (args: string[]) => spawnSync(awsCli, ["--endpoint-url", `${url.protocol}//127.0.0.1:${port}`, "--region", bsl.region, ...(https ? ["--ca-bundle", path.join(pki, "ca.pem")] : []), ...args],
+            { env: { ...process.env, AWS_ACCESS_KEY_ID: keys.id, AWS_SECRET_ACCESS_KEY: keys.secret, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" }, encoding: "utf8" });
+        await until("object store", 30000, () => aws(["s3api", "list-buckets"]).status === 0, () => tail(storeLog));
+        const made = aws(["s3api", "create-bucket", "--bucket", bsl.bucket]);
+        if (made.status !== 0) throw new Error(`create-bucket ${bsl.bucket}: ${made.stderr}`);
+
+        // The server: the Deployment's arguments and environment; its own listeners on loopback.
+        const hosts = path.join(work, "hosts");
+        fs.writeFileSync(hosts, `127.0.0.1\tlocalhost\n127.0.0.1\t${url.hostname}\n`);
+        serverLog = path.join(work, "velero-server.log");
+        const [metrics, profiler] = [await freePort(), await freePort()];
+        const serverEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ...cmd.env, ...(https ? { SSL_CERT_FILE: path.join(pki, "ca.pem") } : {}) };
+        server = startBounded("unshare", [...withHosts(hosts), tools.VELERO, ...cmd.args,
+            "--kubeconfig", on.cluster.kubeconfig, "--namespace", veleroNs, "--plugin-dir", cmd.mounts["/plugins"] ?? tools.VELERO_PLUGIN_DIR,
+            "--metrics-address", `127.0.0.1:${metrics}`, "--profiler-address", `127.0.0.1:${profiler}`], serverEnv, serverLog);
+        // The CLI in the same kind of mount namespace: `backup logs` downloads from the store's URL.
+        velero = (args, allowFail = false) => {
+            const r = spawnSync("unshare", [...withHosts(hosts), tools.VELERO, ...args, "--kubeconfig", on!.cluster.kubeconfig, "--namespace", veleroNs],
+                { encoding: "utf8", env: { ...process.env, HOME: work, ...(https ? { SSL_CERT_FILE: path.join(pki, "ca.pem") } : {}) }, maxBuffer: 64 * 1024 * 1024, timeout: 8 * 60 * 1000 });
+            const res = { code: r.status ?? -1, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+            if (res.code !== 0 && !allowFail) throw new Error(`velero ${args.join(" ")} failed (${res.code}): ${res.out}\nserver log:\n${tail(serverLog)}`);
+            return res;
+        };
+
+        // What the operator would own (it is not running here): its labels on a member, Patroni's DCS
+        // ConfigMap and the app's credentials Secret, in the namespaces where it puts them.
+        const cluster = pgCluster;
+        const owned = { application: WALG_OWNED_POD_APPS[0], "cluster-name": cluster };
+        on.cluster.kubectl(["apply", "-f", "-"], {
+            input: JSON.stringify({
+                apiVersion: "v1", kind: "List", items: [
+                    { apiVersion: "v1", kind: "Pod", metadata: { name: `${cluster}-0`, namespace: dataNs, labels: { ...owned, "spilo-role": "master" } },
+                        spec: { containers: [{ name: "postgres", image: `${IMAGES.spilo.repository}:${IMAGES.spilo.tag}` }], tolerations: [{ operator: "Exists" }] } },
+                    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${cluster}-config`, namespace: dataNs, labels: owned }, data: {} },
+                    { apiVersion: "v1", kind: "Secret", metadata: { name: `${appNs}.kubechat.${cluster}.credentials.postgresql.acid.zalan.do`, namespace: appNs, labels: owned }, stringData: { username: "kubechat", password: "stand-in" } },
+                ],
+            }),
+        });
+        report.standIns = [`Pod ${dataNs}/${cluster}-0`, `ConfigMap ${dataNs}/${cluster}-config`, `Secret ${appNs}/${appNs}.kubechat.${cluster}.credentials...`].map((s) => `${s} (labels ${JSON.stringify(owned)})`);
+    });
+
+    after(async function () {
+        this.timeout(3 * 60 * 1000);
+        report.checks = checks;
+        report.seconds = Math.round((Date.now() - t0) / 1000);
+        const ok = ["server", "backup", "appNamespace", "dataNamespace"].every((k) => checks[k] === true);
+        mergeReport(REPORT, [], { veleroRestored: ok, velero: report });
+        if (process.env.DR_KEEP && work) console.log(`      kept ${work} (DR_KEEP)`);
+        if (server) await stopProcess(server);
+        if (store) await stopProcess(store);
+        if (on) await on.stop();
+        if (work && !process.env.DR_KEEP) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    it("runs the Deployment's own images at the built versions and finds the stack's BackupStorageLocation Available", async function () {
+        this.timeout(5 * 60 * 1000);
+        const d = report.deployment as { image: string; initImages: string[] };
+        assert.strictEqual(d.image, `${IMAGES.velero.repository}:${tools.VELERO_VERSION}`, "the server built is the Deployment's image");
+        assert.ok(d.initImages.some((i) => i.endsWith(`velero-plugin-for-aws:${path.basename(path.dirname(tools.VELERO_PLUGIN_DIR)).replace(/^velero-plugin-for-aws-/, "")}`)), `the AWS plugin built is the Deployment's init image (${d.initImages.join(", ")})`);
+        const phase = await until("BackupStorageLocation default Available", 4 * 60 * 1000, () => {
+            const p = kubectl(["get", "backupstoragelocations.velero.io", "default", "-n", veleroNs, "-o", "jsonpath={.status.phase}"], true).stdout;
+            return p === "Available" ? p : false;
+        }, () => tail(serverLog));
+        report.backupStorageLocation = { ...bsl, phase, reachedAs: "the s3Url's host name mapped to 127.0.0.1 in the server's own mount namespace (/etc/hosts); TLS from a CA of the run, trusted through SSL_CERT_FILE" };
+        checks.server = true;
+    });
+
+    let appBefore: KubeObject[] = [];
+    let dataBefore: KubeObject[] = [];
+    it(`takes a backup from the Schedule ${SCHEDULE}: Completed, with nothing the operator owns in it`, async function () {
+        this.timeout(10 * 60 * 1000);
+        assert.ok(checks.server, "the server is not up");
+        appBefore = namespaceObjects(appNs);
+        dataBefore = namespaceObjects(dataNs);
+        backupName = `drill-${Date.now().toString(36)}`;
+        const start = Date.now();
+        velero(["backup", "create", backupName, "--from-schedule", SCHEDULE, "--wait"]);
+        const b = getJson<{ metadata: { labels?: Record<string, string> }; spec: Record<string, unknown>; status: { phase: string; progress?: { itemsBackedUp?: number; totalItems?: number }; errors?: number; warnings?: number } }>(["get", "backups.velero.io", backupName, "-n", veleroNs]);
+        report.backup = { name: backupName, phase: b.status.phase, seconds: +((Date.now() - start) / 1000).toFixed(1), items: b.status.progress?.itemsBackedUp, errors: b.status.errors ?? 0, warnings: b.status.warnings ?? 0,
+            scheduleLabel: b.metadata.labels?.["velero.io/schedule-name"] };
+        assert.strictEqual(b.status.phase, "Completed", `backup ${backupName}: ${JSON.stringify(b.status)}\n${velero(["backup", "logs", backupName], true).out.split("\n").filter((l) => /level=(error|warning)/.test(l)).slice(0, 20).join("\n")}`);
+        assert.strictEqual(b.metadata.labels?.["velero.io/schedule-name"], SCHEDULE);
+        // Velero adds its own (the CSI snapshot kinds when the CSI feature is off); the Schedule's must all be there.
+        const excludedKinds = b.spec.excludedResources as string[];
+        assert.deepStrictEqual(backupExclusions().excludedResources.filter((k) => !excludedKinds.includes(k)), [], `the backup carries the Schedule's excluded kinds (${excludedKinds.join(", ")})`);
+        assert.deepStrictEqual(b.spec.labelSelector, backupExclusions().labelSelector, "the backup carries the Schedule's label selector");
+        (report.backup as Record<string, unknown>).excludedResources = excludedKinds;
+
+        // The tarball as the store holds it (the posix backend keeps objects as files).
+        const tarball = path.join(storeDir, bsl.bucket, "backups", backupName, `${backupName}.tar.gz`);
+        assert.ok(fs.existsSync(tarball), `${tarball} not in the store`);
+        const unpacked = path.join(work, "backup");
+        fs.mkdirSync(unpacked);
+        execFileSync("tar", ["xzf", tarball, "-C", unpacked]);
+        // Velero writes each item twice: under its resource and under `<version>-preferredversion/`.
+        const files = execFileSync("find", [unpacked, "-name", "*.json", "-path", "*/resources/*"], { encoding: "utf8" }).split("\n").filter((f) => f && !f.includes("-preferredversion/"));
+        const items = files.map((f) => ({ f: path.relative(unpacked, f), o: JSON.parse(fs.readFileSync(f, "utf8")) as KubeObject }));
+        const walgKinds = items.filter((i) => (WALG_OWNED_KINDS as readonly string[]).some((k) => i.f.startsWith(`resources/${k}/`)));
+        const operatorOwned = items.filter((i) => excludedBySelector(i.o.metadata?.labels, backupExclusions().labelSelector as never));
+        report.tarball = { objects: items.length, postgresqlKinds: walgKinds.map((i) => i.f), operatorLabelled: operatorOwned.map((i) => i.f) };
+        assert.deepStrictEqual(walgKinds.map((i) => i.f), [], "no postgresql (or other operator kind) in the backup");
+        assert.deepStrictEqual(operatorOwned.map((i) => i.f), [], "no object labelled as the operator's in the backup");
+        const inBackup = new Set(items.filter((i) => i.o.metadata?.namespace === appNs).map((i) => objectKey(i.o)));
+        assert.ok(inBackup.size > 0, `nothing of ${appNs} in the backup`);
+        checks.backup = true;
+    });
+
+    it(`restores the deleted app namespace with the runbook's command: every object back (status aside), the operator's Secret not`, async function () {
+        this.timeout(10 * 60 * 1000);
+        assert.ok(checks.backup, "no backup");
+        // Namespace deletion waits on discovery of every API. prometheus-adapter's aggregated API cannot
+        // answer here (its pod runs nothing), so its APIService goes first; on a real cluster it answers.
+        const unavailable = getJson<{ items: { metadata: { name: string }; spec: { service?: object }; status?: { conditions?: { type: string; status: string }[] } }[] }>(["get", "apiservices"]).items
+            .filter((a) => a.spec.service && !a.status?.conditions?.some((c) => c.type === "Available" && c.status === "True")).map((a) => a.metadata.name);
+        for (const a of unavailable) kubectl(["delete", "apiservice", a]);
+        report.unavailableApiServicesDeleted = unavailable;
+        const t = Date.now();
+        kubectl(["delete", "namespace", appNs, "--wait=true", "--timeout=300s"]);
+        report.namespaceDeleteSeconds = +((Date.now() - t) / 1000).toFixed(1);
+        const restore = `${backupName}-app`;
+        const start = Date.now();
+        // docs/restore.md, case 1 (the runbook's own flags).
+        velero(["restore", "create", restore, "--from-backup", backupName, "--include-namespaces", appNs, "--existing-resource-policy", "none", "--wait"]);
+        const r = getJson<{ status: { phase: string; errors?: number; warnings?: number; progress?: { itemsRestored?: number } } }>(["get", "restores.velero.io", restore, "-n", veleroNs]);
+        const after = namespaceObjects(appNs);
+        const diff = compareNamespace(appBefore, after);
+        const excluded = appBefore.filter((o) => excludedBySelector(o.metadata.labels, backupExclusions().labelSelector as never)).map(objectKey).sort();
+        const kinds = (objs: KubeObject[]) => Object.fromEntries([...new Set(objs.map((o) => o.kind))].sort().map((k) => [k, objs.filter((o) => o.kind === k).length]));
+        report.appNamespace = { namespace: appNs, kindsBefore: kinds(appBefore), restore, phase: r.status.phase, seconds: +((Date.now() - start) / 1000).toFixed(1), itemsRestored: r.status.progress?.itemsRestored, errors: r.status.errors ?? 0, warnings: r.status.warnings ?? 0, excludedByLabel: excluded, diff };
+        assert.strictEqual(r.status.phase, "Completed", `restore ${restore}: ${JSON.stringify(r.status)}\n${velero(["restore", "logs", restore], true).out.split("\n").filter((l) => /level=(error|warning)/.test(l)).slice(0, 20).join("\n")}`);
+        assert.ok(excluded.length > 0, "the stand-in of the operator's Secret was not in the namespace");
+        assert.deepStrictEqual(diff.missing, excluded, "missing after the restore: exactly what the Schedule excludes");
+        assert.deepStrictEqual(diff.changed, [], "objects changed by the restore");
+        assert.deepStrictEqual(diff.extra, [], "objects the restore added");
+        checks.appNamespace = true;
+    });
+
+    it("restores the data namespace over its live objects: the live postgresql untouched, no Spilo member or DCS ConfigMap back", async function () {
+        this.timeout(10 * 60 * 1000);
+        assert.ok(checks.backup, "no backup");
+        const pgKey = (o: KubeObject) => o.kind === "postgresql";
+        const livePg = dataBefore.filter(pgKey);
+        assert.ok(livePg.length > 0, `no live postgresql in ${dataNs}`);
+        // The members and Patroni's state gone (what a restore must not bring back).
+        const owned = dataBefore.filter((o) => excludedBySelector(o.metadata.labels, backupExclusions().labelSelector as never));
+        for (const o of owned) kubectl(["delete", o.kind === "Pod" ? "pod" : o.kind.toLowerCase(), o.metadata.name, "-n", dataNs, "--wait=true", "--grace-period=0", "--force"], true);
+        const restore = `${backupName}-data`;
+        velero(["restore", "create", restore, "--from-backup", backupName, "--include-namespaces", dataNs, "--existing-resource-policy", "none", "--wait"]);
+        const r = getJson<{ status: { phase: string; errors?: number; warnings?: number; progress?: { itemsRestored?: number } } }>(["get", "restores.velero.io", restore, "-n", veleroNs]);
+        const after = namespaceObjects(dataNs);
+        const pgAfter = after.filter(pgKey);
+        const untouched = livePg.every((p) => pgAfter.some((q) => q.metadata.name === p.metadata.name && q.metadata.uid === p.metadata.uid && q.metadata.resourceVersion === p.metadata.resourceVersion
+            && !Object.keys(q.metadata.labels ?? {}).some((l) => l.startsWith("velero.io/"))));
+        const back = after.filter((o) => excludedBySelector(o.metadata.labels, backupExclusions().labelSelector as never)).map(objectKey);
+        const diff: NamespaceDiff = compareNamespace(dataBefore.filter((o) => !owned.includes(o)), after);
+        report.dataNamespace = { namespace: dataNs, restore, phase: r.status.phase, itemsRestored: r.status.progress?.itemsRestored, errors: r.status.errors ?? 0, warnings: r.status.warnings ?? 0,
+            postgresqlUntouched: untouched, operatorObjectsBack: back, removedBeforeRestore: owned.map(objectKey), diff };
+        assert.ok(["Completed", "PartiallyFailed"].includes(r.status.phase) && (r.status.errors ?? 0) === 0, `restore ${restore}: ${JSON.stringify(r.status)}`);
+        assert.ok(untouched, "the live postgresql was changed by the restore");
+        assert.deepStrictEqual(back, [], "operator-owned objects restored");
+        assert.deepStrictEqual([diff.missing, diff.changed, diff.extra], [[], [], []], "the rest of the data namespace as before");
+        checks.dataNamespace = true;
+    });
+});
