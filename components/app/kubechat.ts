@@ -247,7 +247,13 @@ export class KubeChat extends pulumi.ComponentResource {
             });
             // Injected pods need istiod's webhook first; Rollouts need the Argo CRDs.
             const workloadDeps = [...(mesh?.readiness ?? []), ...(kind.kind === "Rollout" ? args.rollouts ?? [] : [])];
-            objects.add(`${name}-${svc}`, { apiVersion: kind.apiVersion, kind: kind.kind, metadata: meta(svc, svc, "server"), spec: wspec }, { dependsOn: workloadDeps });
+            const target = { ...kind, name: svc };
+            const hpa = hpaSpec(s, target);
+            // The HPA writes spec.replicas into the live object; in `pulumi up` the policy pack judges the
+            // live object (a resource's outputs), so without this every update of the workload (a new
+            // image) failed hpa-declared-replicas although the program never declares the field.
+            objects.add(`${name}-${svc}`, { apiVersion: kind.apiVersion, kind: kind.kind, metadata: meta(svc, svc, "server"), spec: wspec },
+                { dependsOn: workloadDeps, ...(hpa ? { ignoreChanges: ["spec.replicas"] } : {}) });
 
             for (const svcName of serviceNames(svc, delivery.strategy)) {
                 const m = meta(svcName, svc, "service");
@@ -263,8 +269,6 @@ export class KubeChat extends pulumi.ComponentResource {
                 });
             }
 
-            const target = { ...kind, name: svc };
-            const hpa = hpaSpec(s, target);
             if (hpa) {
                 objects.add(`${name}-${svc}-hpa`, { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: meta(svc, svc, "autoscaling"), spec: hpa });
             }

@@ -156,6 +156,9 @@ describe("app component (KubeChat)", function () {
         assert.deepStrictEqual(vs.ignoreChanges, ["spec.http"]);
         assert.deepStrictEqual(resources(prod, "kubernetes:networking.istio.io/v1:DestinationRule", "api-gateway")[0].ignoreChanges, ["spec.subsets"]);
         const rollout = resources(prod, "kubernetes:argoproj.io/v1alpha1:Rollout")[0];
+        // The HPA owns spec.replicas (prod's api-gateway scales 3..20); dev's single replica has no HPA.
+        assert.deepStrictEqual(rollout.ignoreChanges, ["spec.replicas"]);
+        assert.deepStrictEqual(resources(dev, "kubernetes:apps/v1:Deployment", "api-gateway")[0].ignoreChanges ?? [], []);
         const argo = release(prod, "argo-rollouts");
         assert.ok(rollout.dependencies.includes(argo.urn) || rollout.dependencies.some((d) => d.includes("ArgoRollouts")), "Rollout waits for the Argo Rollouts CRDs");
         const vpa = resources(prod, "kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler")[0];
