@@ -126,8 +126,9 @@ export function abortVerdictMinutes(t = ANALYSIS_TIMING): number {
  * - no traffic at all: `[]` (no series) or `[NaN]` (0/0) -> neither condition holds -> inconclusive.
  * Both conditions guard `len(result) > 0` first: indexing an empty result is an evaluation error, and
  * errors abort a rollout like failures do. The second failed measurement aborts; the third inconclusive one,
- * in a row or not, pauses the rollout for a person to judge (a canary nobody calls proves nothing):
- * docs/observability.md says what to do then.
+ * in a row or not, ends the run Inconclusive, which is meant to hold the rollout for a person to judge (a
+ * canary nobody calls proves nothing) but in Argo Rollouts v1.9.0 holds it only until the current pause step
+ * ends: docs/observability.md, "A canary nobody calls".
  */
 export function analysisTemplateSpec(service: string, namespace: string, maxErrorBasisPoints: number): Record<string, unknown> {
     const threshold = errorThreshold(maxErrorBasisPoints);

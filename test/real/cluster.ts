@@ -54,7 +54,7 @@ export interface Cluster {
     stop(): Promise<void>;
 }
 
-function startProcess(name: string, lifetime: number, bin: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
+export function startProcess(name: string, lifetime: number, bin: string, args: string[], dir: string, env: NodeJS.ProcessEnv = process.env): ChildProcess {
     const log = fs.openSync(path.join(dir, `${name}.log`), "a");
     // timeout(1) bounds the lifetime even if this process is killed before stop() runs.
     const p = spawn("timeout", ["--kill-after=10", String(lifetime), bin, ...args], { stdio: ["ignore", log, log], detached: false, env });

@@ -5,7 +5,7 @@
 #   test/real/tools/toolchain.sh [tool...]     tools: etcd kube-apiserver kube-controller-manager kube-scheduler
 #                                           pulumi kubernetes-provider kwok local-path-provisioner
 #                                           versitygw wal-g postgres-operator prometheus-operator prometheus
-#                                           velero velero-plugin-for-aws (default: all)
+#                                           velero velero-plugin-for-aws rollouts-controller (default: all)
 #
 # Environment:
 #   KUBECHAT_REAL_CACHE  cache root (default ~/.cache/kubechat-real); each tool lands in <root>/<tool>-<version>/bin/
@@ -229,6 +229,14 @@ build_velero_plugin_for_aws() {
     "$VELERO_AWS_PLUGIN_VERSION" github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws "-s -w"
 }
 
+# Argo Rollouts' controller, run out of cluster by `npm run test:operators` (the version ldflags are its
+# Makefile's, so the controller reports v1.9.0+unknown rather than its 99.99.99 fallback).
+build_rollouts_controller() {
+  build rollouts-controller "$ROLLOUTS_VERSION" github.com/argoproj/argo-rollouts "$ROLLOUTS_VERSION" "$ROLLOUTS_VERSION" \
+    github.com/argoproj/argo-rollouts/cmd/rollouts-controller \
+    "-s -w -X github.com/argoproj/argo-rollouts/utils/version.version=${ROLLOUTS_VERSION#v}"
+}
+
 build_pulumi() {
   build pulumi "$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION" "$PULUMI_VERSION" \
     github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
@@ -283,12 +291,13 @@ if [ "${1:-}" = "--env" ]; then
   printf 'VELERO=%s\n' "$REAL_CACHE/velero-$VELERO_VERSION/bin/velero"
   printf 'VELERO_VERSION=%s\n' "$VELERO_VERSION"
   printf 'VELERO_PLUGIN_DIR=%s\n' "$REAL_CACHE/velero-plugin-for-aws-$VELERO_AWS_PLUGIN_VERSION/bin"
+  printf 'ROLLOUTS_CONTROLLER=%s\n' "$REAL_CACHE/rollouts-controller-$ROLLOUTS_VERSION/bin/rollouts-controller"
   printf 'KUBECTL=%s\n' "$(command -v kubectl || true)"
   exit 0
 fi
 
 # The default order is the order .ci/run's tiers first need them in (its background build follows it).
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus velero velero-plugin-for-aws)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus velero velero-plugin-for-aws rollouts-controller)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
@@ -307,6 +316,7 @@ for t in "${tools[@]}"; do
     prometheus) build_prometheus ;;
     velero) build_velero ;;
     velero-plugin-for-aws) build_velero_plugin_for_aws ;;
+    rollouts-controller) build_rollouts_controller ;;
     *) log "unknown tool $t"; exit 2 ;;
   esac
 done

@@ -48,3 +48,6 @@ esac
 # components/catalog.ts), so the server and plugin run out of cluster are the ones the chart deploys.
 VELERO_VERSION="${KUBECHAT_REAL_VELERO_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES.velero.tag')}"
 VELERO_AWS_PLUGIN_VERSION="${KUBECHAT_REAL_VELERO_AWS_PLUGIN_VERSION:-$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["velero-plugin-for-aws"].tag')}"
+# Argo Rollouts' controller (`npm run test:operators`): the tag of the image the stacks deploy (IMAGES in
+# components/catalog.ts), so the controller run out of cluster is the one the chart's Deployment runs.
+ROLLOUTS_VERSION="$(cd "$repo_root" && node -r ts-node/register/transpile-only -p 'require("./components/catalog").IMAGES["argo-rollouts"].tag')"
