@@ -188,8 +188,8 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const gwWeights = weightsOf("api-gateway");
             const seen = gwWeights.map((w) => w.value);
             const steps = cfg.delivery.canarySteps;
-            // The weights below 100, in order. No stored version had a canary weight of 100 in the runs here:
-            // after 50 the controller promoted (stable 100 with both subsets on the new pods, checked below).
+            // The weights below 100, in order; in one run the watch saw no version with 100 (the controller
+            // promoted right after writing it: stable 100 with both subsets on the new pods, checked below).
             const below = steps.filter((w) => w < 100);
             let i = 0;
             for (const w of seen) if (w === below[i]) i++;
