@@ -297,7 +297,7 @@ if [ "${1:-}" = "--env" ]; then
 fi
 
 # The default order is the order .ci/run's tiers first need them in (its background build follows it).
-tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner versitygw wal-g postgres-operator prometheus-operator prometheus velero velero-plugin-for-aws rollouts-controller)
+tools=("$@"); [ ${#tools[@]} -gt 0 ] || tools=(etcd kube-apiserver kube-controller-manager kube-scheduler pulumi kubernetes-provider kwok local-path-provisioner postgres-operator prometheus-operator prometheus rollouts-controller versitygw wal-g velero velero-plugin-for-aws)
 mkdir -p "$REAL_CACHE/bin"
 total_start=$(date +%s)
 for t in "${tools[@]}"; do
