@@ -146,6 +146,33 @@ export function simulatedNodes(i: NodeIntent): SimNode[] {
     return nodes;
 }
 
+/**
+ * The nodes the cluster-autoscaler would add to an EKS stack for pods the cluster's own pods leave no room
+ * for (the members and poolers the Postgres operator makes are not in a `pulumi up`'s requests): `perZone`
+ * more nodes of every untainted node group in each zone the cluster has, named on from the group's last.
+ * Empty for clusters without node groups (on-prem, the laptop). Pure: the caller creates them.
+ */
+export function scaledUpNodes(nodes: SimNode[], perZone: number): SimNode[] {
+    const zoneOf = (n: SimNode) => n.labels["topology.kubernetes.io/zone"];
+    const zones = [...new Set(nodes.map(zoneOf).filter((z) => z))].sort();
+    const added: SimNode[] = [];
+    for (const group of [...new Set(nodes.filter((n) => n.labels["eks.amazonaws.com/nodegroup"] && n.taints.length === 0).map((n) => n.group))]) {
+        const members = nodes.filter((n) => n.group === group);
+        const template = members[0];
+        let next = members.length;
+        for (let k = 0; k < perZone; k++) {
+            for (const zone of zones) {
+                const name = `ip-${group}-${++next}.ec2.internal`;
+                added.push({
+                    ...template, name,
+                    labels: { ...template.labels, "kubernetes.io/hostname": name, "topology.kubernetes.io/zone": zone, "topology.kubernetes.io/region": zone.replace(/[a-z]$/, "") },
+                });
+            }
+        }
+    }
+    return added;
+}
+
 /** The Node object KWOK manages (annotation `kwok.x-k8s.io/node: fake`); status is set on create. */
 export function nodeObject(n: SimNode, ip: string): Record<string, unknown> {
     return {

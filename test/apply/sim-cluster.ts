@@ -54,6 +54,24 @@ async function until(what: string, ms: number, probe: () => boolean, tail: () =>
     throw new Error(`${what} not ready after ${ms / 1000}s:\n${tail()}`);
 }
 
+/** How many nodes report Ready (KWOK sets the condition once it manages a node). */
+function readyNodes(c: Cluster): number {
+    const r = c.kubectl(["get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"], { allowFail: true });
+    return r.stdout.split("\n").filter((s) => s === "True").length;
+}
+
+/**
+ * Adds nodes to a running simulated cluster (what a node autoscaler does), numbered on from its nodes,
+ * and waits until KWOK reports them Ready.
+ */
+export async function addNodes(c: SimCluster, nodes: SimNode[]): Promise<void> {
+    if (!nodes.length) return;
+    const first = c.nodes.length;
+    c.kubectl(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: nodes.map((n, i) => nodeObject(n, nodeIp(first + i + 1))) }) });
+    c.nodes.push(...nodes);
+    await until(`${nodes.length} added KWOK node(s)`, 120000, () => readyNodes(c) === c.nodes.length, () => c.logTail("kwok"));
+}
+
 /** KWOK's own default stages (copied beside the binary by the toolchain), plus one that completes the helper pods. */
 export function kwokConfig(stagesDir: string): string {
     const own = fs.readdirSync(stagesDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => fs.readFileSync(path.join(stagesDir, f), "utf8").trim());
@@ -125,14 +143,10 @@ export async function startSimCluster(tools: Record<string, string>, o: SimClust
             "--provisioner-name", "rancher.io/local-path", "--configmap-name", "local-path-config",
         ]);
 
-        await until("KWOK nodes", 120000, () => {
-            const r = c.kubectl(["get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"], { allowFail: true });
-            const ready = r.stdout.split("\n").filter((s) => s === "True").length;
-            return ready === o.nodes.length;
-        }, () => c.logTail("kwok"));
+        await until("KWOK nodes", 120000, () => readyNodes(c) === o.nodes.length, () => c.logTail("kwok"));
         // The service-account controller has made the default ServiceAccount (pods need it to be admitted).
         await until("kube-controller-manager", 120000, () => c.kubectl(["get", "serviceaccount", "default", "-n", "default"], { allowFail: true }).code === 0, () => c.logTail("kube-controller-manager"));
-        return { ...c, nodes: o.nodes };
+        return { ...c, nodes: [...o.nodes] };
     } catch (e) {
         await c.stop();
         throw e;

@@ -1,6 +1,6 @@
 /** The simulated cluster's node model and request arithmetic (test/apply): pure functions. */
 import * as assert from "assert";
-import { eksReservedCpuMillis, eksReservedMemoryMiB, simulatedNodes } from "../apply/nodes";
+import { eksReservedCpuMillis, eksReservedMemoryMiB, scaledUpNodes, simulatedNodes } from "../apply/nodes";
 import { mebibytes, millicores, podRequests, statefulLosses } from "../apply/observe";
 import { applyStack } from "../apply/stacks";
 
@@ -29,6 +29,21 @@ describe("simulated cluster: nodes as each stack intends them", () => {
         assert.deepStrictEqual(nodes[3].taints, [{ key: "workload-type", value: "compute", effect: "NoSchedule" }]);
         assert.strictEqual(nodes[3].labels["workload-type"], "compute");
         assert.throws(() => simulatedNodes({ clusterKind: "eks", zones: 3, laptop: false, eks: { availabilityZones: ["a"], nodeGroups: { x: { instanceTypes: ["z9.huge"], desiredSize: 1, minSize: 1 } } } }), /z9\.huge/);
+    });
+
+    it("the cluster-autoscaler's scale-up: one more node of each untainted group per zone, none on-prem", () => {
+        const prod = applyStack("prod").nodes;
+        const added = scaledUpNodes(prod, 1);
+        const zones = [...new Set(prod.map((n) => n.labels["topology.kubernetes.io/zone"]))].sort();
+        assert.deepStrictEqual(added.map((n) => n.labels["topology.kubernetes.io/zone"]), zones);
+        assert.ok(added.every((n) => n.taints.length === 0 && n.group === "general-purpose"), "only the untainted group grows");
+        const names = [...prod, ...added].map((n) => n.name);
+        assert.strictEqual(new Set(names).size, names.length, `names stay unique: ${names}`);
+        assert.ok(added.every((n) => n.labels["kubernetes.io/hostname"] === n.name));
+        assert.deepStrictEqual(added[0].allocatable, prod.find((n) => n.group === "general-purpose")!.allocatable);
+        assert.strictEqual(scaledUpNodes(prod, 2).length, 2 * zones.length);
+        assert.deepStrictEqual(scaledUpNodes(applyStack("staging").nodes, 1), []);
+        assert.deepStrictEqual(scaledUpNodes(applyStack("dev").nodes, 1), []);
     });
 
     it("the stack files: dev one laptop node without zones, staging workers in 3 zones, prod on an existing cluster", () => {
