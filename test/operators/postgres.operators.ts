@@ -96,8 +96,102 @@ describe("postgres-operator reconciles our postgresql resource as the docs say",
     const poolerTemplate = execFileSync("tar", ["xzf", tools.PG_OPERATOR_SOURCE, "-O", "pooler/pgbouncer.ini.tmpl"], { encoding: "utf8" });
     const summary: Record<string, unknown> = {};
 
+    /**
+     * One operator process from start to a Running cluster, with fresh stand-ins: `before` runs once the
+     * operator lists no cluster (the order of a real install, where the chart's operator runs before the
+     * program creates the resource). Returns the report fields and the operator's mismatches with the docs.
+     */
+    async function reconcile(on: StackOnCluster, pg: K8sObj, o: { label: string; deployment: string; domain: string; expectedPath: string; before?: () => void }) {
+        const c = on.cluster;
+        const ns = pg.metadata.namespace!;
+        const cluster = pg.metadata.name;
+        const t0 = Date.now();
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kubechat-op-pg-${on.s.stack}-${o.label}-`));
+        const postgres = await startStandInPostgres(dir, LIFETIME_SECONDS);
+        const patroni = patroniLabelStandIn(c, ns, `application=spilo,cluster-name=${cluster}`);
+        const operator = startOperator(c, {
+            bin: tools.PG_OPERATOR, dir, namespace: ns, deployment: o.deployment, lifetimeSeconds: LIFETIME_SECONDS,
+            dnsNames: [cluster, `${cluster}-repl`].map((n) => `${n}.${ns}.svc.${o.domain}`),
+        });
+        const log = () => fs.readFileSync(operator.log, "utf8");
+        let ok = false;
+        try {
+            const s = expectations(on);
+            const ha = haConfig(on.s.stack);
+            const status = () => getJson<K8sObj>(c, ["get", "postgresql", cluster, "-n", ns])?.status?.PostgresClusterStatus as string | undefined;
+            const detail = () => `operator log:\n${tail(operator.log)}\nmember pods:\n${memberPods(c, ns, cluster)}\n${c.logTail("kube-scheduler", 10)}`;
+            if (o.before) {
+                // acquireInitialListOfClusters logs this once its initial list is empty.
+                await until("the operator's initial list, empty", 2 * 60 * 1000, () => (/msg="no clusters running"/.test(log()) ? true : undefined), detail);
+                o.before();
+            }
+            // Create (ADD) and Sync both end with the logical-backup CronJob and the pooler, then set Running.
+            const final = await until("postgresql status Running or a failure", 10 * 60 * 1000, () => {
+                const st = status();
+                return st === "Running" || (st && /Failed/.test(st)) ? st : undefined;
+            }, detail);
+            assert.strictEqual(final, "Running", detail());
+            const objs = collect(on, pg, s.appNamespace);
+            await until("pooler pods running", 3 * 60 * 1000, () => {
+                const pods = collect(on, pg, s.appNamespace).poolerPods.filter((p) => p.status?.phase === "Running").length;
+                return pods >= ha.pooler.instances ? pods : undefined;
+            }, detail);
+            Object.assign(objs, collect(on, pg, s.appNamespace));
+            const roles = postgres.psql("SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_'");
+            const databases = postgres.psql("SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ',' ORDER BY datname) FROM pg_database WHERE NOT datistemplate");
+            objs.databases = databases.split(",");
+            const claims = postgresClaims(objs, ha, docs, poolerTemplate, s);
+            // The operator's own errors: only its calls to Patroni's REST API (not simulated) may fail.
+            const operatorErrors = log().split("\n").filter((l) => /level=(error|fatal|panic)/.test(l));
+            const unexpectedErrors = operatorErrors.filter((l) => !/:8008\//.test(l));
+            // Which of the operator's paths reconciled the resource (pkg/controller/postgresql.go).
+            const path_ = /msg="creating a new Postgres cluster"/.test(log()) ? "ADD (Create)" : /msg="syncing of the cluster started"/.test(log()) ? "SYNC (Sync)" : "none";
+            const wrong = [...mismatches(claims), ...unexpectedErrors.map((l) => `operator error: ${l.slice(0, 400)}`),
+                ...(path_ === o.expectedPath ? [] : [`the operator took the ${path_} path, expected ${o.expectedPath}`])];
+            const zones = new Set(objs.pods.map((p) => objs.nodeZones[p.spec?.nodeName ?? ""]));
+            const fields = {
+                operatorPath: path_,
+                statefulSetReplicas: objs.statefulSet?.spec?.replicas ?? 0,
+                zones: zones.size,
+                poolerInstances: objs.poolerDeployments.map((d) => d.spec?.replicas ?? 0).reduce((a, b) => a + b, 0),
+                docsMismatches: wrong,
+                claimsChecked: claims.length,
+                operatorErrorsFromPatroniApi: operatorErrors.length - unexpectedErrors.length,
+                created: {
+                    statefulSet: objs.statefulSet?.metadata.name, pods: objs.pods.map((p) => `${p.metadata.name}@${objs.nodeZones[p.spec?.nodeName ?? ""]}`),
+                    services: objs.services.map((x) => x.metadata.name), endpoints: objs.endpoints.map((x) => x.metadata.name),
+                    podDisruptionBudgets: objs.pdbs.map((x) => `${x.metadata.name} ${JSON.stringify({ minAvailable: x.spec?.minAvailable, maxUnavailable: x.spec?.maxUnavailable, selector: x.spec?.selector?.matchLabels })}`),
+                    poolers: objs.poolerDeployments.map((d) => `${d.metadata.name} x${d.spec?.replicas}`),
+                    secrets: objs.secrets.map((x) => `${x.metadata.namespace}/${x.metadata.name}`),
+                    cronJobs: objs.cronJobs.map((x) => `${x.metadata.name} '${x.spec?.schedule}'`),
+                    podServiceAccountAnnotations: objs.podServiceAccount?.metadata.annotations ?? {},
+                    standInPostgres: { roles, databases },
+                },
+                patroniLabels: patroni.labelled,
+                operatorServiceAccount: operator.serviceAccount,
+                operatorEnv: operator.chartEnv,
+                operatorSeconds: Math.round((Date.now() - t0) / 1000),
+            };
+            ok = wrong.length === 0;
+            return { fields, wrong, claims: claims.length, log: operator.log };
+        } finally {
+            patroni.stop();
+            await stopProc(operator);
+            await stopProc(postgres);
+            // Kept on failure or a difference: the operator's and the stand-ins' logs.
+            if (ok) fs.rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    /** The resource as the program created it, to create again: what the API server adds taken off. */
+    function asCreated(pg: K8sObj): K8sObj {
+        const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, managedFields: _m, ...metadata } = pg.metadata as K8sObj["metadata"] & Record<string, unknown>;
+        const { status: _s, ...rest } = pg as K8sObj & { status?: unknown };
+        return { ...rest, metadata } as K8sObj;
+    }
+
     for (const stack of STACKS) {
-        it(`${stack}: StatefulSet, Services, Endpoints, PDB, pooler, Secrets and logical-backup CronJob match docs/ha.md, docs/restore.md and ha:config`, async function () {
+        it(`${stack}: StatefulSet, Services, Endpoints, PDB, pooler, Secrets and logical-backup CronJob match docs/ha.md, docs/restore.md and ha:config, with the operator started after the resource (SYNC) and before it (ADD)`, async function () {
             const t0 = Date.now();
             const on = await platform(stack);
             const upSeconds = (Date.now() - t0) / 1000;
@@ -120,80 +214,45 @@ describe("postgres-operator reconciles our postgresql resource as the docs say",
             // 10 minutes. On EKS the autoscaler adds the node (docs/real-tiers.md); here, one per zone.
             const addedNodes = scaledUpNodes(c.nodes, 1);
             await addNodes(c, addedNodes);
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), `kubechat-op-pg-${stack}-`));
-            const postgres = await startStandInPostgres(dir, LIFETIME_SECONDS);
-            const patroni = patroniLabelStandIn(c, ns, `application=spilo,cluster-name=${cluster}`);
-            const operator = startOperator(c, {
-                bin: tools.PG_OPERATOR, dir, namespace: ns, deployment: deployment!, lifetimeSeconds: LIFETIME_SECONDS,
-                dnsNames: [cluster, `${cluster}-repl`].map((n) => `${n}.${ns}.svc.${domain}`),
-            });
-            let ok = false;
-            try {
-                const s = expectations(on);
-                const ha = haConfig(stack);
-                const status = () => getJson<K8sObj>(c, ["get", "postgresql", cluster, "-n", ns])?.status?.PostgresClusterStatus as string | undefined;
-                const detail = () => `operator log:\n${tail(operator.log)}\nmember pods:\n${memberPods(c, ns, cluster)}\n${c.logTail("kube-scheduler", 10)}`;
-                // The operator's Create ends with the logical-backup CronJob and the pooler, then sets Running.
-                const final = await until("postgresql status Running or a failure", 10 * 60 * 1000, () => {
-                    const st = status();
-                    return st === "Running" || (st && /Failed/.test(st)) ? st : undefined;
-                }, detail);
-                assert.strictEqual(final, "Running", detail());
-                const o = collect(on, pg, s.appNamespace);
-                await until("pooler pods running", 3 * 60 * 1000, () => {
-                    const pods = collect(on, pg, s.appNamespace).poolerPods.filter((p) => p.status?.phase === "Running").length;
-                    return pods >= ha.pooler.instances ? pods : undefined;
-                }, detail);
-                Object.assign(o, collect(on, pg, s.appNamespace));
-                const roles = postgres.psql("SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_'");
-                const databases = postgres.psql("SELECT string_agg(datname || ':' || pg_get_userbyid(datdba), ',' ORDER BY datname) FROM pg_database WHERE NOT datistemplate");
-                o.databases = databases.split(",");
-                const claims = postgresClaims(o, ha, docs, poolerTemplate, s);
-                // The operator's own errors: only its calls to Patroni's REST API (not simulated) may fail.
-                const operatorErrors = fs.readFileSync(operator.log, "utf8").split("\n").filter((l) => /level=(error|fatal|panic)/.test(l));
-                const unexpectedErrors = operatorErrors.filter((l) => !/:8008\//.test(l));
-                const wrong = [...mismatches(claims), ...unexpectedErrors.map((l) => `operator error: ${l.slice(0, 400)}`)];
-                const zones = new Set(o.pods.map((p) => o.nodeZones[p.spec?.nodeName ?? ""]));
-                const fields = {
-                    statefulSetReplicas: o.statefulSet?.spec?.replicas ?? 0,
-                    zones: zones.size,
-                    poolerInstances: o.poolerDeployments.map((d) => d.spec?.replicas ?? 0).reduce((a, b) => a + b, 0),
-                    docsMismatches: wrong,
-                    claimsChecked: claims.length,
-                    operatorErrorsFromPatroniApi: operatorErrors.length - unexpectedErrors.length,
-                    created: {
-                        statefulSet: o.statefulSet?.metadata.name, pods: o.pods.map((p) => `${p.metadata.name}@${o.nodeZones[p.spec?.nodeName ?? ""]}`),
-                        services: o.services.map((x) => x.metadata.name), endpoints: o.endpoints.map((x) => x.metadata.name),
-                        podDisruptionBudgets: o.pdbs.map((x) => `${x.metadata.name} ${JSON.stringify({ minAvailable: x.spec?.minAvailable, maxUnavailable: x.spec?.maxUnavailable, selector: x.spec?.selector?.matchLabels })}`),
-                        poolers: o.poolerDeployments.map((d) => `${d.metadata.name} x${d.spec?.replicas}`),
-                        secrets: o.secrets.map((x) => `${x.metadata.namespace}/${x.metadata.name}`),
-                        cronJobs: o.cronJobs.map((x) => `${x.metadata.name} '${x.spec?.schedule}'`),
-                        podServiceAccountAnnotations: o.podServiceAccount?.metadata.annotations ?? {},
-                        standInPostgres: { roles, databases },
-                    },
-                    simulated: {
-                        patroniLabels: patroni.labelled,
-                        clusterAutoscaler: addedNodes.map((n) => `${n.name}@${n.labels["topology.kubernetes.io/zone"]}`),
-                        postgres: "Debian's Postgres on 127.0.0.1:5432 (TLS, loopback trusted) in place of the members' Spilo",
-                        clusterDns: `${cluster}[-repl].${ns}.svc.${domain} -> 127.0.0.1 for the operator process only`,
-                    },
-                    operatorServiceAccount: operator.serviceAccount,
-                    operatorEnv: operator.chartEnv,
-                    seconds: { platformUp: Math.round(upSeconds), operator: Math.round((Date.now() - t0) / 1000 - upSeconds) },
-                };
-                summary[stack] = fields;
-                const allMismatches = Object.entries(summary).flatMap(([st, f]) => (f as { docsMismatches: string[] }).docsMismatches.map((m) => `${st}: ${m}`));
-                recordOperator("postgres", { ...fields, stack, docsMismatches: allMismatches, stacks: summary });
-                console.log(`      ${stack}: ${claims.length} claims, ${wrong.length} mismatches; StatefulSet ${fields.statefulSetReplicas} over ${fields.zones} zones, pooler x${fields.poolerInstances} (operator ${fields.seconds.operator}s)`);
-                assert.deepStrictEqual(wrong, [], `differences from the docs (operator log: ${operator.log})`);
-                ok = true;
-            } finally {
-                patroni.stop();
-                await stopProc(operator);
-                await stopProc(postgres);
-                // Kept on failure: the operator's and the stand-ins' logs.
-                if (ok) fs.rmSync(dir, { recursive: true, force: true });
+
+            // 1. The operator started after `pulumi up` made the resource: its initial list registers the
+            //    cluster and queues a SYNC, which creates everything (the informer's ADD is then ignored).
+            const after = await reconcile(on, pg, { label: "after", deployment: deployment!, domain, expectedPath: "SYNC (Sync)" });
+            // 2. The operator running before the resource exists, as in a real install: the resource is
+            //    deleted (what the operator made goes with it, its PVCs stay, as the operator is configured)
+            //    and, once a new operator process has listed no cluster, created again as the program made
+            //    it: the informer's ADD runs Create.
+            const manifest = asCreated(getJson<K8sObj>(c, ["get", "postgresql", cluster, "-n", ns])!);
+            c.kubectl(["delete", "postgresql", cluster, "-n", ns, "--wait=true"]);
+            const gone = () => !items(c, ["get", "statefulsets,pods,services,poddisruptionbudgets,cronjobs", "-n", ns, "-l", `cluster-name=${cluster}`]).length;
+            // Without an operator, the objects it made stay: removed by their cluster label, as its Delete would.
+            for (const n of new Set([ns, expectations(on).appNamespace])) {
+                c.kubectl(["delete", "statefulsets,services,endpoints,poddisruptionbudgets,cronjobs,deployments,secrets,configmaps", "-n", n, "-l", `cluster-name=${cluster}`, "--wait=true"]);
             }
+            await until("the first cluster's objects gone", 3 * 60 * 1000, () => (gone() ? true : undefined), () => memberPods(c, ns, cluster));
+            const before = await reconcile(on, pg, {
+                label: "before", deployment: deployment!, domain, expectedPath: "ADD (Create)",
+                before: () => { c.kubectl(["create", "-f", "-"], { input: JSON.stringify(manifest) }); },
+            });
+
+            const wrong = [...after.wrong.map((m) => `operator after the resource: ${m}`), ...before.wrong.map((m) => `operator before the resource: ${m}`)];
+            const fields = {
+                ...after.fields,
+                docsMismatches: wrong,
+                operatorBeforeResource: before.fields,
+                simulated: {
+                    patroniLabels: "spilo-role set on each running member by a stand-in (patroniLabels per run)",
+                    postgres: "Debian's Postgres on 127.0.0.1:5432 (TLS, loopback trusted) in place of the members' Spilo",
+                    clusterDns: `${cluster}[-repl].${ns}.svc.${domain} -> 127.0.0.1 for the operator process only`,
+                    clusterAutoscaler: addedNodes.map((n) => `${n.name}@${n.labels["topology.kubernetes.io/zone"]}`),
+                },
+                seconds: { platformUp: Math.round(upSeconds), operatorAfter: after.fields.operatorSeconds, operatorBefore: before.fields.operatorSeconds },
+            };
+            summary[stack] = fields;
+            const allMismatches = Object.entries(summary).flatMap(([st, f]) => (f as { docsMismatches: string[] }).docsMismatches.map((m) => `${st}: ${m}`));
+            recordOperator("postgres", { ...fields, stack, docsMismatches: allMismatches, stacks: summary });
+            console.log(`      ${stack}: ${after.claims} + ${before.claims} claims, ${wrong.length} mismatches; StatefulSet ${fields.statefulSetReplicas} over ${fields.zones} zones, pooler x${fields.poolerInstances} (operator after the resource ${fields.seconds.operatorAfter}s, before it ${fields.seconds.operatorBefore}s)`);
+            assert.deepStrictEqual(wrong, [], `differences from the docs (operator logs: ${after.log}, ${before.log})`);
         });
     }
 });
