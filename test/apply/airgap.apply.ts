@@ -22,6 +22,7 @@ import * as os from "os";
 import * as path from "path";
 import { toolchainEnv } from "../real/tools/tools";
 import { writePolicyPackLauncher } from "../real/tools/pulumi-stack";
+import { apart } from "./apart";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { SIM_TOOLS } from "./report";
@@ -107,7 +108,7 @@ RUN("test:apply airgap: staging installed from the offline bundle with no networ
     before(async function () {
         tools = toolchainEnv(SIM_TOOLS);
         // The package a customer carries in: made from this checkout, the toolchain's provider inside.
-        execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "bundle.ts"), STACK, "--out", bundleDir, "--provider", tools.K8S_PROVIDER], { cwd: ROOT, stdio: "ignore" });
+        await apart(async () => execFileSync(process.execPath, [path.join(ROOT, "scripts", "run.js"), path.join(ROOT, "cmd", "bundle.ts"), STACK, "--out", bundleDir, "--provider", tools.K8S_PROVIDER], { cwd: ROOT, stdio: "ignore" }));
         const manifest = JSON.parse(fs.readFileSync(path.join(bundleDir, "bundle.json"), "utf8"));
         rep.bundle = { dir: bundleDir, files: fs.readFileSync(path.join(bundleDir, "SHA256SUMS"), "utf8").trim().split("\n").length, productionPackages: manifest.productionPackages, charts: manifest.charts, provider: manifest.provider };
         const s = applyStack(STACK);
@@ -159,8 +160,8 @@ RUN("test:apply airgap: staging installed from the offline bundle with no networ
             KUBECHAT_POLICY_PACK: launcher,
         };
         const t0 = Date.now();
-        const r = await run("strace", ["-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg,execve", "-e", "signal=none", "-o", traceFile,
-            "bash", path.join(bundleDir, "install.sh"), STACK], { cwd: work, env, timeoutMs: 20 * 60 * 1000 });
+        const r = await apart(() => run("strace", ["-f", "--seccomp-bpf", "-qq", "-e", "trace=connect,sendto,sendmsg,sendmmsg,execve", "-e", "signal=none", "-o", traceFile,
+            "bash", path.join(bundleDir, "install.sh"), STACK], { cwd: work, env, timeoutMs: 20 * 60 * 1000 }));
         rep.installSeconds = (Date.now() - t0) / 1000;
         trace = fs.existsSync(traceFile) ? fs.readFileSync(traceFile, "utf8") : "";
         rep.upSucceeded = r.code === 0;

@@ -12,6 +12,7 @@ import { stackOp } from "../real/preview";
 import { CHARTS } from "../real/plans";
 import { SimCluster } from "./sim-cluster";
 import { ApplyStack } from "./stacks";
+import { apart } from "./apart";
 import { plainApply } from "./floor";
 import { failure, recordStack } from "./report";
 import { StackOnCluster, stackOnSimCluster } from "./platform";
@@ -78,7 +79,7 @@ for (const stack of STACKS) {
         });
 
         it("pulumi up creates every resource and every await finishes", async function () {
-            const r = await stackOp(stack, "up", args, cluster.env);
+            const r = await apart(() => stackOp(stack, "up", args, cluster.env));
             rep.upSeconds = r.seconds;
             rep.resources = r.urns.length;
             const snap = clusterSnapshot(cluster);
@@ -167,7 +168,7 @@ for (const stack of STACKS) {
         });
 
         it("speed: pulumi up against the plain way (helm install --wait + kubectl apply --server-side) on the same cluster", async function () {
-            const f = await plainApply(cluster, path.join(state, "plan"), CHARTS);
+            const f = await apart(() => plainApply(cluster, path.join(state, "plan"), CHARTS));
             rep.floorSeconds = f.floorSeconds;
             rep.floorFailures = [...f.releases.filter((r) => !r.ok).map((r) => `helm ${r.name}: ${r.output}`), ...f.failed];
             rep.upToFloor = rep.upSeconds !== undefined ? rep.upSeconds / f.floorSeconds : undefined;

@@ -8,6 +8,8 @@
 # Two groups run side by side, each with its own simulated clusters (their phases mostly wait on awaits,
 # so the machine has room): the stacks' own checks (apply.apply.ts), and the offline install and the
 # upgrades (airgap.apply.ts, upgrade.apply.ts). Their output is prefixed [stacks] / [install+upgrade].
+# The speed check's two timed operations (a stack's first `pulumi up`, the plain way) hold a lock the
+# other group's heavy steps also take, so its ratio compares like with like (test/apply/apart.ts).
 #   KUBECHAT_APPLY_SERIAL=1   one group after the other, in one mocha run (unprefixed output)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -35,6 +37,10 @@ else
         set -o pipefail
         bash test/real/tools/netns-mocha.sh test:apply test/apply/mocharc.json "$@" 2>&1 | sed -u "s/^/[$label] /"
     }
+    # The speed check's timed operations and the other group's heavy steps never overlap (test/apply/apart.ts).
+    apart_dir=$(mktemp -d /tmp/kubechat-apply-apart.XXXXXX)
+    trap 'rm -rf "$apart_dir"' EXIT
+    export KUBECHAT_APPLY_APART_LOCK="$apart_dir/lock"
     group stacks "${stacks[@]}" "$@" & a=$!
     group install+upgrade "${rest[@]}" "$@" & b=$!
     wait $a || rc=$?

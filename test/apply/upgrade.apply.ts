@@ -13,6 +13,7 @@ import * as path from "path";
 import { stackOp } from "../real/preview";
 import { CHARTS } from "../real/plans";
 import { toolchainEnv } from "../real/tools/tools";
+import { apart } from "./apart";
 import { SimCluster, startSimCluster } from "./sim-cluster";
 import { ROOT, applyStack } from "./stacks";
 import { StandIns, statefulLosses } from "./observe";
@@ -63,11 +64,14 @@ describe(`test:apply upgrade from ${UPGRADE_FROM}`, function () {
                 fs.writeFileSync(newConfig, s.configText);
                 const common = ["--state", state, "--kubeconfig", cluster.kubeconfig, "--charts", CHARTS];
                 common.push(...objectStoreSecretArgs(s.configText));
-                const before = await stackOp(stack, "up", [...common, "--program", old, "--config-file", oldConfig], cluster.env);
-                assert.ok(before.ok, `up at ${UPGRADE_FROM}: ${failure(before)}`);
-                const preview = await stackOp(stack, "preview", [...common, "--config-file", newConfig], cluster.env);
-                assert.ok(preview.ok, `preview at this commit: ${failure(preview)}`);
-                const up = await stackOp(stack, "up", [...common, "--config-file", newConfig], cluster.env);
+                const c = cluster;
+                const { preview, up } = await apart(async () => {
+                    const before = await stackOp(stack, "up", [...common, "--program", old, "--config-file", oldConfig], c.env);
+                    assert.ok(before.ok, `up at ${UPGRADE_FROM}: ${failure(before)}`);
+                    const preview = await stackOp(stack, "preview", [...common, "--config-file", newConfig], c.env);
+                    assert.ok(preview.ok, `preview at this commit: ${failure(preview)}`);
+                    return { preview, up: await stackOp(stack, "up", [...common, "--config-file", newConfig], c.env) };
+                });
                 const losses = statefulLosses(up.changes);
                 recordStack(stack, {
                     upgradeFrom: UPGRADE_FROM,

@@ -4,7 +4,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { mergeReport, withLock } from "../real/tools/report-file";
+import { mergeReport, withLock, withLockAsync } from "../real/tools/report-file";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -45,4 +45,21 @@ describe("real-tier reports (test/real/tools/report-file.ts)", () => {
         fs.rmdirSync(lock);
         assert.strictEqual(withLock(lock, () => 7), 7);
     });
+
+    it("withLockAsync: holders never overlap, and a held lock is given up on naming it", async () => {
+        const lock = path.join(dir, "a.lock");
+        const spans: [number, number][] = [];
+        const hold = () => withLockAsync(lock, async () => {
+            const start = Date.now();
+            await new Promise((r) => setTimeout(r, 30));
+            spans.push([start, Date.now()]);
+        }, 5000, 5);
+        await Promise.all([hold(), hold(), hold()]);
+        spans.sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < spans.length; i++) assert.ok(spans[i][0] >= spans[i - 1][1], `holders overlapped: ${JSON.stringify(spans)}`);
+        fs.mkdirSync(lock);
+        await assert.rejects(withLockAsync(lock, async () => 1, 50, 5), /a\.lock still held/);
+        fs.rmdirSync(lock);
+    });
 });
+
