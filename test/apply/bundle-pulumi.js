@@ -10,8 +10,13 @@
  * node_modules, and the CLI connects to it (the Automation API's inline host, `pulumi up --client`).
  * Plain JavaScript on purpose: it loads nothing from the checkout.
  *
- * Understands exactly the `up` form install.sh uses:
- *   up --stack <s> --yes --non-interactive --policy-pack <pack> --policy-pack-config <file>
+ * Understands the `up` forms of install.sh and of the restore runbook (docs/restore.md, run by
+ * test/dr/velero.dr.ts):
+ *   up [--stack <s>] [--yes] [--non-interactive] [--policy-pack <pack> --policy-pack-config <file>]
+ * Without --stack, the workspace's selected stack (`pulumi stack --show-name`). Without --yes it asks for
+ * the CLI's confirmation on stdin and goes on only on "yes" (the engine's plan is printed as it runs, not
+ * before). KUBECHAT_PULUMI_PROGRAM names the program's entry when the project directory has none (a
+ * checkout's index.ts, loaded with that checkout's ts-node); the SDK is the one beside the entry.
  */
 "use strict";
 const { spawnSync } = require("child_process");
@@ -31,8 +36,24 @@ if (argv[0] !== "up") {
 
 function option(name) {
     const i = argv.indexOf(name);
-    if (i < 0 || i + 1 >= argv.length) throw new Error(`bundle-pulumi: up needs ${name}`);
+    if (i < 0) return undefined;
+    if (i + 1 >= argv.length) throw new Error(`bundle-pulumi: ${name} needs a value`);
     return argv[i + 1];
+}
+
+/** The CLI's confirmation: one line of stdin, "yes" to go on. */
+function confirmed() {
+    process.stdout.write("Do you want to perform this update? (yes/no) ");
+    let line = "";
+    const buf = Buffer.alloc(1);
+    for (;;) {
+        let n = 0;
+        try { n = fs.readSync(0, buf, 0, 1, null); } catch { n = 0; }
+        if (n === 0 || buf[0] === 10) break;
+        line += buf.toString("utf8");
+    }
+    console.log(line);
+    return line.trim() === "yes";
 }
 
 async function up() {
@@ -44,16 +65,23 @@ async function up() {
     const workDir = process.cwd();
     const project = fs.readFileSync(path.join(workDir, "Pulumi.yaml"), "utf8");
     const name = /^name:\s*(\S+)\s*$/m.exec(project)?.[1];
-    const main = /^main:\s*(\S+)\s*$/m.exec(project)?.[1];
-    if (!name || !main) throw new Error("bundle-pulumi: Pulumi.yaml needs name: and main:");
-    // The SDK the program itself resolves: the bundle's, never the checkout's.
-    const auto = require(require.resolve("@pulumi/pulumi/automation", { paths: [workDir] }));
+    const main = process.env.KUBECHAT_PULUMI_PROGRAM || /^main:\s*(\S+)\s*$/m.exec(project)?.[1];
+    if (!name || !main) throw new Error("bundle-pulumi: Pulumi.yaml needs name: and main: (or KUBECHAT_PULUMI_PROGRAM)");
+    const entry = path.resolve(workDir, main);
+    const [pack, packConfig] = [option("--policy-pack"), option("--policy-pack-config")];
+    if (!pack !== !packConfig) throw new Error("bundle-pulumi: --policy-pack and --policy-pack-config go together");
+    const stackName = option("--stack") || spawnSync(real, ["stack", "--show-name"], { encoding: "utf8" }).stdout.trim();
+    if (!stackName) throw new Error("bundle-pulumi: no --stack and no selected stack");
+    if (!argv.includes("--yes") && !confirmed()) throw new Error("bundle-pulumi: update cancelled (no yes)");
+    // The SDK the program itself resolves: the bundle's (or the named checkout's), never this file's.
+    const from = { paths: [path.dirname(entry)] };
+    if (entry.endsWith(".ts")) require(require.resolve("ts-node", from)).register({ transpileOnly: true, dir: path.dirname(entry) });
+    const auto = require(require.resolve("@pulumi/pulumi/automation", from));
     const pulumi = await auto.PulumiCommand.get({ root: path.dirname(path.dirname(real)), skipVersionCheck: true });
-    const program = async () => require(path.resolve(workDir, main));
-    const stack = await auto.LocalWorkspace.selectStack({ stackName: option("--stack"), projectName: name, program }, { workDir, pulumiCommand: pulumi });
+    const program = async () => require(entry);
+    const stack = await auto.LocalWorkspace.selectStack({ stackName, projectName: name, program }, { workDir, pulumiCommand: pulumi });
     const r = await stack.up({
-        policyPacks: [option("--policy-pack")],
-        policyPackConfigs: [option("--policy-pack-config")],
+        ...(pack ? { policyPacks: [pack], policyPackConfigs: [packConfig] } : {}),
         onOutput: (o) => process.stdout.write(o),
     });
     console.log(`bundle-pulumi: up ${r.summary.result}: ${JSON.stringify(r.summary.resourceChanges ?? {})}`);

@@ -12,7 +12,9 @@
 # Then the Velero part (test/dr/velero.dr.ts, in a loopback-only network namespace: test/real/tools/netns-mocha.sh):
 # the stack applied by a real `pulumi up` to a simulated cluster (test:apply's parts), Velero's server and
 # AWS plugin (built from their Go modules at the catalog's tags) run out of cluster against it and the
-# same kind of store; it merges `veleroRestored` and `velero` into the report.
+# same kind of store; it merges `veleroRestored` and `velero` into the report. On the same cluster it then
+# runs docs/restore.md's cases 1 and 2 from the document (test/dr/runbook.ts; the real postgres-operator
+# out of cluster) and merges `runbookStepsRun` and `runbook`.
 #
 #   DR_PART=data|velero   run one part only (default: both, the data half first)
 #   DR_STACK=staging      the stack whose settings the drill runs (on-prem: it names an S3-compatible store)
@@ -45,7 +47,7 @@ if run_data; then [ -x "$VERSITYGW" ] && [ -x "$WALG" ] || bash test/real/tools/
 # The Velero part: the simulated cluster and a real `pulumi up` (test:apply's parts), Velero and its AWS plugin.
 if run_velero; then
     bash test/real/tools/toolchain.sh etcd kube-apiserver pulumi kubernetes-provider kube-controller-manager kube-scheduler kwok \
-        local-path-provisioner versitygw velero velero-plugin-for-aws
+        local-path-provisioner versitygw velero velero-plugin-for-aws postgres-operator
 fi
 
 # The logical-backup image installs the AWS CLI from PyPI (`pip3 install awscli`, unpinned); pinned here.

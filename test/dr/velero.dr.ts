@@ -19,8 +19,15 @@
  * every object back, equal once status and server-set metadata are put aside (velero.ts `comparable`);
  * the data namespace restored over its live objects: the live `postgresql` untouched, nothing the
  * operator owns (`application: spilo` ...) in the backup or brought back. The operator is not running
- * here, so the objects it would own are stand-ins made with its labels. Merges `veleroRestored` and
- * `velero` into out/real/dr-report.json.
+ * here, so the objects it would own are stand-ins made with its labels.
+ *
+ * Then the runbook itself (docs/restore.md, run from the document by test/dr/runbook.ts): case 1 (the
+ * app namespace deleted, the case's commands as written, every object back and the operator's Secret
+ * written again by the real operator, started out of cluster when the runbook restarts its Deployment)
+ * and case 2 (the case's `pulumi config set` / `state unprotect` / `pulumi up` make the program replace
+ * the postgresql with a clone; the real operator makes its StatefulSet, whose Spilo environment must be
+ * the one the data half ran WAL-G with: test/dr/spilo_env.py). Merges `veleroRestored`, `velero`,
+ * `runbookStepsRun` (every runbook command run) and `runbook` into out/real/dr-report.json.
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import * as assert from "assert";
@@ -40,6 +47,9 @@ import { IMAGES } from "../../components/catalog";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS, postgresClusterName } from "../../components/data/names";
 import { backupExclusions } from "../../components/backup/velero";
 import { KubeObject, NamespaceDiff, compareNamespace, excludedBySelector, objectKey, outOfCluster, DeploymentLike } from "./velero";
+import { RunbookShell, exampleTimestamp, newestBackup, readRunbook, runbookShell } from "./runbook";
+import { cloneSettings, drSettings } from "./config";
+import { OperatorRun, patroniLabelStandIn, startOperator, startStandInPostgres, stopProc } from "../operators/pg-operator";
 
 const STACK = process.env.DR_STACK || "staging";
 const REPORT = path.join(ROOT, "out", "real", "dr-report.json");
@@ -98,6 +108,10 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
     let pgCluster: string;
     let backupName: string;
     const report: Record<string, unknown> = { stack: STACK };
+    /** Every runbook command executed, as run (placeholders filled), with its case and exit code. */
+    const stepsRun: { case: number; command: string; exit: number; seconds: number }[] = [];
+    const runbookReport: Record<string, unknown> = {};
+    const runbookStops: (() => Promise<void>)[] = [];
     const checks: Record<string, boolean> = {};
     const t0 = Date.now();
 
@@ -115,7 +129,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
 
     before(async function () {
         this.timeout(20 * 60 * 1000);
-        tools = toolchainEnv([...SIM_TOOLS, "VELERO", "VELERO_PLUGIN_DIR", "VERSITYGW"]);
+        tools = toolchainEnv([...SIM_TOOLS, "VELERO", "VELERO_PLUGIN_DIR", "VERSITYGW", "PLUGIN_BIN", "PG_OPERATOR"]);
         const awsCli = process.env.DR_AWS_CLI;
         if (!awsCli || !fs.existsSync(awsCli)) throw new Error("DR_AWS_CLI (the AWS CLI test/dr/dr.sh installs) is not set: run through npm run test:dr");
         work = fs.mkdtempSync(path.join(os.tmpdir(), "kubechat-dr-velero-"));
@@ -205,7 +219,8 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         report.checks = checks;
         report.seconds = Math.round((Date.now() - t0) / 1000);
         const ok = ["server", "backup", "appNamespace", "dataNamespace"].every((k) => checks[k] === true);
-        mergeReport(REPORT, [], { veleroRestored: ok, velero: report });
+        mergeReport(REPORT, [], { veleroRestored: ok, velero: report, runbookStepsRun: stepsRun, runbook: runbookReport });
+        for (const stop of runbookStops.reverse()) await stop();
         if (process.env.DR_KEEP && work) console.log(`      kept ${work} (DR_KEEP)`);
         if (server) await stopProcess(server);
         if (store) await stopProcess(store);
@@ -322,4 +337,167 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         assert.deepStrictEqual([diff.missing, diff.changed, diff.extra], [[], [], []], "the rest of the data namespace as before");
         checks.dataNamespace = true;
     });
+
+    /** The runbook's shell (test/dr/runbook.ts), made once: the stack's project directory, the built tools. */
+    let shell: RunbookShell | undefined;
+    const theShell = () => (shell ??= runbookShell({ dir: path.join(work, "runbook"), projectDir: path.join(on!.state, "project"), state: on!.state, kubeconfig: on!.cluster.kubeconfig, tools,
+        record: (s) => stepsRun.push(s), afterStep: () => followOperatorRestart() }));
+    let operator: OperatorRun | undefined;
+    let operatorRestartedAt: string | undefined;
+    type OperatorDeployment = { metadata: { name: string }; spec: { template: { metadata: { annotations?: Record<string, string> } } } };
+    const operatorDeployment = () => getJson<{ items: OperatorDeployment[] }>(["get", "deployments", "-n", dataNs, "-l", "app.kubernetes.io/name=postgres-operator"]).items[0];
+    /**
+     * The operator's Deployment runs nothing on KWOK nodes: when a step restarts it (`kubectl rollout
+     * restart`, which sets the template's restartedAt annotation), its new pod is this process, the real
+     * operator started out of cluster (test/operators/pg-operator.ts) with the Deployment's environment and
+     * ServiceAccount; stand-ins for the members' Postgres and Patroni's labels let its sync finish.
+     */
+    async function followOperatorRestart(force = false): Promise<void> {
+        const d = operatorDeployment();
+        const at = d?.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"];
+        if (!d || (at === operatorRestartedAt && !force)) return;
+        operatorRestartedAt = at;
+        if (operator) await stopProc(operator);
+        // Velero's server (its controller-runtime manager's metrics) and the operator (its REST API) both
+        // listen on :8080, each in its own pod on a cluster; out of cluster they share one loopback, so
+        // the Velero server stops here (every Velero step of the runbook comes before this one).
+        if (server) {
+            await stopProcess(server);
+            server = undefined;
+            runbookReport.veleroServerStopped = "before the operator started: both listen on :8080 (separate pods in a cluster, one loopback here)";
+        }
+        if (!runbookReport.operatorStandIns) {
+            const postgres = await startStandInPostgres(work, LIFETIME_SECONDS);
+            const patroni = patroniLabelStandIn(on!.cluster, dataNs, "application=spilo");
+            runbookStops.push(async () => { patroni.stop(); await stopProc(postgres); });
+            runbookReport.operatorStandIns = ["Postgres (Debian's) on 127.0.0.1:5432 for the members' database", "Patroni's spilo-role pod labels"];
+        }
+        const domain = "cluster.local";
+        operator = startOperator(on!.cluster, { bin: tools.PG_OPERATOR, dir: work, namespace: dataNs, deployment: d.metadata.name, lifetimeSeconds: LIFETIME_SECONDS,
+            dnsNames: [pgCluster, `${pgCluster}-repl`].map((n) => `${n}.${dataNs}.svc.${domain}`) });
+        const started = operator;
+        runbookStops.push(() => stopProc(started));
+        console.log(`      (the operator Deployment was restarted: the real operator started out of cluster, log ${operator.log})`);
+    }
+
+    it("runbook case 1 (docs/restore.md, the app namespace is lost): the document's own commands bring every object back", async function () {
+        this.timeout(30 * 60 * 1000);
+        assert.ok(checks.backup, "no backup");
+        const c1 = readRunbook(path.join(ROOT, "docs", "restore.md")).find((c) => c.n === 1);
+        assert.ok(c1, "docs/restore.md has no case 1");
+        operatorRestartedAt = operatorDeployment()?.spec.template.metadata.annotations?.["kubectl.kubernetes.io/restartedAt"];
+        const shell = theShell();
+        // The loss: the app namespace and everything in it.
+        kubectl(["delete", "namespace", appNs, "--wait=true", "--timeout=300s"]);
+        const t = Date.now();
+        const values: Record<string, string> = {};
+        const restoresBefore = new Set(getJson<{ items: KubeObject[] }>(["get", "restores.velero.io", "-n", veleroNs]).items.map((r) => r.metadata.name));
+        for (const cmd of c1!.commands) {
+            const { out } = await shell.run(1, cmd, values);
+            if (/^velero backup get\b/.test(cmd)) {
+                const newest = newestBackup(out);
+                assert.ok(newest, `no Completed backup in \`${cmd}\`:\n${out}`);
+                values["<newest backup>"] = newest!;
+            }
+            if (/^velero restore create\b/.test(cmd)) {
+                // The command returns at once; the next steps and the check need the restore done.
+                const made = await until("the runbook's Restore", 5 * 60 * 1000, () => getJson<{ items: (KubeObject & { status?: { phase?: string } })[] }>(["get", "restores.velero.io", "-n", veleroNs]).items
+                    .find((r) => !restoresBefore.has(r.metadata.name) && ["Completed", "PartiallyFailed", "Failed", "FailedValidation"].includes(r.status?.phase ?? "")), () => tail(serverLog));
+                runbookReport.case1Restore = { name: made.metadata.name, phase: made.status?.phase, backup: values["<newest backup>"] };
+                assert.strictEqual(made.status?.phase, "Completed", `restore ${made.metadata.name}`);
+            }
+        }
+        const after = namespaceObjects(appNs);
+        // The operator's credentials Secret is the one object neither Pulumi nor Velero brings back: before,
+        // a stand-in; now the operator's own (the runbook's last command waited for it).
+        const secretName = `${appNs}.kubechat.${pgCluster}.credentials.postgresql.acid.zalan.do`;
+        const isSecret = (o: KubeObject) => o.kind === "Secret" && o.metadata.name === secretName;
+        const diff = compareNamespace(appBefore.filter((o) => !isSecret(o)), after.filter((o) => !isSecret(o)));
+        const secret = after.find(isSecret);
+        runbookReport.case1 = { commands: c1!.commands.length, seconds: Math.round((Date.now() - t) / 1000), objectsBefore: appBefore.length, objectsAfter: after.length, diff,
+            operatorSecret: secret ? { labels: secret.metadata.labels, keys: Object.keys((secret as { data?: object }).data ?? {}) } : null };
+        assert.ok(secret, `the operator wrote no ${secretName}`);
+        assert.deepStrictEqual([diff.missing, diff.changed, diff.extra], [[], [], []], "the app namespace after case 1 (missing, changed, extra)");
+        checks.runbookCase1 = true;
+    });
+
+    it("runbook case 2 (point in time): the document's commands make the program replace the postgresql with a clone; the real operator gives its Spilo pod the drill's WAL-G environment", async function () {
+        this.timeout(30 * 60 * 1000);
+        const c2 = readRunbook(path.join(ROOT, "docs", "restore.md")).find((c) => c.n === 2);
+        assert.ok(c2, "docs/restore.md has no case 2");
+        // The operator runs before the new resource exists (case 1 restarted it; alone, it starts here).
+        if (!operator) await followOperatorRestart(true);
+        const shell = theShell();
+        const state = JSON.parse(shell.pulumi(["stack", "export"])) as { deployment: { resources?: { urn: string; type: string; outputs?: { metadata?: { name?: string } } }[] } };
+        const pgUrns = (state.deployment.resources ?? []).filter((r) => r.type === "kubernetes:acid.zalan.do/v1:postgresql" && r.outputs?.metadata?.name === pgCluster).map((r) => r.urn);
+        assert.strictEqual(pgUrns.length, 1, `one postgresql ${pgCluster} in the stack's state: ${pgUrns.join(", ")}`);
+        const sourceUid = kubectl(["get", "postgresql", pgCluster, "-n", dataNs, "-o", "jsonpath={.metadata.uid}"]).stdout.trim();
+        // The point in time: now (no data is restored here; the operator only passes it on).
+        const target = new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
+        const values: Record<string, string> = { "<urn of the kubechat-db postgresql>": pgUrns[0] };
+        const t = Date.now();
+        let newName: string | undefined;
+        for (const cmd of c2!.commands) {
+            const example = exampleTimestamp(cmd);
+            if (example) values[example] = target;
+            if (/^kubectl .*get postgresql (\S+)/.test(cmd)) newName = /get postgresql (\S+)/.exec(cmd)![1];
+            const { out } = await shell.run(2, cmd, values);
+            if (/^pulumi stack output postgresClone\b/.test(cmd)) {
+                const clone = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1)) as { cluster: string; uid: string };
+                assert.strictEqual(clone.uid, sourceUid, "the stack output postgresClone.uid is the live cluster's uid");
+                values["<postgresClone.uid>"] = clone.uid;
+            }
+        }
+        assert.ok(newName, "case 2 names the restored cluster in its last command");
+        const pg = getJson<KubeObject & { spec: { clone?: Record<string, string>; postgresql: { version: string } } }>(["get", "postgresql", newName!, "-n", dataNs]);
+        const oldStill = kubectl(["get", "postgresql", pgCluster, "-n", dataNs, "-o", "jsonpath={.metadata.uid}"], true).stdout.trim();
+        // What the program makes of the runbook's settings (test/dr/config.ts, as the data half restores).
+        const configSet = (key: string) => c2!.commands.map((c) => new RegExp(`config set (?:--path )?\\S+:postgres\\.${key} (\\S+)`).exec(c)?.[1]).find((v) => v);
+        const planned = cloneSettings(STACK, configSet("cloneFromCluster")!, sourceUid, target, configSet("clusterName"));
+        assert.strictEqual(newName, planned.cluster, "the runbook's last command names the cluster the program makes");
+        assert.deepStrictEqual(pg.spec.clone, planned.clone, "spec.clone of the new postgresql");
+        assert.strictEqual(oldStill, sourceUid, "the old cluster is retained");
+        // The operator turns it into a StatefulSet and pods.
+        const sts = await until(`StatefulSet ${newName}`, 8 * 60 * 1000, () => getJson<{ items: { metadata: { name: string }; spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } } }[]; envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[] }[] } } } }[] }>(["get", "statefulsets", "-n", dataNs]).items.find((x) => x.metadata.name === newName), () => tail(operator!.log));
+        const pods = await until(`pods of ${newName}`, 5 * 60 * 1000, () => { const p = getJson<{ items: KubeObject[] }>(["get", "pods", "-n", dataNs, "-l", `cluster-name=${newName}`]).items; return p.length ? p : false; }, () => tail(operator!.log));
+        // The Spilo container's environment: literal values, ConfigMap and Secret references resolved.
+        const spilo = sts.spec.template.spec.containers.find((c) => c.name === "postgres") ?? sts.spec.template.spec.containers[0];
+        const literal: Record<string, string> = {};
+        const fromSecret: Record<string, string> = {};
+        const cmData = (name: string) => getJson<{ data?: Record<string, string> }>(["get", "configmap", name, "-n", dataNs]).data ?? {};
+        const secretKeys = (name: string) => Object.keys(getJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", dataNs]).data ?? {});
+        for (const e of spilo.env ?? []) {
+            // The API server drops an empty `value` (omitempty): no value and no valueFrom is "".
+            if (!e.valueFrom) literal[e.name] = e.value ?? "";
+            else if (e.valueFrom.configMapKeyRef) literal[e.name] = cmData(e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
+            else if (e.valueFrom.secretKeyRef) fromSecret[e.name] = `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
+        }
+        const refs: string[] = [];
+        for (const f of spilo.envFrom ?? []) {
+            if (f.configMapRef) { refs.push(`ConfigMap ${f.configMapRef.name}`); for (const [k, v] of Object.entries(cmData(f.configMapRef.name))) if (!(k in literal)) literal[k] = v; }
+            if (f.secretRef) { refs.push(`Secret ${f.secretRef.name}`); for (const k of secretKeys(f.secretRef.name)) if (!(k in literal)) fromSecret[k] = `${f.secretRef.name}/${k}`; }
+        }
+        // The drill's derivation (test/dr/spilo_env.py, which the data half runs WAL-G with).
+        const settings = drSettings(STACK);
+        const sf = path.join(work, "runbook", "settings.json"), cf = path.join(work, "runbook", "clone.json");
+        fs.writeFileSync(sf, JSON.stringify(settings));
+        fs.writeFileSync(cf, JSON.stringify(planned.clone));
+        const expected = JSON.parse(execFileSync("python3", [path.join(ROOT, "test", "dr", "spilo_env.py"), sf, newName!, pg.metadata.uid as string, String(settings.postgresMajor), cf], { encoding: "utf8" })) as { env: Record<string, string>; secretEnv: string[] };
+        const walgRelated = (k: string) => /^(CLONE_|WAL_|WALG_|WALE_|AWS_|USE_WALG|BACKUP_)/.test(k) || k === "SCOPE" || k === "PGVERSION";
+        const actual = Object.fromEntries(Object.entries(literal).filter(([k]) => walgRelated(k)).sort());
+        const actualSecret = Object.keys(fromSecret).filter(walgRelated).sort();
+        const envDiff = {
+            differs: Object.keys(expected.env).filter((k) => actual[k] !== expected.env[k]).map((k) => `${k}: pod ${JSON.stringify(actual[k])}, drill ${JSON.stringify(expected.env[k])}`),
+            podOnly: Object.keys(actual).filter((k) => !(k in expected.env)),
+            secretDiffers: [actualSecret.join(","), [...expected.secretEnv].sort().join(",")],
+        };
+        runbookReport.case2 = { commands: c2!.commands.length, seconds: Math.round((Date.now() - t) / 1000), cluster: newName, clone: pg.spec.clone, statefulSet: sts.metadata.name, pods: pods.map((p) => p.metadata.name),
+            podEnv: actual, podEnvFromSecret: fromSecret, envRefs: refs, drillEnv: expected.env, envDiff,
+            comparedAt: "the pod's environment (Spilo's image source is not available offline: its mapping of CLONE_* to WAL-G is the drill's spilo_walg_env, applied to both)" };
+        assert.deepStrictEqual(envDiff.differs, [], "the Spilo pod's WAL-G/clone environment differs from the drill's");
+        assert.deepStrictEqual(envDiff.podOnly, [], "the pod has WAL-G/clone variables the drill did not use");
+        assert.strictEqual(envDiff.secretDiffers[0], envDiff.secretDiffers[1], "the object-store keys from the Secret");
+        checks.runbookCase2 = true;
+    });
 });
+
