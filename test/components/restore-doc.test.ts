@@ -40,7 +40,7 @@ describe("docs/restore.md matches the plan", () => {
             assert.strictEqual(release(p, "postgres-operator").inputs.name, "postgres-operator");
             assert.ok(shell.some((l) => l.includes("deployment/postgres-operator")));
             const secret = (p.outputs.database as any).credentialsSecretName;
-            assert.ok(shell.some((l) => l.includes(`get secret ${secret}`)), secret);
+            assert.ok(shell.some((l) => l.includes(`secret/${secret}`)), secret);
             assert.match(doc, new RegExp(`\`${(p.outputs.database as any).host.split(".")[0]}\``));
         }
     });
@@ -49,7 +49,7 @@ describe("docs/restore.md matches the plan", () => {
         const p = await planStack("prod");
         for (const line of shell) for (const m of line.matchAll(/pulumi stack output (\w+)/g)) assert.ok(m[1] in p.outputs, m[1]);
         const postgresKeys = Object.keys((configSchema.shape.postgres as any).unwrap().shape);
-        const keys = shell.flatMap((l) => [...l.matchAll(/pulumi config set kubechat:postgres\.(\w+)/g)].map((m) => m[1]));
+        const keys = shell.flatMap((l) => [...l.matchAll(/pulumi config set --path kubechat:postgres\.(\w+)/g)].map((m) => m[1]));
         assert.deepStrictEqual([...new Set(keys)].sort(), ["cloneFromCluster", "cloneFromUid", "cloneTimestamp", "clusterName"]);
         for (const k of keys) assert.ok(postgresKeys.includes(k), k);
         // The clone the runbook configures is the one the plan then carries.

@@ -186,7 +186,7 @@ export function postgresClaims(o: PostgresObjects, ha: any, docs: { ha: string; 
     add("PgBouncer's password file Secret exists", "docs/ha.md Settings table", true, o.secrets.some((x) => mounted.includes(x.metadata.name) && x.keys.includes("userlist.txt")));
 
     // Credentials: the app's in the app namespace (the runbook's name), never anything but username/password.
-    const runbook = /kubectl -n (\S+) get secret (\S+\.credentials\.postgresql\.acid\.zalan\.do)/.exec(docs.restore);
+    const runbook = /kubectl -n (\S+) wait --for=create \S+ secret\/(\S+\.credentials\.postgresql\.acid\.zalan\.do)/.exec(docs.restore);
     const docDefaults = { appNs: "kubechat-system", cluster: "kubechat-db" };
     const wanted = runbook ? { ns: runbook[1].replace(docDefaults.appNs, s.appNamespace), name: runbook[2].split(docDefaults.appNs).join(s.appNamespace).replace(docDefaults.cluster, cluster) } : undefined;
     const appSecret = wanted && o.secrets.find((x) => x.metadata.namespace === wanted.ns && x.metadata.name === wanted.name);
