@@ -181,6 +181,40 @@ export const workloadNetworkPolicy = crossResource("workload-network-policy", "n
             });
     });
 
+/** A number, or an integer string as Argo Rollouts' IntOrString fields take it; undefined otherwise. */
+const intOf = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
+
+export const canaryGatedWeights = crossResource("canary-gated-weights", "hygiene",
+    "Every canary weight below 100 of a Rollout is followed by an analysis step, and every metric of the AnalysisTemplates that step names (same namespace) has a count above both failureLimit and inconclusiveLimit.",
+    (resources) => ofKind(resources, "Rollout").flatMap((ro) => {
+        const steps = asArray(ro.props?.spec?.strategy?.canary?.steps);
+        const ref = objectRef(ro.type, ro.props, ro.name);
+        const ns = namespaceOf(ro.props);
+        const templates = new Map(ofKind(resources, "AnalysisTemplate").filter((t) => namespaceOf(t.props) === ns).map((t) => [objectName(t.props, t.name), t]));
+        return steps.flatMap((st, i) => {
+            const w = st?.setWeight;
+            if (typeof w !== "number" || w >= 100) return [];
+            const gate = steps[i + 1]?.analysis;
+            if (!gate) {
+                return [{ resource: ro, message: `${ref}: canary step ${i} (setWeight ${w}) is not followed by an analysis step, so the canary can move on unmeasured; add one naming its error-rate AnalysisTemplate` }];
+            }
+            return asArray(gate.templates).flatMap((t) => {
+                const at = templates.get(t?.templateName);
+                if (!at) return [];
+                return asArray(at.props?.spec?.metrics).flatMap((m) => {
+                    const count = intOf(m?.count);
+                    const need = Math.max(intOf(m?.failureLimit) ?? 0, intOf(m?.inconclusiveLimit) ?? 0) + 1;
+                    if (isUnknown(m?.count) || (count !== undefined && count >= need)) return [];
+                    return [{
+                        resource: at,
+                        message: `${objectRef(at.type, at.props, at.name)}: metric ${m?.name} gates ${ref}'s steps with count ${m?.count ?? "unset"}; `
+                            + `a step run needs a count of at least ${need} (above failureLimit and inconclusiveLimit) or Argo Rollouts passes it with nothing measured`,
+                    }];
+                });
+            });
+        });
+    }));
+
 export const STATEFUL_TYPES = [
     EKS_CLUSTER, KMS_KEY, ...S3_BUCKETS, "kubernetes:acid.zalan.do/v1:postgresql", "kubernetes:core/v1:PersistentVolumeClaim",
 ];
@@ -193,4 +227,5 @@ export const protectStatefulResources = crossResource("protect-stateful-resource
 
 export const crossResourcePolicies = [
     hpaDeclaredReplicas, vpaHpaConflict, vpaUpdateModeAuto, pdbBlocksEvictions, zoneAntiAffinityReplicas, workloadNetworkPolicy, protectStatefulResources,
+    canaryGatedWeights,
 ];

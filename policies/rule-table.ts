@@ -43,6 +43,7 @@ export const WHY: Record<string, string> = {
     "no-duplicate-env": "Only the last value takes effect, silently (kube-score environment-variable-key-duplication, kube-linter duplicate-env-var).",
     "secrets-as-files": "The environment is inherited by every child process and shows in /proc, crash dumps and `kubectl describe`-style tooling.",
     "hpa-declared-replicas": "Declared replicas reset the HPA on every update.",
+    "canary-gated-weights": "A canary weight with no analysis step after it, or a step run too short to end inconclusive, lets an unmeasured canary advance (docs/observability.md).",
     "vpa-hpa-conflict": "VPA and HPA on the same resource fight each other.",
     "vpa-update-mode-auto": "updateMode Auto is deprecated.",
     "pdb-blocks-evictions": "A PDB that allows no eviction blocks node drains and upgrades.",

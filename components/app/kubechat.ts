@@ -311,7 +311,7 @@ export class KubeChat extends pulumi.ComponentResource {
             if (delivery.strategy === "canary") {
                 objects.add(`${name}-${svc}-analysis`, {
                     apiVersion: "argoproj.io/v1alpha1", kind: "AnalysisTemplate", metadata: meta(errorRateTemplateName(svc), svc, "delivery"),
-                    spec: analysisTemplateSpec(svc, nsName, delivery.maxErrorBasisPoints),
+                    spec: analysisTemplateSpec(svc, nsName, delivery.maxErrorBasisPoints, delivery.pauseMinutes),
                 }, { dependsOn: args.rollouts ?? [] });
             }
         }

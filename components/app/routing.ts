@@ -105,32 +105,53 @@ export function errorThreshold(maxErrorBasisPoints: number): number {
 }
 
 /**
- * When the gate measures: first 1 minute after the first weighted step (the canary's pods need a scrape
- * or two before a 2-minute rate exists), then every minute; a run fails on the measurement after
+ * When the gate measures, at each canary weight below 100 (one AnalysisRun per weight, run by an
+ * `analysis` step): first 1 minute after the run starts (the canary's pods need a scrape or two before a
+ * 2-minute rate exists), then every minute, `count` times. A run fails on the measurement after
  * `failureLimit` failed ones and turns inconclusive on the one after `inconclusiveLimit` inconclusive
- * ones (Argo Rollouts counts both over the whole run, not in a row).
+ * ones (Argo Rollouts counts both over the run, not in a row).
  */
 export const ANALYSIS_TIMING = { initialDelayMinutes: 1, intervalMinutes: 1, failureLimit: 1, inconclusiveLimit: 2 } as const;
+export type AnalysisTiming = typeof ANALYSIS_TIMING;
 
-/** Minutes from the first weighted step to the earliest measurement that can abort a canary. */
-export function abortVerdictMinutes(t = ANALYSIS_TIMING): number {
-    return t.initialDelayMinutes + t.failureLimit * t.intervalMinutes;
+/**
+ * The fewest measurements a run at one weight must take. Argo Rollouts v1.9.0 (analysis/analysis.go,
+ * assessMetricStatus) ends a run that reaches its `count` without passing either limit Successful,
+ * however many of its measurements were inconclusive: with `count` <= `inconclusiveLimit` a canary
+ * nobody calls would pass every weight unmeasured, and with `count` <= `failureLimit` a failing one too.
+ */
+export function minimumMeasurements(t: AnalysisTiming = ANALYSIS_TIMING): number {
+    return Math.max(t.failureLimit, t.inconclusiveLimit) + 1;
+}
+
+/** Measurements a run takes in `minutes`: the first after the initial delay, then one per interval. */
+export function measurementsIn(minutes: number, t: AnalysisTiming = ANALYSIS_TIMING): number {
+    return minutes < t.initialDelayMinutes ? 0 : Math.floor((minutes - t.initialDelayMinutes) / t.intervalMinutes) + 1;
+}
+
+/** The shortest time at a weight in which a run takes `minimumMeasurements`. */
+export function minimumWeightMinutes(t: AnalysisTiming = ANALYSIS_TIMING): number {
+    return t.initialDelayMinutes + (minimumMeasurements(t) - 1) * t.intervalMinutes;
 }
 
 /**
  * AnalysisTemplate: 5xx share of the requests the canary pods served (Istio's destination-side
  * `istio_requests_total`, scraped from each pod once with its `rollouts-pod-template-hash` label), over
- * 2 minutes, every minute. Argo Rollouts hands the conditions the query's instant vector as `result`:
+ * 2 minutes, every minute, `measurementsIn(weightMinutes)` times (the canary's time at each weight).
+ * Argo Rollouts hands the conditions the query's instant vector as `result`:
  * - errors and traffic: `[ratio]` -> success below the threshold, failure at or above it;
  * - traffic without any 5xx: the error series do not exist, `or vector(0)` makes the ratio `[0]` -> success;
  * - no traffic at all: `[]` (no series) or `[NaN]` (0/0) -> neither condition holds -> inconclusive.
  * Both conditions guard `len(result) > 0` first: indexing an empty result is an evaluation error, and
- * errors abort a rollout like failures do. The second failed measurement aborts; the third inconclusive one,
- * in a row or not, ends the run Inconclusive, which is meant to hold the rollout for a person to judge (a
- * canary nobody calls proves nothing) but in Argo Rollouts v1.9.0 holds it only until the current pause step
- * ends: docs/observability.md, "A canary nobody calls".
+ * errors abort a rollout like failures do. The second failed measurement fails the run (the Rollout
+ * aborts); the third inconclusive one, in a row or not, ends it Inconclusive: the `analysis` step then
+ * never completes and the Rollout is paused at that weight for a person (docs/observability.md,
+ * "A canary nobody calls").
  */
-export function analysisTemplateSpec(service: string, namespace: string, maxErrorBasisPoints: number): Record<string, unknown> {
+export function analysisTemplateSpec(service: string, namespace: string, maxErrorBasisPoints: number, weightMinutes: number): Record<string, unknown> {
+    const count = measurementsIn(weightMinutes);
+    // The loader refuses such a canary (components/app/validate.ts); a run this short would pass unmeasured.
+    if (count < minimumMeasurements()) throw new Error(`analysisTemplateSpec: ${weightMinutes} min at a weight is ${count} measurement(s), fewer than ${minimumMeasurements()}`);
     const threshold = errorThreshold(maxErrorBasisPoints);
     const sel = `namespace="${namespace}", service="${service}", reporter="destination", ${promLabel(POD_TEMPLATE_HASH_LABEL)}="{{args.${CANARY_HASH_ARG}}}"`;
     const errors = `sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[2m]))`;
@@ -142,6 +163,7 @@ export function analysisTemplateSpec(service: string, namespace: string, maxErro
             name: "error-rate",
             initialDelay: `${ANALYSIS_TIMING.initialDelayMinutes}m`,
             interval: `${ANALYSIS_TIMING.intervalMinutes}m`,
+            count,
             failureLimit: ANALYSIS_TIMING.failureLimit,
             inconclusiveLimit: ANALYSIS_TIMING.inconclusiveLimit,
             successCondition: `${measured} && result[0] < ${threshold}`,

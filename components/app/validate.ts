@@ -3,7 +3,7 @@
  * can apply them before anything is created and the KubeChat component can apply them to its args.
  */
 import { ServiceScaling, vpaProblems } from "./autoscaling";
-import { abortVerdictMinutes } from "./routing";
+import { measurementsIn, minimumMeasurements, minimumWeightMinutes } from "./routing";
 import { Strategy } from "./workload";
 
 /** What the rules read from a service's settings. */
@@ -56,15 +56,14 @@ export function serviceSettingProblems(
 }
 
 /**
- * The error-rate gate runs in the background from the first weighted step and only pauses hold the
- * canary (no pause after 100 %): a walk no longer than the time to the first measurement that can abort
- * reaches 100 % before the gate can stop it (with `pauseMinutes: 0`, before it measures at all).
+ * Each canary weight below 100 is held by an `analysis` step whose run lasts `pauseMinutes`: with fewer
+ * measurements than `minimumMeasurements` Argo Rollouts ends a run Successful that never measured
+ * anything (no traffic) or failed once only, so the canary would advance unmeasured. A canary also needs
+ * a weight below 100, or nothing is measured before it takes all traffic.
  */
 export function canaryGateProblems(canarySteps: number[], pauseMinutes: number): string[] {
-    const paused = canarySteps.filter((w) => w < 100).length;
-    const verdict = abortVerdictMinutes();
-    if (paused === 0) return ["delivery.canarySteps: a canary needs a weight below 100 for its error-rate gate to measure anything before the canary takes all traffic"];
-    if (paused * pauseMinutes > verdict) return [];
-    const least = Math.floor(verdict / paused) + 1;
-    return [`delivery.pauseMinutes: the canary pauses ${paused} × ${pauseMinutes} min, but its error-rate gate can abort ${verdict} min after the first weighted step at the earliest, so the canary would reach 100 % before the gate could stop it; set pauseMinutes to at least ${least}`];
+    if (!canarySteps.some((w) => w < 100)) return ["delivery.canarySteps: a canary needs a weight below 100 for its error-rate gate to measure anything before the canary takes all traffic"];
+    const n = measurementsIn(pauseMinutes);
+    if (n >= minimumMeasurements()) return [];
+    return [`delivery.pauseMinutes: each canary weight below 100 is held for an error-rate analysis of pauseMinutes (${pauseMinutes} min: ${n} measurement(s)), but it needs at least ${minimumMeasurements()} to tell a failing canary or one nobody calls from a healthy one (with fewer, Argo Rollouts passes it unmeasured); set pauseMinutes to at least ${minimumWeightMinutes()}`];
 }

@@ -13,7 +13,7 @@ export interface DeliverySettings {
     strategy: Strategy;
     /** Canary weights in percent, increasing, ending at 100. */
     canarySteps: number[];
-    /** Pause after each canary weight below 100 (0 = no pause). */
+    /** Minutes at each canary weight below 100: the length of that weight's error-rate AnalysisRun. */
     pauseMinutes: number;
     autoPromote: boolean;
     /** >= 30: the old ReplicaSet stays up this long so a rollback is instant. */
@@ -48,14 +48,33 @@ export function errorRateTemplateName(service: string): string {
  */
 export const CANARY_HASH_ARG = "canary-hash";
 
-/** Canary steps: header route first, then each weight followed by a pause (not after 100). */
-export function canarySteps(d: DeliverySettings): Record<string, unknown>[] {
+/**
+ * The gate of one weight: an `analysis` step, which Argo Rollouts v1.9.0 completes only when its run
+ * is Successful (rollout/canary.go, completedCurrentCanaryStep); a Failed or Error run aborts the
+ * Rollout and an Inconclusive one pauses it at that weight (rollout/analysis.go,
+ * reconcileStepBasedAnalysisRun). The run measures the canary's pods only: their pod-template hash.
+ */
+export function gateStep(service: string): Record<string, unknown> {
+    return {
+        analysis: {
+            templates: [{ templateName: errorRateTemplateName(service) }],
+            args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: "Latest" } }],
+        },
+    };
+}
+
+/**
+ * Canary steps: header route first, then each weight followed by its gate (not after 100). The gate's
+ * run is the time at the weight (its measurements span `pauseMinutes`), so there is no pause step whose
+ * timer could move an unmeasured canary on, and no background run.
+ */
+export function canarySteps(service: string, d: DeliverySettings): Record<string, unknown>[] {
     const steps: Record<string, unknown>[] = [{
         setHeaderRoute: { name: CANARY_HEADER_ROUTE, match: [{ headerName: CANARY_HEADER.name, headerValue: { exact: CANARY_HEADER.value } }] },
     }];
     for (const w of d.canarySteps) {
         steps.push({ setWeight: w });
-        if (w < 100 && d.pauseMinutes > 0) steps.push({ pause: { duration: `${d.pauseMinutes}m` } });
+        if (w < 100) steps.push(gateStep(service));
     }
     return steps;
 }
@@ -84,13 +103,7 @@ export function strategySpec(service: string, d: DeliverySettings): Record<strin
                 },
                 managedRoutes: [{ name: CANARY_HEADER_ROUTE }],
             },
-            // Background analysis from the first weighted step (index 1, after the header route).
-            analysis: {
-                templates: [{ templateName: errorRateTemplateName(service) }],
-                startingStep: 1,
-                args: [{ name: CANARY_HASH_ARG, valueFrom: { podTemplateHashValue: "Latest" } }],
-            },
-            steps: canarySteps(d),
+            steps: canarySteps(service, d),
         },
     };
 }

@@ -238,7 +238,7 @@ export const configSchema = z.strictObject({
     delivery: obj({
         strategy: z.enum(["rolling", "canary", "blueGreen"]).default("canary").describe("Progressive delivery strategy"),
         canarySteps: z.array(int(1, 100)).default([5, 25, 50, 100]).describe("Canary traffic weights in percent, ending at 100"),
-        pauseMinutes: int(0, 1440).default(30).describe("Pause between canary steps"),
+        pauseMinutes: int(0, 1440).default(30).describe("Minutes at each canary weight below 100: its error-rate analysis, which must succeed before the next weight (at least 3)"),
         maxErrorBasisPoints: int(1, 10000).default(10).describe("Abort when the 5xx ratio reaches this many basis points (10 = 0.1 %)"),
         autoPromote: z.boolean().default(false).describe("Blue/green: promote automatically"),
         scaleDownDelaySeconds: int(30, 86400).default(30).describe("Blue/green: keep the old ReplicaSet this long for instant rollback"),

@@ -138,7 +138,16 @@ describe("app component (KubeChat)", function () {
         assert.strictEqual(object(prod, "DestinationRule", "api-gateway").spec.trafficPolicy.tls.mode, "ISTIO_MUTUAL");
         const at = object(prod, "AnalysisTemplate", "api-gateway-error-rate");
         assert.match(at.spec.metrics[0].provider.prometheus.query, /rollouts_pod_template_hash="\{\{args\.canary-hash\}\}"/);
-        assert.deepStrictEqual(object(prod, "Rollout", "api-gateway").spec.strategy.canary.analysis.args.map((a: any) => a.name), at.spec.args.map((a: any) => a.name));
+        // Each weight below 100 is followed by an analysis step of this template, handing it every argument it declares.
+        const gates = canary.steps.map((s: any, i: number) => ("setWeight" in s && s.setWeight < 100 ? canary.steps[i + 1]?.analysis : undefined)).filter((a: any) => a !== undefined);
+        assert.strictEqual(gates.length, 3, JSON.stringify(canary.steps));
+        for (const g of gates) {
+            assert.deepStrictEqual(g.templates, [{ templateName: "api-gateway-error-rate" }]);
+            assert.deepStrictEqual(g.args.map((a: any) => a.name), at.spec.args.map((a: any) => a.name));
+        }
+        // Prod's 30-minute weights: 30 measurements per run, enough to end a quiet canary's run Inconclusive.
+        assert.strictEqual(at.spec.metrics[0].count, 30);
+        assert.strictEqual(canary.analysis, undefined);
         const authz = object(prod, "AuthorizationPolicy", "api-gateway");
         assert.deepStrictEqual(authz.spec.rules[0].from[0].source.principals, ["cluster.local/ns/istio-ingress/sa/istio-ingressgateway"]);
         // Every ALLOW rule names mesh identities on the service port Envoy intercepts; Prometheus scrapes

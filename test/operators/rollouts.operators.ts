@@ -1,13 +1,13 @@
 /**
  * Argo Rollouts, run for real against what `pulumi up` created (docs/real-tiers.md, "Argo Rollouts").
  *
- * Canary: staging's stack file with `kubechat:delivery.pauseMinutes: 2` (its default pause is 30
- * minutes; 2 is the shortest that still lets the third measurement of a canary nobody calls land
- * inside the walk) and two more services beside api-gateway, so the three outcomes walk at once:
- * api-gateway healthy, `canary-errors` answering 2 % 5xx, `canary-quiet` called by nobody. A second
- * `pulumi up` changes the three images; the real controller walks the steps, writing the weights into
- * each VirtualService and starting each service's background AnalysisRun from our AnalysisTemplate,
- * whose PromQL a real Prometheus evaluates over the traffic the weights send (rollouts/mesh-traffic.ts).
+ * Canary: staging's stack file with `kubechat:delivery.pauseMinutes: 3` (30 by default; 3 is the
+ * shortest the loader accepts: three measurements per weight) and two more services beside
+ * api-gateway, so the three outcomes walk at once: api-gateway healthy, `canary-errors` answering 2 %
+ * 5xx, `canary-quiet` called by nobody. A second `pulumi up` changes the three images; the real
+ * controller walks the steps, writing the weights into each VirtualService and, at each weight below
+ * 100, running the `analysis` step's AnalysisRun from our AnalysisTemplate, whose PromQL a real
+ * Prometheus evaluates over the traffic the weights send (rollouts/mesh-traffic.ts).
  *
  * Blue/green: dev's stack file with `kubechat:delivery.strategy: blueGreen`: a new image goes to the
  * preview Service, is promoted (the patch `kubectl argo rollouts promote` sends), then rolled back by
@@ -20,7 +20,7 @@ import * as path from "path";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
-import { PROMETHEUS_URL } from "../../components/app/routing";
+import { PROMETHEUS_URL, minimumWeightMinutes } from "../../components/app/routing";
 import { errorRateTemplateName } from "../../components/app/workload";
 import { POD_TEMPLATE_HASH_LABEL } from "../../components/labels";
 import { StackOnCluster } from "../apply/platform";
@@ -35,7 +35,8 @@ import { MetricSource } from "./rollouts/metric-source";
 import { Obj, Snapshot, Watch, byName, distinctInOrder, primaryWeights, serviceView, snapshot, until } from "./rollouts/observe";
 
 const LIFETIME = 40 * 60;
-const PAUSE_MINUTES = 2;
+/** The shortest time at a weight the loader accepts (the default is 30 minutes). */
+const PAUSE_MINUTES = minimumWeightMinutes();
 const IMAGE = "ghcr.io/kubechat/api-gateway";
 /** The two services the canary variant adds (minimal, unexposed, same image repository). */
 const EXTRA = { "canary-errors": "1.0.0", "canary-quiet": "1.0.0" };
@@ -100,7 +101,7 @@ const runsOf = (s: Snapshot, service: string): Obj[] =>
 describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function () {
     this.timeout(45 * 60 * 1000);
 
-    describe("canary (staging, pauses of 2 minutes): healthy, failing and unused canaries at once", function () {
+    describe(`canary (staging, ${PAUSE_MINUTES} minutes per weight): healthy, failing and unused canaries at once`, function () {
         let on: StackOnCluster;
         let controller: RolloutsController | undefined;
         let metrics: MetricSource | undefined;
@@ -127,7 +128,7 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
-        it("walks 5 → 25 → 50 → 100 % on a healthy canary, aborts back to stable on errors, and ends the analysis of a canary nobody calls inconclusive", async function () {
+        it("walks 5 → 25 → 50 → 100 % on a healthy canary, aborts back to stable on errors, and holds a canary nobody calls at the weight where it became unmeasurable", async function () {
             const cfg = settings(on);
             const ns = cfg.app.namespace;
             const services = Object.keys(cfg.services);
@@ -149,8 +150,13 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const interval = sm("api-gateway").spec.endpoints[0].interval as string;
             metrics = new MetricSource(path.join(dir, "prometheus"), PROMETHEUS_URL, interval, LIFETIME);
             await metrics.start();
+            // The VirtualServices as each 2-second snapshot found them: a second observer beside the watch,
+            // which in one run stalled after 25 % and missed 50 and 100 (the controller's runs show it walked them).
+            const polledVs: { at: number; obj: Obj }[] = [];
             const refresh = () => {
                 last = snapshot(on.cluster, ns, true);
+                const at = Date.now();
+                for (const vs of last.virtualServices) polledVs.push({ at, obj: vs });
                 for (const svc of services) {
                     metrics!.update({ view: serviceView(last, svc, ns), profile: profiles[svc], podTargetLabels: sm(svc).spec.podTargetLabels ?? [] });
                 }
@@ -175,16 +181,21 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const tUp = Date.now();
             const upSeconds = await up(on, [`${CONFIG_NAMESPACE}:services.api-gateway.tag=1.4.3`, ...Object.keys(EXTRA).map((s) => `${CONFIG_NAMESPACE}:services.${s}.tag=1.0.1`)]);
 
-            const outcome = await until("canary outcomes", 14 * 60 * 1000, () => {
+            const outcome = await until("canary outcomes", 18 * 60 * 1000, () => {
                 const gw = byName(last.rollouts, "api-gateway");
                 const er = byName(last.rollouts, "canary-errors");
                 const done = gw?.status?.stableRS && gw.status.stableRS !== stable0["api-gateway"] && gw.status.phase === "Healthy";
-                const quRun = runsOf(last, "canary-quiet")[0];
-                return done && er?.status?.abort === true && quRun?.status?.phase === "Inconclusive" ? { at: Date.now() } : undefined;
+                const quiet = pauseReasons(byName(last.rollouts, "canary-quiet")).includes("InconclusiveAnalysisRun");
+                return done && er?.status?.abort === true && quiet ? { at: Date.now() } : undefined;
             }, () => `${JSON.stringify(last.rollouts.map((r) => ({ n: r.metadata.name, s: r.status?.phase, m: r.status?.message, step: r.status?.currentStepIndex })))}\n${tail()}`, 3000);
 
+            // Every check below is collected, so the report is written whatever fails; the test fails after it.
+            const failures: string[] = [];
+            const check = (f: () => void) => { try { f(); } catch (e) { failures.push((e as Error).message); } };
+
             // --- api-gateway: the weights the controller wrote, in order, and the measurements between them.
-            const weightsOf = (svc: string) => distinctInOrder(vsWatch!.of(svc), (o) => primaryWeights(o)?.canary);
+            const weightsOf = (svc: string) => distinctInOrder([...vsWatch!.of(svc), ...polledVs.filter((e) => e.obj.metadata?.name === svc)].sort((a, b) => a.at - b.at),
+                (o) => primaryWeights(o)?.canary);
             const gwWeights = weightsOf("api-gateway");
             const seen = gwWeights.map((w) => w.value);
             const steps = cfg.delivery.canarySteps;
@@ -193,90 +204,116 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const below = steps.filter((w) => w < 100);
             let i = 0;
             for (const w of seen) if (w === below[i]) i++;
-            assert.strictEqual(i, below.length, `the VirtualService's canary weights ${seen.join(" → ")} do not pass through ${below.join(" → ")} in order`);
+            check(() => assert.strictEqual(i, below.length, `the VirtualService's canary weights ${seen.join(" → ")} do not pass through ${below.join(" → ")} in order`));
             const finalVs = primaryWeights(byName(last.virtualServices, "api-gateway"));
-            assert.deepStrictEqual(finalVs, { stable: 100, canary: 0 }, "after the promotion the stable subset takes all traffic");
+            check(() => assert.deepStrictEqual(finalVs, { stable: 100, canary: 0 }, "after the promotion the stable subset takes all traffic"));
             const gw = byName(last.rollouts, "api-gateway");
             const gwRuns = runsOf(last, "api-gateway");
-            assert.strictEqual(gwRuns.length, 1, "one background AnalysisRun for the whole canary");
-            const run = gwRuns[0];
-            assert.strictEqual(run.spec.metrics[0].provider.prometheus.address, PROMETHEUS_URL);
-            assert.ok(run.metadata.ownerReferences.some((o: Obj) => o.kind === "Rollout"), "the run belongs to the Rollout");
+            // One run per weight below 100, each started by the `analysis` step after that weight (no background run).
+            const gateSteps = (gw.spec.strategy.canary.steps as Obj[]).flatMap((st, idx) => ("analysis" in st ? [String(idx)] : []));
+            check(() => assert.strictEqual(gateSteps.length, below.length, JSON.stringify(gw.spec.strategy.canary.steps)));
+            check(() => assert.deepStrictEqual(gwRuns.map((r) => [r.metadata.labels?.["rollout-type"], r.metadata.labels?.["step-index"]]), gateSteps.map((i) => ["Step", i]), "one step run per gate, in order"));
+            check(() => assert.deepStrictEqual(gwRuns.map((r) => r.status?.phase), gateSteps.map(() => "Successful"), "each weight's gate passed"));
             // Made from our template, for the new template's pods.
             const template = JSON.parse(on.cluster.kubectl(["get", "analysistemplates.argoproj.io", errorRateTemplateName("api-gateway"), "-n", ns, "-o", "json"]).stdout);
             const hashArg = template.spec.args[0].name as string;
-            assert.deepStrictEqual(run.spec.args, [{ name: hashArg, value: gw.status.stableRS }]);
             const tm = template.spec.metrics[0];
-            const rm = run.spec.metrics[0];
-            // The controller substitutes the argument when it measures; the run may keep the placeholder.
-            assert.ok([tm.provider.prometheus.query, tm.provider.prometheus.query.split(`{{args.${hashArg}}}`).join(gw.status.stableRS)].includes(rm.provider.prometheus.query), rm.provider.prometheus.query);
-            const limits = (m: Obj) => [m.successCondition, m.failureCondition, m.failureLimit, m.inconclusiveLimit, m.interval, m.initialDelay];
-            assert.deepStrictEqual(limits(rm), limits(tm));
+            const limits = (m: Obj) => [m.successCondition, m.failureCondition, m.failureLimit, m.inconclusiveLimit, m.interval, m.initialDelay, m.count];
+            check(() => assert.strictEqual(tm.count, PAUSE_MINUTES, "one measurement a minute for the time at a weight"));
             const weightAt = (at: number) => [...gwWeights].reverse().find((w) => w.at <= at)?.value;
-            const measurements = (run.status?.metricResults?.[0]?.measurements ?? []).map((m: Obj) => ({
-                at: m.finishedAt, phase: m.phase, value: m.value, weight: weightAt(Date.parse(m.finishedAt)),
-            }));
-            // Each weight below 100 is measured while in force (the first measurement, 1 minute in, may find
-            // too few 30-second scrapes for a 2-minute rate: inconclusive, which the run tolerates twice).
-            for (const w of steps.filter((s) => s < 100)) assert.ok(measurements.some((m: Obj) => m.weight === w), `no measurement while the canary had ${w} %: ${JSON.stringify(measurements)}`);
-            assert.ok(measurements.some((m: Obj) => m.phase === "Successful"), JSON.stringify(measurements));
-            assert.ok(measurements.every((m: Obj) => m.phase !== "Failed" && m.phase !== "Error"), JSON.stringify(measurements));
+            const measurements: Obj[] = [];
+            for (const [k, run] of gwRuns.entries()) {
+                check(() => assert.strictEqual(run.spec.metrics[0].provider.prometheus.address, PROMETHEUS_URL));
+                check(() => assert.ok(run.metadata.ownerReferences.some((o: Obj) => o.kind === "Rollout"), "the run belongs to the Rollout"));
+                check(() => assert.deepStrictEqual(run.spec.args, [{ name: hashArg, value: gw.status.stableRS }]));
+                const rm = run.spec.metrics[0];
+                // The controller substitutes the argument when it measures; the run may keep the placeholder.
+                check(() => assert.ok([tm.provider.prometheus.query, tm.provider.prometheus.query.split(`{{args.${hashArg}}}`).join(gw.status.stableRS)].includes(rm.provider.prometheus.query), rm.provider.prometheus.query));
+                check(() => assert.deepStrictEqual(limits(rm), limits(tm)));
+                const ms = (run.status?.metricResults?.[0]?.measurements ?? []).map((m: Obj) => ({
+                    step: run.metadata.labels?.["step-index"], at: m.finishedAt, phase: m.phase, value: m.value, weight: weightAt(Date.parse(m.finishedAt)),
+                }));
+                // The run of the step right after `setWeight: below[k]`, with all its measurements: the controller
+                // does not leave an analysis step before its run ends. (The weights the watch saw at each
+                // measurement's time are reported, not checked: the watch lagged the controller by a minute under load.)
+                check(() => assert.deepStrictEqual([gw.spec.strategy.canary.steps[Number(run.metadata.labels?.["step-index"]) - 1]?.setWeight, ms.length], [below[k], tm.count], `run ${k}: ${JSON.stringify(ms)}`));
+                measurements.push(...ms);
+            }
+            check(() => assert.ok(measurements.every((m: Obj) => m.phase !== "Failed" && m.phase !== "Error"), JSON.stringify(measurements)));
             const gwQueries = metrics.queries.filter((q) => q.query.includes(`rollouts_pod_template_hash="${gw.status.stableRS}"`));
-            assert.ok(gwQueries.length > 0 && gwQueries.every((q) => q.host === new URL(PROMETHEUS_URL).host), "the controller queried the template's address for the canary's hash");
+            check(() => assert.ok(gwQueries.length > 0 && gwQueries.every((q) => q.host === new URL(PROMETHEUS_URL).host), "the controller queried the template's address for the canary's hash"));
             // The whole service's ratio is above the gate (stable pods fail 2 %): the canary-only query is what passed.
             const dr = byName(last.destinationRules, "api-gateway");
-            assert.ok((dr.spec.subsets as Obj[]).every((s) => s.labels[POD_TEMPLATE_HASH_LABEL] === gw.status.stableRS), "both subsets select the promoted pods");
+            check(() => assert.ok((dr.spec.subsets as Obj[]).every((s) => s.labels[POD_TEMPLATE_HASH_LABEL] === gw.status.stableRS), "both subsets select the promoted pods"));
 
             // --- canary-errors: aborted, traffic back on stable, the canary scaled away.
             const er = byName(last.rollouts, "canary-errors");
             const erRun = runsOf(last, "canary-errors").pop();
-            assert.strictEqual(erRun?.status?.phase, "Failed", `errors: ${JSON.stringify(erRun?.status)}`);
-            const erMeasurements = (erRun.status.metricResults[0].measurements as Obj[]).map((m) => ({ phase: m.phase, value: m.value }));
-            assert.ok(erMeasurements.filter((m) => m.phase === "Failed").length === 2, `aborts on the second failed measurement (failureLimit 1): ${JSON.stringify(erMeasurements)}`);
-            assert.deepStrictEqual(primaryWeights(byName(last.virtualServices, "canary-errors")), { stable: 100, canary: 0 }, "traffic back on stable");
-            assert.strictEqual(er.status.stableRS, stable0["canary-errors"], "the stable ReplicaSet is still the old one");
+            check(() => assert.strictEqual(erRun?.metadata?.labels?.["rollout-type"], "Step", "the failing run is a weight's gate"));
+            check(() => assert.strictEqual(erRun?.status?.phase, "Failed", `errors: ${JSON.stringify(erRun?.status)}`));
+            const erMeasurements = ((erRun?.status?.metricResults?.[0]?.measurements ?? []) as Obj[]).map((m) => ({ phase: m.phase, value: m.value }));
+            check(() => assert.ok(erMeasurements.filter((m) => m.phase === "Failed").length === 2, `aborts on the second failed measurement (failureLimit 1): ${JSON.stringify(erMeasurements)}`));
+            check(() => assert.deepStrictEqual(primaryWeights(byName(last.virtualServices, "canary-errors")), { stable: 100, canary: 0 }, "traffic back on stable"));
+            check(() => assert.strictEqual(er.status.stableRS, stable0["canary-errors"], "the stable ReplicaSet is still the old one"));
             const erWeights = weightsOf("canary-errors").map((w) => w.value);
             const erAbortedAt = Date.parse(er.status.abortedAt ?? er.status.conditions?.find((c: Obj) => c.reason === "RolloutAborted")?.lastTransitionTime);
             // The canary's ReplicaSet goes after abortScaleDownDelaySeconds (default 30 s).
             const canaryRsGone = await until("aborted canary scaled down", 3 * 60 * 1000, () => {
                 const rs = last.replicaSets.find((r) => r.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === er.status.currentPodHash);
                 return rs && rs.spec.replicas === 0 ? Date.now() : undefined;
-            }, tail);
+            }, tail).catch((e: Error) => { failures.push(e.message.split("\n")[0]); return NaN; });
 
-            // --- canary-quiet: the run ends Inconclusive on its third measurement; what the Rollout does then
-            // is recorded as the controller does it (docs/observability.md, "A canary nobody calls").
+            // --- canary-quiet: its first weight's run ends Inconclusive on its third measurement, and the Rollout
+            // stays paused at that weight (docs/observability.md, "A canary nobody calls"). It is checked again
+            // once it has been held longer than a weight lasts: a pause step's timer would have moved it on by then.
+            const inconclusiveRun = runsOf(last, "canary-quiet").find((r) => r.status?.phase === "Inconclusive");
+            check(() => assert.ok(inconclusiveRun, `quiet: ${JSON.stringify(runsOf(last, "canary-quiet").map((r) => r.status))}`));
+            const quMeasurements = ((inconclusiveRun?.status?.metricResults?.[0]?.measurements ?? []) as Obj[]).map((m) => ({ at: m.finishedAt, phase: m.phase, value: m.value }));
+            check(() => assert.strictEqual(quMeasurements.filter((m) => m.phase === "Inconclusive").length, 3, JSON.stringify(quMeasurements)));
+            const inconclusiveAt = quMeasurements.length ? Date.parse(quMeasurements[quMeasurements.length - 1].at) : Date.now();
+            await until("quiet canary held longer than a weight lasts", 5 * 60 * 1000,
+                () => (Date.now() - inconclusiveAt > (PAUSE_MINUTES * 60 + 30) * 1000 ? true : undefined), tail, 5000);
+            last = snapshot(on.cluster, ns, true);
             const qu = byName(last.rollouts, "canary-quiet");
-            const quRun = runsOf(last, "canary-quiet")[0];
-            assert.strictEqual(quRun?.status?.phase, "Inconclusive", `quiet: ${JSON.stringify(quRun?.status)}`);
-            const quMeasurements = (quRun.status.metricResults[0].measurements as Obj[]).map((m) => ({ at: m.finishedAt, phase: m.phase, value: m.value }));
-            assert.strictEqual(quMeasurements.filter((m) => m.phase === "Inconclusive").length, 3, JSON.stringify(quMeasurements));
             const quWeights = weightsOf("canary-quiet");
-            const inconclusiveAt = Date.parse(quMeasurements[2].at);
-            const resumed = {
-                pauseReasons: pauseReasons(qu), step: qu.status.currentStepIndex, phase: qu.status.phase,
-                promoted: qu.status.stableRS !== stable0["canary-quiet"], analysisRuns: runsOf(last, "canary-quiet").map((r) => r.status?.phase ?? "New"),
-                weightWhenInconclusive: [...quWeights].reverse().find((w) => w.at <= inconclusiveAt)?.value,
+            const heldAt = [...quWeights].reverse().find((w) => w.at <= inconclusiveAt)?.value;
+            const noTrafficOutcome = {
+                heldAtWeight: heldAt, weightNow: primaryWeights(byName(last.virtualServices, "canary-quiet"))?.canary,
                 weightsAfterwards: quWeights.filter((w) => w.at > inconclusiveAt).map((w) => w.value),
+                pauseReasons: pauseReasons(qu), phase: qu.status.phase, step: qu.status.currentStepIndex,
+                stepKind: Object.keys(qu.spec.strategy.canary.steps[qu.status.currentStepIndex] ?? {})[0],
+                promoted: qu.status.stableRS !== stable0["canary-quiet"],
+                analysisRuns: runsOf(last, "canary-quiet").map((r) => r.status?.phase ?? "New"),
+                heldSecondsAfterInconclusive: Math.round((Date.now() - inconclusiveAt) / 1000),
             };
+            const firstWeight = steps[0];
+            check(() => assert.deepStrictEqual(
+                [noTrafficOutcome.heldAtWeight, noTrafficOutcome.weightNow, noTrafficOutcome.weightsAfterwards, noTrafficOutcome.stepKind, noTrafficOutcome.promoted, noTrafficOutcome.pauseReasons],
+                [firstWeight, firstWeight, [], "analysis", false, ["InconclusiveAnalysisRun"]],
+                `the canary nobody calls did not stay at ${firstWeight} %: ${JSON.stringify(noTrafficOutcome)}`));
+            check(() => assert.deepStrictEqual(noTrafficOutcome.analysisRuns, ["Inconclusive"], "no later weight's run started"));
             recordOperator("rollouts", {
                 controller: { version: "v1.9.0", args: controller.args.filter((a) => !a.startsWith("--kubeconfig") && !a.includes("/")), serviceAccount: `${controller.namespace}/${controller.serviceAccount}` },
                 metricSource: `Debian prometheus ${interval} scrapes of istio_requests_total per pod (ServiceMonitor labels), reached at ${PROMETHEUS_URL} through HTTP_PROXY`,
-                canaryStack: "staging + delivery.pauseMinutes 2 + services canary-errors, canary-quiet",
+                canaryStack: `staging + delivery.pauseMinutes ${PAUSE_MINUTES} + services canary-errors, canary-quiet`,
                 initialReconcileSeconds: initialSeconds,
                 imageChangeUpSeconds: Math.round(upSeconds),
                 canaryWeights: seen,
                 canaryWalkSeconds: Math.round((Date.parse(gw.status.conditions?.find((c: Obj) => c.type === "Completed")?.lastTransitionTime ?? new Date(outcome.at).toISOString()) - tUp) / 1000),
                 analysisRunsPerCanary: gwRuns.length,
+                canaryAnalysisRuns: gwRuns.map((r) => ({ step: r.metadata.labels?.["step-index"], phase: r.status?.phase })),
                 canaryMeasurements: measurements,
                 abortedOnErrors: er.status.abort === true,
                 errorsMeasurements: erMeasurements,
                 errorsWeights: erWeights,
                 errorsWeightsAfterAbort: primaryWeights(byName(last.virtualServices, "canary-errors")),
                 errorsCanaryScaledDownSecondsAfterAbort: Number.isNaN(erAbortedAt) ? null : Math.round((canaryRsGone - erAbortedAt) / 1000),
-                noTraffic: { measurements: quMeasurements, runPhase: quRun.status.phase, rollout: resumed, weights: quWeights.map((w) => w.value) },
+                noTraffic: { measurements: quMeasurements, runPhase: inconclusiveRun?.status?.phase, weights: quWeights.map((w) => w.value) },
+                noTrafficOutcome: { ...noTrafficOutcome, advanced: noTrafficOutcome.weightsAfterwards.length > 0 || noTrafficOutcome.promoted },
                 refusedProxyHosts: metrics.refused,
             });
-            assert.deepStrictEqual(metrics.refused, [], "the controller dialled nothing but the template's Prometheus address");
+            check(() => assert.deepStrictEqual(metrics!.refused, [], "the controller dialled nothing but the template's Prometheus address"));
+            assert.deepStrictEqual(failures, []);
         });
     });
 

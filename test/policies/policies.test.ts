@@ -56,6 +56,11 @@ const cases: Case[] = [
         mutate: (f) => { podSpec(f).affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution = [{ topologyKey: "topology.kubernetes.io/zone", labelSelector: {} }]; },
         expect: /allows at most 3 pod\(s\) but up to 20 replicas are wanted/,
     },
+    {
+        policy: "canary-gated-weights", change: "a pause after the weight, no analysis step",
+        mutate: (f) => { f.rollout = canaryRollout([{ setWeight: 5 }, { pause: { duration: "30m" } }, { setWeight: 100 }]); },
+        expect: /Rollout kubechat\/api-gateway: canary step 0 \(setWeight 5\) is not followed by an analysis step/,
+    },
     { policy: "protect-stateful-resources", change: "bucket unprotected", mutate: (f) => { f.bucket.protect = false; }, expect: /Bucket backups: must set protect: true in a persistent stack/ },
     // network
     { policy: "namespace-default-deny", change: "deny-all allows ingress", mutate: (f) => { f.denyAll.props.spec.ingress = [{}]; }, expect: /Namespace kubechat: no default-deny NetworkPolicy/ },
@@ -91,6 +96,14 @@ const cases: Case[] = [
     { policy: "s3-versioning", change: "Suspended", mutate: (f) => { f.versioning.props.versioningConfiguration.status = "Suspended"; }, expect: /Bucket backups: needs a BucketVersioning with versioningConfiguration.status: Enabled/ },
     { policy: "s3-public-access-block", change: "one flag false", mutate: (f) => { f.pab.props.restrictPublicBuckets = false; }, expect: /Bucket backups: needs a BucketPublicAccessBlock/ },
 ];
+
+/** A canary Rollout with these steps and no pod template (only its steps are under test). */
+function canaryRollout(steps: unknown[]) {
+    return k8s("argoproj.io/v1alpha1", "Rollout", "api-gateway", { spec: { strategy: { canary: { steps } } } });
+}
+const gate = { analysis: { templates: [{ templateName: "api-gateway-error-rate" }] } };
+const errorRateTemplate = (metric: object) =>
+    k8s("argoproj.io/v1alpha1", "AnalysisTemplate", "api-gateway-error-rate", { spec: { metrics: [{ name: "error-rate", interval: "1m", failureLimit: 1, inconclusiveLimit: 2, ...metric }] } });
 
 describe("policies: compliant fixture passes, one changed field fails", () => {
     it("the compliant fixture has no violation at all", () => {
@@ -232,6 +245,24 @@ describe("policies: exemptions and edge cases", () => {
 describe("policies: depth — each rule with a passing and a failing case", () => {
     const only = (policy: string, f: Record<string, any>, opts = OPTS) => run(f, opts).filter((v) => v.policy === policy);
     const messages = (policy: string, f: Record<string, any>) => only(policy, f).map((v) => v.message);
+
+    describe("canary-gated-weights: each weight below 100 waits on a run that can end inconclusive", () => {
+        const withCanary = (steps: unknown[], metric: object) => ({ ...fixture(), rollout: canaryRollout(steps), template: errorRateTemplate(metric) });
+        const gated = [{ setWeight: 5 }, gate, { setWeight: 50 }, gate, { setWeight: 100 }];
+        it("passes every weight gated by a template counting past both limits (an integer or an integer string)", () => {
+            assert.deepStrictEqual(messages("canary-gated-weights", withCanary(gated, { count: 3 })), []);
+            assert.deepStrictEqual(messages("canary-gated-weights", withCanary(gated, { count: "30" })), []);
+        });
+        it("fails a count within inconclusiveLimit, an indefinite metric, and a weight left ungated", () => {
+            assert.deepStrictEqual(messages("canary-gated-weights", withCanary([{ setWeight: 5 }, gate, { setWeight: 100 }], { count: 2 })), [
+                "AnalysisTemplate kubechat/api-gateway-error-rate: metric error-rate gates Rollout kubechat/api-gateway's steps with count 2; a step run needs a count of at least 3 (above failureLimit and inconclusiveLimit) or Argo Rollouts passes it with nothing measured",
+            ]);
+            assert.match(messages("canary-gated-weights", withCanary([{ setWeight: 5 }, gate, { setWeight: 100 }], {}))[0], /with count unset; a step run needs a count of at least 3/);
+            assert.deepStrictEqual(messages("canary-gated-weights", withCanary([{ setWeight: 5 }, gate, { setWeight: 50 }, { setWeight: 100 }], { count: 3 })), [
+                "Rollout kubechat/api-gateway: canary step 2 (setWeight 50) is not followed by an analysis step, so the canary can move on unmeasured; add one naming its error-rate AnalysisTemplate",
+            ]);
+        });
+    });
 
     describe("RBAC: a binding to a role that grants everything is cluster-admin by another name", () => {
         const superuser = (rules: any[]) => {

@@ -89,7 +89,7 @@ describe("app: workload per strategy", () => {
         assert.deepStrictEqual(serviceNames("api-gateway", "rolling"), ["api-gateway"]);
     });
 
-    it("canary: header route first, 5/25/50/100 with 30 m pauses, Istio routing and background analysis", () => {
+    it("canary: header route first, 5/25/50/100 each gated by an analysis step, Istio routing, no pause step and no background run", () => {
         const s: any = strategySpec("api-gateway", delivery({ strategy: "canary" })).canary;
         assert.strictEqual(s.canaryService, "api-gateway-canary");
         assert.strictEqual(s.stableService, "api-gateway-stable");
@@ -100,20 +100,25 @@ describe("app: workload per strategy", () => {
             },
             managedRoutes: [{ name: "canary-header" }],
         });
-        assert.deepStrictEqual(s.analysis, {
-            templates: [{ templateName: "api-gateway-error-rate" }], startingStep: 1,
-            args: [{ name: "canary-hash", valueFrom: { podTemplateHashValue: "Latest" } }],
-        });
+        // A background run beside the steps would end Inconclusive on a quiet canary while a pause step's timer moved it on.
+        assert.strictEqual(s.analysis, undefined);
+        const gate = {
+            analysis: {
+                templates: [{ templateName: "api-gateway-error-rate" }],
+                args: [{ name: "canary-hash", valueFrom: { podTemplateHashValue: "Latest" } }],
+            },
+        };
         assert.deepStrictEqual(s.steps, [
             { setHeaderRoute: { name: "canary-header", match: [{ headerName: "canary", headerValue: { exact: "true" } }] } },
-            { setWeight: 5 }, { pause: { duration: "30m" } }, { setWeight: 25 }, { pause: { duration: "30m" } },
-            { setWeight: 50 }, { pause: { duration: "30m" } }, { setWeight: 100 },
+            { setWeight: 5 }, gate, { setWeight: 25 }, gate, { setWeight: 50 }, gate, { setWeight: 100 },
         ]);
         assert.deepStrictEqual(serviceNames("api-gateway", "canary"), ["api-gateway", "api-gateway-canary", "api-gateway-stable"]);
     });
 
-    it("never emits an indefinite pause when pauseMinutes is 0", () => {
-        assert.ok(canarySteps(delivery({ pauseMinutes: 0 })).every((st) => !("pause" in st)));
+    it("every weight below 100 is followed by its gate, and nothing but setWeight, setHeaderRoute and analysis is a step", () => {
+        const steps = canarySteps("orders", delivery({ canarySteps: [10, 100], pauseMinutes: 0 }));
+        assert.deepStrictEqual(steps.map((st) => Object.keys(st)[0]), ["setHeaderRoute", "setWeight", "analysis", "setWeight"]);
+        assert.deepStrictEqual((steps[2] as any).analysis.templates, [{ templateName: "orders-error-rate" }]);
     });
 
     it("blueGreen: the plain Service is active, -preview the preview, promotion and scale-down delay from config", () => {
@@ -290,12 +295,17 @@ describe("app: routing", () => {
     });
 
     it("AnalysisTemplate: canary pods only (hash argument), no-5xx as 0, success/failure around maxErrorBasisPoints/10000", () => {
-        const t: any = analysisTemplateSpec("api-gateway", "kubechat-system", 10);
+        const t: any = analysisTemplateSpec("api-gateway", "kubechat-system", 10, 30);
         assert.deepStrictEqual(t.args, [{ name: "canary-hash" }]);
         const m = t.metrics[0];
         assert.strictEqual(m.successCondition, "len(result) > 0 && !isNaN(result[0]) && result[0] < 0.001");
         assert.strictEqual(m.failureCondition, "len(result) > 0 && !isNaN(result[0]) && result[0] >= 0.001");
-        assert.deepStrictEqual([m.interval, m.failureLimit, m.inconclusiveLimit], ["1m", 1, 2]);
+        assert.deepStrictEqual([m.initialDelay, m.interval, m.failureLimit, m.inconclusiveLimit], ["1m", "1m", 1, 2]);
+        // One measurement a minute from the first minute on: 30 in 30 minutes at a weight, 3 in 3.
+        assert.strictEqual(m.count, 30);
+        assert.strictEqual((analysisTemplateSpec("api-gateway", "kubechat-system", 10, 3) as any).metrics[0].count, 3);
+        // Fewer than limit + 1 measurements would end a run with nothing measured Successful.
+        assert.throws(() => analysisTemplateSpec("api-gateway", "kubechat-system", 10, 2), /2 min at a weight is 2 measurement\(s\), fewer than 3/);
         assert.strictEqual(m.provider.prometheus.address, "http://kube-prometheus-stack-prometheus.monitoring.svc:9090");
         const sel = 'namespace="kubechat-system", service="api-gateway", reporter="destination", rollouts_pod_template_hash="{{args.canary-hash}}"';
         assert.strictEqual(m.provider.prometheus.query,

@@ -69,11 +69,14 @@ describe("config loader", () => {
     it("checks rules across keys", () => {
         assert.deepStrictEqual(problems({ ...base(), services: { "api-gateway": { minReplicas: 5, maxReplicas: 2 } } }), ["kubechat:services.api-gateway.maxReplicas: must be >= minReplicas (5)"]);
         assert.deepStrictEqual(problems({ ...base(), delivery: { canarySteps: [5, 50, 25] } }), ["kubechat:delivery.canarySteps: weights must increase", "kubechat:delivery.canarySteps: must end at 100"]);
-        // The error-rate gate aborts 2 minutes after the first weighted step at the earliest: a shorter walk escapes it.
-        const gate = (delivery: object) => problems({ ...base(), delivery: { strategy: "canary", ...delivery } }).filter((p) => p.includes("gate"));
-        assert.deepStrictEqual(gate({ pauseMinutes: 0 }), ["kubechat:delivery.pauseMinutes: the canary pauses 3 × 0 min, but its error-rate gate can abort 2 min after the first weighted step at the earliest, so the canary would reach 100 % before the gate could stop it; set pauseMinutes to at least 1"]);
-        assert.deepStrictEqual(gate({ pauseMinutes: 1 }), []);
-        assert.deepStrictEqual(gate({ canarySteps: [50, 100], pauseMinutes: 2 }), ["kubechat:delivery.pauseMinutes: the canary pauses 1 × 2 min, but its error-rate gate can abort 2 min after the first weighted step at the earliest, so the canary would reach 100 % before the gate could stop it; set pauseMinutes to at least 3"]);
+        // Each weight's analysis must take more measurements than either limit, or it passes unmeasured.
+        const gate = (delivery: object) => problems({ ...base(), delivery: { strategy: "canary", ...delivery } }).filter((p) => p.includes("gate") || p.includes("analysis"));
+        const tooShort = (min: number, n: number) => `kubechat:delivery.pauseMinutes: each canary weight below 100 is held for an error-rate analysis of pauseMinutes (${min} min: ${n} measurement(s)), but it needs at least 3 to tell a failing canary or one nobody calls from a healthy one (with fewer, Argo Rollouts passes it unmeasured); set pauseMinutes to at least 3`;
+        assert.deepStrictEqual(gate({ pauseMinutes: 0 }), [tooShort(0, 0)]);
+        assert.deepStrictEqual(gate({ pauseMinutes: 2 }), [tooShort(2, 2)]);
+        assert.deepStrictEqual(gate({ pauseMinutes: 3 }), []);
+        // The rule is per weight now: one weight below 100 needs no longer time than three.
+        assert.deepStrictEqual(gate({ canarySteps: [50, 100], pauseMinutes: 2 }), [tooShort(2, 2)]);
         assert.deepStrictEqual(gate({ canarySteps: [50, 100], pauseMinutes: 3 }), []);
         assert.deepStrictEqual(gate({ canarySteps: [100] }), ["kubechat:delivery.canarySteps: a canary needs a weight below 100 for its error-rate gate to measure anything before the canary takes all traffic"]);
         assert.deepStrictEqual(problems({ ...base(), delivery: { strategy: "blueGreen", pauseMinutes: 0 } }).filter((p) => p.includes("gate")), []);
