@@ -194,7 +194,11 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const check = (f: () => void) => { try { f(); } catch (e) { failures.push((e as Error).message); } };
 
             // --- api-gateway: the weights the controller wrote, in order, and the measurements between them.
-            const weightsOf = (svc: string) => distinctInOrder([...vsWatch!.of(svc), ...polledVs.filter((e) => e.obj.metadata?.name === svc)].sort((a, b) => a.at - b.at),
+            // In the order the API server wrote the versions (resourceVersion), not the order they reached the
+            // test: a poll that started before a change can return after the watch reported it, and sorted
+            // by arrival the old weight would show again after the new one.
+            const version = (e: { obj: Obj }) => Number(e.obj.metadata?.resourceVersion);
+            const weightsOf = (svc: string) => distinctInOrder([...vsWatch!.of(svc), ...polledVs.filter((e) => e.obj.metadata?.name === svc)].sort((a, b) => version(a) - version(b) || a.at - b.at),
                 (o) => primaryWeights(o)?.canary);
             const gwWeights = weightsOf("api-gateway");
             const seen = gwWeights.map((w) => w.value);
