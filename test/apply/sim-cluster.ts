@@ -24,6 +24,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Cluster, startCluster } from "../real/cluster";
 import { SimNode, nodeObject } from "./nodes";
+import { until } from "../real/tools/until";
 
 export interface SimClusterOptions {
     nodes: SimNode[];
@@ -45,15 +46,6 @@ const PROVISIONER_SA = "local-path-provisioner";
 const POD_CIDR = "198.18.0.0/16";
 const nodeIp = (i: number) => `192.0.2.${10 + i}`;
 
-async function until(what: string, ms: number, probe: () => boolean, tail: () => string): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        if (probe()) return;
-        await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`${what} not ready after ${ms / 1000}s:\n${tail()}`);
-}
-
 /** How many nodes report Ready (KWOK sets the condition once it manages a node). */
 function readyNodes(c: Cluster): number {
     const r = c.kubectl(["get", "nodes", "-o", "jsonpath={range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"], { allowFail: true });
@@ -69,7 +61,7 @@ export async function addNodes(c: SimCluster, nodes: SimNode[]): Promise<void> {
     const first = c.nodes.length;
     c.kubectl(["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: nodes.map((n, i) => nodeObject(n, nodeIp(first + i + 1))) }) });
     c.nodes.push(...nodes);
-    await until(`${nodes.length} added KWOK node(s)`, 120000, () => readyNodes(c) === c.nodes.length, () => c.logTail("kwok"));
+    await until(`${nodes.length} added KWOK node(s)`, 120000, () => readyNodes(c) === c.nodes.length, () => c.logTail("kwok"), 500);
 }
 
 /** KWOK's own default stages (copied beside the binary by the toolchain), plus one that completes the helper pods. */
@@ -143,9 +135,9 @@ export async function startSimCluster(tools: Record<string, string>, o: SimClust
             "--provisioner-name", "rancher.io/local-path", "--configmap-name", "local-path-config",
         ]);
 
-        await until("KWOK nodes", 120000, () => readyNodes(c) === o.nodes.length, () => c.logTail("kwok"));
+        await until("KWOK nodes", 120000, () => readyNodes(c) === o.nodes.length, () => c.logTail("kwok"), 500);
         // The service-account controller has made the default ServiceAccount (pods need it to be admitted).
-        await until("kube-controller-manager", 120000, () => c.kubectl(["get", "serviceaccount", "default", "-n", "default"], { allowFail: true }).code === 0, () => c.logTail("kube-controller-manager"));
+        await until("kube-controller-manager", 120000, () => c.kubectl(["get", "serviceaccount", "default", "-n", "default"], { allowFail: true }).code === 0, () => c.logTail("kube-controller-manager"), 500);
         return { ...c, nodes: [...o.nodes] };
     } catch (e) {
         await c.stop();

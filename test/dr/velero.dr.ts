@@ -50,22 +50,13 @@ import { KubeObject, NamespaceDiff, compareNamespace, excludedBySelector, object
 import { RunbookShell, exampleTimestamp, newestBackup, readRunbook, runbookShell } from "./runbook";
 import { cloneSettings, drSettings } from "./config";
 import { OperatorRun, patroniLabelStandIn, startOperator, startStandInPostgres, stopProc } from "../operators/pg-operator";
+import { until } from "../real/tools/until";
 
 const STACK = process.env.DR_STACK || "staging";
 const REPORT = path.join(ROOT, "out", "real", "dr-report.json");
 /** The Schedule a backup is taken from: the most frequent one, the runbook's. */
 const SCHEDULE = "velero-every-6h";
 const LIFETIME_SECONDS = 30 * 60;
-
-async function until<T>(what: string, ms: number, probe: () => T | undefined | false, tail: () => string): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const v = probe();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`${what}: not after ${ms / 1000}s\n${tail()}`);
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-}
 
 /** A process with a bounded lifetime (timeout(1)), its output in `log`, stopped by PID. */
 function startBounded(bin: string, args: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {

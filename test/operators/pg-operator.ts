@@ -26,6 +26,7 @@ import * as os from "os";
 import * as path from "path";
 import type { SimCluster } from "../apply/sim-cluster";
 import { stopProcess } from "../real/cluster";
+import { until } from "../real/tools/until";
 
 export interface Proc {
     name: string;
@@ -48,16 +49,6 @@ export function stopProc(p: Proc): Promise<void> {
 
 export function tail(file: string, lines = 40): string {
     return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").slice(-lines).join("\n") : "";
-}
-
-export async function until<T>(what: string, ms: number, probe: () => T | undefined, detail: () => string): Promise<T> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        const v = probe();
-        if (v !== undefined) return v;
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`${what}: not there after ${ms / 1000}s\n${detail()}`);
 }
 
 /** Debian's Postgres (the one `npm run test:ha` uses) on 127.0.0.1:5432, TLS on, loopback trusted. */

@@ -22,7 +22,8 @@ import { addNodes } from "../apply/sim-cluster";
 import { toolchainEnv } from "../real/tools/tools";
 import { platform, recordOperator } from "./platform";
 import { K8sObj, PostgresObjects, StackExpectations, mismatches, postgresClaims } from "./pg-claims";
-import { getJson, items, patroniLabelStandIn, startOperator, startStandInPostgres, stopProc, tail, until } from "./pg-operator";
+import { getJson, items, patroniLabelStandIn, startOperator, startStandInPostgres, stopProc, tail } from "./pg-operator";
+import { until } from "../real/tools/until";
 
 const STACKS = (process.env.KUBECHAT_OPERATORS_PG_STACKS ?? "staging,prod").split(",").filter((s) => s);
 /** Upper bound of one operator run (its processes are killed by timeout(1) after it in any case). */

@@ -31,6 +31,7 @@ import type { SimCluster } from "../apply/sim-cluster";
 import { freePort, stopProcess } from "../real/cluster";
 import { platform, recordOperator } from "./platform";
 import { ApiTarget, documentedAlerts, localPrometheusConfig, ruleContents, scrapedEndpoints, targetsPerPool } from "./prometheus-config";
+import { until } from "../real/tools/until";
 
 const STACK = "prod";
 
@@ -46,16 +47,6 @@ type PodTemplate = { spec: { containers: Container[]; serviceAccountName?: strin
 function getJson<T>(c: SimCluster, args: string[]): T {
     const r = c.kubectl(["get", ...args, "-o", "json"]);
     return JSON.parse(r.stdout) as T;
-}
-
-async function until<T>(what: string, ms: number, probe: () => T | undefined | Promise<T | undefined>, tail: () => string): Promise<T> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-        const v = await probe();
-        if (v !== undefined) return v;
-        await new Promise((r) => setTimeout(r, 1000));
-    }
-    throw new Error(`${what} not there after ${ms / 1000}s; log tail:\n${tail()}`);
 }
 
 async function api<T>(port: number, p: string): Promise<T> {

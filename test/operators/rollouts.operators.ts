@@ -32,7 +32,8 @@ import { PlatformVariant, platform, recordOperator, releasePlatform } from "./pl
 import { RolloutsController, startRolloutsController } from "./rollouts/controller";
 import { TrafficProfile } from "./rollouts/mesh-traffic";
 import { MetricSource } from "./rollouts/metric-source";
-import { Obj, Snapshot, Watch, byName, distinctInOrder, primaryWeights, serviceView, snapshot, until } from "./rollouts/observe";
+import { Obj, Snapshot, Watch, byName, distinctInOrder, primaryWeights, serviceView, snapshot } from "./rollouts/observe";
+import { until } from "../real/tools/until";
 
 const LIFETIME = 40 * 60;
 /** The shortest time at a weight the loader accepts (the default is 30 minutes). */
@@ -174,7 +175,7 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const stable0 = await until("initial Rollouts healthy", 5 * 60 * 1000, () => {
                 const rs = services.map((s) => byName(last.rollouts, s));
                 return rs.every((r) => r?.status?.phase === "Healthy" && r.status.stableRS) ? Object.fromEntries(rs.map((r) => [r.metadata.name, r.status.stableRS as string])) : undefined;
-            }, tail);
+            }, tail, 2000);
             const initialSeconds = secondsSince(t0);
 
             // The image change, as a user makes it: new tags in the stack config, `pulumi up`.
@@ -265,7 +266,7 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const canaryRsGone = await until("aborted canary scaled down", 3 * 60 * 1000, () => {
                 const rs = last.replicaSets.find((r) => r.metadata.labels?.[POD_TEMPLATE_HASH_LABEL] === er.status.currentPodHash);
                 return rs && rs.spec.replicas === 0 ? Date.now() : undefined;
-            }, tail).catch((e: Error) => { failures.push(e.message.split("\n")[0]); return NaN; });
+            }, tail, 2000).catch((e: Error) => { failures.push(e.message.split("\n")[0]); return NaN; });
 
             // --- canary-quiet: its first weight's run ends Inconclusive on its third measurement, and the Rollout
             // stays paused at that weight (docs/observability.md, "A canary nobody calls"). It is checked again
@@ -358,7 +359,7 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
             const blue = await until("initial Rollout healthy", 5 * 60 * 1000, () => {
                 const r = rollout();
                 return r?.status?.phase === "Healthy" && r.status.stableRS && selectorOf(name) === r.status.stableRS ? r.status.stableRS as string : undefined;
-            }, tail);
+            }, tail, 2000);
 
             // A new image: the preview Service gets the new pods, the active one keeps the old, the Rollout waits.
             await up(on, [`${CONFIG_NAMESPACE}:services.api-gateway.tag=1.4.3`]);
@@ -366,7 +367,7 @@ describe("rollouts: Argo Rollouts v1.9.0 walks what pulumi up created", function
                 const r = rollout();
                 const h = r?.status?.currentPodHash;
                 return h && h !== blue && pauseReasons(r).includes("BlueGreenPause") && selectorOf(`${name}-preview`) === h && readyOf(h) > 0 ? h as string : undefined;
-            }, tail);
+            }, tail, 2000);
             assert.strictEqual(selectorOf(name), blue, "the active Service still selects the old pods while the new ones are previewed");
 
             // Promote: the active Service switches to the new pods.

@@ -124,12 +124,3 @@ export function distinctInOrder<T>(events: { at: number; obj: Obj }[], f: (o: Ob
     return out;
 }
 
-export async function until<T>(what: string, ms: number, probe: () => T | undefined | false, tail: () => string, everyMs = 2000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const v = probe();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${ms / 1000}s\n${tail()}`);
-        await new Promise((r) => setTimeout(r, everyMs));
-    }
-}
