@@ -13,8 +13,9 @@
 # the stack applied by a real `pulumi up` to a simulated cluster (test:apply's parts), Velero's server and
 # AWS plugin (built from their Go modules at the catalog's tags) run out of cluster against it and the
 # same kind of store; it merges `veleroRestored` and `velero` into the report. On the same cluster it then
-# runs docs/restore.md's cases 1 and 2 from the document (test/dr/runbook.ts; the real postgres-operator
-# out of cluster) and merges `runbookStepsRun` and `runbook`.
+# runs docs/restore.md's cases 1, 3 and 2 from the document (test/dr/runbook.ts; the real postgres-operator
+# out of cluster; case 3 on a new simulated cluster that replaces the lost one) and merges `runbookStepsRun`
+# and `runbook`.
 #
 #   DR_PART=data|velero   run one part only (default: both, the data half first)
 #   DR_STACK=staging      the stack whose settings the drill runs (on-prem: it names an S3-compatible store)

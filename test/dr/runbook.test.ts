@@ -41,7 +41,7 @@ describe("dr runbook: the commands of docs/restore.md's cases", () => {
     it("docs/restore.md has cases 1-3, each with commands whose placeholders the test knows", () => {
         const cases = readRunbook(path.join(__dirname, "..", "..", "docs", "restore.md"));
         assert.deepStrictEqual(cases.map((c) => c.n), [1, 2, 3]);
-        const known = ["<newest backup>", "<postgresClone.uid>", "<urn of the kubechat-db postgresql>", "<now, RFC 3339 with offset>"];
+        const known = ["<newest backup>", "<newest backup taken before the loss>", "<postgresClone.uid>", "<urn of the kubechat-db postgresql>", "<now, RFC 3339 with offset>"];
         for (const c of cases) for (const cmd of c.commands) {
             assert.deepStrictEqual(placeholders(cmd).filter((p) => !known.includes(p)), [], `case ${c.n}: ${cmd}`);
             assert.ok(/^(pulumi|velero|kubectl) /.test(cmd), `case ${c.n} runs only pulumi, velero and kubectl: ${cmd}`);
@@ -60,5 +60,8 @@ describe("dr runbook: the newest backup in velero backup get's table", () => {
         ].join("\n");
         assert.strictEqual(newestBackup(table), "drill-new"); // 11:00 +0100 is 10:00 UTC
         assert.strictEqual(newestBackup("No backups found."), undefined);
+        // Before a moment (case 3: the loss): a backup the rebuilt cluster took since is not the one.
+        assert.strictEqual(newestBackup(table, Date.parse("2026-12-06T10:15:00Z")), "drill-abc");
+        assert.strictEqual(newestBackup(table, Date.parse("2026-12-06T06:00:00Z")), undefined);
     });
 });

@@ -166,14 +166,18 @@ export function runbookShell(o: { dir: string; projectDir: string; state: string
     };
 }
 
-/** The newest Completed backup in `velero backup get`'s table (NAME STATUS ERRORS WARNINGS CREATED ...). */
-export function newestBackup(table: string): string | undefined {
+/**
+ * The newest Completed backup in `velero backup get`'s table (NAME STATUS ERRORS WARNINGS CREATED ...);
+ * with `before` (ms since the epoch), the newest one created before that moment (a rebuilt cluster's
+ * Schedules may have backed up the new, still empty, platform since).
+ */
+export function newestBackup(table: string, before = Infinity): string | undefined {
     let best: { name: string; at: number } | undefined;
     for (const line of table.split("\n")) {
         const m = /^(\S+)\s+Completed\s+\d+\s+\d+\s+(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)/.exec(line);
         if (!m) continue;
         const at = Date.parse(`${m[2]}T${m[3]}${m[4]}:${m[5]}`);
-        if (!best || at >= best.at) best = { name: m[1], at };
+        if (at < before && (!best || at >= best.at)) best = { name: m[1], at };
     }
     return best?.name;
 }

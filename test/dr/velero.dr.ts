@@ -23,10 +23,14 @@
  *
  * Then the runbook itself (docs/restore.md, run from the document by test/dr/runbook.ts): case 1 (the
  * app namespace deleted, the case's commands as written, every object back and the operator's Secret
- * written again by the real operator, started out of cluster when the runbook restarts its Deployment)
- * and case 2 (the case's `pulumi config set` / `state unprotect` / `pulumi up` make the program replace
- * the postgresql with a clone; the real operator makes its StatefulSet, whose Spilo environment must be
- * the one the data half ran WAL-G with: test/dr/spilo_env.py). Merges `veleroRestored`, `velero`,
+ * written again by the real operator, started out of cluster when the runbook restarts its Deployment);
+ * case 3 (the whole cluster lost: a new simulated cluster in its place behind the same kubeconfig file,
+ * the case's `refresh`, clone settings and `pulumi up` rebuild the platform with a postgresql cloned from
+ * the lost cluster's WAL, the Velero server of the new cluster reads the old backups from the store and
+ * restores the app namespace: every object as before the loss, the clone's Spilo environment the
+ * drill's); and case 2 (the case's `pulumi config set` / `state unprotect` / `pulumi up` make the
+ * program replace the postgresql with a clone; the real operator makes its StatefulSet, whose Spilo
+ * environment must be the one the data half ran WAL-G with: test/dr/spilo_env.py). Merges `veleroRestored`, `velero`,
  * `runbookStepsRun` (every runbook command run) and `runbook` into out/real/dr-report.json.
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
@@ -46,7 +50,7 @@ import { namespaceNames } from "../../components/namespaces";
 import { IMAGES } from "../../components/catalog";
 import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS, postgresClusterName } from "../../components/data/names";
 import { backupExclusions } from "../../components/backup/velero";
-import { KubeObject, NamespaceDiff, compareNamespace, excludedBySelector, objectKey, outOfCluster, DeploymentLike } from "./velero";
+import { KubeObject, LocalCommand, NamespaceDiff, compareNamespace, excludedBySelector, objectKey, outOfCluster, DeploymentLike } from "./velero";
 import { RunbookShell, exampleTimestamp, newestBackup, readRunbook, runbookShell } from "./runbook";
 import { cloneSettings, drSettings } from "./config";
 import { OperatorRun, patroniLabelStandIn, startOperator, startStandInPostgres, stopProc } from "../operators/pg-operator";
@@ -91,6 +95,10 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
     let server: ChildProcess | undefined;
     let storeDir: string;
     let serverLog: string;
+    /** The store's URL is https (TLS from a CA made for the run, in `pki`); `hosts` maps its host name to 127.0.0.1. */
+    let https = false;
+    let pki: string;
+    let hosts: string;
     let velero: (args: string[], allowFail?: boolean) => { code: number; out: string };
     let bsl: { bucket: string; s3Url: string; region: string };
     let appNs: string;
@@ -118,6 +126,26 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         return [...list.items, ...(nsObj.trim() ? [JSON.parse(nsObj) as KubeObject] : [])];
     }
 
+    /** The Velero server's command as the cluster's Deployment gives it (test/dr/velero.ts `outOfCluster`). */
+    function serverCommand(): LocalCommand {
+        const deployment = getJson<DeploymentLike>(["get", "deployment", "velero", "-n", veleroNs]);
+        const readSecret = (name: string) => Object.fromEntries(Object.entries(getJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", veleroNs]).data ?? {})
+            .map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+        return outOfCluster(deployment, "velero", path.join(work, "pod"), readSecret, { "/plugins": tools.VELERO_PLUGIN_DIR });
+    }
+
+    /**
+     * The server: the Deployment's arguments and environment, against the current cluster; its own
+     * listeners on loopback; the store's host name mapped to 127.0.0.1 in its mount namespace (`hosts`).
+     */
+    async function startServer(cmd: LocalCommand): Promise<void> {
+        const [metrics, profiler] = [await freePort(), await freePort()];
+        const serverEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ...cmd.env, ...(https ? { SSL_CERT_FILE: path.join(pki, "ca.pem") } : {}) };
+        server = startBounded("unshare", [...withHosts(hosts), tools.VELERO, ...cmd.args,
+            "--kubeconfig", on!.cluster.kubeconfig, "--namespace", veleroNs, "--plugin-dir", cmd.mounts["/plugins"] ?? tools.VELERO_PLUGIN_DIR,
+            "--metrics-address", `127.0.0.1:${metrics}`, "--profiler-address", `127.0.0.1:${profiler}`], serverEnv, serverLog);
+    }
+
     before(async function () {
         this.timeout(20 * 60 * 1000);
         tools = toolchainEnv([...SIM_TOOLS, "VELERO", "VELERO_PLUGIN_DIR", "VERSITYGW", "PLUGIN_BIN", "PG_OPERATOR"]);
@@ -139,17 +167,14 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         bsl = { bucket: loc.spec.objectStorage.bucket, s3Url: loc.spec.config.s3Url, region: loc.spec.config.region };
         if (!bsl.s3Url) throw new Error(`${STACK}: the BackupStorageLocation names no s3Url (not an S3-compatible store)`);
         const url = new URL(bsl.s3Url);
-        const deployment = getJson<DeploymentLike>(["get", "deployment", "velero", "-n", veleroNs]);
-        const readSecret = (name: string) => Object.fromEntries(Object.entries(getJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", veleroNs]).data ?? {})
-            .map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
-        const cmd = outOfCluster(deployment, "velero", path.join(work, "pod"), readSecret, { "/plugins": tools.VELERO_PLUGIN_DIR });
+        const cmd = serverCommand();
         report.deployment = { image: cmd.image, initImages: cmd.initImages, args: cmd.args, env: Object.keys(cmd.env).sort(), mounts: Object.keys(cmd.mounts) };
         const keys = awsKeys(cmd.env);
 
         // TLS as the URL says: a CA for this run and a certificate for the store's host name.
-        const https = url.protocol === "https:";
+        https = url.protocol === "https:";
         const port = Number(url.port || (https ? 443 : 80));
-        const pki = path.join(work, "pki");
+        pki = path.join(work, "pki");
         fs.mkdirSync(pki);
         if (https) {
             const ossl = (args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: "pipe" });
@@ -170,15 +195,10 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         const made = aws(["s3api", "create-bucket", "--bucket", bsl.bucket]);
         if (made.status !== 0) throw new Error(`create-bucket ${bsl.bucket}: ${made.stderr}`);
 
-        // The server: the Deployment's arguments and environment; its own listeners on loopback.
-        const hosts = path.join(work, "hosts");
+        hosts = path.join(work, "hosts");
         fs.writeFileSync(hosts, `127.0.0.1\tlocalhost\n127.0.0.1\t${url.hostname}\n`);
         serverLog = path.join(work, "velero-server.log");
-        const [metrics, profiler] = [await freePort(), await freePort()];
-        const serverEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: work, ...cmd.env, ...(https ? { SSL_CERT_FILE: path.join(pki, "ca.pem") } : {}) };
-        server = startBounded("unshare", [...withHosts(hosts), tools.VELERO, ...cmd.args,
-            "--kubeconfig", on.cluster.kubeconfig, "--namespace", veleroNs, "--plugin-dir", cmd.mounts["/plugins"] ?? tools.VELERO_PLUGIN_DIR,
-            "--metrics-address", `127.0.0.1:${metrics}`, "--profiler-address", `127.0.0.1:${profiler}`], serverEnv, serverLog);
+        await startServer(cmd);
         // The CLI in the same kind of mount namespace: `backup logs` downloads from the store's URL.
         velero = (args, allowFail = false) => {
             const r = spawnSync("unshare", [...withHosts(hosts), tools.VELERO, ...args, "--kubeconfig", on!.cluster.kubeconfig, "--namespace", veleroNs],
@@ -334,6 +354,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
     const theShell = () => (shell ??= runbookShell({ dir: path.join(work, "runbook"), projectDir: path.join(on!.state, "project"), state: on!.state, kubeconfig: on!.cluster.kubeconfig, tools,
         record: (s) => stepsRun.push(s), afterStep: () => followOperatorRestart() }));
     let operator: OperatorRun | undefined;
+    let patroni: { stop(): void } | undefined;
     let operatorRestartedAt: string | undefined;
     type OperatorDeployment = { metadata: { name: string }; spec: { template: { metadata: { annotations?: Record<string, string> } } } };
     const operatorDeployment = () => getJson<{ items: OperatorDeployment[] }>(["get", "deployments", "-n", dataNs, "-l", "app.kubernetes.io/name=postgres-operator"]).items[0];
@@ -359,16 +380,67 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         }
         if (!runbookReport.operatorStandIns) {
             const postgres = await startStandInPostgres(work, LIFETIME_SECONDS);
-            const patroni = patroniLabelStandIn(on!.cluster, dataNs, "application=spilo");
-            runbookStops.push(async () => { patroni.stop(); await stopProc(postgres); });
+            runbookStops.push(async () => { patroni?.stop(); await stopProc(postgres); });
             runbookReport.operatorStandIns = ["Postgres (Debian's) on 127.0.0.1:5432 for the members' database", "Patroni's spilo-role pod labels"];
         }
+        // Patroni's labels in the cluster the operator runs against (case 3 replaces the cluster).
+        patroni ??= patroniLabelStandIn(on!.cluster, dataNs, "application=spilo");
         const domain = "cluster.local";
         operator = startOperator(on!.cluster, { bin: tools.PG_OPERATOR, dir: work, namespace: dataNs, deployment: d.metadata.name, lifetimeSeconds: LIFETIME_SECONDS,
             dnsNames: [pgCluster, `${pgCluster}-repl`].map((n) => `${n}.${dataNs}.svc.${domain}`) });
         const started = operator;
         runbookStops.push(() => stopProc(started));
         console.log(`      (the operator Deployment was restarted: the real operator started out of cluster, log ${operator.log})`);
+    }
+
+    /**
+     * The real operator turns a clone `postgresql` into a StatefulSet and pods; the environment it gives
+     * the Spilo container (literal values, the ConfigMap and the object-store Secret it references) set
+     * against the one the data half ran WAL-G with (test/dr/spilo_env.py), variable by variable.
+     */
+    async function operatorMadeClone(name: string, clone: Record<string, string> | null, uid: string) {
+        type EnvVar = { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } } };
+        type Sts = { metadata: { name: string }; spec: { template: { spec: { containers: { name: string; env?: EnvVar[]; envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[] }[] } } } };
+        const sts = await until(`StatefulSet ${name}`, 8 * 60 * 1000, () => getJson<{ items: Sts[] }>(["get", "statefulsets", "-n", dataNs]).items.find((x) => x.metadata.name === name), () => tail(operator!.log));
+        const pods = await until(`pods of ${name}`, 5 * 60 * 1000, () => { const p = getJson<{ items: KubeObject[] }>(["get", "pods", "-n", dataNs, "-l", `cluster-name=${name}`]).items; return p.length ? p : false; }, () => tail(operator!.log));
+        const spilo = sts.spec.template.spec.containers.find((c) => c.name === "postgres") ?? sts.spec.template.spec.containers[0];
+        const literal: Record<string, string> = {};
+        const fromSecret: Record<string, string> = {};
+        const cmData = (n: string) => getJson<{ data?: Record<string, string> }>(["get", "configmap", n, "-n", dataNs]).data ?? {};
+        const secretKeys = (n: string) => Object.keys(getJson<{ data?: Record<string, string> }>(["get", "secret", n, "-n", dataNs]).data ?? {});
+        for (const e of spilo.env ?? []) {
+            // The API server drops an empty `value` (omitempty): no value and no valueFrom is "".
+            if (!e.valueFrom) literal[e.name] = e.value ?? "";
+            else if (e.valueFrom.configMapKeyRef) literal[e.name] = cmData(e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
+            else if (e.valueFrom.secretKeyRef) fromSecret[e.name] = `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
+        }
+        const refs: string[] = [];
+        for (const f of spilo.envFrom ?? []) {
+            if (f.configMapRef) { refs.push(`ConfigMap ${f.configMapRef.name}`); for (const [k, v] of Object.entries(cmData(f.configMapRef.name))) if (!(k in literal)) literal[k] = v; }
+            if (f.secretRef) { refs.push(`Secret ${f.secretRef.name}`); for (const k of secretKeys(f.secretRef.name)) if (!(k in literal)) fromSecret[k] = `${f.secretRef.name}/${k}`; }
+        }
+        // The drill's derivation (test/dr/spilo_env.py, which the data half runs WAL-G with).
+        const settings = drSettings(STACK);
+        const sf = path.join(work, "runbook", "settings.json"), cf = path.join(work, "runbook", "clone.json");
+        fs.writeFileSync(sf, JSON.stringify(settings));
+        fs.writeFileSync(cf, JSON.stringify(clone));
+        const expected = JSON.parse(execFileSync("python3", [path.join(ROOT, "test", "dr", "spilo_env.py"), sf, name, uid, String(settings.postgresMajor), cf], { encoding: "utf8" })) as { env: Record<string, string>; secretEnv: string[] };
+        const walgRelated = (k: string) => /^(CLONE_|WAL_|WALG_|WALE_|AWS_|USE_WALG|BACKUP_)/.test(k) || k === "SCOPE" || k === "PGVERSION";
+        const actual = Object.fromEntries(Object.entries(literal).filter(([k]) => walgRelated(k)).sort());
+        const actualSecret = Object.keys(fromSecret).filter(walgRelated).sort();
+        const envDiff = {
+            differs: Object.keys(expected.env).filter((k) => actual[k] !== expected.env[k]).map((k) => `${k}: pod ${JSON.stringify(actual[k])}, drill ${JSON.stringify(expected.env[k])}`),
+            podOnly: Object.keys(actual).filter((k) => !(k in expected.env)),
+            secretDiffers: [actualSecret.join(","), [...expected.secretEnv].sort().join(",")],
+        };
+        return { statefulSet: sts.metadata.name, pods: pods.map((p) => p.metadata.name), podEnv: actual, podEnvFromSecret: fromSecret, envRefs: refs, drillEnv: expected.env, envDiff,
+            comparedAt: "the pod's environment (Spilo's image source is not available offline: its mapping of CLONE_* to WAL-G is the drill's spilo_walg_env, applied to both)" };
+    }
+
+    function assertDrillEnv(envDiff: { differs: string[]; podOnly: string[]; secretDiffers: string[] }): void {
+        assert.deepStrictEqual(envDiff.differs, [], "the Spilo pod's WAL-G/clone environment differs from the drill's");
+        assert.deepStrictEqual(envDiff.podOnly, [], "the pod has WAL-G/clone variables the drill did not use");
+        assert.strictEqual(envDiff.secretDiffers[0], envDiff.secretDiffers[1], "the object-store keys from the Secret");
     }
 
     it("runbook case 1 (docs/restore.md, the app namespace is lost): the document's own commands bring every object back", async function () {
@@ -412,6 +484,87 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         checks.runbookCase1 = true;
     });
 
+    // Case 3 before case 2: the runbook's names are the stack defaults (docs/restore.md), and case 2 renames the cluster.
+    it("runbook case 3 (the whole cluster is lost): the document's commands rebuild the platform on a new cluster, clone Postgres from the lost cluster's WAL and restore the app namespace from the old backups", async function () {
+        this.timeout(40 * 60 * 1000);
+        assert.ok(checks.backup, "no backup");
+        const c3 = readRunbook(path.join(ROOT, "docs", "restore.md")).find((c) => c.n === 3);
+        assert.ok(c3, "docs/restore.md has no case 3");
+        const shell = theShell();
+        const lostUid = kubectl(["get", "postgresql", pgCluster, "-n", dataNs, "-o", "jsonpath={.metadata.uid}"]).stdout.trim();
+        const secretName = `${appNs}.kubechat.${pgCluster}.credentials.postgresql.acid.zalan.do`;
+        const isSecret = (o: KubeObject) => o.kind === "Secret" && o.metadata.name === secretName;
+        const appLost = namespaceObjects(appNs);
+        const backupsLost = getJson<{ items: KubeObject[] }>(["get", "backups.velero.io", "-n", veleroNs]).items.map((b) => b.metadata.name).sort();
+        // The loss: the cluster with everything that ran in it (the Velero server, the operator and the
+        // stand-ins of its members); the object store and the stack's state survive.
+        const lostAt = Date.now();
+        if (operator) await stopProc(operator);
+        operator = undefined;
+        patroni?.stop();
+        patroni = undefined;
+        if (server) await stopProcess(server);
+        server = undefined;
+        await on!.replaceCluster();
+        operatorRestartedAt = undefined;
+        const target = new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
+        const values: Record<string, string> = { "<now, RFC 3339 with offset>": target };
+        const t = Date.now();
+        let restoreName: string | undefined;
+        let synced: string[] = [];
+        for (const cmd of c3!.commands) {
+            const { out } = await shell.run(3, cmd, values);
+            if (/^pulumi stack output postgresClone\b/.test(cmd)) {
+                const clone = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1)) as { cluster: string; uid: string };
+                assert.strictEqual(clone.uid, lostUid, "the stack output postgresClone.uid is the lost cluster's uid");
+                values["<postgresClone.uid>"] = clone.uid;
+            }
+            if (/^pulumi up\b/.test(cmd)) {
+                // The Velero Deployment's pod, in the new cluster: the server out of cluster, as before the loss.
+                await startServer(serverCommand());
+            }
+            if (/^velero backup get\b/.test(cmd)) {
+                synced = getJson<{ items: KubeObject[] }>(["get", "backups.velero.io", "-n", veleroNs]).items.map((b) => b.metadata.name).sort();
+                const before = newestBackup(out, lostAt);
+                assert.ok(before, `no Completed backup from before the loss in \`${cmd}\`:\n${out}`);
+                values["<newest backup taken before the loss>"] = before!;
+            }
+            if (/^velero restore create\b/.test(cmd)) {
+                const made = await until("the runbook's Restore", 5 * 60 * 1000, () => getJson<{ items: (KubeObject & { status?: { phase?: string } })[] }>(["get", "restores.velero.io", "-n", veleroNs]).items
+                    .find((r) => ["Completed", "PartiallyFailed", "Failed", "FailedValidation"].includes(r.status?.phase ?? "")), () => tail(serverLog));
+                restoreName = made.metadata.name;
+                const st = made.status as { phase?: string; warnings?: number; progress?: { itemsRestored?: number } } | undefined;
+                runbookReport.case3Restore = { name: made.metadata.name, phase: st?.phase, backup: values["<newest backup taken before the loss>"], itemsRestored: st?.progress?.itemsRestored, warnings: st?.warnings ?? 0 };
+                assert.strictEqual(made.status?.phase, "Completed", `restore ${made.metadata.name}`);
+            }
+        }
+        assert.ok(restoreName, "case 3 restores nothing");
+        // The operator's pod, in the new cluster (after the Velero server: both listen on :8080 here).
+        await followOperatorRestart(true);
+        const pg = getJson<KubeObject & { spec: { clone?: Record<string, string> } }>(["get", "postgresql", pgCluster, "-n", dataNs]);
+        const configSet = (key: string) => c3!.commands.map((c) => new RegExp(`config set (?:--path )?\\S+:postgres\\.${key} (\\S+)`).exec(c)?.[1]).find((v) => v);
+        const planned = cloneSettings(STACK, configSet("cloneFromCluster")!, lostUid, target, configSet("clusterName"));
+        assert.strictEqual(planned.cluster, pgCluster, "case 3 keeps the cluster's name");
+        assert.deepStrictEqual(pg.spec.clone, planned.clone, "spec.clone of the postgresql in the new cluster");
+        assert.notStrictEqual(pg.metadata.uid, lostUid, "the new cluster's postgresql has a uid of its own");
+        const made = await operatorMadeClone(pgCluster, planned.clone, pg.metadata.uid as string);
+        // The app namespace as it was before the loss: what the stack declares (pulumi up) and the rest
+        // (Velero). The operator's Secret is written by the operator of the new cluster; the CA bundle
+        // every namespace gets (kube-root-ca.crt) is the new cluster's own.
+        await until(`the operator's Secret ${secretName}`, 5 * 60 * 1000, () => kubectl(["get", "secret", secretName, "-n", appNs], true).code === 0, () => tail(operator!.log));
+        const isCaBundle = (o: KubeObject) => o.kind === "ConfigMap" && o.metadata.name === "kube-root-ca.crt";
+        const after = namespaceObjects(appNs);
+        const diff = compareNamespace(appLost.filter((o) => !isSecret(o) && !isCaBundle(o)), after.filter((o) => !isSecret(o) && !isCaBundle(o)));
+        const caBundle = after.find(isCaBundle) as (KubeObject & { data?: Record<string, string> }) | undefined;
+        runbookReport.case3 = { commands: c3!.commands.length, seconds: Math.round((Date.now() - t) / 1000), lostUid, newUid: pg.metadata.uid, backupsBeforeLoss: backupsLost, backupsSynced: synced,
+            objectsBefore: appLost.length, objectsAfter: after.length, diff, clone: pg.spec.clone, ...made };
+        assert.deepStrictEqual(synced.filter((b) => backupsLost.includes(b)), backupsLost, "every backup of the lost cluster is known to the new cluster's Velero");
+        assert.strictEqual(caBundle?.data?.["ca.crt"]?.trim(), fs.readFileSync(on!.cluster.caFile, "utf8").trim(), "kube-root-ca.crt holds the new cluster's CA");
+        assert.deepStrictEqual([diff.missing, diff.changed, diff.extra], [[], [], []], "the app namespace after case 3 (missing, changed, extra)");
+        assertDrillEnv(made.envDiff);
+        checks.runbookCase3 = true;
+    });
+
     it("runbook case 2 (point in time): the document's commands make the program replace the postgresql with a clone; the real operator gives its Spilo pod the drill's WAL-G environment", async function () {
         this.timeout(30 * 60 * 1000);
         const c2 = readRunbook(path.join(ROOT, "docs", "restore.md")).find((c) => c.n === 2);
@@ -448,46 +601,9 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         assert.strictEqual(newName, planned.cluster, "the runbook's last command names the cluster the program makes");
         assert.deepStrictEqual(pg.spec.clone, planned.clone, "spec.clone of the new postgresql");
         assert.strictEqual(oldStill, sourceUid, "the old cluster is retained");
-        // The operator turns it into a StatefulSet and pods.
-        const sts = await until(`StatefulSet ${newName}`, 8 * 60 * 1000, () => getJson<{ items: { metadata: { name: string }; spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } } }[]; envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[] }[] } } } }[] }>(["get", "statefulsets", "-n", dataNs]).items.find((x) => x.metadata.name === newName), () => tail(operator!.log));
-        const pods = await until(`pods of ${newName}`, 5 * 60 * 1000, () => { const p = getJson<{ items: KubeObject[] }>(["get", "pods", "-n", dataNs, "-l", `cluster-name=${newName}`]).items; return p.length ? p : false; }, () => tail(operator!.log));
-        // The Spilo container's environment: literal values, ConfigMap and Secret references resolved.
-        const spilo = sts.spec.template.spec.containers.find((c) => c.name === "postgres") ?? sts.spec.template.spec.containers[0];
-        const literal: Record<string, string> = {};
-        const fromSecret: Record<string, string> = {};
-        const cmData = (name: string) => getJson<{ data?: Record<string, string> }>(["get", "configmap", name, "-n", dataNs]).data ?? {};
-        const secretKeys = (name: string) => Object.keys(getJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", dataNs]).data ?? {});
-        for (const e of spilo.env ?? []) {
-            // The API server drops an empty `value` (omitempty): no value and no valueFrom is "".
-            if (!e.valueFrom) literal[e.name] = e.value ?? "";
-            else if (e.valueFrom.configMapKeyRef) literal[e.name] = cmData(e.valueFrom.configMapKeyRef.name)[e.valueFrom.configMapKeyRef.key];
-            else if (e.valueFrom.secretKeyRef) fromSecret[e.name] = `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
-        }
-        const refs: string[] = [];
-        for (const f of spilo.envFrom ?? []) {
-            if (f.configMapRef) { refs.push(`ConfigMap ${f.configMapRef.name}`); for (const [k, v] of Object.entries(cmData(f.configMapRef.name))) if (!(k in literal)) literal[k] = v; }
-            if (f.secretRef) { refs.push(`Secret ${f.secretRef.name}`); for (const k of secretKeys(f.secretRef.name)) if (!(k in literal)) fromSecret[k] = `${f.secretRef.name}/${k}`; }
-        }
-        // The drill's derivation (test/dr/spilo_env.py, which the data half runs WAL-G with).
-        const settings = drSettings(STACK);
-        const sf = path.join(work, "runbook", "settings.json"), cf = path.join(work, "runbook", "clone.json");
-        fs.writeFileSync(sf, JSON.stringify(settings));
-        fs.writeFileSync(cf, JSON.stringify(planned.clone));
-        const expected = JSON.parse(execFileSync("python3", [path.join(ROOT, "test", "dr", "spilo_env.py"), sf, newName!, pg.metadata.uid as string, String(settings.postgresMajor), cf], { encoding: "utf8" })) as { env: Record<string, string>; secretEnv: string[] };
-        const walgRelated = (k: string) => /^(CLONE_|WAL_|WALG_|WALE_|AWS_|USE_WALG|BACKUP_)/.test(k) || k === "SCOPE" || k === "PGVERSION";
-        const actual = Object.fromEntries(Object.entries(literal).filter(([k]) => walgRelated(k)).sort());
-        const actualSecret = Object.keys(fromSecret).filter(walgRelated).sort();
-        const envDiff = {
-            differs: Object.keys(expected.env).filter((k) => actual[k] !== expected.env[k]).map((k) => `${k}: pod ${JSON.stringify(actual[k])}, drill ${JSON.stringify(expected.env[k])}`),
-            podOnly: Object.keys(actual).filter((k) => !(k in expected.env)),
-            secretDiffers: [actualSecret.join(","), [...expected.secretEnv].sort().join(",")],
-        };
-        runbookReport.case2 = { commands: c2!.commands.length, seconds: Math.round((Date.now() - t) / 1000), cluster: newName, clone: pg.spec.clone, statefulSet: sts.metadata.name, pods: pods.map((p) => p.metadata.name),
-            podEnv: actual, podEnvFromSecret: fromSecret, envRefs: refs, drillEnv: expected.env, envDiff,
-            comparedAt: "the pod's environment (Spilo's image source is not available offline: its mapping of CLONE_* to WAL-G is the drill's spilo_walg_env, applied to both)" };
-        assert.deepStrictEqual(envDiff.differs, [], "the Spilo pod's WAL-G/clone environment differs from the drill's");
-        assert.deepStrictEqual(envDiff.podOnly, [], "the pod has WAL-G/clone variables the drill did not use");
-        assert.strictEqual(envDiff.secretDiffers[0], envDiff.secretDiffers[1], "the object-store keys from the Secret");
+        const made = await operatorMadeClone(newName!, planned.clone, pg.metadata.uid as string);
+        runbookReport.case2 = { commands: c2!.commands.length, seconds: Math.round((Date.now() - t) / 1000), cluster: newName, clone: pg.spec.clone, ...made };
+        assertDrillEnv(made.envDiff);
         checks.runbookCase2 = true;
     });
 });
