@@ -10,8 +10,10 @@ export const OPERATOR_RESOURCES = { requests: { cpu: "100m", memory: "250Mi" }, 
 
 /**
  * The service account the operator creates for the Postgres pods. No IRSA annotation here: operator
- * 2.0 syncs `eks.amazonaws.com/role-arn` on it from its own `irsa_role_arn` setting and removes the
- * annotation when that setting is empty, so the role is configured there (`configAwsOrGcp`).
+ * 2.0 writes `eks.amazonaws.com/role-arn` on it from its own `irsa_role_arn` setting when it creates it,
+ * and on every cluster Sync (so a changed setting arrives with the operator restart the chart's
+ * checksum/config brings), removing it when the setting is empty: the role is configured there
+ * (`configAwsOrGcp`; shown by `npm run test:operators`, docs/real-tiers.md).
  */
 export function podServiceAccountDefinition(): string {
     return JSON.stringify({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: POD_SERVICE_ACCOUNT } });

@@ -5,7 +5,9 @@
  * docs/ha.md, docs/restore.md and `npm run ha:config` say (pg-claims.ts), and the test fails on any
  * difference. What is simulated (pg-operator.ts): no Spilo container runs, so Patroni's `spilo-role`
  * pod labels are set by a stand-in, and the operator's SQL runs against a stand-in Postgres (Debian's)
- * its cluster DNS names point at.
+ * its cluster DNS names point at. For an EKS stack (prod), whose layers run here on an existing cluster with
+ * an on-prem store, a third run puts its own data settings in place (eksDataSettings: IRSA, no keys,
+ * SSE-KMS) with stand-in role and key ARNs.
  */
 import * as assert from "assert";
 import { execFileSync } from "child_process";
@@ -14,8 +16,9 @@ import * as os from "os";
 import * as path from "path";
 import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
 import { OBJECT_STORE_SECRET } from "../../components/data/postgres";
-import { POD_SERVICE_ACCOUNT } from "../../components/data/names";
-import { ROOT, rawConfig } from "../apply/stacks";
+import { POD_SERVICE_ACCOUNT, WALG_CONFIGMAP } from "../../components/data/names";
+import { cleanupPlans, objectsUnder, planOf } from "../real/plans";
+import { ROOT, rawConfig, stackFileText } from "../apply/stacks";
 import type { StackOnCluster } from "../apply/platform";
 import { scaledUpNodes } from "../apply/nodes";
 import { addNodes } from "../apply/sim-cluster";
@@ -90,19 +93,64 @@ function memberPods(c: StackOnCluster["cluster"], ns: string, cluster: string): 
     }).join("\n") || "(none)";
 }
 
+/**
+ * What only the AWS layer knows, which the offline plan shows as unknown: stand-in values, each for one
+ * field (an unknown anywhere else fails the test: it would be a setting this check does not cover).
+ */
+const AWS_STAND_INS: Record<string, string> = {
+    "configuration.aws_or_gcp.irsa_role_arn": "arn:aws:iam::123456789012:role/kubechat-prod-postgres-backup-stand-in",
+    [`data.WALG_S3_SSE_KMS_ID`]: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000",
+};
+const UNKNOWN = "(known after apply)";
+
+/**
+ * An EKS stack's own data settings, which its Kubernetes layers on an existing cluster (test/apply/stacks.ts)
+ * replace by an on-prem object store: the OperatorConfiguration and the WAL-G environment ConfigMap of the
+ * stack's offline plan (the real program with the AWS layer under the mock runtime, charts rendered from
+ * charts/), with the stand-ins above for the role and key ARNs.
+ */
+function eksDataSettings(stack: string, namespace: string, operatorConfiguration: string) {
+    const objs = [...objectsUnder(planOf(stack), "rendered"), ...objectsUnder(planOf(stack), "manifests")].map((m) => m.object as K8sObj & Record<string, any>);
+    const opc = objs.find((o) => o.kind === "OperatorConfiguration" && o.metadata.name === operatorConfiguration);
+    assert.ok(opc, `${stack}'s plan has no OperatorConfiguration ${operatorConfiguration}`);
+    const envRef: string = opc.configuration?.kubernetes?.pod_environment_configmap ?? "";
+    assert.strictEqual(envRef, `${namespace}/${WALG_CONFIGMAP}`, "the plan's pod_environment_configmap");
+    const env = objs.find((o) => o.kind === "ConfigMap" && o.metadata.name === WALG_CONFIGMAP && o.metadata.namespace === namespace);
+    assert.ok(env, `${stack}'s plan has no ConfigMap ${envRef}`);
+    const standIns: Record<string, string> = {};
+    const fill = (o: any, at: string): void => {
+        for (const [k, v] of Object.entries(o)) {
+            const p = at ? `${at}.${k}` : k;
+            if (v === UNKNOWN) {
+                if (AWS_STAND_INS[p] === undefined) throw new Error(`${stack}'s plan: ${p} is unknown until the AWS layer exists, and this check has no stand-in for it`);
+                o[k] = standIns[p] = AWS_STAND_INS[p];
+            } else if (v && typeof v === "object") fill(v, p);
+        }
+    };
+    const objects = [opc, env].map((o) => {
+        const { metadata, ...rest } = JSON.parse(JSON.stringify(o));
+        const copy = { ...rest, metadata: { name: metadata.name, namespace, labels: metadata.labels, annotations: metadata.annotations } };
+        fill(copy, "");
+        return copy;
+    });
+    const aws = objects[0].configuration.aws_or_gcp as { aws_region: string; wal_s3_bucket: string; irsa_role_arn?: string };
+    return { objects, standIns, backup: { bucket: aws.wal_s3_bucket, region: aws.aws_region, roleArn: aws.irsa_role_arn } };
+}
+
 describe("postgres-operator reconciles our postgresql resource as the docs say", function () {
     const tools = toolchainEnv(["PG_OPERATOR", "PG_OPERATOR_SOURCE"]);
     const docs = { ha: fs.readFileSync(path.join(ROOT, "docs", "ha.md"), "utf8"), restore: fs.readFileSync(path.join(ROOT, "docs", "restore.md"), "utf8") };
     // The pooler image's PgBouncer template, from the same release source the operator is built from.
     const poolerTemplate = execFileSync("tar", ["xzf", tools.PG_OPERATOR_SOURCE, "-O", "pooler/pgbouncer.ini.tmpl"], { encoding: "utf8" });
     const summary: Record<string, unknown> = {};
+    after(() => cleanupPlans());
 
     /**
      * One operator process from start to a Running cluster, with fresh stand-ins: `before` runs once the
      * operator lists no cluster (the order of a real install, where the chart's operator runs before the
      * program creates the resource). Returns the report fields and the operator's mismatches with the docs.
      */
-    async function reconcile(on: StackOnCluster, pg: K8sObj, o: { label: string; deployment: string; domain: string; expectedPath: string; before?: () => void }) {
+    async function reconcile(on: StackOnCluster, pg: K8sObj, o: { label: string; deployment: string; domain: string; expectedPath: string; before?: () => void; expect?: StackExpectations }) {
         const c = on.cluster;
         const ns = pg.metadata.namespace!;
         const cluster = pg.metadata.name;
@@ -117,7 +165,7 @@ describe("postgres-operator reconciles our postgresql resource as the docs say",
         const log = () => fs.readFileSync(operator.log, "utf8");
         let ok = false;
         try {
-            const s = expectations(on);
+            const s = o.expect ?? expectations(on);
             const ha = haConfig(on.s.stack);
             const status = () => getJson<K8sObj>(c, ["get", "postgresql", cluster, "-n", ns])?.status?.PostgresClusterStatus as string | undefined;
             const detail = () => `operator log:\n${tail(operator.log)}\nmember pods:\n${memberPods(c, ns, cluster)}\n${c.logTail("kube-scheduler", 10)}`;
@@ -224,35 +272,65 @@ describe("postgres-operator reconciles our postgresql resource as the docs say",
             //    and, once a new operator process has listed no cluster, created again as the program made
             //    it: the informer's ADD runs Create.
             const manifest = asCreated(getJson<K8sObj>(c, ["get", "postgresql", cluster, "-n", ns])!);
-            c.kubectl(["delete", "postgresql", cluster, "-n", ns, "--wait=true"]);
-            const gone = () => !items(c, ["get", "statefulsets,pods,services,poddisruptionbudgets,cronjobs", "-n", ns, "-l", `cluster-name=${cluster}`]).length;
-            // Without an operator, the objects it made stay: removed by their cluster label, as its Delete would.
-            for (const n of new Set([ns, expectations(on).appNamespace])) {
-                c.kubectl(["delete", "statefulsets,services,endpoints,poddisruptionbudgets,cronjobs,deployments,secrets,configmaps", "-n", n, "-l", `cluster-name=${cluster}`, "--wait=true"]);
-            }
-            await until("the first cluster's objects gone", 3 * 60 * 1000, () => (gone() ? true : undefined), () => memberPods(c, ns, cluster));
+            const removeCluster = async () => {
+                c.kubectl(["delete", "postgresql", cluster, "-n", ns, "--wait=true"]);
+                const gone = () => !items(c, ["get", "statefulsets,pods,services,poddisruptionbudgets,cronjobs", "-n", ns, "-l", `cluster-name=${cluster}`]).length;
+                // Without an operator, the objects it made stay: removed by their cluster label, as its Delete would.
+                for (const n of new Set([ns, expectations(on).appNamespace])) {
+                    c.kubectl(["delete", "statefulsets,services,endpoints,poddisruptionbudgets,cronjobs,deployments,secrets,configmaps", "-n", n, "-l", `cluster-name=${cluster}`, "--wait=true"]);
+                }
+                await until("the previous cluster's objects gone", 3 * 60 * 1000, () => (gone() ? true : undefined), () => memberPods(c, ns, cluster));
+            };
+            await removeCluster();
             const before = await reconcile(on, pg, {
                 label: "before", deployment: deployment!, domain, expectedPath: "ADD (Create)",
                 before: () => { c.kubectl(["create", "-f", "-"], { input: JSON.stringify(manifest) }); },
             });
 
-            const wrong = [...after.wrong.map((m) => `operator after the resource: ${m}`), ...before.wrong.map((m) => `operator before the resource: ${m}`)];
+            // 3. An EKS stack's own data settings (IRSA, no object-store keys, SSE-KMS), which its layers on
+            //    an existing cluster replace by an on-prem store: its plan's OperatorConfiguration and WAL-G
+            //    ConfigMap put in place of the applied ones (stand-in role and key ARNs), the resource created
+            //    again, and a new operator process: the role ARN must reach the pod service account (the
+            //    operator's to write), and no keys the members or the logical backup.
+            let eks: Awaited<ReturnType<typeof reconcile>> | undefined;
+            let eksStandIns: Record<string, string> | undefined;
+            if (parseConfig(rawConfig(stackFileText(stack)), CONFIG_NAMESPACE, stack).cluster.kind === "eks") {
+                const settings = eksDataSettings(stack, ns, opConfig.metadata.name);
+                eksStandIns = settings.standIns;
+                await removeCluster();
+                // As on a new EKS install, the members' service account does not exist yet: the operator
+                // creates it with the role annotation (controller.go initPodServiceAccount). One made by the
+                // runs above (no role) would get it only at the next Sync (sync.go syncPodServiceAccount): on
+                // a running cluster, at the operator's restart that a changed configuration brings (the
+                // chart's checksum/config) or its resync period; Create leaves an existing one alone.
+                c.kubectl(["delete", "serviceaccount", POD_SERVICE_ACCOUNT, "-n", ns, "--ignore-not-found", "--wait=true"]);
+                c.kubectl(["replace", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items: settings.objects }) });
+                eks = await reconcile(on, pg, {
+                    label: "eks", deployment: deployment!, domain, expectedPath: "ADD (Create)",
+                    before: () => { c.kubectl(["create", "-f", "-"], { input: JSON.stringify(manifest) }); },
+                    expect: { ...expectations(on), backup: settings.backup },
+                });
+            }
+
+            const wrong = [...after.wrong.map((m) => `operator after the resource: ${m}`), ...before.wrong.map((m) => `operator before the resource: ${m}`),
+                ...(eks?.wrong ?? []).map((m) => `operator on the EKS data settings: ${m}`)];
             const fields = {
                 ...after.fields,
                 docsMismatches: wrong,
                 operatorBeforeResource: before.fields,
+                ...(eks ? { eksDataSettings: { ...eks.fields, standIns: eksStandIns } } : {}),
                 simulated: {
                     patroniLabels: "spilo-role set on each running member by a stand-in (patroniLabels per run)",
                     postgres: "Debian's Postgres on 127.0.0.1:5432 (TLS, loopback trusted) in place of the members' Spilo",
                     clusterDns: `${cluster}[-repl].${ns}.svc.${domain} -> 127.0.0.1 for the operator process only`,
                     clusterAutoscaler: addedNodes.map((n) => `${n.name}@${n.labels["topology.kubernetes.io/zone"]}`),
                 },
-                seconds: { platformUp: Math.round(upSeconds), operatorAfter: after.fields.operatorSeconds, operatorBefore: before.fields.operatorSeconds },
+                seconds: { platformUp: Math.round(upSeconds), operatorAfter: after.fields.operatorSeconds, operatorBefore: before.fields.operatorSeconds, ...(eks ? { operatorEks: eks.fields.operatorSeconds } : {}) },
             };
             summary[stack] = fields;
             const allMismatches = Object.entries(summary).flatMap(([st, f]) => (f as { docsMismatches: string[] }).docsMismatches.map((m) => `${st}: ${m}`));
             recordOperator("postgres", { ...fields, stack, docsMismatches: allMismatches, stacks: summary });
-            console.log(`      ${stack}: ${after.claims} + ${before.claims} claims, ${wrong.length} mismatches; StatefulSet ${fields.statefulSetReplicas} over ${fields.zones} zones, pooler x${fields.poolerInstances} (operator after the resource ${fields.seconds.operatorAfter}s, before it ${fields.seconds.operatorBefore}s)`);
+            console.log(`      ${stack}: ${after.claims} + ${before.claims}${eks ? ` + ${eks.claims} (EKS data settings)` : ""} claims, ${wrong.length} mismatches; StatefulSet ${fields.statefulSetReplicas} over ${fields.zones} zones, pooler x${fields.poolerInstances} (operator after the resource ${fields.seconds.operatorAfter}s, before it ${fields.seconds.operatorBefore}s)`);
             assert.deepStrictEqual(wrong, [], `differences from the docs (operator logs: ${after.log}, ${before.log})`);
         });
     }
