@@ -86,6 +86,8 @@ export interface ApplyStack {
     storageClasses: string[];
     context: string;
     persistent: boolean;
+    /** The stack file's own `cluster.kind` (prod: eks, though applied here as an existing cluster). */
+    clusterKind: NodeIntent["clusterKind"];
 }
 
 export function applyStack(stack: string, root = ROOT): ApplyStack {
@@ -101,5 +103,6 @@ export function applyStack(stack: string, root = ROOT): ApplyStack {
         storageClasses: storageClasses(stack, configText),
         context: c.cluster.context || context,
         persistent: c.persistent,
+        clusterKind: intent.clusterKind,
     };
 }

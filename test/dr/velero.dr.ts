@@ -48,7 +48,7 @@ import { ROOT, rawConfig } from "../apply/stacks";
 import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
 import { namespaceNames } from "../../components/namespaces";
 import { IMAGES } from "../../components/catalog";
-import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS, postgresClusterName } from "../../components/data/names";
+import { WALG_OWNED_KINDS, WALG_OWNED_POD_APPS, credentialsSecretName, postgresClusterName } from "../../components/data/names";
 import { backupExclusions } from "../../components/backup/velero";
 import { KubeObject, LocalCommand, NamespaceDiff, compareNamespace, excludedBySelector, objectKey, outOfCluster, DeploymentLike } from "./velero";
 import { RunbookShell, exampleTimestamp, newestBackup, readRunbook, runbookShell } from "./runbook";
@@ -105,6 +105,8 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
     let dataNs: string;
     let veleroNs: string;
     let pgCluster: string;
+    /** The app's credentials Secret the operator writes in the app namespace (never backed up). */
+    let appSecret: string;
     let backupName: string;
     const report: Record<string, unknown> = { stack: STACK };
     /** Every runbook command executed, as run (placeholders filled), with its case and exit code. */
@@ -125,6 +127,20 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         const nsObj = kubectl(["get", "namespace", ns, "-o", "json", "--ignore-not-found"]).stdout;
         return [...list.items, ...(nsObj.trim() ? [JSON.parse(nsObj) as KubeObject] : [])];
     }
+
+    const isAppSecret = (o: KubeObject) => o.kind === "Secret" && o.metadata.name === appSecret;
+
+    /**
+     * The Restore a runbook's `velero restore create` made (the command returns at once), once it has
+     * finished: the one not in `before` (the Restores that were there before the command).
+     */
+    function finishedRestore(before: Set<string>): Promise<KubeObject & { status?: { phase?: string; warnings?: number; progress?: { itemsRestored?: number } } }> {
+        return until("the runbook's Restore", 5 * 60 * 1000, () => getJson<{ items: (KubeObject & { status?: { phase?: string } })[] }>(["get", "restores.velero.io", "-n", veleroNs]).items
+            .find((r) => !before.has(r.metadata.name) && ["Completed", "PartiallyFailed", "Failed", "FailedValidation"].includes(r.status?.phase ?? "")), () => tail(serverLog));
+    }
+
+    /** The value a runbook case's `pulumi config set [--path] <project>:postgres.<key> <value>` sets. */
+    const postgresSetting = (commands: string[], key: string) => commands.map((c) => new RegExp(`config set (?:--path )?\\S+:postgres\\.${key} (\\S+)`).exec(c)?.[1]).find((v) => v);
 
     /** The Velero server's command as the cluster's Deployment gives it (test/dr/velero.ts `outOfCluster`). */
     function serverCommand(): LocalCommand {
@@ -161,6 +177,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         const names = namespaceNames(config);
         [appNs, dataNs, veleroNs] = [names.app, names.data, names.velero];
         pgCluster = postgresClusterName(config.postgres);
+        appSecret = credentialsSecretName(appNs, config.postgres.user, pgCluster);
 
         // The stack's BackupStorageLocation and the server's Deployment, as `pulumi up` created them.
         const loc = getJson<{ spec: { objectStorage: { bucket: string }; config: Record<string, string> } }>(["get", "backupstoragelocations.velero.io", "default", "-n", veleroNs]);
@@ -218,11 +235,11 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
                     { apiVersion: "v1", kind: "Pod", metadata: { name: `${cluster}-0`, namespace: dataNs, labels: { ...owned, "spilo-role": "master" } },
                         spec: { containers: [{ name: "postgres", image: `${IMAGES.spilo.repository}:${IMAGES.spilo.tag}` }], tolerations: [{ operator: "Exists" }] } },
                     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${cluster}-config`, namespace: dataNs, labels: owned }, data: {} },
-                    { apiVersion: "v1", kind: "Secret", metadata: { name: `${appNs}.kubechat.${cluster}.credentials.postgresql.acid.zalan.do`, namespace: appNs, labels: owned }, stringData: { username: "kubechat", password: "stand-in" } },
+                    { apiVersion: "v1", kind: "Secret", metadata: { name: appSecret, namespace: appNs, labels: owned }, stringData: { username: "kubechat", password: "stand-in" } },
                 ],
             }),
         });
-        report.standIns = [`Pod ${dataNs}/${cluster}-0`, `ConfigMap ${dataNs}/${cluster}-config`, `Secret ${appNs}/${appNs}.kubechat.${cluster}.credentials...`].map((s) => `${s} (labels ${JSON.stringify(owned)})`);
+        report.standIns = [`Pod ${dataNs}/${cluster}-0`, `ConfigMap ${dataNs}/${cluster}-config`, `Secret ${appNs}/${appSecret}`].map((s) => `${s} (labels ${JSON.stringify(owned)})`);
     });
 
     after(async function () {
@@ -464,8 +481,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
             }
             if (/^velero restore create\b/.test(cmd)) {
                 // The command returns at once; the next steps and the check need the restore done.
-                const made = await until("the runbook's Restore", 5 * 60 * 1000, () => getJson<{ items: (KubeObject & { status?: { phase?: string } })[] }>(["get", "restores.velero.io", "-n", veleroNs]).items
-                    .find((r) => !restoresBefore.has(r.metadata.name) && ["Completed", "PartiallyFailed", "Failed", "FailedValidation"].includes(r.status?.phase ?? "")), () => tail(serverLog));
+                const made = await finishedRestore(restoresBefore);
                 runbookReport.case1Restore = { name: made.metadata.name, phase: made.status?.phase, backup: values["<newest backup>"] };
                 assert.strictEqual(made.status?.phase, "Completed", `restore ${made.metadata.name}`);
             }
@@ -473,13 +489,11 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         const after = namespaceObjects(appNs);
         // The operator's credentials Secret is the one object neither Pulumi nor Velero brings back: before,
         // a stand-in; now the operator's own (the runbook's last command waited for it).
-        const secretName = `${appNs}.kubechat.${pgCluster}.credentials.postgresql.acid.zalan.do`;
-        const isSecret = (o: KubeObject) => o.kind === "Secret" && o.metadata.name === secretName;
-        const diff = compareNamespace(appBefore.filter((o) => !isSecret(o)), after.filter((o) => !isSecret(o)));
-        const secret = after.find(isSecret);
+        const diff = compareNamespace(appBefore.filter((o) => !isAppSecret(o)), after.filter((o) => !isAppSecret(o)));
+        const secret = after.find(isAppSecret);
         runbookReport.case1 = { commands: c1!.commands.length, seconds: Math.round((Date.now() - t) / 1000), objectsBefore: appBefore.length, objectsAfter: after.length, diff,
             operatorSecret: secret ? { labels: secret.metadata.labels, keys: Object.keys((secret as { data?: object }).data ?? {}) } : null };
-        assert.ok(secret, `the operator wrote no ${secretName}`);
+        assert.ok(secret, `the operator wrote no ${appSecret}`);
         assert.deepStrictEqual([diff.missing, diff.changed, diff.extra], [[], [], []], "the app namespace after case 1 (missing, changed, extra)");
         checks.runbookCase1 = true;
     });
@@ -492,8 +506,6 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         assert.ok(c3, "docs/restore.md has no case 3");
         const shell = theShell();
         const lostUid = kubectl(["get", "postgresql", pgCluster, "-n", dataNs, "-o", "jsonpath={.metadata.uid}"]).stdout.trim();
-        const secretName = `${appNs}.kubechat.${pgCluster}.credentials.postgresql.acid.zalan.do`;
-        const isSecret = (o: KubeObject) => o.kind === "Secret" && o.metadata.name === secretName;
         const appLost = namespaceObjects(appNs);
         const backupsLost = getJson<{ items: KubeObject[] }>(["get", "backups.velero.io", "-n", veleroNs]).items.map((b) => b.metadata.name).sort();
         // The loss: the cluster with everything that ran in it (the Velero server, the operator and the
@@ -530,11 +542,10 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
                 values["<newest backup taken before the loss>"] = before!;
             }
             if (/^velero restore create\b/.test(cmd)) {
-                const made = await until("the runbook's Restore", 5 * 60 * 1000, () => getJson<{ items: (KubeObject & { status?: { phase?: string } })[] }>(["get", "restores.velero.io", "-n", veleroNs]).items
-                    .find((r) => ["Completed", "PartiallyFailed", "Failed", "FailedValidation"].includes(r.status?.phase ?? "")), () => tail(serverLog));
+                // A new cluster: no Restore was there before the command.
+                const made = await finishedRestore(new Set());
                 restoreName = made.metadata.name;
-                const st = made.status as { phase?: string; warnings?: number; progress?: { itemsRestored?: number } } | undefined;
-                runbookReport.case3Restore = { name: made.metadata.name, phase: st?.phase, backup: values["<newest backup taken before the loss>"], itemsRestored: st?.progress?.itemsRestored, warnings: st?.warnings ?? 0 };
+                runbookReport.case3Restore = { name: made.metadata.name, phase: made.status?.phase, backup: values["<newest backup taken before the loss>"], itemsRestored: made.status?.progress?.itemsRestored, warnings: made.status?.warnings ?? 0 };
                 assert.strictEqual(made.status?.phase, "Completed", `restore ${made.metadata.name}`);
             }
         }
@@ -542,8 +553,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         // The operator's pod, in the new cluster (after the Velero server: both listen on :8080 here).
         await followOperatorRestart(true);
         const pg = getJson<KubeObject & { spec: { clone?: Record<string, string> } }>(["get", "postgresql", pgCluster, "-n", dataNs]);
-        const configSet = (key: string) => c3!.commands.map((c) => new RegExp(`config set (?:--path )?\\S+:postgres\\.${key} (\\S+)`).exec(c)?.[1]).find((v) => v);
-        const planned = cloneSettings(STACK, configSet("cloneFromCluster")!, lostUid, target, configSet("clusterName"));
+        const planned = cloneSettings(STACK, postgresSetting(c3!.commands, "cloneFromCluster")!, lostUid, target, postgresSetting(c3!.commands, "clusterName"));
         assert.strictEqual(planned.cluster, pgCluster, "case 3 keeps the cluster's name");
         assert.deepStrictEqual(pg.spec.clone, planned.clone, "spec.clone of the postgresql in the new cluster");
         assert.notStrictEqual(pg.metadata.uid, lostUid, "the new cluster's postgresql has a uid of its own");
@@ -551,10 +561,10 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         // The app namespace as it was before the loss: what the stack declares (pulumi up) and the rest
         // (Velero). The operator's Secret is written by the operator of the new cluster; the CA bundle
         // every namespace gets (kube-root-ca.crt) is the new cluster's own.
-        await until(`the operator's Secret ${secretName}`, 5 * 60 * 1000, () => kubectl(["get", "secret", secretName, "-n", appNs], true).code === 0, () => tail(operator!.log));
+        await until(`the operator's Secret ${appSecret}`, 5 * 60 * 1000, () => kubectl(["get", "secret", appSecret, "-n", appNs], true).code === 0, () => tail(operator!.log));
         const isCaBundle = (o: KubeObject) => o.kind === "ConfigMap" && o.metadata.name === "kube-root-ca.crt";
         const after = namespaceObjects(appNs);
-        const diff = compareNamespace(appLost.filter((o) => !isSecret(o) && !isCaBundle(o)), after.filter((o) => !isSecret(o) && !isCaBundle(o)));
+        const diff = compareNamespace(appLost.filter((o) => !isAppSecret(o) && !isCaBundle(o)), after.filter((o) => !isAppSecret(o) && !isCaBundle(o)));
         const caBundle = after.find(isCaBundle) as (KubeObject & { data?: Record<string, string> }) | undefined;
         runbookReport.case3 = { commands: c3!.commands.length, seconds: Math.round((Date.now() - t) / 1000), lostUid, newUid: pg.metadata.uid, backupsBeforeLoss: backupsLost, backupsSynced: synced,
             objectsBefore: appLost.length, objectsAfter: after.length, diff, clone: pg.spec.clone, ...made };
@@ -596,8 +606,7 @@ describe(`Velero: a backup from ${STACK}'s schedule, a deleted namespace, a rest
         const pg = getJson<KubeObject & { spec: { clone?: Record<string, string>; postgresql: { version: string } } }>(["get", "postgresql", newName!, "-n", dataNs]);
         const oldStill = kubectl(["get", "postgresql", pgCluster, "-n", dataNs, "-o", "jsonpath={.metadata.uid}"], true).stdout.trim();
         // What the program makes of the runbook's settings (test/dr/config.ts, as the data half restores).
-        const configSet = (key: string) => c2!.commands.map((c) => new RegExp(`config set (?:--path )?\\S+:postgres\\.${key} (\\S+)`).exec(c)?.[1]).find((v) => v);
-        const planned = cloneSettings(STACK, configSet("cloneFromCluster")!, sourceUid, target, configSet("clusterName"));
+        const planned = cloneSettings(STACK, postgresSetting(c2!.commands, "cloneFromCluster")!, sourceUid, target, postgresSetting(c2!.commands, "clusterName"));
         assert.strictEqual(newName, planned.cluster, "the runbook's last command names the cluster the program makes");
         assert.deepStrictEqual(pg.spec.clone, planned.clone, "spec.clone of the new postgresql");
         assert.strictEqual(oldStill, sourceUid, "the old cluster is retained");

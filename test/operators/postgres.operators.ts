@@ -18,7 +18,7 @@ import { CONFIG_NAMESPACE, parseConfig } from "../../components/config";
 import { OBJECT_STORE_SECRET } from "../../components/data/postgres";
 import { POD_SERVICE_ACCOUNT, WALG_CONFIGMAP } from "../../components/data/names";
 import { cleanupPlans, objectsUnder, planOf } from "../real/plans";
-import { ROOT, rawConfig, stackFileText } from "../apply/stacks";
+import { ROOT, rawConfig } from "../apply/stacks";
 import type { StackOnCluster } from "../apply/platform";
 import { scaledUpNodes } from "../apply/nodes";
 import { addNodes } from "../apply/sim-cluster";
@@ -99,7 +99,7 @@ function memberPods(c: StackOnCluster["cluster"], ns: string, cluster: string): 
  */
 const AWS_STAND_INS: Record<string, string> = {
     "configuration.aws_or_gcp.irsa_role_arn": "arn:aws:iam::123456789012:role/kubechat-prod-postgres-backup-stand-in",
-    [`data.WALG_S3_SSE_KMS_ID`]: "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000",
+    "data.WALG_S3_SSE_KMS_ID": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000",
 };
 const UNKNOWN = "(known after apply)";
 
@@ -110,7 +110,8 @@ const UNKNOWN = "(known after apply)";
  * charts/), with the stand-ins above for the role and key ARNs.
  */
 function eksDataSettings(stack: string, namespace: string, operatorConfiguration: string) {
-    const objs = [...objectsUnder(planOf(stack), "rendered"), ...objectsUnder(planOf(stack), "manifests")].map((m) => m.object as K8sObj & Record<string, any>);
+    const plan = planOf(stack);
+    const objs = [...objectsUnder(plan, "rendered"), ...objectsUnder(plan, "manifests")].map((m) => m.object as K8sObj & Record<string, any>);
     const opc = objs.find((o) => o.kind === "OperatorConfiguration" && o.metadata.name === operatorConfiguration);
     assert.ok(opc, `${stack}'s plan has no OperatorConfiguration ${operatorConfiguration}`);
     const envRef: string = opc.configuration?.kubernetes?.pod_environment_configmap ?? "";
@@ -294,7 +295,7 @@ describe("postgres-operator reconciles our postgresql resource as the docs say",
             //    operator's to write), and no keys the members or the logical backup.
             let eks: Awaited<ReturnType<typeof reconcile>> | undefined;
             let eksStandIns: Record<string, string> | undefined;
-            if (parseConfig(rawConfig(stackFileText(stack)), CONFIG_NAMESPACE, stack).cluster.kind === "eks") {
+            if (on.s.clusterKind === "eks") {
                 const settings = eksDataSettings(stack, ns, opConfig.metadata.name);
                 eksStandIns = settings.standIns;
                 await removeCluster();
