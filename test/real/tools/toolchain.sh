@@ -51,6 +51,14 @@ module_gomod() {
   printf '%s' "$gomod"
 }
 
+# copy_module MODULE VERSION DEST: a writable copy of MODULE@VERSION's source (from the module cache) at DEST.
+copy_module() {
+  local dir
+  dir="$(go mod download -json "$1@$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+  [ -n "$dir" ] || { log "cannot download $1@$2"; return 1; }
+  cp -r "$dir" "$3" && chmod -R u+w "$3"
+}
+
 # module_lines MODULE VERSION SIBLING_VERSION GOMOD [LOCAL_COPY]
 # `require MODULE VERSION` and the replace lines of MODULE's go.mod (GOMOD). A local-path replace of module
 # M (a sibling module of the same repository, or a Kubernetes staging module) becomes `M => M SIBLING_VERSION`,
@@ -141,8 +149,8 @@ write_group() {
       gomod="$(module_gomod "$module" "$version")" || return 1
       if [ -n "$prepare" ]; then
         copy="./m$n"
-        cp -r "$(go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" "$dir/m$n"
-        chmod -R u+w "$dir/m$n"; prepares+=("$prepare"); copies+=("$dir/m$n")
+        copy_module "$module" "$version" "$dir/m$n" || return 1
+        prepares+=("$prepare"); copies+=("$dir/m$n")
       fi
     fi
     lines+="$(module_lines "$module" "$version" "$sibling" "$gomod" "$copy")"$'\n'
@@ -180,8 +188,7 @@ build_unlocked() {
     src="$src/module"
   elif [ -n "$prepare" ]; then
     write_wrapper "$src" "$module" "$modversion" "$sibling" ./module
-    cp -r "$(go mod download -json "$module@$modversion" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" "$src/module"
-    chmod -R u+w "$src/module"
+    copy_module "$module" "$modversion" "$src/module" || return 1
     (cd "$src" && "$prepare" "$src" "$src/module")
   else
     write_wrapper "$src" "$module" "$modversion" "$sibling"
